@@ -1,0 +1,80 @@
+// A socket that arrives without a token. The Worker keeps it and answers the modes an
+// anonymous socket may send. Once it logs in (register, auth, or a frame carrying a valid
+// token), the Worker opens a socket to that user's object and pipes the two together,
+// so the client's socket becomes the user's without reconnecting. A WebSocket cannot be
+// handed to a Durable Object over RPC; piping is how it moves.
+import { answerAccountMode, type AccountRequest } from "./account-modes";
+import { sessionOf, type Session } from "./accounts";
+import { errorFrame, toErrorBody, unauthorized } from "./errors";
+import { parseFrame } from "./frames";
+import { ANONYMOUS_MODES } from "./protocol";
+import { connectToUser, endUserSessions } from "./routing";
+
+export function anonymousSocket(env: Env, ip: string, protocol: string | null): Response {
+  const pair = new WebSocketPair();
+  const client = pair[1];
+  client.accept();
+  let upstream: WebSocket | null = null;
+  // Frames are handled one at a time, in order, also while a login is binding the socket.
+  let queue: Promise<void> = Promise.resolve();
+
+  const bind = async (session: Session) => {
+    const ws = await connectToUser(env, session, ip, null);
+    ws.accept();
+    ws.addEventListener("message", (e) => trySend(client, e.data));
+    ws.addEventListener("close", (e) => safeClose(client, e.code, e.reason));
+    ws.addEventListener("error", () => safeClose(client, 1011, "upstream error"));
+    client.addEventListener("close", (e) => safeClose(ws, e.code, e.reason));
+    upstream = ws;
+  };
+
+  const onFrame = async (data: string | ArrayBuffer) => {
+    if (upstream) return upstream.send(data);
+    const parsed = parseFrame(data);
+    if (!parsed.ok) return trySend(client, JSON.stringify(errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body())));
+    const r = parsed.request;
+    try {
+      if (ANONYMOUS_MODES.has(r.mode)) {
+        const answer = await answerAccountMode(env, r as AccountRequest, ip);
+        if (answer.revoked) await endUserSessions(env, answer.revoked.id);
+        trySend(client, JSON.stringify(answer.frame));
+        if (answer.session) await bind(answer.session);
+        return;
+      }
+      // As in the original sketch: a frame carrying a valid token logs the socket in.
+      const session = await sessionOf(env, r.token);
+      if (!session) throw unauthorized();
+      await bind(session);
+      upstream!.send(data);
+    } catch (err) {
+      trySend(client, JSON.stringify(errorFrame(r.mode, r.request_id, toErrorBody(err, `anonymous socket ${r.mode}`))));
+    }
+  };
+
+  client.addEventListener("message", (e) => {
+    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", err));
+  });
+  client.addEventListener("close", (e) => {
+    if (!upstream) safeClose(client, e.code, e.reason);
+  });
+
+  return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+}
+
+function trySend(ws: WebSocket, data: string | ArrayBuffer): void {
+  try {
+    ws.send(data);
+  } catch {
+    // closed meanwhile
+  }
+}
+
+/** Passes a close on; codes a peer may not send (1005, 1006…) become 1000 or 1011. */
+function safeClose(ws: WebSocket, code: number, reason: string): void {
+  const sendable = code === 1000 || (code >= 3000 && code <= 4999) ? code : code === 1005 ? 1000 : 1011;
+  try {
+    ws.close(sendable, reason);
+  } catch {
+    // already closed
+  }
+}

@@ -1,0 +1,46 @@
+// The D1 schema: accounts, sessions and recovery codes. Everything about chats lives in
+// the Durable Objects; D1 only answers "who is this" and "is this token good".
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  // As typed at registration; `usernameKey` (lower case) is what makes it unique.
+  username: text("username").notNull(),
+  usernameKey: text("username_key").notNull().unique(),
+  email: text("email").notNull(),
+  emailKey: text("email_key").notNull().unique(),
+  // Self-describing: "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>".
+  passwordHash: text("password_hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    // SHA-256 of the token, hex; the token itself is never stored.
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    codeHash: text("code_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);

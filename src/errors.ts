@@ -1,0 +1,79 @@
+// One error shape for the whole service. Anything thrown that is not an ApiError is a bug:
+// it is logged with its details and answered as a bare 500 `internal`.
+import type { ErrorCode, ErrorFrame } from "./protocol";
+
+/** What an error looks like everywhere: on the socket, over HTTP, across RPC. */
+export interface ErrorBody {
+  status: number;
+  error: ErrorCode;
+  message: string;
+  fields?: Record<string, string>;
+  retry_after_ms?: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ErrorCode,
+    message: string,
+    readonly fields?: Record<string, string>,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+
+  body(): ErrorBody {
+    return {
+      status: this.status,
+      error: this.error,
+      message: this.message,
+      ...(this.fields && { fields: this.fields }),
+      ...(this.retryAfterMs !== undefined && { retry_after_ms: this.retryAfterMs }),
+    };
+  }
+
+  static from(body: ErrorBody): ApiError {
+    return new ApiError(body.status, body.error, body.message, body.fields, body.retry_after_ms);
+  }
+}
+
+export const unauthorized = (why = "log in first: send auth or register, or give a valid token") =>
+  new ApiError(401, "unauthorized", why);
+export const chatNotFound = (chatId: string) =>
+  new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
+
+/** Turns anything thrown into the error body to send; internals go to the log only. */
+export function toErrorBody(err: unknown, where: string): ErrorBody {
+  if (err instanceof ApiError) return err.body();
+  console.error(`internal error in ${where}:`, err);
+  return { status: 500, error: "internal", message: "something went wrong on our side; try again" };
+}
+
+export function errorFrame(mode: string, requestId: string | undefined, body: ErrorBody): ErrorFrame {
+  return {
+    mode,
+    timestamp: Date.now(),
+    ...(requestId !== undefined && { request_id: requestId }),
+    ...body,
+  } satisfies ErrorFrame;
+}
+
+/**
+ * Results that cross RPC between objects. Errors are returned, not thrown, because an
+ * exception thrown across RPC loses its class and fields.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export async function catching<T>(where: string, fn: () => T | Promise<T>): Promise<Result<T>> {
+  try {
+    return ok(await fn());
+  } catch (err) {
+    return { ok: false, error: toErrorBody(err, where) };
+  }
+}
+
+export function unwrap<T>(r: Result<T>): T {
+  if (r.ok) return r.value;
+  throw ApiError.from(r.error);
+}

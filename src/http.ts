@@ -1,0 +1,67 @@
+// The Worker's two doors: POST /api (one request frame in, one response frame out) and
+// GET /ws (authenticate the upgrade, then hand it to the user's object).
+import type { Context } from "hono";
+import { answerAccountMode, type AccountRequest } from "./account-modes";
+import { sessionOf } from "./accounts";
+import { anonymousSocket } from "./anonymous-socket";
+import { config } from "./config";
+import { ApiError, errorFrame, toErrorBody, unauthorized } from "./errors";
+import { parseFrame, tooLarge } from "./frames";
+import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "./protocol";
+import { endUserSessions, forwardUpgrade, userStub } from "./routing";
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const clientIp = (c: Ctx) => c.req.header("CF-Connecting-IP") ?? "unknown";
+
+function answerError(c: Ctx, mode: string, requestId: string | undefined, err: unknown): Response {
+  const body = toErrorBody(err, `POST /api ${mode}`);
+  return c.json(errorFrame(mode, requestId, body), body.status as 400);
+}
+
+export async function postApi(c: Ctx): Promise<Response> {
+  if (Number(c.req.header("Content-Length") ?? 0) > MAX_FRAME_BYTES) return answerError(c, "error", undefined, tooLarge());
+  const parsed = parseFrame(await c.req.text());
+  if (!parsed.ok) return answerError(c, parsed.head.mode, parsed.head.requestId, parsed.error);
+  const r = parsed.request;
+  try {
+    if (ANONYMOUS_MODES.has(r.mode)) {
+      const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c));
+      if (answer.revoked) await endUserSessions(c.env, answer.revoked.id);
+      return c.json(answer.frame, answer.frame.status as 200);
+    }
+    const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const session = await sessionOf(c.env, r.token ?? bearer);
+    if (!session) throw unauthorized("this mode needs a valid token: in the body or as Authorization: Bearer");
+    // The token that authenticated the request is the one a logout ends.
+    const request = r.mode === "logout" ? { ...r, token: r.token ?? bearer } : r;
+    const frame = await userStub(c.env, session.user.id).api(request, session, clientIp(c));
+    return c.json(frame, frame.status as 200);
+  } catch (err) {
+    return answerError(c, r.mode, r.request_id, err);
+  }
+}
+
+/** `Sec-WebSocket-Protocol: chat, token.<token>`: the token, and whether "chat" was offered. */
+function subprotocols(header: string | undefined): { chat: boolean; token?: string } {
+  const list = (header ?? "").split(",").map((s) => s.trim());
+  const token = list.find((p) => p.startsWith("token."))?.slice("token.".length);
+  return { chat: list.includes("chat"), ...(token && { token }) };
+}
+
+export async function getWs(c: Ctx): Promise<Response> {
+  const fail = (err: ApiError) => c.json(errorFrame("error", undefined, err.body()), err.status as 400);
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+    return fail(new ApiError(400, "bad_request", "GET /ws is a WebSocket endpoint: send Upgrade: websocket"));
+  const allowed = config(c.env).allowedOrigins;
+  const origin = c.req.header("Origin");
+  if (allowed.length && origin && !allowed.includes(origin))
+    return fail(new ApiError(403, "forbidden", `origin ${origin} may not open sockets here`));
+  const proto = subprotocols(c.req.header("Sec-WebSocket-Protocol"));
+  const token = c.req.query("token") ?? proto.token;
+  const protocol = proto.chat ? "chat" : null;
+  if (token === undefined) return anonymousSocket(c.env, clientIp(c), protocol);
+  const session = await sessionOf(c.env, token);
+  if (!session) return fail(unauthorized("the token is unknown, expired or revoked"));
+  return forwardUpgrade(c.env, session, clientIp(c), protocol);
+}

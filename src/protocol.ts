@@ -1,0 +1,287 @@
+// The wire contract (../shared/protocol.md) as zod schemas: every request, response and
+// push. Servers parse incoming frames with these; the client library parses what it
+// receives with them. Types come from the schemas, so the two can never drift.
+import { z } from "zod";
+
+export const MAX_FRAME_BYTES = 65_536;
+export const MAX_CONTENT = 4_000;
+export const MAX_TITLE = 100;
+export const MAX_GROUP_MEMBERS = 1_000;
+export const MAX_PAGE = 200;
+export const MAX_SYNC_PAGE = 500;
+
+/** Lengths in the contract count Unicode code points, not UTF-16 units. */
+export function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const chars = (min: number, max: number) =>
+  z.string().refine((s) => {
+    const n = codePoints(s);
+    return n >= min && n <= max;
+  }, `must be ${min} to ${max} characters`);
+
+const id = chars(1, 128);
+const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
+const username = z
+  .string()
+  .regex(USERNAME_RE, "must be 3 to 32 of A-Z a-z 0-9 _ . -");
+
+// Fields every request may carry. `token` is how the original sketch logged in.
+const common = {
+  timestamp: z.number().optional(),
+  request_id: chars(1, 64).optional(),
+  token: z.string().max(512).optional(),
+};
+
+const req = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
+  z.object({ mode: z.literal(mode), ...common, ...shape });
+
+// Content is checked against its type so a future attachment type can have other rules.
+const withTextContent = <T extends { content_type?: string; content: string }>(
+  v: T,
+  ctx: z.core.$RefinementCtx<T>,
+) => {
+  if (v.content_type !== undefined && v.content_type !== "text") return;
+  const n = codePoints(v.content);
+  if (n < 1 || n > MAX_CONTENT)
+    ctx.addIssue({ code: "custom", path: ["content"], message: `must be 1 to ${MAX_CONTENT} characters` });
+};
+
+export const requestSchemas = {
+  register: req("register", {
+    username,
+    password: chars(8, 256),
+    email: z.email("must be a valid email address").max(254),
+  }),
+  auth: req("auth", { username: chars(1, 256), password: chars(1, 1024) }),
+  recovery: req("recovery", {
+    username: chars(1, 256).optional(),
+    known_data: chars(1, 256),
+    known_data_type: z.enum(["email", "username"]),
+  }),
+  resetPassword: req("resetPassword", { code: chars(1, 256), new_password: chars(8, 256) }),
+  logout: req("logout", {}),
+  ping: req("ping", {}),
+  getChats: req("getChats", {}),
+  getMessages: req("getMessages", {
+    chat_id: id,
+    before_seq: seq.optional(),
+    after_seq: seq.optional(),
+    limit: z.number().int().min(1).max(MAX_PAGE).optional(),
+  }),
+  sendMessage: req("sendMessage", {
+    chat_id: id,
+    content: z.string(),
+    content_type: z.string(),
+    client_msg_id: chars(1, 64).optional(),
+  }).superRefine(withTextContent),
+  sendGroupMessage: req("sendGroupMessage", {
+    chat_id: id,
+    content: z.string(),
+    content_type: z.string(),
+    client_msg_id: chars(1, 64).optional(),
+  }).superRefine(withTextContent),
+  createChat: req("createChat", { username: chars(1, 256) }),
+  createGroup: req("createGroup", {
+    title: chars(1, MAX_TITLE),
+    members: z.array(chars(1, 256)).max(MAX_GROUP_MEMBERS, `a group has at most ${MAX_GROUP_MEMBERS} members`),
+  }),
+  addMembers: req("addMembers", {
+    chat_id: id,
+    members: z
+      .array(chars(1, 256))
+      .min(1, "name at least one member")
+      .max(MAX_GROUP_MEMBERS, `a group has at most ${MAX_GROUP_MEMBERS} members`),
+  }),
+  removeMember: req("removeMember", { chat_id: id, username: chars(1, 256) }),
+  leaveChat: req("leaveChat", { chat_id: id }),
+  markRead: req("markRead", { chat_id: id, seq }),
+  typing: req("typing", { chat_id: id }),
+  editMessage: req("editMessage", { chat_id: id, seq: seq.min(1), content: chars(1, MAX_CONTENT) }),
+  deleteMessage: req("deleteMessage", { chat_id: id, seq: seq.min(1) }),
+  sync: req("sync", {
+    since: seq,
+    limit: z.number().int().min(1).max(MAX_SYNC_PAGE).optional(),
+  }),
+} as const;
+
+export type Mode = keyof typeof requestSchemas;
+export const MODES = Object.keys(requestSchemas) as Mode[];
+export type RequestOf<M extends Mode> = z.infer<(typeof requestSchemas)[M]>;
+export const RequestFrame = z.discriminatedUnion("mode", [
+  requestSchemas.register,
+  requestSchemas.auth,
+  requestSchemas.recovery,
+  requestSchemas.resetPassword,
+  requestSchemas.logout,
+  requestSchemas.ping,
+  requestSchemas.getChats,
+  requestSchemas.getMessages,
+  requestSchemas.sendMessage,
+  requestSchemas.sendGroupMessage,
+  requestSchemas.createChat,
+  requestSchemas.createGroup,
+  requestSchemas.addMembers,
+  requestSchemas.removeMember,
+  requestSchemas.leaveChat,
+  requestSchemas.markRead,
+  requestSchemas.typing,
+  requestSchemas.editMessage,
+  requestSchemas.deleteMessage,
+  requestSchemas.sync,
+]);
+export type RequestFrame = z.infer<typeof RequestFrame>;
+
+/** Modes an anonymous socket may send; everything else needs a login. */
+export const ANONYMOUS_MODES = new Set<Mode>(["register", "auth", "recovery", "resetPassword", "ping"]);
+export function isMode(m: string): m is Mode {
+  return Object.hasOwn(requestSchemas, m);
+}
+
+// ---- Objects ----
+
+export const User = z.object({ id: z.string(), username: z.string() });
+export type User = z.infer<typeof User>;
+
+export const Message = z.object({
+  message_id: z.string(),
+  chat_id: z.string(),
+  seq: z.number().int(),
+  sender: z.string(),
+  content: z.string(),
+  content_type: z.literal("text"),
+  timestamp: z.number(),
+  client_msg_id: z.string().optional(),
+  edited_at: z.number().optional(),
+  deleted: z.literal(true).optional(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const Chat = z.object({
+  chat_id: z.string(),
+  type: z.enum(["direct", "group"]),
+  title: z.string(),
+  members: z.array(z.string()),
+  owner: z.string().optional(),
+  last_message: Message.nullable(),
+  unread: z.number().int(),
+  last_read_seq: z.number().int(),
+  updated_at: z.number(),
+});
+export type Chat = z.infer<typeof Chat>;
+
+// ---- Responses ----
+
+const res = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
+  z.object({
+    mode: z.literal(mode),
+    timestamp: z.number(),
+    status: z.number().int(),
+    request_id: z.string().optional(),
+    ...shape,
+  });
+const pts = { pts: z.number().int().optional() };
+const session = { token: z.string(), user: User };
+
+export const responseSchemas = {
+  register: res("register", session),
+  auth: res("auth", session),
+  recovery: res("recovery", { message: z.string() }),
+  resetPassword: res("resetPassword", { message: z.string() }),
+  logout: res("logout", {}),
+  ping: res("pong", {}),
+  getChats: res("getChats", { chats: z.array(Chat) }),
+  getMessages: res("getMessages", { chat_id: z.string(), messages: z.array(Message), has_more: z.boolean() }),
+  sendMessage: res("sendMessage", { message: Message, ...pts }),
+  sendGroupMessage: res("sendGroupMessage", { message: Message, ...pts }),
+  createChat: res("createChat", { chat: Chat, ...pts }),
+  createGroup: res("createGroup", { chat: Chat, ...pts }),
+  addMembers: res("addMembers", { chat: Chat, ...pts }),
+  removeMember: res("removeMember", { chat: Chat, ...pts }),
+  leaveChat: res("leaveChat", { chat_id: z.string(), ...pts }),
+  markRead: res("markRead", { chat_id: z.string(), last_read_seq: z.number().int(), unread: z.number().int(), ...pts }),
+  typing: res("typing", {}),
+  editMessage: res("editMessage", { message: Message, ...pts }),
+  deleteMessage: res("deleteMessage", { message: Message, ...pts }),
+  sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
+} as const satisfies Record<Mode, z.ZodType>;
+export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
+/** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */
+export type PayloadOf<M extends Mode> = Omit<ResponseOf<M>, "mode" | "timestamp" | "status" | "request_id">;
+
+export const ERROR_CODES = [
+  "bad_request",
+  "invalid_request",
+  "unknown_mode",
+  "wrong_chat_type",
+  "unsupported_content_type",
+  "unauthorized",
+  "invalid_credentials",
+  "forbidden",
+  "chat_not_found",
+  "user_not_found",
+  "message_not_found",
+  "username_taken",
+  "email_taken",
+  "code_expired",
+  "too_large",
+  "rate_limited",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorFrame = z.object({
+  mode: z.string(),
+  timestamp: z.number(),
+  status: z.number().int(),
+  request_id: z.string().optional(),
+  error: z.enum(ERROR_CODES),
+  message: z.string(),
+  fields: z.record(z.string(), z.string()).optional(),
+  retry_after_ms: z.number().int().optional(),
+});
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+
+// ---- Pushes ----
+
+const push = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
+  z.object({ mode: z.literal(mode), timestamp: z.number(), pts: z.number().int(), ...shape });
+
+export const pushSchemas = {
+  newMessage: push("newMessage", { message: Message }),
+  messageEdited: push("messageEdited", { message: Message }),
+  messageDeleted: push("messageDeleted", { message: Message }),
+  chatCreated: push("chatCreated", { chat: Chat }),
+  chatUpdated: push("chatUpdated", { chat: Chat }),
+  removedFromChat: push("removedFromChat", { chat_id: z.string() }),
+  readReceipt: push("readReceipt", { chat_id: z.string(), username: z.string(), seq: z.number().int() }),
+} as const;
+export const Push = z.discriminatedUnion("mode", [
+  pushSchemas.newMessage,
+  pushSchemas.messageEdited,
+  pushSchemas.messageDeleted,
+  pushSchemas.chatCreated,
+  pushSchemas.chatUpdated,
+  pushSchemas.removedFromChat,
+  pushSchemas.readReceipt,
+]);
+export type Push = z.infer<typeof Push>;
+export type PushMode = Push["mode"];
+
+/** Pushes that are not updates: no pts, not stored, not replayed. */
+export const TypingPush = z.object({
+  mode: z.literal("typing"),
+  timestamp: z.number(),
+  chat_id: z.string(),
+  username: z.string(),
+});
+export type TypingPush = z.infer<typeof TypingPush>;
+export const SessionRevokedPush = z.object({ mode: z.literal("sessionRevoked"), timestamp: z.number() });
+export type SessionRevokedPush = z.infer<typeof SessionRevokedPush>;
+
+/** Close code for a socket whose session was revoked (logout, password reset, expiry). */
+export const CLOSE_REVOKED = 4001;

@@ -1,0 +1,142 @@
+// Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export type Frame = Record<string, any>;
+
+let counter = 0;
+/** A name no other test uses, so tests never share objects or accounts. */
+export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+export async function api(frame: Frame | string, init: { token?: string; ip?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { "Content-Type": "application/json", ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
+  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const body = (await res.json()) as Frame;
+  return { status: res.status, body };
+}
+
+export interface Account {
+  token: string;
+  user: { id: string; username: string };
+  username: string;
+  password: string;
+  email: string;
+}
+
+export async function registerUser(prefix = "u", ip = "10.0.0.1"): Promise<Account> {
+  const username = unique(prefix);
+  const password = "correct horse battery";
+  const email = `${username}@example.com`;
+  const { status, body } = await api({ mode: "register", username, password, email }, { ip });
+  expect(status, JSON.stringify(body)).toBe(201);
+  return { token: body.token, user: body.user, username, password, email };
+}
+
+export class TestSocket {
+  private frames: Frame[] = [];
+  private waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | null = null;
+  private rid = 0;
+
+  constructor(readonly ws: WebSocket, readonly protocol: string | null) {
+    ws.accept();
+    ws.addEventListener("message", (e) => {
+      this.frames.push(JSON.parse(e.data as string));
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(frame: Frame | string) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends a request with a fresh request_id and waits for its response. */
+  async request(frame: Frame): Promise<Frame> {
+    const request_id = `r${++this.rid}`;
+    this.send({ ...frame, request_id });
+    return this.next((f) => f.request_id === request_id);
+  }
+
+  /** The next frame (taken off the queue) that matches. */
+  async next(match: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.frames.findIndex(match);
+      if (i >= 0) return this.frames.splice(i, 1)[0]!;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; had ${JSON.stringify(this.frames)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching frame in ${timeoutMs} ms; had ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  nextPush(mode?: string, timeoutMs?: number): Promise<Frame> {
+    return this.next((f) => f.status === undefined && (mode === undefined || f.mode === mode), timeoutMs);
+  }
+
+  /** Frames received and not yet taken. */
+  pending(): Frame[] {
+    return [...this.frames];
+  }
+
+  /** Waits a little and asserts that nothing (matching) arrived. */
+  async expectQuiet(ms = 150, match: (f: Frame) => boolean = () => true) {
+    await new Promise((r) => setTimeout(r, ms));
+    expect(this.frames.filter(match)).toEqual([]);
+  }
+
+  async closedWith(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error("socket did not close");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.closed;
+  }
+
+  close() {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export async function upgrade(query = "", headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(`http://chat.test/ws${query}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "10.0.0.1", ...headers } });
+}
+
+/** Opens a socket: with a token it is that user's from the first frame, without it anonymous. */
+export async function connect(token?: string, how: "query" | "protocol" = "query"): Promise<TestSocket> {
+  const res =
+    token === undefined
+      ? await upgrade()
+      : how === "query"
+        ? await upgrade(`?token=${encodeURIComponent(token)}`)
+        : await upgrade("", { "Sec-WebSocket-Protocol": `chat, token.${token}` });
+  expect(res.status).toBe(101);
+  return new TestSocket(res.webSocket!, res.headers.get("Sec-WebSocket-Protocol"));
+}
