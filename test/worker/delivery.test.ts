@@ -1,0 +1,153 @@
+// Messages are never lost or doubled: ordering under concurrent senders, retried fan-out,
+// sync after being offline, and objects rebuilt from storage.
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { UserObject } from "../../src/user-object";
+import { api, connect, registerUser, type Frame } from "./helpers";
+
+const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
+const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
+
+describe("ordering", () => {
+  it("5 senders × 40 messages into one group: seq exactly 1..200, each member gets each once", async () => {
+    // Pushes carry seq; a sender's own message may reach its other devices ahead of
+    // concurrent messages of others (it is applied as the send returns), so clients order by seq.
+    const users = await Promise.all(Array.from({ length: 5 }, (_, i) => registerUser(`o${i}`)));
+    const [owner, ...rest] = users;
+    const sockets = await Promise.all(users.map((u) => connect(u.token)));
+    const watchers = await Promise.all(users.map((u) => connect(u.token)));
+    const g = (await api({ mode: "createGroup", title: "busy", members: rest.map((u) => u.username) }, { token: owner!.token })).body.chat.chat_id;
+    // Wait until everyone has the group (their chatCreated), so pushes below are all messages.
+    await Promise.all([...watchers, ...sockets].map((w) => w.nextPush("chatCreated")));
+
+    await Promise.all(
+      sockets.map((s, i) =>
+        Promise.all(Array.from({ length: 40 }, (_, k) => s.request({ mode: "sendGroupMessage", chat_id: g, content: `${i}-${k}`, content_type: "text" }))),
+      ),
+    );
+    const page1 = await api({ mode: "getMessages", chat_id: g, limit: 200 }, { token: owner!.token });
+    expect(page1.body.messages.map((m: Frame) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(new Set(page1.body.messages.map((m: Frame) => m.content)).size).toBe(200);
+
+    for (const w of watchers) {
+      const got: Frame[] = [];
+      for (let n = 0; n < 200; n++) got.push(await w.nextPush("newMessage"));
+      expect(got.map((p) => p.message.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      const pts = got.map((p) => p.pts);
+      expect(pts).toEqual(Array.from({ length: 200 }, (_, i) => pts[0] + i));
+      await w.expectQuiet(50, (f) => f.mode === "newMessage");
+    }
+    for (const s of [...sockets, ...watchers]) s.close();
+  });
+});
+
+describe("fan-out retries", () => {
+  it("a delivery that fails is retried from the alarm and shown exactly once", async () => {
+    const [a, b] = await Promise.all([registerUser("fA"), registerUser("fB")]);
+    const sb = await connect(b.token);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    await sb.nextPush("chatCreated");
+
+    // RPC calls methods off the prototype, so that is where the fault goes; it fails B's
+    // first delivery only.
+    let failures = 0;
+    const proto = await runInDurableObject(userStub(b.user.id), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
+    const real = proto.deliver;
+    proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
+      if (args[0].id === b.user.id && failures++ === 0) throw new Error("injected delivery failure");
+      return real.apply(this, args);
+    };
+    let sent;
+    try {
+      sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
+      expect(sent.status).toBe(200);
+      await sb.expectQuiet(200);
+    } finally {
+      proto.deliver = real;
+    }
+    expect(failures).toBe(1);
+
+    expect(await runDurableObjectAlarm(chatStub(chatId))).toBe(true);
+    const push = await sb.nextPush("newMessage");
+    expect(push.message).toEqual(sent.body.message);
+    // A second alarm run (and a resend) shows nothing again.
+    await runDurableObjectAlarm(chatStub(chatId));
+    await api({ mode: "sendMessage", chat_id: chatId, content: "next", content_type: "text" }, { token: a.token });
+    expect((await sb.nextPush("newMessage")).message.seq).toBe(2);
+    await sb.expectQuiet(150);
+    const sync = await sb.request({ mode: "sync", since: 0 });
+    expect(sync.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq)).toEqual([1, 2]);
+    sb.close();
+  });
+
+  it("a chat object restarted mid-way redelivers and the user object ignores repeats", async () => {
+    const [a, b] = await Promise.all([registerUser("rA"), registerUser("rB")]);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    for (let i = 0; i < 3; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
+    // Delivery cursors are persisted lazily; a restart before that redelivers.
+    await evictDurableObject(chatStub(chatId));
+    await runDurableObjectAlarm(chatStub(chatId));
+    await api({ mode: "sendMessage", chat_id: chatId, content: "after restart", content_type: "text" }, { token: a.token });
+    const sync = await api({ mode: "sync", since: 0 }, { token: b.token });
+    expect(sync.body.updates.map((u: Frame) => u.mode)).toEqual(["chatCreated", "newMessage", "newMessage", "newMessage", "newMessage"]);
+    expect(sync.body.updates.map((u: Frame) => u.pts)).toEqual([1, 2, 3, 4, 5]);
+    expect(sync.body.updates.at(-1).message.seq).toBe(4);
+  });
+});
+
+describe("sync", () => {
+  it("replays every push missed while offline, gapless, in pages", async () => {
+    const [a, b] = await Promise.all([registerUser("sA"), registerUser("sB")]);
+    const sb = await connect(b.token);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    await sb.nextPush("chatCreated");
+    sb.close();
+    for (let i = 1; i <= 7; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `missed ${i}`, content_type: "text" }, { token: a.token });
+    await api({ mode: "editMessage", chat_id: chatId, seq: 2, content: "edited" }, { token: a.token });
+
+    const back = await connect(b.token);
+    const p1 = await back.request({ mode: "sync", since: 1, limit: 5 });
+    expect(p1.updates.map((u: Frame) => u.pts)).toEqual([2, 3, 4, 5, 6]);
+    expect(p1).toMatchObject({ pts: 6, has_more: true });
+    const p2 = await back.request({ mode: "sync", since: p1.pts, limit: 5 });
+    expect(p2.updates.map((u: Frame) => u.pts)).toEqual([7, 8, 9]);
+    expect(p2.updates.at(-1)).toMatchObject({ mode: "messageEdited", message: { seq: 2, content: "edited" } });
+    expect(p2).toMatchObject({ pts: 9, has_more: false });
+    const none = await back.request({ mode: "sync", since: 9 });
+    expect(none).toMatchObject({ updates: [], pts: 9, has_more: false });
+    expect((await back.request({ mode: "sync", since: 0, limit: 501 })).error).toBe("invalid_request");
+    back.close();
+  });
+
+  it("a user object rebuilt from storage serves the same chat list and log", async () => {
+    const [a, b] = await Promise.all([registerUser("eA"), registerUser("eB")]);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    for (let i = 0; i < 4; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
+    await api({ mode: "markRead", chat_id: chatId, seq: 2 }, { token: b.token });
+    const chatsBefore = (await api({ mode: "getChats" }, { token: b.token })).body.chats;
+    const syncBefore = (await api({ mode: "sync", since: 0 }, { token: b.token })).body;
+    await evictDurableObject(userStub(b.user.id));
+    const chatsAfter = (await api({ mode: "getChats" }, { token: b.token })).body.chats;
+    const syncAfter = (await api({ mode: "sync", since: 0 }, { token: b.token })).body;
+    expect(chatsAfter).toEqual(chatsBefore);
+    expect(chatsAfter[0]).toMatchObject({ unread: 2, last_read_seq: 2 });
+    const { timestamp: _t1, ...restBefore } = syncBefore;
+    const { timestamp: _t2, ...restAfter } = syncAfter;
+    expect(restAfter).toEqual(restBefore);
+    // And the next update continues the sequence.
+    const next = await api({ mode: "sendMessage", chat_id: chatId, content: "more", content_type: "text" }, { token: b.token });
+    expect(next.body.pts).toBe(syncBefore.pts + 1);
+  });
+
+  it("a hibernated socket still gets pushes", async () => {
+    const [a, b] = await Promise.all([registerUser("hA"), registerUser("hB")]);
+    const sb = await connect(b.token);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    await sb.nextPush("chatCreated");
+    await evictDurableObject(userStub(b.user.id), { webSockets: "hibernate" });
+    await api({ mode: "sendMessage", chat_id: chatId, content: "wake up", content_type: "text" }, { token: a.token });
+    expect((await sb.nextPush("newMessage")).message.content).toBe("wake up");
+    expect(await sb.request({ mode: "getChats" })).toMatchObject({ status: 200 });
+    sb.close();
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { api, connect, registerUser, type Account } from "./helpers";
+
+async function directChat(): Promise<{ a: Account; b: Account; chatId: string }> {
+  const [a, b] = await Promise.all([registerUser("mA"), registerUser("mB")]);
+  const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
+  return { a, b, chatId: body.chat.chat_id };
+}
+
+const text = (chat_id: string, content: string, extra: Record<string, unknown> = {}) => ({ mode: "sendMessage", chat_id, content, content_type: "text", ...extra });
+
+describe("sending", () => {
+  it("stores, answers with the message and its pts, and pushes to the other member", async () => {
+    const { a, b, chatId } = await directChat();
+    const sb = await connect(b.token);
+    const res = await api(text(chatId, "hello 👋"), { token: a.token });
+    expect(res.status).toBe(200);
+    expect(res.body.message).toMatchObject({ chat_id: chatId, seq: 1, sender: a.username, content: "hello 👋", content_type: "text" });
+    expect(res.body.pts).toBe(2);
+    const push = await sb.nextPush("newMessage");
+    expect(push.message).toEqual(res.body.message);
+    expect(push.pts).toBe(2);
+    sb.close();
+  });
+
+  it("pushes to the sender's other devices but not to the socket that sent", async () => {
+    const { a, chatId } = await directChat();
+    const phone = await connect(a.token);
+    const laptop = await connect(a.token, "protocol");
+    const res = await phone.request(text(chatId, "from phone"));
+    expect(res).toMatchObject({ mode: "sendMessage", status: 200, pts: 2 });
+    expect(await laptop.nextPush("newMessage")).toMatchObject({ pts: 2, message: { content: "from phone" } });
+    await phone.expectQuiet(200, (f) => f.mode === "newMessage");
+    phone.close();
+    laptop.close();
+  });
+
+  it("is idempotent per client_msg_id", async () => {
+    const { a, b, chatId } = await directChat();
+    const first = await api(text(chatId, "once", { client_msg_id: "c-1" }), { token: a.token });
+    const again = await api(text(chatId, "once", { client_msg_id: "c-1" }), { token: a.token });
+    expect(again.status).toBe(200);
+    expect(again.body.message).toEqual(first.body.message);
+    expect(again.body.pts).toBe(first.body.pts);
+    // Another sender may use the same client_msg_id.
+    const other = await api(text(chatId, "mine", { client_msg_id: "c-1" }), { token: b.token });
+    expect(other.body.message.seq).toBe(2);
+    const page = await api({ mode: "getMessages", chat_id: chatId }, { token: a.token });
+    expect(page.body.messages.map((m: { seq: number }) => m.seq)).toEqual([1, 2]);
+  });
+
+  it("checks chat type, content type and length", async () => {
+    const { a, b, chatId } = await directChat();
+    const group = (await api({ mode: "createGroup", title: "g", members: [b.username] }, { token: a.token })).body.chat.chat_id;
+    const wrong1 = await api({ mode: "sendGroupMessage", chat_id: chatId, content: "x", content_type: "text" }, { token: a.token });
+    expect(wrong1.status).toBe(400);
+    expect(wrong1.body.error).toBe("wrong_chat_type");
+    const wrong2 = await api(text(group, "x"), { token: a.token });
+    expect(wrong2.body.error).toBe("wrong_chat_type");
+    const image = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "image" }, { token: a.token });
+    expect(image.status).toBe(400);
+    expect(image.body.error).toBe("unsupported_content_type");
+    const empty = await api(text(chatId, ""), { token: a.token });
+    expect(empty.body).toMatchObject({ error: "invalid_request", fields: { content: expect.any(String) } });
+    const long = await api(text(chatId, "x".repeat(4001)), { token: a.token });
+    expect(long.body.fields.content).toBeDefined();
+    const astral = await api(text(chatId, "😀".repeat(4000)), { token: a.token });
+    expect(astral.status).toBe(200);
+    const page = await api({ mode: "getMessages", chat_id: chatId }, { token: a.token });
+    expect(page.body.messages).toHaveLength(1);
+  });
+});
+
+describe("history", () => {
+  it("pages newest first, before, after and between", async () => {
+    const { a, chatId } = await directChat();
+    for (let i = 1; i <= 12; i++) await api(text(chatId, `m${i}`), { token: a.token });
+    const seqs = (r: { body: { messages: { seq: number }[] } }) => r.body.messages.map((m) => m.seq);
+    const newest = await api({ mode: "getMessages", chat_id: chatId, limit: 5 }, { token: a.token });
+    expect(seqs(newest)).toEqual([8, 9, 10, 11, 12]);
+    expect(newest.body.has_more).toBe(true);
+    const before = await api({ mode: "getMessages", chat_id: chatId, before_seq: 4, limit: 5 }, { token: a.token });
+    expect(seqs(before)).toEqual([1, 2, 3]);
+    expect(before.body.has_more).toBe(false);
+    const after = await api({ mode: "getMessages", chat_id: chatId, after_seq: 2, limit: 3 }, { token: a.token });
+    expect(seqs(after)).toEqual([3, 4, 5]);
+    expect(after.body.has_more).toBe(true);
+    const between = await api({ mode: "getMessages", chat_id: chatId, after_seq: 3, before_seq: 8, limit: 3 }, { token: a.token });
+    expect(seqs(between)).toEqual([4, 5, 6]);
+    expect(between.body.has_more).toBe(true);
+    const all = await api({ mode: "getMessages", chat_id: chatId }, { token: a.token });
+    expect(seqs(all)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(all.body.has_more).toBe(false);
+    const bad = await api({ mode: "getMessages", chat_id: chatId, limit: 201 }, { token: a.token });
+    expect(bad.body.fields.limit).toBeDefined();
+  });
+});
+
+describe("reading", () => {
+  it("counts unread, marks read with receipts, never moves back", async () => {
+    const { a, b, chatId } = await directChat();
+    for (let i = 0; i < 3; i++) await api(text(chatId, `m${i}`), { token: a.token });
+    const chatsB = await api({ mode: "getChats" }, { token: b.token });
+    expect(chatsB.body.chats[0]).toMatchObject({ chat_id: chatId, unread: 3, last_read_seq: 0, last_message: { seq: 3 } });
+    // Own messages never count.
+    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 3 });
+
+    const sa = await connect(a.token);
+    const b2 = await connect(b.token);
+    const read = await api({ mode: "markRead", chat_id: chatId, seq: 2 }, { token: b.token });
+    expect(read.body).toMatchObject({ chat_id: chatId, last_read_seq: 2, unread: 1 });
+    expect(await sa.nextPush("readReceipt")).toMatchObject({ chat_id: chatId, username: b.username, seq: 2 });
+    expect(await b2.nextPush("readReceipt")).toMatchObject({ username: b.username, seq: 2, pts: read.body.pts });
+    const back = await api({ mode: "markRead", chat_id: chatId, seq: 1 }, { token: b.token });
+    expect(back.body).toMatchObject({ last_read_seq: 2, unread: 1 });
+    const past = await api({ mode: "markRead", chat_id: chatId, seq: 99 }, { token: b.token });
+    expect(past.body).toMatchObject({ last_read_seq: 3, unread: 0 });
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 3 });
+
+    // Sending reads the chat up to your own message.
+    await api(text(chatId, "a4"), { token: a.token });
+    await api(text(chatId, "b5"), { token: b.token });
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 5 });
+    sa.close();
+    b2.close();
+  });
+
+  it("orders chats by latest activity", async () => {
+    const [a, b, c] = await Promise.all([registerUser("oA"), registerUser("oB"), registerUser("oC")]);
+    const ab = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    const ac = (await api({ mode: "createChat", username: c.username }, { token: a.token })).body.chat.chat_id;
+    await api(text(ac, "first"), { token: a.token });
+    await new Promise((r) => setTimeout(r, 5));
+    await api(text(ab, "later"), { token: a.token });
+    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats.map((c: { chat_id: string }) => c.chat_id)).toEqual([ab, ac]);
+  });
+});
+
+describe("typing, editing, deleting", () => {
+  it("sends typing to the others only, without pts", async () => {
+    const { a, b, chatId } = await directChat();
+    const sa = await connect(a.token);
+    const sa2 = await connect(a.token);
+    const sb = await connect(b.token);
+    expect(await sa.request({ mode: "typing", chat_id: chatId })).toMatchObject({ mode: "typing", status: 200 });
+    const push = await sb.nextPush("typing");
+    expect(push).toMatchObject({ chat_id: chatId, username: a.username });
+    expect(push.pts).toBeUndefined();
+    await sa2.expectQuiet(150);
+    const sync = await sb.request({ mode: "sync", since: 0 });
+    expect(sync.updates.map((u: { mode: string }) => u.mode)).not.toContain("typing");
+    for (const s of [sa, sa2, sb]) s.close();
+  });
+
+  it("lets only the sender edit and delete", async () => {
+    const { a, b, chatId } = await directChat();
+    const sb = await connect(b.token);
+    const sent = (await api(text(chatId, "typo"), { token: a.token })).body.message;
+    await sb.nextPush("newMessage");
+    const edited = await api({ mode: "editMessage", chat_id: chatId, seq: sent.seq, content: "fixed" }, { token: a.token });
+    expect(edited.status).toBe(200);
+    expect(edited.body.message).toMatchObject({ seq: 1, content: "fixed", edited_at: expect.any(Number) });
+    expect(await sb.nextPush("messageEdited")).toMatchObject({ message: { content: "fixed" } });
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0].last_message.content).toBe("fixed");
+
+    const foreign = await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "hijack" }, { token: b.token });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error).toBe("forbidden");
+    const missing = await api({ mode: "editMessage", chat_id: chatId, seq: 9, content: "x" }, { token: a.token });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toBe("message_not_found");
+    expect((await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: b.token })).status).toBe(403);
+
+    const deleted = await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: a.token });
+    expect(deleted.body.message).toMatchObject({ seq: 1, content: "", deleted: true });
+    expect(await sb.nextPush("messageDeleted")).toMatchObject({ message: { deleted: true } });
+    const twice = await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: a.token });
+    expect(twice.body.pts).toBe(deleted.body.pts);
+    const page = await api({ mode: "getMessages", chat_id: chatId }, { token: b.token });
+    expect(page.body.messages[0]).toMatchObject({ content: "", deleted: true });
+    sb.close();
+  });
+});
