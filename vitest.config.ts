@@ -7,7 +7,15 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // Tests use a small registration limit (and a fresh address per account) so
+            // the limit itself can be tested; the production default is in wrangler.toml.
+            REGISTER_PER_ADDRESS_PER_HOUR: "20",
+            ALLOWED_ORIGINS: "https://chat.example, http://localhost:8787",
+          },
+        },
       }),
     ],
     test: {

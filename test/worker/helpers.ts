@@ -25,7 +25,7 @@ export interface Account {
   email: string;
 }
 
-export async function registerUser(prefix = "u", ip = "10.0.0.1"): Promise<Account> {
+export async function registerUser(prefix = "u", ip = unique("ip")): Promise<Account> {
   const username = unique(prefix);
   const password = "correct horse battery";
   const email = `${username}@example.com`;
