@@ -1,0 +1,7 @@
+// edge-chat/client: a typed client for the chat service, for browsers, Node 22 and Workers.
+export { ChatClient } from "./client";
+export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, ParamsOf, RequestOptions, SendParams } from "./client";
+export { ClientError } from "./errors";
+export type { LocalErrorCode } from "./errors";
+export type { FetchLike, SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketFactory } from "./socket";
+export type { Chat, ErrorCode, Message, PayloadOf, Push, PushMode, TypingPush, User } from "../protocol";
