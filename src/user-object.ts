@@ -178,8 +178,8 @@ export class UserObject extends DurableObject<Env> {
     const me = caller.session.user;
     const id = r.request_id;
     const origin: Origin = { userId: me.id, socketId: caller.socketId };
-    if (ANONYMOUS_MODES.has(r.mode)) return this.accountMode(r as AccountRequest, caller);
-    if (r.token !== undefined && r.mode !== "logout") await this.checkToken(r.token, caller);
+    // Account modes take no session; logout names the session it ends.
+    if (r.token !== undefined && !ANONYMOUS_MODES.has(r.mode) && r.mode !== "logout") await this.checkToken(r.token, caller);
     switch (r.mode) {
       case "logout":
         return this.logout(r.token, id, caller);
