@@ -1,0 +1,288 @@
+// Turns the results into the table printed at the end, docs/benchmarks.md, and a chart
+// (SVG written by hand: no dependencies).
+import type { Baseline, Fanout, Outcome, Results } from "./types";
+import type { Dist } from "./stats";
+
+type Row = [section: string, figure: string, value: string, note: string];
+
+const ok = <T extends object>(o: Outcome<T> | undefined): T | null => (o && !("error" in o) ? (o as T) : null);
+const num = (x: number, digits = 2) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: digits }) : "n/a");
+const ms = (x: number) => `${num(x, 2)} ms`;
+const pcts = (d: Dist) => `${ms(d.p50)} / ${ms(d.p95)} / ${ms(d.p99)}`;
+const x = (v: number, base: number | undefined) => (base && Number.isFinite(v) ? `${num(v / base, 2)}x` : "");
+const us = (v: number) => `${num(v, 1)} µs`;
+
+function rows(r: Results): Row[] {
+  const out: Row[] = [];
+  const p = r.phases;
+  const base = ok<Baseline>(p.baseline);
+  const rtt = base?.rtt.p50;
+  const fps = base?.framesPerSec;
+  const error = (section: string, o: Outcome<object> | undefined) => {
+    if (o && "error" in o) out.push([section, "FAILED", "", o.error.slice(0, 120)]);
+  };
+  const cpuRow = (section: string, c: { workerUsPerPush: number; proxyUsPerPush: number; pushes: number }) =>
+    out.push([section, "server CPU per delivered push", us(c.workerUsPerPush), `${num(c.pushes, 0)} pushes; wrangler proxy +${us(c.proxyUsPerPush)}`]);
+
+  if (base) {
+    const s = "baseline: echo DO";
+    out.push([s, `round trip p50 / p95 / p99 (${num(base.rtt.n, 0)} x ${base.frameBytes} B, sequential)`, pcts(base.rtt), "= 1x latency"]);
+    out.push([s, `frames/s (${base.sockets} sockets x ${base.depth} in flight)`, num(base.framesPerSec, 0), "= 1x throughput"]);
+    out.push([s, "server CPU per echoed frame", us(base.cpu.workerUsPerFrame), `wrangler proxy +${us(base.cpu.proxyUsPerFrame)}`]);
+  }
+  error("baseline: echo DO", p.baseline);
+
+  if (r.setup) {
+    const s = r.setup;
+    out.push(["setup", `register ${num(s.users, 0)} users (${s.concurrency} at a time)`, `${num(s.ms / 1000, 1)} s`, `${num(s.perSec, 1)}/s; ${num(s.workerUsPerRegister / 1000, 1)} ms CPU each (PBKDF2)`]);
+  }
+
+  const d = ok(p.direct);
+  if (d) {
+    const s = "direct chat";
+    out.push([s, `A sends -> B's push, p50 / p95 / p99 (${num(d.messages, 0)} at ${d.ratePerSec}/s)`, pcts(d.latency), `p50 ${x(d.latency.p50, rtt)}, p99 ${x(d.latency.p99, rtt)} baseline RTT p50`]);
+    out.push([s, "A's sendMessage answered, p50 / p95 / p99", pcts(d.ack), `p50 ${x(d.ack.p50, rtt)}`]);
+    cpuRow(s, d.cpu);
+  }
+  error("direct chat", p.direct);
+
+  const g = ok(p.group);
+  if (g) {
+    const s = `group of ${g.members}`;
+    out.push([s, `stored-and-delivered msgs/s (${g.senders} senders x ${g.depth} in flight)`, num(g.deliveredPerSec, 0), `${x(g.deliveredPerSec, fps)} baseline frames/s; ${num(g.deliveredPerSec * (g.members - 1), 0)} pushes/s`]);
+    out.push([s, "stored (answered) msgs/s", num(g.storedPerSec, 0), x(g.storedPerSec, fps)]);
+    out.push([s, "send -> last member under that load, p50 / p95 / p99", pcts(g.latency), ""]);
+    cpuRow(s, g.cpu);
+  }
+  error("group", p.group);
+
+  for (const o of [p.fanoutSmall, p.fanoutLarge]) {
+    const f = ok<Fanout>(o);
+    if (!f) continue;
+    const s = `fan-out ${num(f.members, 0)}`;
+    out.push([s, `send -> last member's socket, p50 / p95 / p99 (${f.messages} msgs, one at a time)`, pcts(f.last), `p50 ${x(f.last.p50, rtt)} baseline RTT p50`]);
+    out.push([s, "send -> each member's socket, p50 / p95 / p99", pcts(f.member), ""]);
+    out.push([s, "sender's answer, p50 / p99", `${ms(f.ack.p50)} / ${ms(f.ack.p99)}`, ""]);
+    out.push([s, "createGroup until every member has chatCreated", ms(f.createMs), `connecting ${num(f.members, 0)} sockets took ${ms(f.connectMs)}`]);
+    cpuRow(s, f.cpu);
+  }
+  error("fan-out", p.fanoutSmall);
+  error("fan-out", p.fanoutLarge);
+
+  const m = ok(p.many);
+  if (m) {
+    const s = `${m.chats} direct chats`;
+    out.push([s, `delivered msgs/s (${m.chats} senders x ${m.depth} in flight)`, num(m.deliveredPerSec, 0), `${x(m.deliveredPerSec, fps)} baseline frames/s`]);
+    out.push([s, "send -> push under that load, p50 / p95 / p99", pcts(m.latency), ""]);
+    cpuRow(s, m.cpu);
+  }
+  error("many chats", p.many);
+
+  const i = ok(p.idle);
+  if (i) {
+    const s = `${num(i.users, 0)} idle users`;
+    out.push([s, "connect all (token upgrade, 16 at a time)", `${num(i.connectMs / 1000, 1)} s`, `${num(i.connectsPerSec, 0)}/s; ${us(i.workerUsPerConnect)} CPU each`]);
+    out.push([s, "Worker workerd RSS: before / connected / after idle", `${num(i.rssBeforeMB, 1)} / ${num(i.rssConnectedMB, 1)} / ${num(i.rssIdleMB, 1)} MB`, `${num(i.kbPerSocket, 1)} KB per connected user after ${num(i.settleMs / 1000, 0)} s idle; proxy ${num(i.proxyRssIdleMB, 1)} MB`]);
+  }
+  error("idle users", p.idle);
+  return out;
+}
+
+function targetRows(r: Results): [string, string, string, string][] {
+  return r.targets.map((t) => [
+    t.pass ? "PASS" : "MISS",
+    t.name,
+    t.value === null ? "n/a" : `${num(t.value, 2)} ${t.unit}`,
+    t.limit === null ? (t.error ?? "") : `${t.op} ${num(t.limit, 2)} ${t.unit}${t.error ? ` (${t.error})` : ""}`,
+  ]);
+}
+
+function align(table: string[][]): string {
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => [...(r[c] ?? "")].length)));
+  return table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+}
+
+function header(r: Results): string {
+  const m = r.machine;
+  return `${r.quick ? "QUICK run" : "Full run"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}`;
+}
+
+export function renderTable(r: Results): string {
+  return [
+    header(r),
+    "",
+    align([["scenario", "figure", "value", "notes"], ...rows(r)]),
+    "",
+    "Targets",
+    align(targetRows(r)),
+  ].join("\n");
+}
+
+const md = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+
+export function renderMarkdown(r: Results): string {
+  const c = r.counts;
+  return `# Benchmarks
+
+<!-- Generated by \`npm run bench\` (bench/run.ts); the same figures are in bench/results.json. Do not edit by hand. -->
+
+${header(r)}.
+
+![Latency and throughput](benchmarks.svg)
+
+## Results
+
+${md(["scenario", "figure", "value", "notes"])}
+${md(["---", "---", "---:", "---"])}
+${rows(r).map(md).join("\n")}
+
+## Targets
+
+${md(["", "target", "measured", "limit"])}
+${md(["---", "---", "---:", "---"])}
+${targetRows(r).map(md).join("\n")}
+
+## How it is measured
+
+\`npm run bench\` starts its own \`wrangler dev\` servers on fresh local state
+(\`scripts/local-server.ts\`) and talks to them only over real WebSockets (the \`ws\`
+package, no compression) and \`POST /api\`, all on 127.0.0.1, from one Node process on the
+same machine. No client ever has more than ${c.depth} unanswered frames on a socket.
+
+1. **Baseline**: a benchmark-only Worker (\`bench/echo/\`) hands every socket to one
+   SQLite-backed Durable Object that accepts it with the Hibernation API and sends each
+   frame back. Round trip of ${num(c.echoRtt ?? NaN, 0)} sequential ~100-byte frames on one socket; frames/s with
+   ${c.echoSockets} sockets, ${c.depth} frames in flight each. Every chat figure is read as a ratio to these.
+2. **Direct chat latency**: A sends \`sendMessage\` at a steady ${c.directRate}/s
+   (${num(c.directMessages ?? NaN, 0)} messages after 30 warm-up ones); the time from A's send to the \`newMessage\`
+   push on B's socket.
+3. **One group's throughput**: ${c.groupSenders} of ${c.groupMembers} members each keep ${c.depth} \`sendGroupMessage\`
+   unanswered (${num(c.groupPerSender ?? NaN, 0)} each). A message counts once every other member's socket has it;
+   messages/s is the count over the time from the first send to the last such delivery.
+4. **Fan-out**: a group of ${c.fanoutSmall} and one of ${num(c.fanoutLarge ?? NaN, 0)}, every member online with one socket; one
+   message at a time (${c.fanoutSmallMessages} and ${c.fanoutLargeMessages}, after 5 warm-up ones): the time until the last member's socket has it.
+5. **Many chats**: ${c.manyChats} direct chats, each sender keeping ${c.manyDepth} \`sendMessage\` in flight
+   (${c.manyPerChat} each): messages delivered per second over all of them.
+6. **Cost**: CPU time (utime + stime from \`/proc/<pid>/stat\`) of the workerd process
+   serving the Worker over each measured window, divided by the \`newMessage\` pushes
+   delivered in it; and its resident memory (VmRSS) with ${num(c.idleUsers ?? NaN, 0)} users connected and idle for
+   ${num((c.idleSettleMs ?? NaN) / 1000, 0)} s. \`wrangler dev\` runs a second workerd, a proxy in front of the Worker that
+   every request and socket frame passes through; it is not there in production, so its
+   CPU and memory are shown apart (as "wrangler proxy") and not counted.
+
+Users are made with \`register\` over \`POST /api\` (a PBKDF2 each, ${SETUP} at a time; the
+server is started with \`REGISTER_PER_ADDRESS_PER_HOUR=1000000\`); sockets open with
+\`GET /ws?token=…\`. The machine is shared and has two cores that both the server and the
+clients use, so absolute figures move from run to run; the ratios to the baseline measured
+minutes earlier are the steadier reading.
+
+**\`npm run bench -- --quick\`** (under a minute) runs the same phases with smaller
+counts: 500 echo round trips and 8 x 600 echo frames; 300 direct messages; 150 messages
+per group sender; fan-out to 100 (30 messages) and to 250 instead of 1,000 members
+(10 messages); 50 direct chats x 10 messages; 250 idle users settled 2 s instead of
+2,000 for 15 s. It writes to \`bench/out/\` (not committed) so the full run's figures here
+stay. \`--only=baseline,direct,group,fanout,many,idle\` runs a subset (also to
+\`bench/out/\`).
+`;
+}
+
+const SETUP = 8;
+
+// ---- Chart ----
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+interface Bar {
+  label: string;
+  p50: number;
+  p99: number;
+  /** Target marks on this row, [value, label]. */
+  marks: [number, string][];
+}
+
+export function renderSvg(r: Results): string {
+  const p = r.phases;
+  const base = ok<Baseline>(p.baseline);
+  const d = ok(p.direct);
+  const g = ok(p.group);
+  const fs = ok<Fanout>(p.fanoutSmall);
+  const fl = ok<Fanout>(p.fanoutLarge);
+  const m = ok(p.many);
+  const lat: Bar[] = [];
+  if (base) lat.push({ label: "echo baseline RTT", p50: base.rtt.p50, p99: base.rtt.p99, marks: [] });
+  if (d)
+    lat.push({ label: "direct chat", p50: d.latency.p50, p99: d.latency.p99, marks: base ? [[2 * base.rtt.p50, "p50 target"], [8 * base.rtt.p50, "p99 target"]] : [] });
+  if (g) lat.push({ label: `group ${g.members}, flooded`, p50: g.latency.p50, p99: g.latency.p99, marks: [] });
+  if (fs) lat.push({ label: `fan-out ${fs.members} (last)`, p50: fs.last.p50, p99: fs.last.p99, marks: [[15, "p50 target"], [50, "p99 target"]] });
+  if (fl) lat.push({ label: `fan-out ${fl.members} (last)`, p50: fl.last.p50, p99: fl.last.p99, marks: [] });
+  if (m) lat.push({ label: `${m.chats} chats, flooded`, p50: m.latency.p50, p99: m.latency.p99, marks: [] });
+  const tput: { label: string; value: number; mark?: number }[] = [];
+  if (base) tput.push({ label: "echo baseline frames/s", value: base.framesPerSec });
+  if (g) tput.push({ label: `group ${g.members}: msgs/s to all`, value: g.deliveredPerSec, ...(base && { mark: 0.25 * base.framesPerSec }) });
+  if (m) tput.push({ label: `${m.chats} direct chats: msgs/s`, value: m.deliveredPerSec });
+
+  const W = 960;
+  const rowH = 34;
+  const top = 56;
+  const labelW = 170;
+  const panelW = 440;
+  const H = top + Math.max(lat.length, tput.length, 1) * rowH + 70;
+  const parts: string[] = [];
+  const text = (x0: number, y0: number, s: string, extra = "") => parts.push(`<text x="${x0.toFixed(1)}" y="${y0.toFixed(1)}"${extra}>${esc(s)}</text>`);
+  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  text(16, 24, `${r.quick ? "Quick run" : "Full run"} ${r.date.slice(0, 10)}, ${r.machine.cores} x ${r.machine.cpuModel}, workerd ${r.versions.workerd.split(" ")[0]}`, ' font-size="13" fill="#444"');
+
+  // Latency panel: log scale.
+  const x0 = 16 + labelW;
+  const w = panelW - labelW - 20;
+  const vals = lat.flatMap((b) => [b.p50, b.p99, ...b.marks.map((k) => k[0])]).filter((v) => v > 0 && Number.isFinite(v));
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...vals, 1))));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...vals, 10))));
+  const sx = (v: number) => x0 + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * w;
+  text(16, 46, "Latency, ms (log scale): p50 bar, p99 whisker", ' font-size="14" font-weight="bold"');
+  for (let t = lo; t <= hi * 1.0001; t *= 10) {
+    parts.push(`<line x1="${sx(t).toFixed(1)}" y1="${top}" x2="${sx(t).toFixed(1)}" y2="${top + lat.length * rowH}" stroke="#ddd"/>`);
+    text(sx(t), top + lat.length * rowH + 14, t >= 1 ? String(t) : t.toString(), ' font-size="11" text-anchor="middle" fill="#666"');
+  }
+  lat.forEach((b, i) => {
+    const y = top + i * rowH;
+    text(x0 - 8, y + 21, b.label, ' font-size="12" text-anchor="end"');
+    parts.push(`<rect x="${x0}" y="${y + 8}" width="${Math.max(1, sx(b.p50) - x0).toFixed(1)}" height="18" fill="${i === 0 ? "#8a8a8a" : "#3b7dd8"}"/>`);
+    parts.push(`<line x1="${sx(b.p50).toFixed(1)}" y1="${y + 17}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 17}" stroke="#1d3f73" stroke-width="2"/>`);
+    parts.push(`<line x1="${sx(b.p99).toFixed(1)}" y1="${y + 10}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 24}" stroke="#1d3f73" stroke-width="2"/>`);
+    text(sx(b.p99) + 4, y + 21, `${fmt(b.p50)} / ${fmt(b.p99)}`, ' font-size="11" fill="#333"');
+    for (const [v, label] of b.marks) {
+      parts.push(`<line x1="${sx(v).toFixed(1)}" y1="${y + 4}" x2="${sx(v).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`${label}: ${fmt(v)} ms`)}</title></line>`);
+    }
+  });
+
+  // Throughput panel: linear.
+  const X0 = panelW + 40 + labelW + 20;
+  const tw = W - X0 - 70;
+  const tmax = niceMax(Math.max(...tput.map((t) => Math.max(t.value, t.mark ?? 0)), 1));
+  const tx = (v: number) => X0 + (Math.max(0, v) / tmax) * tw;
+  text(panelW + 40, 46, "Throughput per second", ' font-size="14" font-weight="bold"');
+  for (let k = 0; k <= 4; k++) {
+    const v = (tmax * k) / 4;
+    parts.push(`<line x1="${tx(v).toFixed(1)}" y1="${top}" x2="${tx(v).toFixed(1)}" y2="${top + tput.length * rowH}" stroke="#ddd"/>`);
+    text(tx(v), top + tput.length * rowH + 14, num(v, 0), ' font-size="11" text-anchor="middle" fill="#666"');
+  }
+  tput.forEach((t, i) => {
+    const y = top + i * rowH;
+    text(X0 - 8, y + 21, t.label, ' font-size="12" text-anchor="end"');
+    parts.push(`<rect x="${X0}" y="${y + 8}" width="${Math.max(1, tx(t.value) - X0).toFixed(1)}" height="18" fill="${i === 0 ? "#8a8a8a" : "#2e9e6a"}"/>`);
+    text(tx(t.value) + 4, y + 21, num(t.value, 0), ' font-size="11" fill="#333"');
+    if (t.mark !== undefined)
+      parts.push(`<line x1="${tx(t.mark).toFixed(1)}" y1="${y + 4}" x2="${tx(t.mark).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`target: ${num(t.mark, 0)}/s`)}</title></line>`);
+  });
+  text(16, H - 14, "Grey: the bare echo Durable Object measured in the same run. Red dashes: targets.", ' font-size="11" fill="#666"');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">\n${parts.join("\n")}\n</svg>\n`;
+}
+
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function niceMax(v: number): number {
+  const e = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const k of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (k * e >= v) return k * e;
+  return 10 * e;
+}

@@ -1,0 +1,136 @@
+// The shapes of the benchmark's results, as written to bench/results.json.
+import type { Machine } from "./proc";
+import type { Dist } from "./stats";
+
+export type Outcome<T> = T | { error: string };
+
+export interface CpuWindow {
+  /** Server CPU (utime + stime) of the workerd serving the Worker, µs. */
+  workerUs: number;
+  /** wrangler's local proxy in front of it, µs (not there in production). */
+  proxyUs: number;
+  /** This benchmark process, µs (it shares the machine). */
+  clientUs: number;
+  wallMs: number;
+}
+
+export interface Baseline {
+  rtt: Dist;
+  frameBytes: number;
+  framesPerSec: number;
+  frames: number;
+  sockets: number;
+  depth: number;
+  cpu: CpuWindow & { workerUsPerFrame: number; proxyUsPerFrame: number };
+}
+
+export interface PhaseCpu extends CpuWindow {
+  pushes: number;
+  workerUsPerPush: number;
+  proxyUsPerPush: number;
+}
+
+export interface Direct {
+  messages: number;
+  ratePerSec: number;
+  /** Send on A's socket to the newMessage push on B's socket. */
+  latency: Dist;
+  /** Send to A's own response (stored). */
+  ack: Dist;
+  cpu: PhaseCpu;
+}
+
+export interface Group {
+  members: number;
+  senders: number;
+  depth: number;
+  messages: number;
+  /** Messages stored and received by every other member, per second. */
+  deliveredPerSec: number;
+  /** Messages acknowledged (stored) to their senders, per second. */
+  storedPerSec: number;
+  /** Send to the last member's push, per message. */
+  latency: Dist;
+  cpu: PhaseCpu;
+}
+
+export interface Fanout {
+  members: number;
+  messages: number;
+  /** Send to the last member's socket having it, per message. */
+  last: Dist;
+  /** Send to each member's socket having it, every member of every message. */
+  member: Dist;
+  /** Send to the sender's own response. */
+  ack: Dist;
+  /** Creating the group and its chatCreated reaching every member, ms. */
+  createMs: number;
+  connectMs: number;
+  cpu: PhaseCpu;
+}
+
+export interface Many {
+  chats: number;
+  perChat: number;
+  depth: number;
+  messages: number;
+  deliveredPerSec: number;
+  latency: Dist;
+  cpu: PhaseCpu;
+}
+
+export interface Idle {
+  users: number;
+  connectMs: number;
+  connectsPerSec: number;
+  settleMs: number;
+  rssBeforeMB: number;
+  rssConnectedMB: number;
+  rssIdleMB: number;
+  proxyRssIdleMB: number;
+  kbPerSocket: number;
+  /** CPU of the Worker's workerd per socket upgrade (D1 session lookup + handing it to the user's object). */
+  workerUsPerConnect: number;
+}
+
+export interface Setup {
+  users: number;
+  concurrency: number;
+  ms: number;
+  perSec: number;
+  /** CPU of the Worker's workerd per registration (a PBKDF2 at 100,000 iterations, D1 writes). */
+  workerUsPerRegister: number;
+}
+
+export interface Target {
+  name: string;
+  value: number | null;
+  op: "<=" | ">=";
+  limit: number | null;
+  unit: string;
+  pass: boolean;
+  error?: string;
+}
+
+export interface Results {
+  date: string;
+  quick: boolean;
+  counts: Record<string, number>;
+  machine: Machine;
+  versions: { node: string; wrangler: string; workerd: string };
+  /** Which version of the Worker was measured. */
+  source?: string;
+  setup?: Setup;
+  phases: {
+    baseline?: Outcome<Baseline>;
+    direct?: Outcome<Direct>;
+    group?: Outcome<Group>;
+    fanoutSmall?: Outcome<Fanout>;
+    fanoutLarge?: Outcome<Fanout>;
+    many?: Outcome<Many>;
+    idle?: Outcome<Idle>;
+  };
+  /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
+  serverEvents: string[];
+  targets: Target[];
+}
