@@ -379,7 +379,9 @@ export class ChatObject extends DurableObject<Env> {
     this.recent.set(ev, { event: live, audience });
     if (this.recent.size > RECENT) this.recent.delete(ev - RECENT);
     void this.wakeIn(FLUSH_MS);
-    for (const m of this.members.values()) if (!this.settled(m)) this.pump(m);
+    // The requester's own user object applies the event from our answer, so it is not sent
+    // one now; it rides along with the requester's next delivery, or the alarm's.
+    for (const m of this.members.values()) if (m.userId !== origin?.userId && !this.settled(m)) this.pump(m);
     return live;
   }
 
