@@ -1,13 +1,12 @@
-// A still copy of the Worker's source for the run. `wrangler dev` watches its sources and
-// reloads (closing every socket) when a file changes; the benchmark runs from a copy so
+// A still copy of the project for the run. `wrangler dev` watches its sources and reloads
+// (closing every socket) when a file changes; the benchmark runs the Worker from a copy so
 // edits made meanwhile in the work tree neither reload the server nor mix two versions
-// into one set of figures.
+// into one set of figures. The copy holds every file git sees (tracked, or new and not
+// ignored) and links node_modules.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-const PATHS = ["wrangler.toml", "package.json", "src", "public", "migrations"];
+import { dirname, join, resolve } from "node:path";
 
 export interface Snapshot {
   dir: string;
@@ -16,7 +15,7 @@ export interface Snapshot {
   remove(): void;
 }
 
-const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
+const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", maxBuffer: 64 * 2 ** 20 }).trim();
 
 /** Copies the work tree (rev undefined) or a git revision into a temporary directory. */
 export function snapshot(rev?: string): Snapshot {
@@ -24,16 +23,18 @@ export function snapshot(rev?: string): Snapshot {
   let source: string;
   if (rev) {
     const commit = git("rev-parse", "--short", rev);
-    const tar = execFileSync("git", ["archive", "--format=tar", commit, ...PATHS.filter((p) => git("ls-tree", commit, p) !== "")]);
-    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+    execFileSync("tar", ["-x", "-C", dir], { input: execFileSync("git", ["archive", "--format=tar", commit], { maxBuffer: 256 * 2 ** 20 }) });
     source = `commit ${commit}`;
   } else {
-    for (const p of PATHS) if (existsSync(p)) cpSync(p, join(dir, p), { recursive: true });
+    for (const f of git("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")) {
+      if (!f || !existsSync(f)) continue;
+      mkdirSync(join(dir, dirname(f)), { recursive: true });
+      cpSync(f, join(dir, f));
+    }
     const head = git("rev-parse", "--short", "HEAD");
-    const dirty = git("status", "--porcelain", "--", ...PATHS).split("\n").filter(Boolean).length;
-    source = dirty ? `work tree: commit ${head} + ${dirty} uncommitted change(s) in ${PATHS.join(", ")}` : `work tree: commit ${head}`;
+    const dirty = git("status", "--porcelain", "--", ".", ":!bench").split("\n").filter(Boolean).length;
+    source = dirty ? `work tree: commit ${head} + ${dirty} uncommitted change(s) outside bench/` : `work tree: commit ${head}`;
   }
-  mkdirSync(join(dir, "public"), { recursive: true });
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"), "dir");
   return { dir, source, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
