@@ -1,0 +1,46 @@
+// Builds the web client (web/) into public/, which Workers static assets serve at `/`:
+// index.html as written, app.js (web/main.ts with the client library and zod, bundled)
+// and app.css. wrangler runs this before `dev`, `deploy` and `types` ([build] in wrangler.toml).
+import { build } from "esbuild";
+import { copyFile, mkdir, rm } from "node:fs/promises";
+import { sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = `${root}public`;
+
+// src/protocol.ts uses zod's `z` namespace, which drags in every translation of zod's
+// messages (about 200 KB). The client only shows the default English ones, which zod
+// imports on its own, so the namespace's `locales` is left empty here.
+const englishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}zod${sep}`) ? { path: "zod-locales", namespace: "empty" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await Promise.all([
+  copyFile(`${root}web/index.html`, `${out}/index.html`),
+  build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: "web/main.ts", out: "app" },
+      { in: "web/styles.css", out: "app" },
+    ],
+    outdir: out,
+    bundle: true,
+    format: "esm",
+    target: ["es2022", "chrome110", "firefox115", "safari16"],
+    minify: true,
+    sourcemap: "linked",
+    legalComments: "none",
+    plugins: [englishOnly],
+    logLevel: "warning",
+  }),
+]);
+console.log("web client built into public/");

@@ -1,0 +1,75 @@
+// A few DOM helpers, so views read as the markup they build.
+
+type Child = Node | string | number | null | undefined | false;
+type Handlers = { [K in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[K]) => void };
+type Attrs = { on?: Handlers } & { [name: string]: string | number | boolean | null | undefined | Handlers };
+
+/** Creates an element: attributes (false/null/undefined leave one out, true sets it empty), listeners under `on`, children. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "on") {
+      for (const [type, listener] of Object.entries(value as Handlers)) el.addEventListener(type, listener as EventListener);
+    } else if (value !== false && value !== null && value !== undefined) {
+      el.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Element, children: Child[]): void {
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === "number" ? String(c) : c);
+}
+
+const ICONS = {
+  send: "M3.4 20.4 20.85 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L4 11l9 1-9 1-2 6.3a1 1 0 0 0 1.4 1.1z",
+  plus: "M12 5v14M5 12h14",
+  group: "M16 19v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 17.5V19M10 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM20 19v-1.5a3.5 3.5 0 0 0-2.6-3.4M15.5 5.1a3 3 0 0 1 0 5.8",
+  logout: "M15 17l5-5-5-5M20 12H9M12 19H6a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h6",
+  back: "M15 18l-6-6 6-6",
+  members: "M17 20v-2a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v2M10 10a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM21 20v-2a4 4 0 0 0-3-3.9",
+  chat: "M21 12a8 8 0 0 1-11.7 7.1L4 20l1-4.6A8 8 0 1 1 21 12z",
+} as const;
+
+/** A decorative icon; the control it sits in carries the accessible name. */
+export function icon(name: keyof typeof ICONS): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", `icon icon-${name}`);
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
+/** Initials on a colour picked from the name, the same on every screen. */
+export function avatar(name: string, size: "sm" | "md" = "md"): HTMLElement {
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
+  const initials = name.replace(/[^A-Za-z0-9]/g, "").slice(0, 2).toUpperCase() || "?";
+  return h("span", { class: `avatar avatar-${size}`, style: `--hue:${hash % 360}`, "aria-hidden": "true" }, initials);
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export function shortTime(ms: number): string {
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dayFmt.format(d);
+}
+
+export const clockTime = (ms: number) => timeFmt.format(new Date(ms));
+export const fullTime = (ms: number) => fullFmt.format(new Date(ms));
+
+export function dayLabel(ms: number): string {
+  const d = new Date(ms);
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (d.toDateString() === today.toDateString()) return "Today";
+  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
+  return new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" }).format(d);
+}

@@ -1,0 +1,106 @@
+// Labelled fields and forms that show the server's (or the library's) errors where they belong.
+import { ClientError } from "edge-chat/client";
+import { h } from "./dom";
+
+let nextId = 0;
+
+export interface Field {
+  wrap: HTMLElement;
+  input: HTMLInputElement;
+  /** The request field this one fills, to place `fields` errors on it. */
+  name: string;
+  label: string;
+  setError(message: string | null): void;
+}
+
+export function field(label: string, name: string, attrs: Record<string, string | boolean> = {}, hint?: string): Field {
+  const id = `f${++nextId}`;
+  const input = h("input", { id, name, required: true, ...attrs });
+  const error = h("p", { class: "field-error", id: `${id}-error`, hidden: true });
+  const hintEl = hint ? h("p", { class: "field-hint", id: `${id}-hint` }, hint) : null;
+  if (hintEl) input.setAttribute("aria-describedby", hintEl.id);
+  const wrap = h("div", { class: "field" }, h("label", { for: id }, label), input, hintEl, error);
+  return {
+    wrap,
+    input,
+    name,
+    label,
+    setError(message) {
+      error.hidden = message === null;
+      error.textContent = message ?? "";
+      input.toggleAttribute("aria-invalid", message !== null);
+      input.setAttribute("aria-describedby", [hintEl?.id, message !== null ? error.id : null].filter(Boolean).join(" "));
+    },
+  };
+}
+
+/** What to tell a person about a failed request. */
+export function describe(err: unknown): string {
+  if (!(err instanceof ClientError)) return "Something went wrong. Please try again.";
+  switch (err.error) {
+    case "invalid_credentials":
+      return "Wrong username or password.";
+    case "rate_limited":
+      return `Too many attempts. Try again in ${Math.ceil((err.retryAfterMs ?? 60_000) / 1000)} seconds.`;
+    case "timeout":
+    case "disconnected":
+    case "closed":
+      return "Can't reach the server right now. Check your connection and try again.";
+    case "code_expired":
+      return "That code is wrong, used or expired. Ask for a new one.";
+    case "user_not_found":
+      return "There is no user with that name.";
+    case "internal":
+      return "Something went wrong on our side. Please try again.";
+    default:
+      return err.message.charAt(0).toUpperCase() + err.message.slice(1);
+  }
+}
+
+/**
+ * A form that runs `submit` on Enter or its button, shows a busy state, and spreads a
+ * failure over its fields (by request field name) or into its alert line.
+ */
+export function form(options: {
+  fields: Field[];
+  submitLabel: string;
+  submit: () => Promise<void>;
+  extra?: (Node | null)[];
+  className?: string;
+}): { el: HTMLFormElement; setError(message: string | null): void } {
+  const alert = h("p", { class: "form-error", role: "alert", hidden: true });
+  const button = h("button", { type: "submit", class: "btn btn-primary btn-block" }, options.submitLabel);
+  const setError = (message: string | null) => {
+    alert.hidden = message === null;
+    alert.textContent = message ?? "";
+  };
+  const el = h("form", { class: options.className ?? "stack", novalidate: true }, ...options.fields.map((f) => f.wrap), alert, button, ...(options.extra ?? []));
+  el.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (button.disabled) return;
+    setError(null);
+    for (const f of options.fields) f.setError(null);
+    button.disabled = true;
+    el.setAttribute("aria-busy", "true");
+    options
+      .submit()
+      .catch((err: unknown) => {
+        const fields = err instanceof ClientError ? (err.fields ?? {}) : {};
+        let placed = false;
+        for (const f of options.fields) {
+          const message = fields[f.name];
+          if (message) {
+            f.setError(`${f.label} ${message}.`);
+            placed = true;
+          }
+        }
+        if (!placed || (err instanceof ClientError && err.error !== "invalid_request")) setError(describe(err));
+        options.fields.find((f) => fields[f.name])?.input.focus();
+      })
+      .finally(() => {
+        button.disabled = false;
+        el.removeAttribute("aria-busy");
+      });
+  });
+  return { el, setError };
+}

@@ -1,0 +1,40 @@
+// The web client's entry: one ChatClient per session, the auth screens while logged out,
+// the chat app while logged in.
+import { ChatClient } from "edge-chat/client";
+import { renderAuth } from "./auth-view";
+import { ChatApp } from "./chat-app";
+import { loadSaved, loadSession, saveSession, type Session } from "./storage";
+
+const root = document.getElementById("app")!;
+const wsUrl = new URL("/ws", location.href);
+wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+
+let app: ChatApp | null = null;
+
+function start(session: Session | null, notice?: string): void {
+  const client = new ChatClient({
+    url: wsUrl.toString(),
+    ...(session && { token: session.token, pts: loadSaved(session.user).pts }),
+  });
+  const loggedIn = (s: Session) => {
+    app = new ChatApp(root, client, s, () => {
+      client.close();
+      signOut();
+    });
+  };
+  const signOut = (message?: string) => {
+    app?.destroy();
+    app = null;
+    saveSession(null);
+    start(null, message);
+  };
+  client.on("session", (s) => {
+    saveSession(s);
+    loggedIn(s);
+  });
+  client.on("sessionEnded", ({ reason }) => signOut(reason === "revoked" ? "Your session has ended. Please log in again." : undefined));
+  if (session) loggedIn(session);
+  else renderAuth(root, client, notice);
+}
+
+start(loadSession());

@@ -1,0 +1,55 @@
+// What survives a reload: the session, and per user the last applied pts with the read
+// receipts seen so far. Receipts are only ever pushed (no request returns other members'
+// read positions), so they are kept here and resumed from that pts.
+import type { User } from "edge-chat/client";
+
+const SESSION = "edge-chat:session";
+const stateKey = (user: User) => `edge-chat:state:${user.id}`;
+
+export interface Session {
+  token: string;
+  user: User;
+}
+
+/** Chat id → username → the highest seq that member has read. */
+export type Receipts = Record<string, Record<string, number>>;
+
+export interface Saved {
+  pts?: number;
+  receipts: Receipts;
+}
+
+function read(key: string): unknown {
+  try {
+    return JSON.parse(localStorage.getItem(key) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage full or disabled: the app still works, it just forgets on reload.
+  }
+}
+
+export function loadSession(): Session | null {
+  const s = read(SESSION);
+  if (typeof s !== "object" || s === null) return null;
+  const { token, user } = s as Partial<Session>;
+  return typeof token === "string" && typeof user?.id === "string" && typeof user.username === "string" ? { token, user } : null;
+}
+
+export const saveSession = (session: Session | null) => write(SESSION, session);
+
+export function loadSaved(user: User): Saved {
+  const s = read(stateKey(user));
+  if (typeof s !== "object" || s === null) return { receipts: {} };
+  const { pts, receipts } = s as Partial<Saved>;
+  return { ...(typeof pts === "number" && { pts }), receipts: typeof receipts === "object" && receipts !== null ? receipts : {} };
+}
+
+export const saveSaved = (user: User, saved: Saved) => write(stateKey(user), saved);
