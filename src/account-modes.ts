@@ -14,7 +14,7 @@ export interface AccountAnswer {
   revoked?: User;
 }
 
-export async function answerAccountMode(env: Env, r: AccountRequest, ip: string): Promise<AccountAnswer> {
+export async function answerAccountMode(env: Env, r: AccountRequest, ip: string, defer: accounts.Defer): Promise<AccountAnswer> {
   const id = r.request_id;
   switch (r.mode) {
     case "register": {
@@ -26,10 +26,10 @@ export async function answerAccountMode(env: Env, r: AccountRequest, ip: string)
       return { frame: reply("auth", id, 200, { token: s.token, user: s.user }), session: s.session };
     }
     case "recovery": {
-      // The same answer, in about the same time, whether or not an account matched:
-      // the lookup and the mail happen after the answer is decided.
+      // The same answer, in about the same time, whether or not an account matched: the
+      // answer waits for a floor that covers the lookups, and the mail goes out after it.
       const started = Date.now();
-      await accounts.recovery(env, r);
+      await accounts.recovery(env, r, defer);
       const spent = Date.now() - started;
       if (spent < RECOVERY_FLOOR_MS) await scheduler.wait(RECOVERY_FLOOR_MS - spent);
       return { frame: reply("recovery", id, 202, { message: accounts.RECOVERY_MESSAGE }) };

@@ -22,6 +22,9 @@ import { recoveryCodes, sessions, users } from "./db/schema";
 const RECOVERY_TTL_MS = 30 * 60_000;
 export const RECOVERY_MESSAGE = "if an account matches, a recovery code is on its way to its email address";
 
+/** Keeps work going after the answer is sent (an ExecutionContext's or a Durable Object's waitUntil). */
+export type Defer = (work: Promise<unknown>) => void;
+
 /** A logged-in session as the objects see it. Never carries the token itself. */
 export interface Session {
   sessionId: string;
@@ -125,7 +128,11 @@ export async function revokeSession(env: Env, sessionId: string): Promise<void> 
   await db(env).update(sessions).set({ revokedAt: Date.now() }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void> {
+/**
+ * Issues a recovery code when an account matches. The mail goes out through `defer`, after
+ * the answer, so the answer's timing does not depend on the mail service.
+ */
+export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer): Promise<void> {
   const key = r.known_data.toLowerCase();
   const column = r.known_data_type === "email" ? users.emailKey : users.usernameKey;
   const row = (await db(env).select().from(users).where(eq(column, key)).limit(1))[0];
@@ -138,12 +145,13 @@ export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void
   await db(env)
     .insert(recoveryCodes)
     .values({ id: newId(), userId: row.id, codeHash: await sha256Hex(code), createdAt: now, expiresAt: now + RECOVERY_TTL_MS });
-  await mailer(env).send({
+  const mail = mailer(env).send({
     to: row.email,
     subject: "Your recovery code",
     text: `Your recovery code for ${row.username} is ${code}. It works once, for 30 minutes.`,
     code,
   });
+  defer(mail.catch((err: unknown) => console.error(`recovery mail to user ${row.id} failed`, err)));
 }
 
 /** Sets a new password from a recovery code; returns the user whose sessions must all end. */

@@ -4,13 +4,13 @@
 // so the client's socket becomes the user's without reconnecting. A WebSocket cannot be
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "./account-modes";
-import { sessionOf, type Session } from "./accounts";
+import { sessionOf, type Defer, type Session } from "./accounts";
 import { errorFrame, toErrorBody, unauthorized } from "./errors";
 import { parseFrame } from "./frames";
 import { ANONYMOUS_MODES } from "./protocol";
 import { connectToUser, endUserSessions } from "./routing";
 
-export function anonymousSocket(env: Env, ip: string, protocol: string | null): Response {
+export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
   const client = pair[1];
   client.accept();
@@ -35,7 +35,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null): 
     const r = parsed.request;
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
-        const answer = await answerAccountMode(env, r as AccountRequest, ip);
+        const answer = await answerAccountMode(env, r as AccountRequest, ip, defer);
         if (answer.revoked) await endUserSessions(env, answer.revoked.id);
         trySend(client, JSON.stringify(answer.frame));
         if (answer.session) await bind(answer.session);

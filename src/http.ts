@@ -26,7 +26,7 @@ export async function postApi(c: Ctx): Promise<Response> {
   const r = parsed.request;
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
-      const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c));
+      const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p));
       if (answer.revoked) await endUserSessions(c.env, answer.revoked.id);
       return c.json(answer.frame, answer.frame.status as 200);
     }
@@ -60,7 +60,7 @@ export async function getWs(c: Ctx): Promise<Response> {
   const proto = subprotocols(c.req.header("Sec-WebSocket-Protocol"));
   const token = c.req.query("token") ?? proto.token;
   const protocol = proto.chat ? "chat" : null;
-  if (token === undefined) return anonymousSocket(c.env, clientIp(c), protocol);
+  if (token === undefined) return anonymousSocket(c.env, clientIp(c), protocol, (p) => c.executionCtx.waitUntil(p));
   const session = await sessionOf(c.env, token);
   if (!session) return fail(unauthorized("the token is unknown, expired or revoked"));
   return forwardUpgrade(c.env, session, clientIp(c), protocol);

@@ -207,7 +207,7 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chatView(me, chatId), pts }) };
       }
       case "createGroup": {
-        const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()));
+        const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
         if (others.length + 1 > MAX_GROUP_MEMBERS)
           throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
@@ -216,13 +216,13 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 201, { chat: this.chatView(me, chatId), pts }) };
       }
       case "addMembers": {
-        const users = await this.resolve(r.members);
+        const users = await this.resolve(r.members, "members");
         const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
         const pts = event ? this.apply(me, event) : undefined;
         return { frame: reply(r.mode, id, 200, { chat: this.chatView(me, r.chat_id), ...(pts && { pts }) }) };
       }
       case "removeMember": {
-        const [target] = await this.resolve([r.username]);
+        const [target] = await this.resolve([r.username], "username");
         const event = unwrap(await this.chat(r.chat_id).removeMember(me.id, target!, origin));
         const pts = this.apply(me, event);
         return { frame: reply(r.mode, id, 200, { chat: this.chatView(me, r.chat_id), pts }) };
@@ -268,7 +268,7 @@ export class UserObject extends DurableObject<Env> {
   }
 
   private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
-    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip);
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p));
     if (!revoked) return { frame };
     if (revoked.id !== caller.session.user.id) {
       await this.env.USERS.get(this.env.USERS.idFromName(revoked.id)).endSessions(null, null);
@@ -324,9 +324,12 @@ export class UserObject extends DurableObject<Env> {
     switch (e.kind) {
       case "newMessage": {
         this.sql.exec(
-          `UPDATE chats SET last_message = ?, last_seq = MAX(last_seq, ?), updated_at = MAX(updated_at, ?),
-             last_read_seq = CASE WHEN ? THEN MAX(last_read_seq, ?) ELSE last_read_seq END WHERE chat_id = ?`,
-          e.message, e.seq, e.timestamp, e.sender === me.username ? 1 : 0, e.seq, e.chat_id,
+          // SET expressions see the old row: a message delivered after a later one (your own
+          // send is applied from the answer) does not become the last message.
+          `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
+             last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3),
+             last_read_seq = CASE WHEN ?4 THEN MAX(last_read_seq, ?1) ELSE last_read_seq END WHERE chat_id = ?5`,
+          e.seq, e.message, e.timestamp, e.sender === me.username ? 1 : 0, e.chat_id,
         );
         frame = `${head},"message":${e.message}}`;
         break;
@@ -406,10 +409,11 @@ export class UserObject extends DurableObject<Env> {
     return stub;
   }
 
-  private async resolve(names: string[]): Promise<User[]> {
+  /** Users by name, in order and without repeats; 404 naming the unknown ones under `field`. */
+  private async resolve(names: string[], field: string): Promise<User[]> {
     const found = await usersByName(this.env, names);
-    const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))];
-    if (missing.length) throw new ApiError(404, "user_not_found", `no such user: ${missing.slice(0, 10).join(", ")}`, { members: `unknown: ${missing.slice(0, 10).join(", ")}` });
+    const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))].slice(0, 10).join(", ");
+    if (missing) throw new ApiError(404, "user_not_found", `no such user: ${missing}`, { [field]: `unknown: ${missing}` });
     return [...new Map(names.map((n) => [n.toLowerCase(), found.get(n.toLowerCase())!])).values()];
   }
 

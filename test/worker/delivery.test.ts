@@ -80,6 +80,35 @@ describe("fan-out retries", () => {
     sb.close();
   });
 
+  it("a message delivered late does not replace a later last message", async () => {
+    const [a, b] = await Promise.all([registerUser("lA"), registerUser("lB")]);
+    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+    const proto = await runInDurableObject(userStub(b.user.id), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
+    const real = proto.deliver;
+    let failed = false;
+    proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
+      if (args[0].id === b.user.id && !failed) {
+        failed = true;
+        throw new Error("injected delivery failure");
+      }
+      return real.apply(this, args);
+    };
+    try {
+      // a's message (seq 1) fails to reach b; b's own (seq 2) is applied from b's answer.
+      await api({ mode: "sendMessage", chat_id: chatId, content: "first", content_type: "text" }, { token: a.token });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(failed).toBe(true);
+    } finally {
+      proto.deliver = real;
+    }
+    await api({ mode: "sendMessage", chat_id: chatId, content: "second", content_type: "text" }, { token: b.token });
+    await runDurableObjectAlarm(chatStub(chatId));
+    const chat = (await api({ mode: "getChats" }, { token: b.token })).body.chats[0];
+    expect(chat).toMatchObject({ last_message: { seq: 2, content: "second" }, last_read_seq: 2, unread: 0 });
+    const seqs = (await api({ mode: "sync", since: 0 }, { token: b.token })).body.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq);
+    expect(seqs).toEqual([2, 1]);
+  });
+
   it("a chat object restarted mid-way redelivers and the user object ignores repeats", async () => {
     const [a, b] = await Promise.all([registerUser("rA"), registerUser("rB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;

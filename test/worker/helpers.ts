@@ -140,3 +140,32 @@ export async function connect(token?: string, how: "query" | "protocol" = "query
   expect(res.status).toBe(101);
   return new TestSocket(res.webSocket!, res.headers.get("Sec-WebSocket-Protocol"));
 }
+
+/**
+ * Runs `action` and collects the console mail sink's lines addressed to `to`. Mails go out
+ * after the answer, so this waits until `count` have been seen (or `waitMs` passed).
+ */
+export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1, waitMs = 2000): Promise<Array<{ to: string; subject: string; code: string }>> {
+  const mails: Array<{ to: string; subject: string; code: string }> = [];
+  const orig = console.log;
+  console.log = (...args: unknown[]) => {
+    const line = args.map(String).join(" ");
+    try {
+      const mail = JSON.parse(line).mail;
+      if (mail?.to === to) return void mails.push(mail);
+    } catch {
+      // not a mail line
+    }
+    orig(...args);
+  };
+  try {
+    await action();
+    const until = Date.now() + waitMs;
+    while (mails.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    // A little longer, so a mail too many would be seen too.
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    console.log = orig;
+  }
+  return mails;
+}
