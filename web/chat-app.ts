@@ -476,7 +476,8 @@ export class ChatApp {
     this.pane.replaceChildren(h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, sendForm));
     this.renderHead();
     this.renderTyping();
-    composer.focus();
+    // On a touch screen focusing would pop up the keyboard over the messages just opened.
+    if (matchMedia("(hover: hover)").matches) composer.focus();
   }
 
   private renderHead(): void {

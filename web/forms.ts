@@ -90,7 +90,7 @@ export function form(options: {
         for (const f of options.fields) {
           const message = fields[f.name];
           if (message) {
-            f.setError(`${f.label} ${message}.`);
+            f.setError(`${f.label} ${message}${/[\p{L}\p{N}]$/u.test(message) ? "." : ""}`);
             placed = true;
           }
         }

@@ -3,7 +3,7 @@
 import { ChatClient } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
-import { loadSaved, loadSession, saveSession, type Session } from "./storage";
+import { loadSaved, loadSession, saveSaved, saveSession, type Session } from "./storage";
 
 const root = document.getElementById("app")!;
 const wsUrl = new URL("/ws", location.href);
@@ -16,7 +16,9 @@ function start(session: Session | null, notice?: string): void {
     url: wsUrl.toString(),
     ...(session && { token: session.token, pts: loadSaved(session.user).pts }),
   });
+  let current = session;
   const loggedIn = (s: Session) => {
+    current = s;
     app = new ChatApp(root, client, s, () => {
       client.close();
       signOut();
@@ -25,6 +27,7 @@ function start(session: Session | null, notice?: string): void {
   const signOut = (message?: string) => {
     app?.destroy();
     app = null;
+    if (current) saveSaved(current.user, null);
     saveSession(null);
     start(null, message);
   };

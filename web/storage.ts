@@ -52,4 +52,5 @@ export function loadSaved(user: User): Saved {
   return { ...(typeof pts === "number" && { pts }), receipts: typeof receipts === "object" && receipts !== null ? receipts : {} };
 }
 
-export const saveSaved = (user: User, saved: Saved) => write(stateKey(user), saved);
+/** null forgets it: on logging out nothing of the user stays behind. */
+export const saveSaved = (user: User, saved: Saved | null) => write(stateKey(user), saved);

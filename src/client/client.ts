@@ -42,7 +42,7 @@ type PushEvents = { [M in PushMode]: Extract<Push, { mode: M }> };
 export type ClientEvents = PushEvents & {
   typing: TypingPush;
   state: ConnectionState;
-  /** Caught up after (re)connecting: every update up to `pts` has been emitted. */
+  /** A logged-in client caught up after (re)connecting: every update up to `pts` has been emitted. */
   ready: { pts: number };
   /** The last applied pts moved; store it to resume from there next time. */
   pts: number;
@@ -455,6 +455,8 @@ export class ChatClient {
     const p = typeof f.request_id === "string" ? this.pending.get(f.request_id) : undefined;
     if (p) return this.answered(p, f);
     if (f.status === undefined) return this.pushed(f);
+    // A late answer to a request that timed out is dropped; its change, if any, comes by sync.
+    if (f.request_id !== undefined) return;
     const err = ErrorFrame.safeParse(f);
     if (err.success) this.emit("error", err.data);
   }
