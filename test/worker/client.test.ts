@@ -250,6 +250,17 @@ describe("drops", () => {
     expect(await pending).toMatchObject({ status: 0, error: "disconnected" });
   });
 
+  it("drops a socket that goes silent (half-open) and reconnects", async () => {
+    const a = await registerUser("hb");
+    const net = new PoolNetwork();
+    const c = await connected(net, a, { heartbeatMs: 40 });
+    net.loseIncoming = () => true;
+    await until(() => net.sockets.length >= 2, "a new socket after the silence", 2000);
+    expect(net.sockets[0]!.sent.some((f) => f.mode === "ping")).toBe(true);
+    net.loseIncoming = null;
+    await until(() => c.state === "ready", "ready on the new socket");
+  });
+
   it("resumes from a stored pts in a new client", async () => {
     const { alice, bob, b, chatId } = await pair();
     await alice.sendMessage({ chat_id: chatId, content: "seen" });
