@@ -72,7 +72,7 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   minReconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
-  /** How long an idle socket waits before a ping; a socket silent for twice this long is dropped. 0 turns pings off. */
+  /** How long an idle socket waits before a ping; one that leaves the ping unanswered this long again is dropped. 0 turns pings off. */
   heartbeatMs?: number;
   /** How long an out-of-order push waits for the ones before it before the client syncs. */
   gapTimeoutMs?: number;
@@ -124,6 +124,7 @@ export class ChatClient {
   private syncing = false;
   private attempts = 0;
   private lastFrameAt = 0;
+  private pingedAt: number | null = null;
   private nextId = 0;
   private readonly idPrefix = randomId().slice(0, 8);
   private timers = new Map<Timer, ReturnType<typeof setTimeout>>();
@@ -234,6 +235,7 @@ export class ChatClient {
 
   private opened(ws: SocketLike): void {
     this.lastFrameAt = Date.now();
+    this.pingedAt = null;
     this.beat(ws);
     for (const p of this.pending.values()) if (!p.sentOn) this.transmit(p);
     if (this.currentToken === undefined) {
@@ -277,13 +279,17 @@ export class ChatClient {
     }
   }
 
-  /** Pings a quiet socket, and drops one that stayed silent through a ping, which a half-open TCP connection would. */
+  /**
+   * Pings a quiet socket, and drops one that let a whole interval pass without answering
+   * the ping, as a half-open TCP connection would. It goes by the ping, not by silence
+   * alone, because a background tab's timers may be held back for a minute.
+   */
   private beat(ws: SocketLike): void {
     const every = this.opts.heartbeatMs;
     if (every <= 0) return;
-    const silent = Date.now() - this.lastFrameAt;
-    if (silent >= 2 * every) return this.lost(ws, true);
-    if (silent >= every) this.trySend(ws, PING);
+    if (this.pingedAt !== null && this.lastFrameAt < this.pingedAt) return this.lost(ws, true);
+    this.pingedAt = null;
+    if (Date.now() - this.lastFrameAt >= every && this.trySend(ws, PING)) this.pingedAt = Date.now();
     this.later("heartbeat", every, () => this.beat(ws));
   }
 
