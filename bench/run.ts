@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle] [--out=DIR] [--source=REV]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle] [--out=DIR] [--source=REV] [--no-local-observability]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -15,7 +15,7 @@ import { cpuUs, machine, rssBytes, serverProcs, workerdVersion, type ServerProcs
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
 import { dist, round } from "./stats";
-import type { Baseline, CpuWindow, Direct, Fanout, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
+import type { RpcFanout, Baseline, CpuWindow, Direct, Fanout, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
 
 // ---- Options and counts ----
 
@@ -27,7 +27,14 @@ const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).
 const enabled = (p: Phase) => !only || only.includes(p);
 /** Benchmark this git revision of the Worker instead of the work tree (e.g. --source=HEAD). */
 const SOURCE = args.find((a) => a.startsWith("--source="))?.slice("--source=".length);
-const OUT = args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only ? "bench/out" : "");
+/**
+ * wrangler dev (4.x) runs a local observability collector that receives every invocation's
+ * trace events; it is not the runtime and not there in production, and it costs about a
+ * third of the Worker's CPU. Left on by default (what `wrangler dev` does); this turns it off.
+ */
+const NO_OBSERVABILITY = args.includes("--no-local-observability");
+if (NO_OBSERVABILITY) process.env.X_LOCAL_OBSERVABILITY = "false";
+const OUT = args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY ? "bench/out" : "");
 if (args.includes("--help")) {
   console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(0, 9).join("\n"));
   process.exit(0);
@@ -35,9 +42,9 @@ if (args.includes("--help")) {
 
 /** Every count the run uses; --quick shrinks them (documented in docs/benchmarks.md). */
 const COUNTS = QUICK
-  ? { echoRtt: 500, echoSockets: 8, echoPerSocket: 600, directMessages: 300, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
-      fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 250, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 250, idleSettleMs: 2_000 }
-  : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, directMessages: 1_000, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
+  ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
+      fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000 }
+  : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
       fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000 };
 /** Unacknowledged frames per socket, at most, everywhere in this benchmark. */
 const DEPTH = 16;
@@ -153,6 +160,8 @@ async function createGroup(owner: Socket, title: string, members: U[]): Promise<
 // ---- 1. Baseline: the bare echo Durable Object ----
 
 
+/** The echo Worker's workerd right after start, MB. */
+let echoRssMB = NaN;
 /** The workerd build seen serving a Worker in this run. */
 let workerdSeen = "unknown";
 
@@ -163,6 +172,7 @@ async function baseline(): Promise<Baseline> {
   try {
     const procs = serverProcs(srv.pid!, srv.port);
     if (procs.worker[0]) workerdSeen = workerdVersion(procs.worker[0]);
+    echoRssMB = mb(rssBytes(procs.worker));
     const frame = { mode: "echo", pad: "x".repeat(52) };
     const frameBytes = Buffer.byteLength(JSON.stringify({ ...frame, request_id: "r1000" }));
     socks.push(await Socket.open(srv.wsUrl, "echo-rtt"));
@@ -193,6 +203,29 @@ async function baseline(): Promise<Baseline> {
     );
     const secs = (performance.now() - t0) / 1000;
     const cpu = end();
+    // The floor of a fan-out with an object per member: one frame, N RPCs at once, echoed after.
+    const rpcFanout: RpcFanout[] = [];
+    const floors = [[1, COUNTS.rpcOneRounds], [COUNTS.fanoutSmall, COUNTS.rpcSmallRounds], [COUNTS.fanoutLarge, COUNTS.rpcLargeRounds]] as const;
+    for (const [members, rounds] of floors) {
+      const row: Partial<RpcFanout> = { members };
+      for (const write of [false, true]) {
+        const f = { mode: "fan", n: members, write };
+        for (let i = 0; i < 3; i++) ok2(await s.request(f, 120_000));
+        const lat: number[] = [];
+        const stop = cpuWindow(procs);
+        for (let i = 0; i < rounds; i++) {
+          const t = performance.now();
+          const r = await s.request(f, 120_000);
+          ok2(r);
+          lat.push(r.at - t);
+          progress(`baseline: ${members} RPCs per frame${write ? ", a row written by each" : ""}: ${i + 1}/${rounds}`);
+        }
+        const c = stop();
+        if (write) (row.write = dist(lat)), (row.workerUsPerCallWrite = per(c.workerUs, rounds * members));
+        else (row.call = dist(lat)), (row.workerUsPerCall = per(c.workerUs, rounds * members));
+      }
+      rpcFanout.push(row as RpcFanout);
+    }
     return {
       rtt: dist(rtt),
       frameBytes,
@@ -200,6 +233,7 @@ async function baseline(): Promise<Baseline> {
       frames: total,
       sockets: COUNTS.echoSockets,
       depth: DEPTH,
+      rpcFanout,
       cpu: { ...cpu, workerUsPerFrame: per(cpu.workerUs, total), proxyUsPerFrame: per(cpu.proxyUs, total) },
     };
   } finally {
@@ -210,7 +244,7 @@ async function baseline(): Promise<Baseline> {
 
 /** An echo answers with the frame it was sent: anything with our request_id is fine. */
 function ok2(r: { frame: Frame }): void {
-  if (r.frame.mode !== "echo") throw new Error(`echo answered ${JSON.stringify(r.frame).slice(0, 200)}`);
+  if (r.frame.mode !== "echo" && r.frame.mode !== "fan") throw new Error(`echo answered ${JSON.stringify(r.frame).slice(0, 200)}`);
 }
 
 // ---- 2. Direct chat latency ----
@@ -446,16 +480,22 @@ async function many(srv: LocalServer, procs: ServerProcs, users: U[]): Promise<M
 
 const mb = (b: number) => round(b / 2 ** 20, 1);
 
-async function idle(srv: LocalServer, procs: ServerProcs, users: U[]): Promise<Idle> {
+async function idle(srv: LocalServer, procs: ServerProcs, users: U[], usedBefore: number): Promise<Idle> {
   const n = Math.min(COUNTS.idleUsers, users.length);
+  // Users no earlier phase connected have no object in memory yet: connecting them first
+  // shows what one more online user costs; then everyone else joins them.
+  const fresh = users.slice(Math.min(usedBefore, n), n);
+  const rest = users.slice(0, Math.min(usedBefore, n));
   await sleep(1_000);
   const before = rssBytes(procs.worker);
   const end = cpuWindow(procs);
   const t0 = performance.now();
-  const socks = await connect(srv, users.slice(0, n), "idle users");
+  const socks = await connect(srv, fresh, "idle users (not seen before)");
   try {
-    const connectMs = performance.now() - t0;
+    const freshMs = performance.now() - t0;
     const cpu = end();
+    const afterFresh = rssBytes(procs.worker);
+    socks.push(...(await connect(srv, rest, "idle users (seen in earlier phases)")));
     const connected = rssBytes(procs.worker);
     const settle = performance.now() + COUNTS.idleSettleMs;
     while (performance.now() < settle) {
@@ -463,20 +503,22 @@ async function idle(srv: LocalServer, procs: ServerProcs, users: U[]): Promise<I
       await sleep(250);
     }
     const idleRss = rssBytes(procs.worker);
-    // Every socket still there: the contract's ping text answered (by the runtime).
     const alive = socks.filter((s) => !s.closed).length;
     if (alive !== n) throw new Error(`${n - alive} of ${n} idle sockets were closed`);
+    // Still answered after idling: one request on a sample of sockets.
+    await pool(socks.filter((_, i) => i % Math.max(1, Math.floor(n / 20)) === 0), 8, async (s) => void ok(await s.request({ mode: "ping" }), "ping"));
     return {
       users: n,
-      connectMs: round(connectMs, 0),
-      connectsPerSec: round(n / (connectMs / 1000), 0),
+      freshUsers: fresh.length,
+      connectMs: round(freshMs, 0),
+      connectsPerSec: round(fresh.length / (freshMs / 1000), 0),
       settleMs: COUNTS.idleSettleMs,
       rssBeforeMB: mb(before),
       rssConnectedMB: mb(connected),
       rssIdleMB: mb(idleRss),
       proxyRssIdleMB: mb(rssBytes(procs.proxy)),
-      kbPerSocket: round((idleRss - before) / 1024 / n, 1),
-      workerUsPerConnect: per(cpu.workerUs, n),
+      kbPerFreshUser: fresh.length ? round((afterFresh - before) / 1024 / fresh.length, 1) : NaN,
+      workerUsPerConnect: per(cpu.workerUs, fresh.length),
     };
   } finally {
     progress(`idle users: closing ${n} sockets`);
@@ -514,6 +556,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick: QUICK,
     counts: { ...COUNTS, depth: DEPTH, manyDepth: MANY_DEPTH },
+    localObservability: !NO_OBSERVABILITY,
     machine: machine(),
     versions: { node: process.version, wrangler: version("wrangler"), workerd: "unknown" },
     phases: {},
@@ -522,7 +565,10 @@ async function main(): Promise<void> {
   };
   note(`${QUICK ? "quick" : "full"} run on ${results.machine.cores} x ${results.machine.cpuModel}, node ${process.version}, wrangler ${results.versions.wrangler}`);
 
-  if (enabled("baseline")) results.phases.baseline = await attempt("baseline (echo Durable Object)", baseline);
+  if (enabled("baseline")) {
+    results.phases.baseline = await attempt("baseline (echo Durable Object)", baseline);
+    results.rssAtStartMB = { echo: echoRssMB };
+  }
 
   const needUsers = Math.max(
     enabled("direct") ? 2 : 0,
@@ -544,6 +590,7 @@ async function main(): Promise<void> {
       const procs = serverProcs(srv.pid!, srv.port);
       if (procs.worker[0]) workerdSeen = workerdVersion(procs.worker[0]);
       note(`chat server ${srv.url}: Worker workerd pid ${procs.worker.join(",")}, wrangler proxy pid ${procs.proxy.join(",") || "-"}`);
+      results.rssAtStartMB = { chat: mb(rssBytes(procs.worker)), ...results.rssAtStartMB };
       const end = cpuWindow(procs);
       const t0 = performance.now();
       const users = await registerUsers(srv.url, needUsers);
@@ -569,7 +616,13 @@ async function main(): Promise<void> {
         results.phases.fanoutLarge = await attempt(`fan-out ${COUNTS.fanoutLarge}`, () => fanout(srv, fresh(), users, COUNTS.fanoutLarge, COUNTS.fanoutLargeMessages));
       }
       if (enabled("many")) results.phases.many = await attempt("many chats", () => many(srv, fresh(), users));
-      if (enabled("idle")) results.phases.idle = await attempt("idle users", () => idle(srv, fresh(), users));
+      const usedBefore = Math.max(
+        enabled("direct") ? 2 : 0,
+        enabled("group") ? COUNTS.groupMembers : 0,
+        enabled("fanout") ? COUNTS.fanoutLarge : 0,
+        enabled("many") ? 2 * COUNTS.manyChats : 0,
+      );
+      if (enabled("idle")) results.phases.idle = await attempt("idle users", () => idle(srv, fresh(), users, usedBefore));
       fresh();
       writeFileSync(join(OUT || "bench/out", "wrangler-chat.log"), srv.log());
     } finally {

@@ -14,6 +14,17 @@ export interface CpuWindow {
   wallMs: number;
 }
 
+/** One frame to the echo object, which calls `members` other objects over RPC at once, then echoes it. */
+export interface RpcFanout {
+  members: number;
+  /** Round trip when each call does nothing. */
+  call: Dist;
+  /** Round trip when each call stores one row in its object's SQLite. */
+  write: Dist;
+  workerUsPerCall: number;
+  workerUsPerCallWrite: number;
+}
+
 export interface Baseline {
   rtt: Dist;
   frameBytes: number;
@@ -21,6 +32,7 @@ export interface Baseline {
   frames: number;
   sockets: number;
   depth: number;
+  rpcFanout: RpcFanout[];
   cpu: CpuWindow & { workerUsPerFrame: number; proxyUsPerFrame: number };
 }
 
@@ -88,7 +100,10 @@ export interface Idle {
   rssConnectedMB: number;
   rssIdleMB: number;
   proxyRssIdleMB: number;
-  kbPerSocket: number;
+  /** Users connected first, whose objects no earlier phase had loaded. */
+  freshUsers: number;
+  /** Worker RSS growth per such user (its object, its SQLite, its socket). */
+  kbPerFreshUser: number;
   /** CPU of the Worker's workerd per socket upgrade (D1 session lookup + handing it to the user's object). */
   workerUsPerConnect: number;
 }
@@ -118,6 +133,10 @@ export interface Results {
   counts: Record<string, number>;
   machine: Machine;
   versions: { node: string; wrangler: string; workerd: string };
+  /** Whether wrangler's local observability collector ran (wrangler dev's default). */
+  localObservability: boolean;
+  /** Worker workerd RSS right after start. */
+  rssAtStartMB?: { echo?: number; chat?: number };
   /** Which version of the Worker was measured. */
   source?: string;
   setup?: Setup;

@@ -2,13 +2,20 @@
 // Durable Object, which accepts the socket with the Hibernation API and sends each frame
 // straight back. The same hops as the chat's socket path (Worker -> Durable Object ->
 // socket) with no work of its own, so its round trip is the runtime's own floor.
+//
+// A frame {"mode":"fan","n":N,"write":bool} is echoed only after the object has called N
+// other objects (Sink) over RPC, all at once, each storing one row when `write` is set:
+// the least a fan-out to N members costs with an object per member and a write each.
 import { DurableObject } from "cloudflare:workers";
 
 interface EchoEnv {
   ECHO: DurableObjectNamespace<Echo>;
+  SINK: DurableObjectNamespace<Sink>;
 }
 
 export class Echo extends DurableObject<EchoEnv> {
+  private sinks: DurableObjectStub<Sink>[] = [];
+
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 400 });
     const pair = new WebSocketPair();
@@ -17,6 +24,11 @@ export class Echo extends DurableObject<EchoEnv> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (typeof data === "string" && data.startsWith('{"mode":"fan"')) {
+      const { n, write } = JSON.parse(data) as { n: number; write: boolean };
+      for (let i = this.sinks.length; i < n; i++) this.sinks.push(this.env.SINK.get(this.env.SINK.idFromName(`sink-${i}`)));
+      await Promise.all(this.sinks.slice(0, n).map((s) => s.poke(data, write)));
+    }
     ws.send(data);
   }
 
@@ -26,6 +38,20 @@ export class Echo extends DurableObject<EchoEnv> {
     } catch {
       // already closed
     }
+  }
+}
+
+export class Sink extends DurableObject<EchoEnv> {
+  private ready = false;
+
+  poke(frame: string, write: boolean): number {
+    if (!write) return frame.length;
+    if (!this.ready) {
+      this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (n INTEGER PRIMARY KEY, frame TEXT NOT NULL)");
+      this.ready = true;
+    }
+    this.ctx.storage.sql.exec("INSERT INTO log (frame) VALUES (?)", frame);
+    return frame.length;
   }
 }
 
