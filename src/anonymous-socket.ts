@@ -26,6 +26,8 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
     ws.addEventListener("error", () => safeClose(client, 1011, "upstream error"));
     client.addEventListener("close", (e) => safeClose(ws, e.code, e.reason));
     upstream = ws;
+    // The client may have gone while we were connecting; its close event is already past.
+    if (client.readyState === WebSocket.CLOSING || client.readyState === WebSocket.CLOSED) safeClose(ws, 1000, "client gone");
   };
 
   const onFrame = async (data: string | ArrayBuffer) => {

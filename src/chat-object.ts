@@ -31,6 +31,8 @@ const SCHEMA = [
 const BATCH = 100;
 /** How many recent events stay in memory, so fan-out does not read them back. */
 const RECENT = 512;
+/** A member's typing goes out at most this often; a client repeating it sooner is answered but not fanned out. */
+const TYPING_EVERY_MS = 2_000;
 /** How soon after a change the alarm persists cursors and re-checks deliveries. */
 const FLUSH_MS = 2_000;
 const MAX_BACKOFF_MS = 60_000;
@@ -83,6 +85,7 @@ export class ChatObject extends DurableObject<Env> {
   private dirty = new Set<string>();
   private alarmAt: number | null = null;
   private stubs = new Map<string, DurableObjectStub<UserObject>>();
+  private typedAt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -266,6 +269,9 @@ export class ChatObject extends DurableObject<Env> {
   async typing(actorId: string): Promise<Result<null>> {
     return catching("typing", () => {
       const m = this.requireMember(actorId);
+      const now = Date.now();
+      if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
+      this.typedAt.set(actorId, now);
       for (const other of this.current())
         if (other.userId !== actorId)
           this.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) => console.warn("typing push failed", err));

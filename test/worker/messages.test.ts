@@ -147,6 +147,9 @@ describe("typing, editing, deleting", () => {
     expect(push).toMatchObject({ chat_id: chatId, username: a.username });
     expect(push.pts).toBeUndefined();
     await sa2.expectQuiet(150);
+    // Repeated at once, it is answered but not sent again (at most one every 2 s).
+    expect(await sa.request({ mode: "typing", chat_id: chatId })).toMatchObject({ status: 200 });
+    await sb.expectQuiet(150, (f) => f.mode === "typing");
     const sync = await sb.request({ mode: "sync", since: 0 });
     expect(sync.updates.map((u: { mode: string }) => u.mode)).not.toContain("typing");
     for (const s of [sa, sa2, sb]) s.close();
