@@ -31,8 +31,8 @@ function rows(r: Results): Row[] {
     out.push([s, "server CPU per echoed frame", us(base.cpu.workerUsPerFrame), `wrangler proxy +${us(base.cpu.proxyUsPerFrame)}`]);
     for (const f of base.rpcFanout ?? []) {
       if (f.members === 1) {
-        out.push([s, "frame -> 1 RPC -> echo, p50 / p95 / p99", pcts(f.call), `${us(f.workerUsPerCall)} CPU per call`]);
-        out.push([s, "frame -> 1 RPC writing a row -> echo, p50 / p95 / p99", pcts(f.write), `${us(f.workerUsPerCallWrite)} CPU per call: one hop that stores`]);
+        out.push([s, "frame -> 1 RPC -> echo, p50 / p95 / p99", pcts(f.call), `${us(f.workerUsPerCall)} CPU per frame (the echo and its call)`]);
+        out.push([s, "frame -> 1 RPC writing a row -> echo, p50 / p95 / p99", pcts(f.write), `${us(f.workerUsPerCallWrite)} CPU per frame: one hop that stores`]);
         continue;
       }
       out.push([s, `frame -> ${num(f.members, 0)} RPCs at once -> echo, p50 / p95 / p99`, pcts(f.call), `${us(f.workerUsPerCall)} CPU per call`]);
@@ -239,8 +239,13 @@ export function renderSvg(r: Results): string {
   if (d)
     lat.push({ label: "direct chat", p50: d.latency.p50, p99: d.latency.p99, marks: base ? [[2 * base.rtt.p50, "p50 target"], [8 * base.rtt.p50, "p99 target"]] : [] });
   if (g) lat.push({ label: `group ${g.members}, flooded`, p50: g.latency.p50, p99: g.latency.p99, marks: [] });
-  for (const k of (base?.rpcFanout ?? []).filter((k) => k.members > 1)) lat.push({ label: `floor: ${k.members} RPCs + writes`, p50: k.write.p50, p99: k.write.p99, marks: [], grey: true });
+  const floor = (n: number | undefined) => {
+    const k = base?.rpcFanout?.find((f) => f.members === n);
+    if (k) lat.push({ label: `floor: ${k.members} RPCs + writes`, p50: k.write.p50, p99: k.write.p99, marks: [], grey: true });
+  };
+  floor(fs?.members);
   if (fs) lat.push({ label: `fan-out ${fs.members} (last)`, p50: fs.last.p50, p99: fs.last.p99, marks: [[15, "p50 target"], [50, "p99 target"]] });
+  floor(fl?.members);
   if (fl) lat.push({ label: `fan-out ${fl.members} (last)`, p50: fl.last.p50, p99: fl.last.p99, marks: [] });
   if (m) lat.push({ label: `${m.chats} chats, flooded`, p50: m.latency.p50, p99: m.latency.p99, marks: [] });
   const tput: { label: string; value: number; mark?: number }[] = [];

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle] [--out=DIR] [--source=REV] [--no-local-observability]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -71,6 +71,7 @@ const ticker = setInterval(
   },
   tty ? 200 : 3_000,
 );
+ticker.unref();
 const progress = (s: string) => (status = s);
 function note(s: string): void {
   if (tty) process.stderr.write("\r\x1b[K");
@@ -550,7 +551,20 @@ function version(pkg: string): string {
   }
 }
 
+/** `--render=FILE`: writes the table, docs/benchmarks.md and the chart again from a results.json. */
+function rerender(file: string): void {
+  const results = JSON.parse(readFileSync(file, "utf8")) as Results;
+  console.log(renderTable(results));
+  const docsDir = OUT || "docs";
+  mkdirSync(docsDir, { recursive: true });
+  writeFileSync(join(docsDir, "benchmarks.svg"), renderSvg(results));
+  writeFileSync(join(docsDir, "benchmarks.md"), renderMarkdown(results));
+  console.log(`\nwrote ${join(docsDir, "benchmarks.md")}, ${join(docsDir, "benchmarks.svg")} from ${file}`);
+}
+
 async function main(): Promise<void> {
+  const render = args.find((a) => a.startsWith("--render="))?.slice("--render=".length);
+  if (render) return rerender(render);
   mkdirSync(OUT || "bench/out", { recursive: true });
   const results: Results = {
     date: new Date().toISOString(),
