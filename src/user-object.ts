@@ -157,7 +157,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** Applies a chat's events, each at most once, in the order given. */
   deliver(me: Member, events: ChatEvent[]): void {
-    for (const e of events) this.apply(me, e);
+    this.applyAll(me, events);
   }
 
   typing(chatId: string, username: string): void {
@@ -309,57 +309,103 @@ export class UserObject extends DurableObject<Env> {
 
   // ---- The update log ----
 
-  /**
-   * Applies one chat event: updates the chat list, logs the push with the next pts, sends
-   * it. Synchronous from lookup to send, so two deliveries of one event cannot both pass
-   * the check. Returns the event's pts, the first one if it was applied before.
-   */
+  /** Applies one chat event (from a request's answer); returns its pts. */
   private apply(me: Member, e: ChatEvent): number {
-    const key = `${e.chat_id}:${e.ev}`;
-    const seen = this.sql.exec<{ pts: number }>("SELECT pts FROM log WHERE ekey = ?", key).toArray()[0];
-    if (seen) return seen.pts;
-    const pts = this.pts + 1;
-    const head = `{"mode":"${e.kind === "chat" ? (this.row(e.chat_id) ? "chatUpdated" : "chatCreated") : e.kind}","timestamp":${Date.now()},"pts":${pts}`;
-    let frame: string;
-    switch (e.kind) {
-      case "newMessage": {
-        this.sql.exec(
-          // SET expressions see the old row: a message delivered after a later one (your own
-          // send is applied from the answer) does not become the last message.
-          `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
-             last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3),
-             last_read_seq = CASE WHEN ?4 THEN MAX(last_read_seq, ?1) ELSE last_read_seq END WHERE chat_id = ?5`,
-          e.seq, e.message, e.timestamp, e.sender === me.username ? 1 : 0, e.chat_id,
-        );
-        frame = `${head},"message":${e.message}}`;
-        break;
+    return this.applyAll(me, [e])[0]!;
+  }
+
+  /**
+   * Applies chat events: updates the chat list, logs each push with the next pts, then sends
+   * them. An event whose key (chat_id:ev) is in the log already is skipped and keeps its
+   * first pts. Synchronous from lookup to send, so two deliveries of one event cannot both
+   * pass the check. A batch costs one lookup, one log insert and one chat-list update per
+   * run of messages, however many events it carries.
+   */
+  private applyAll(me: Member, events: ChatEvent[]): number[] {
+    const keys = events.map((e) => `${e.chat_id}:${e.ev}`);
+    const known = this.logged(keys);
+    const rows: Array<{ pts: number; key: string; frame: string; except: string | null }> = [];
+    // Messages are folded per chat and written once, before anything else touches that chat.
+    const folded = new Map<string, { seq: number; message: string; at: number; own: number }>();
+    const flush = (chatId: string) => {
+      const f = folded.get(chatId);
+      if (!f) return;
+      folded.delete(chatId);
+      // SET expressions see the old row: a message delivered after a later one (your own
+      // send is applied from the answer) does not become the last message.
+      this.sql.exec(
+        `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
+           last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4) WHERE chat_id = ?5`,
+        f.seq, f.message, f.at, f.own, chatId,
+      );
+    };
+    const out = events.map((e, i) => {
+      const key = keys[i]!;
+      const seen = known.get(key);
+      if (seen !== undefined) return seen;
+      const pts = this.pts + 1;
+      if (e.kind !== "newMessage") flush(e.chat_id);
+      const head = `{"mode":"${e.kind === "chat" ? (this.row(e.chat_id) ? "chatUpdated" : "chatCreated") : e.kind}","timestamp":${Date.now()},"pts":${pts}`;
+      let frame: string;
+      switch (e.kind) {
+        case "newMessage": {
+          const f = folded.get(e.chat_id);
+          const own = e.sender === me.username ? e.seq : 0;
+          if (!f) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own });
+          else {
+            if (e.seq > f.seq) (f.seq = e.seq), (f.message = e.message);
+            f.at = Math.max(f.at, e.timestamp);
+            f.own = Math.max(f.own, own);
+          }
+          frame = `${head},"message":${e.message}}`;
+          break;
+        }
+        case "messageEdited":
+        case "messageDeleted":
+          this.sql.exec("UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ?", e.message, e.chat_id, e.seq);
+          frame = `${head},"message":${e.message}}`;
+          break;
+        case "chat":
+          this.upsertChat(e.chat_id, e.chat, e.timestamp);
+          frame = `${head},"chat":${JSON.stringify(render(me, this.row(e.chat_id)!))}}`;
+          break;
+        case "removedFromChat":
+          this.sql.exec("DELETE FROM chats WHERE chat_id = ?", e.chat_id);
+          this.chatStubs.delete(e.chat_id);
+          frame = `${head},"chat_id":${JSON.stringify(e.chat_id)}}`;
+          break;
+        case "readReceipt":
+          if (e.username === me.username)
+            this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", e.seq, e.chat_id);
+          frame = `${head},"chat_id":${JSON.stringify(e.chat_id)},"username":${JSON.stringify(e.username)},"seq":${e.seq}}`;
+          break;
+        default:
+          return e satisfies never;
       }
-      case "messageEdited":
-      case "messageDeleted":
-        this.sql.exec("UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ?", e.message, e.chat_id, e.seq);
-        frame = `${head},"message":${e.message}}`;
-        break;
-      case "chat":
-        this.upsertChat(e.chat_id, e.chat, e.timestamp);
-        frame = `${head},"chat":${JSON.stringify(render(me, this.row(e.chat_id)!))}}`;
-        break;
-      case "removedFromChat":
-        this.sql.exec("DELETE FROM chats WHERE chat_id = ?", e.chat_id);
-        this.chatStubs.delete(e.chat_id);
-        frame = `${head},"chat_id":${JSON.stringify(e.chat_id)}}`;
-        break;
-      case "readReceipt":
-        if (e.username === me.username)
-          this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", e.seq, e.chat_id);
-        frame = `${head},"chat_id":${JSON.stringify(e.chat_id)},"username":${JSON.stringify(e.username)},"seq":${e.seq}}`;
-        break;
-      default:
-        return e satisfies never;
-    }
-    this.sql.exec("INSERT INTO log (pts, ekey, frame) VALUES (?, ?, ?)", pts, key, frame);
-    this.pts = pts;
-    this.broadcast(frame, e.origin?.userId === me.id ? e.origin.socketId : null);
-    return pts;
+      this.pts = pts;
+      known.set(key, pts);
+      rows.push({ pts, key, frame, except: e.origin?.userId === me.id ? e.origin.socketId : null });
+      return pts;
+    });
+    for (const chatId of [...folded.keys()]) flush(chatId);
+    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame) VALUES (?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame);
+    else if (rows.length)
+      this.sql.exec(
+        "INSERT INTO log (pts, ekey, frame) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame])),
+      );
+    // Logged first, then pushed: a push is always in the log that sync replays.
+    for (const r of rows) this.broadcast(r.frame, r.except);
+    return out;
+  }
+
+  /** The pts of those event keys that are in the log already. */
+  private logged(keys: string[]): Map<string, number> {
+    const rows =
+      keys.length === 1
+        ? this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey = ?", keys[0]!)
+        : this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey IN (SELECT value FROM json_each(?))", JSON.stringify(keys));
+    return new Map(rows.toArray().map((r) => [r.ekey, r.pts]));
   }
 
   private upsertChat(chatId: string, c: ChatInfo, at: number): void {
