@@ -1,5 +1,6 @@
 // Turns the results into the table printed at the end, docs/benchmarks.md, and a chart
 // (SVG written by hand: no dependencies).
+import { readFileSync } from "node:fs";
 import type { Baseline, Fanout, Outcome, Results } from "./types";
 import type { Dist } from "./stats";
 
@@ -207,7 +208,8 @@ messages; 300 idle users settled 2 s instead of 2,000 for 15 s. It writes to
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); each of these also writes to
 \`bench/out/\`.
-`;
+
+${readFileSync(new URL("./tried.md", import.meta.url), "utf8")}`;
 }
 
 const SETUP = 8;
