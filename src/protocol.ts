@@ -51,6 +51,8 @@ const withTextContent = <T extends { content_type?: string; content: string }>(
     ctx.addIssue({ code: "custom", path: ["content"], message: `must be 1 to ${MAX_CONTENT} characters` });
 };
 
+const send = { chat_id: id, content: z.string(), content_type: z.string(), client_msg_id: chars(1, 64).optional() };
+
 export const requestSchemas = {
   register: req("register", {
     username,
@@ -73,18 +75,8 @@ export const requestSchemas = {
     after_seq: seq.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE).optional(),
   }),
-  sendMessage: req("sendMessage", {
-    chat_id: id,
-    content: z.string(),
-    content_type: z.string(),
-    client_msg_id: chars(1, 64).optional(),
-  }).superRefine(withTextContent),
-  sendGroupMessage: req("sendGroupMessage", {
-    chat_id: id,
-    content: z.string(),
-    content_type: z.string(),
-    client_msg_id: chars(1, 64).optional(),
-  }).superRefine(withTextContent),
+  sendMessage: req("sendMessage", send).superRefine(withTextContent),
+  sendGroupMessage: req("sendGroupMessage", send).superRefine(withTextContent),
   createChat: req("createChat", { username: chars(1, 256) }),
   createGroup: req("createGroup", {
     title: chars(1, MAX_TITLE),

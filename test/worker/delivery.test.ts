@@ -8,6 +8,31 @@ import { api, connect, registerUser, type Frame } from "./helpers";
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
 
+/**
+ * Makes the user object of `userId` throw on its next delivery, for the duration of `during`.
+ * RPC calls methods off the prototype, so that is where the fault goes. Returns how many
+ * deliveries to that user failed.
+ */
+async function failNextDelivery(userId: string, during: () => Promise<void>): Promise<number> {
+  const proto = await runInDurableObject(userStub(userId), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
+  const real = proto.deliver;
+  let calls = 0;
+  let failed = 0;
+  proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
+    if (args[0].id === userId && calls++ === 0) {
+      failed++;
+      throw new Error("injected delivery failure");
+    }
+    return real.apply(this, args);
+  };
+  try {
+    await during();
+  } finally {
+    proto.deliver = real;
+  }
+  return failed;
+}
+
 describe("ordering", () => {
   it("5 senders × 40 messages into one group: seq exactly 1..200, each member gets each once", async () => {
     // Pushes carry seq; a sender's own message may reach its other devices ahead of
@@ -48,28 +73,17 @@ describe("fan-out retries", () => {
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
     await sb.nextPush("chatCreated");
 
-    // RPC calls methods off the prototype, so that is where the fault goes; it fails B's
-    // first delivery only.
-    let failures = 0;
-    const proto = await runInDurableObject(userStub(b.user.id), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
-    const real = proto.deliver;
-    proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
-      if (args[0].id === b.user.id && failures++ === 0) throw new Error("injected delivery failure");
-      return real.apply(this, args);
-    };
-    let sent;
-    try {
+    let sent: Awaited<ReturnType<typeof api>> | undefined;
+    const failures = await failNextDelivery(b.user.id, async () => {
       sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
       expect(sent.status).toBe(200);
       await sb.expectQuiet(200);
-    } finally {
-      proto.deliver = real;
-    }
+    });
     expect(failures).toBe(1);
 
     expect(await runDurableObjectAlarm(chatStub(chatId))).toBe(true);
     const push = await sb.nextPush("newMessage");
-    expect(push.message).toEqual(sent.body.message);
+    expect(push.message).toEqual(sent!.body.message);
     // A second alarm run (and a resend) shows nothing again.
     await runDurableObjectAlarm(chatStub(chatId));
     await api({ mode: "sendMessage", chat_id: chatId, content: "next", content_type: "text" }, { token: a.token });
@@ -83,24 +97,12 @@ describe("fan-out retries", () => {
   it("a message delivered late does not replace a later last message", async () => {
     const [a, b] = await Promise.all([registerUser("lA"), registerUser("lB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    const proto = await runInDurableObject(userStub(b.user.id), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
-    const real = proto.deliver;
-    let failed = false;
-    proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
-      if (args[0].id === b.user.id && !failed) {
-        failed = true;
-        throw new Error("injected delivery failure");
-      }
-      return real.apply(this, args);
-    };
-    try {
-      // a's message (seq 1) fails to reach b; b's own (seq 2) is applied from b's answer.
+    // a's message (seq 1) fails to reach b; b's own (seq 2) is applied from b's answer.
+    const failures = await failNextDelivery(b.user.id, async () => {
       await api({ mode: "sendMessage", chat_id: chatId, content: "first", content_type: "text" }, { token: a.token });
       await new Promise((r) => setTimeout(r, 50));
-      expect(failed).toBe(true);
-    } finally {
-      proto.deliver = real;
-    }
+    });
+    expect(failures).toBe(1);
     await api({ mode: "sendMessage", chat_id: chatId, content: "second", content_type: "text" }, { token: b.token });
     await runDurableObjectAlarm(chatStub(chatId));
     const chat = (await api({ mode: "getChats" }, { token: b.token })).body.chats[0];
