@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser } from "./helpers";
+import { api, connect, registerUser, untilPts } from "./helpers";
 
 describe("direct chats", () => {
   it("createChat makes one chat per pair, the same from either side", async () => {
@@ -119,6 +119,8 @@ describe("groups", () => {
     const left = await api({ mode: "leaveChat", chat_id: g.chat_id }, { token: a.token });
     expect(left.status).toBe(200);
     expect(left.body).toMatchObject({ chat_id: g.chat_id });
+    // c was added (chatCreated), then saw a leave (chatUpdated).
+    await untilPts(c.token, 2);
     const chats = (await api({ mode: "getChats" }, { token: c.token })).body.chats;
     expect(chats[0]).toMatchObject({ owner: b.username, members: [b.username, c.username] });
     expect((await api({ mode: "getChats" }, { token: a.token })).body.chats).toEqual([]);

@@ -2,7 +2,7 @@
 // pool opens with SELF.fetch, with drops, outages and lost frames made on purpose.
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type ClientEvent, type ClientEvents, type Message } from "../../src/client";
-import { api, registerUser, unique, type Account } from "./helpers";
+import { api, registerUser, unique, untilPts, type Account } from "./helpers";
 import { PoolNetwork } from "./pool-network";
 
 const open: ChatClient[] = [];
@@ -270,6 +270,7 @@ describe("drops", () => {
     bob.close();
     await alice.sendMessage({ chat_id: chatId, content: "missed 1" });
     await alice.sendMessage({ chat_id: chatId, content: "missed 2" });
+    await untilPts(b.token, 4);
     const later = track(new PoolNetwork().client({ token: b.token, pts: stored }));
     const pushes = collect(later, "newMessage");
     const ready = collect(later, "ready");

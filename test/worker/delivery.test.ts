@@ -3,7 +3,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserObject } from "../../src/user-object";
-import { api, connect, registerUser, type Frame } from "./helpers";
+import { api, connect, registerUser, untilPts, type Frame } from "./helpers";
 
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
@@ -119,6 +119,7 @@ describe("fan-out retries", () => {
     await evictDurableObject(chatStub(chatId));
     await runDurableObjectAlarm(chatStub(chatId));
     await api({ mode: "sendMessage", chat_id: chatId, content: "after restart", content_type: "text" }, { token: a.token });
+    await untilPts(b.token, 5);
     const sync = await api({ mode: "sync", since: 0 }, { token: b.token });
     expect(sync.body.updates.map((u: Frame) => u.mode)).toEqual(["chatCreated", "newMessage", "newMessage", "newMessage", "newMessage"]);
     expect(sync.body.updates.map((u: Frame) => u.pts)).toEqual([1, 2, 3, 4, 5]);
@@ -135,6 +136,7 @@ describe("sync", () => {
     sb.close();
     for (let i = 1; i <= 7; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `missed ${i}`, content_type: "text" }, { token: a.token });
     await api({ mode: "editMessage", chat_id: chatId, seq: 2, content: "edited" }, { token: a.token });
+    await untilPts(b.token, 9);
 
     const back = await connect(b.token);
     const p1 = await back.request({ mode: "sync", since: 1, limit: 5 });
@@ -154,6 +156,7 @@ describe("sync", () => {
     const [a, b] = await Promise.all([registerUser("eA"), registerUser("eB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
     for (let i = 0; i < 4; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
+    await untilPts(b.token, 5);
     await api({ mode: "markRead", chat_id: chatId, seq: 2 }, { token: b.token });
     const chatsBefore = (await api({ mode: "getChats" }, { token: b.token })).body.chats;
     const syncBefore = (await api({ mode: "sync", since: 0 }, { token: b.token })).body;

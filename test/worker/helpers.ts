@@ -169,3 +169,17 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
   }
   return mails;
 }
+
+/**
+ * Waits until a user's update log reaches `pts`. Deliveries to other members run after the
+ * sender's answer, so a test that reads another user's state first waits for them.
+ */
+export async function untilPts(token: string, pts: number, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api({ mode: "sync", since: pts - 1, limit: 1 }, { token });
+    if (body.updates?.length) return;
+    if (Date.now() > until) throw new Error(`update log never reached pts ${pts} (at ${body.pts})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

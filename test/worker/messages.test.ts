@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, type Account } from "./helpers";
+import { api, connect, registerUser, untilPts, type Account } from "./helpers";
 
 async function directChat(): Promise<{ a: Account; b: Account; chatId: string }> {
   const [a, b] = await Promise.all([registerUser("mA"), registerUser("mB")]);
@@ -100,6 +100,7 @@ describe("reading", () => {
   it("counts unread, marks read with receipts, never moves back", async () => {
     const { a, b, chatId } = await directChat();
     for (let i = 0; i < 3; i++) await api(text(chatId, `m${i}`), { token: a.token });
+    await untilPts(b.token, 4);
     const chatsB = await api({ mode: "getChats" }, { token: b.token });
     expect(chatsB.body.chats[0]).toMatchObject({ chat_id: chatId, unread: 3, last_read_seq: 0, last_message: { seq: 3 } });
     // Own messages never count.

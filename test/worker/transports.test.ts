@@ -1,7 +1,7 @@
 // The same flows over a socket and over POST /api give the same answers.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, unique, upgrade, type Frame, type TestSocket } from "./helpers";
+import { api, connect, registerUser, unique, untilPts, upgrade, type Frame, type TestSocket } from "./helpers";
 
 type Call = (frame: Frame) => Promise<Frame>;
 type Driver = (token: string) => Promise<{ call: Call; done: () => void }>;
@@ -32,15 +32,19 @@ describe.each([
     const id = chat.chat.chat_id;
     const sent = await da.call({ mode: "sendMessage", chat_id: id, content: "hi", content_type: "text", client_msg_id: "k1" });
     expect(sent).toMatchObject({ status: 200, message: { seq: 1, content: "hi", client_msg_id: "k1" }, pts: 2 });
+    await untilPts(b.token, 2);
     expect(await db.call({ mode: "getMessages", chat_id: id })).toMatchObject({ status: 200, chat_id: id, messages: [{ seq: 1 }], has_more: false });
     expect(await db.call({ mode: "markRead", chat_id: id, seq: 1 })).toMatchObject({ status: 200, last_read_seq: 1, unread: 0, pts: 3 });
     expect(await db.call({ mode: "typing", chat_id: id })).toMatchObject({ status: 200 });
     expect(await da.call({ mode: "editMessage", chat_id: id, seq: 1, content: "hello" })).toMatchObject({ status: 200, message: { content: "hello" } });
     expect(await da.call({ mode: "deleteMessage", chat_id: id, seq: 1 })).toMatchObject({ status: 200, message: { deleted: true } });
+    await untilPts(b.token, 5);
     const group = await da.call({ mode: "createGroup", title: "g", members: [b.username] });
     expect(group).toMatchObject({ status: 201, chat: { type: "group", owner: a.username } });
     expect(await da.call({ mode: "sendGroupMessage", chat_id: group.chat.chat_id, content: "all", content_type: "text" })).toMatchObject({ status: 200 });
+    await untilPts(b.token, 7);
     expect(await db.call({ mode: "leaveChat", chat_id: group.chat.chat_id })).toMatchObject({ status: 200, chat_id: group.chat.chat_id });
+    await untilPts(b.token, 8);
     const chats = await db.call({ mode: "getChats" });
     expect(chats.chats.map((c: Frame) => c.chat_id)).toEqual([id]);
     const sync = await db.call({ mode: "sync", since: 0 });
