@@ -16,7 +16,7 @@ export type Parsed =
 
 const encoder = new TextEncoder();
 
-export function utf8Length(s: string): number {
+function utf8Length(s: string): number {
   // Cheap bound first: a string's UTF-8 length is at most 3 bytes a UTF-16 unit.
   if (s.length * 3 <= MAX_FRAME_BYTES) return s.length;
   return encoder.encode(s).byteLength;

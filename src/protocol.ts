@@ -102,7 +102,6 @@ export const requestSchemas = {
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
-export const MODES = Object.keys(requestSchemas) as Mode[];
 export type RequestOf<M extends Mode> = z.infer<(typeof requestSchemas)[M]>;
 export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.register,

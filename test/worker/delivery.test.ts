@@ -8,6 +8,15 @@ import { api, connect, registerUser, untilPts, type Frame } from "./helpers";
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
 
+/** A direct chat of two new users, with a socket of B's that has already seen chatCreated. */
+async function directChatWatchedByB(prefix: string) {
+  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
+  const sb = await connect(b.token);
+  const chatId: string = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
+  await sb.nextPush("chatCreated");
+  return { a, b, sb, chatId };
+}
+
 /**
  * Makes the user object of `userId` throw on its next delivery, for the duration of `during`.
  * RPC calls methods off the prototype, so that is where the fault goes. Returns how many
@@ -68,10 +77,7 @@ describe("ordering", () => {
 
 describe("fan-out retries", () => {
   it("a delivery that fails is retried from the alarm and shown exactly once", async () => {
-    const [a, b] = await Promise.all([registerUser("fA"), registerUser("fB")]);
-    const sb = await connect(b.token);
-    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    await sb.nextPush("chatCreated");
+    const { a, b, sb, chatId } = await directChatWatchedByB("f");
 
     let sent: Awaited<ReturnType<typeof api>> | undefined;
     const failures = await failNextDelivery(b.user.id, async () => {
@@ -129,10 +135,7 @@ describe("fan-out retries", () => {
 
 describe("sync", () => {
   it("replays every push missed while offline, gapless, in pages", async () => {
-    const [a, b] = await Promise.all([registerUser("sA"), registerUser("sB")]);
-    const sb = await connect(b.token);
-    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    await sb.nextPush("chatCreated");
+    const { a, b, sb, chatId } = await directChatWatchedByB("s");
     sb.close();
     for (let i = 1; i <= 7; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `missed ${i}`, content_type: "text" }, { token: a.token });
     await api({ mode: "editMessage", chat_id: chatId, seq: 2, content: "edited" }, { token: a.token });
@@ -174,10 +177,7 @@ describe("sync", () => {
   });
 
   it("a hibernated socket still gets pushes", async () => {
-    const [a, b] = await Promise.all([registerUser("hA"), registerUser("hB")]);
-    const sb = await connect(b.token);
-    const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    await sb.nextPush("chatCreated");
+    const { a, b, sb, chatId } = await directChatWatchedByB("h");
     await evictDurableObject(userStub(b.user.id), { webSockets: "hibernate" });
     await api({ mode: "sendMessage", chat_id: chatId, content: "wake up", content_type: "text" }, { token: a.token });
     expect((await sb.nextPush("newMessage")).message.content).toBe("wake up");
