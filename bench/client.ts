@@ -79,6 +79,11 @@ export class Socket {
     return this.closedFlag;
   }
 
+  /** How many requests this socket has sent; the last one's request_id is `r${sent - 1}`. */
+  get sent(): number {
+    return this.nextId;
+  }
+
   get inFlight(): number {
     return this.pending.size;
   }

@@ -14,8 +14,8 @@ import { api, ok, pool, sleep, Socket, until, type Frame } from "./client";
 import { cpuUs, machine, rssBytes, serverProcs, workerdVersion, type ServerProcs } from "./proc";
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
-import { dist, round } from "./stats";
-import type { RpcFanout, Baseline, CpuWindow, Direct, Fanout, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
+import { dist, round, type Dist } from "./stats";
+import type { HubFanout, RpcFanout, Baseline, CpuWindow, Direct, Fanout, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
 
 // ---- Options and counts ----
 
@@ -42,12 +42,14 @@ if (args.includes("--help")) {
 
 /** Every count the run uses; --quick shrinks them (documented in docs/benchmarks.md). */
 const COUNTS = QUICK
-  ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
+  ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, pacedRounds: 200, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
       fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000 }
-  : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
+  : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, pacedRounds: 1_000, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
       fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000 };
 /** Unacknowledged frames per socket, at most, everywhere in this benchmark. */
 const DEPTH = 16;
+/** How many hub objects hold the members' sockets in the baseline's alternative fan-out. */
+const HUB_COUNTS = [1, 10] as const;
 /** Unacknowledged messages per sender in the many-chats phase (200 chats x 4 = 800 in flight). */
 const MANY_DEPTH = 4;
 /** How many registrations or socket upgrades run at once during setup. */
@@ -204,6 +206,27 @@ async function baseline(): Promise<Baseline> {
     );
     const secs = (performance.now() - t0) / 1000;
     const cpu = end();
+    // The direct phase sends at a steady rate, not back to back (a frame after a pause can be
+    // answered more slowly): the same frames at that pace, and at that pace the two storing
+    // hops a direct message needs.
+    const paced = async (f: Record<string, unknown>, what: string): Promise<Dist> => {
+      const n = COUNTS.pacedRounds;
+      const interval = 1000 / COUNTS.directRate;
+      const lat: number[] = [];
+      const t1 = performance.now();
+      for (let i = 0; i < n; i++) {
+        await sleep(t1 + i * interval - performance.now());
+        const t = performance.now();
+        const r = await s.request(f);
+        ok2(r);
+        lat.push(r.at - t);
+        if (i % 50 === 0) progress(`baseline: ${what} at ${COUNTS.directRate}/s ${i}/${n}`);
+      }
+      return dist(lat);
+    };
+    for (let i = 0; i < 20; i++) ok2(await s.request({ mode: "chain" }));
+    const pacedRtt = await paced(frame, "echo round trips");
+    const pacedChain = await paced({ mode: "chain" }, "two storing hops");
     // The floor of a fan-out with an object per member: one frame, N RPCs at once, echoed after.
     const rpcFanout: RpcFanout[] = [];
     const floors = [[1, COUNTS.rpcOneRounds], [COUNTS.fanoutSmall, COUNTS.rpcSmallRounds], [COUNTS.fanoutLarge, COUNTS.rpcLargeRounds]] as const;
@@ -227,6 +250,37 @@ async function baseline(): Promise<Baseline> {
       }
       rpcFanout.push(row as RpcFanout);
     }
+    // The alternative design's fan-out: the members' sockets held by K hub objects.
+    const hubFanout: HubFanout[] = [];
+    for (const k of HUB_COUNTS) {
+      const members = COUNTS.fanoutSmall;
+      const arrived = new Map<string, number>();
+      let round = "";
+      const hubSocks = await pool(Array.from({ length: members }, (_, i) => i), CONNECT_CONCURRENCY, (i) =>
+        Socket.open(`${srv.wsUrl}?hub=${k}-${i % k}&user=u${i}`, `hub-${k}-u${i}`),
+      );
+      socks.push(...hubSocks);
+      for (const h of hubSocks)
+        h.onFrame = (f, at) => {
+          if (f.request_id === round) arrived.set(h.name, at);
+        };
+      const f = { mode: "hubfan", k };
+      const lat: number[] = [];
+      const stop = cpuWindow(procs);
+      for (let i = -3; i < COUNTS.rpcSmallRounds; i++) {
+        arrived.clear();
+        const t = performance.now();
+        const p = s.request(f, 120_000);
+        round = `r${s.sent - 1}`;
+        ok2(await p);
+        await until(() => arrived.size === members, 30_000, `the hub fan-out to reach ${members} sockets`);
+        if (i >= 0) lat.push(Math.max(...arrived.values()) - t);
+        progress(`baseline: fan-out to ${members} sockets held by ${k} hub objects: ${i + 1}/${COUNTS.rpcSmallRounds}`);
+      }
+      const c = stop();
+      hubFanout.push({ members, hubs: k, last: dist(lat), workerUsPerPush: per(c.workerUs, (COUNTS.rpcSmallRounds + 3) * members) });
+      await closeAll(hubSocks);
+    }
     return {
       rtt: dist(rtt),
       frameBytes,
@@ -235,6 +289,10 @@ async function baseline(): Promise<Baseline> {
       sockets: COUNTS.echoSockets,
       depth: DEPTH,
       rpcFanout,
+      hubFanout,
+      pacedRate: COUNTS.directRate,
+      pacedRtt,
+      pacedChain,
       cpu: { ...cpu, workerUsPerFrame: per(cpu.workerUs, total), proxyUsPerFrame: per(cpu.proxyUs, total) },
     };
   } finally {
@@ -245,7 +303,7 @@ async function baseline(): Promise<Baseline> {
 
 /** An echo answers with the frame it was sent: anything with our request_id is fine. */
 function ok2(r: { frame: Frame }): void {
-  if (r.frame.mode !== "echo" && r.frame.mode !== "fan") throw new Error(`echo answered ${JSON.stringify(r.frame).slice(0, 200)}`);
+  if (!["echo", "fan", "chain", "hubfan"].includes(r.frame.mode)) throw new Error(`echo answered ${JSON.stringify(r.frame).slice(0, 200)}`);
 }
 
 // ---- 2. Direct chat latency ----

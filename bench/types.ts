@@ -25,6 +25,15 @@ export interface RpcFanout {
   workerUsPerCallWrite: number;
 }
 
+/** One frame to the echo object, which has `hubs` objects log it for the users whose sockets they hold and push it. */
+export interface HubFanout {
+  members: number;
+  hubs: number;
+  /** Frame sent to the last member's socket having it. */
+  last: Dist;
+  workerUsPerPush: number;
+}
+
 export interface Baseline {
   rtt: Dist;
   frameBytes: number;
@@ -33,6 +42,13 @@ export interface Baseline {
   sockets: number;
   depth: number;
   rpcFanout: RpcFanout[];
+  hubFanout: HubFanout[];
+  /** Frames per second of the paced figures: the direct phase's rate. */
+  pacedRate: number;
+  /** The echo's round trip with frames sent at that rate rather than back to back. */
+  pacedRtt: Dist;
+  /** Frame -> a Sink stores it and calls another that stores it -> echo, at that rate. */
+  pacedChain: Dist;
   cpu: CpuWindow & { workerUsPerFrame: number; proxyUsPerFrame: number };
 }
 

@@ -6,11 +6,19 @@
 // A frame {"mode":"fan","n":N,"write":bool} is echoed only after the object has called N
 // other objects (Sink) over RPC, all at once, each storing one row when `write` is set:
 // the least a fan-out to N members costs with an object per member and a write each.
+// A frame {"mode":"chain"} is echoed after two storing hops in series: a Sink stores it and
+// then calls a second Sink, which stores it too: the same order of work as a direct
+// message (the chat object stores it, then the recipient's object logs it), with nothing else.
+// A frame {"mode":"hubfan","k":K} is sent to every socket held by K Hub objects: sockets
+// opened with ?hub=K-j&user=U are held by Hub "K-j", which logs one row per user it holds (in
+// one statement, so one commit) and then pushes. That is the fan-out of a design where an
+// object holds many users' sockets and update logs, instead of one object per user.
 import { DurableObject } from "cloudflare:workers";
 
 interface EchoEnv {
   ECHO: DurableObjectNamespace<Echo>;
   SINK: DurableObjectNamespace<Sink>;
+  HUB: DurableObjectNamespace<Hub>;
 }
 
 export class Echo extends DurableObject<EchoEnv> {
@@ -28,6 +36,11 @@ export class Echo extends DurableObject<EchoEnv> {
       const { n, write } = JSON.parse(data) as { n: number; write: boolean };
       for (let i = this.sinks.length; i < n; i++) this.sinks.push(this.env.SINK.get(this.env.SINK.idFromName(`sink-${i}`)));
       await Promise.all(this.sinks.slice(0, n).map((s) => s.poke(data, write)));
+    } else if (typeof data === "string" && data.startsWith('{"mode":"chain"')) {
+      await this.env.SINK.get(this.env.SINK.idFromName("chain-1")).relay(data, "chain-2");
+    } else if (typeof data === "string" && data.startsWith('{"mode":"hubfan"')) {
+      const { k } = JSON.parse(data) as { k: number };
+      await Promise.all(Array.from({ length: k }, (_, j) => this.env.HUB.get(this.env.HUB.idFromName(`${k}-${j}`)).push(data)));
     }
     ws.send(data);
   }
@@ -45,13 +58,53 @@ export class Sink extends DurableObject<EchoEnv> {
   private ready = false;
 
   poke(frame: string, write: boolean): number {
-    if (!write) return frame.length;
+    if (write) this.store(frame);
+    return frame.length;
+  }
+
+  /** Stores the frame, then has the sink named `next` store it (the call waits for this commit). */
+  async relay(frame: string, next: string): Promise<number> {
+    this.store(frame);
+    return this.env.SINK.get(this.env.SINK.idFromName(next)).poke(frame, true);
+  }
+
+  private store(frame: string): void {
     if (!this.ready) {
       this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (n INTEGER PRIMARY KEY, frame TEXT NOT NULL)");
       this.ready = true;
     }
     this.ctx.storage.sql.exec("INSERT INTO log (frame) VALUES (?)", frame);
-    return frame.length;
+  }
+}
+
+export class Hub extends DurableObject<EchoEnv> {
+  private pts = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState, env: EchoEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (user TEXT NOT NULL, pts INTEGER NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (user, pts))");
+    for (const r of ctx.storage.sql.exec<{ user: string; pts: number }>("SELECT user, MAX(pts) AS pts FROM log GROUP BY user")) this.pts.set(r.user, r.pts);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const user = new URL(request.url).searchParams.get("user") ?? "";
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], [user]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Logs the frame for every user with a socket here, then sends it to all of them. */
+  push(frame: string): number {
+    const sockets = this.ctx.getWebSockets();
+    const rows = sockets.map((ws) => {
+      const user = this.ctx.getTags(ws)[0]!;
+      const pts = (this.pts.get(user) ?? 0) + 1;
+      this.pts.set(user, pts);
+      return [user, pts];
+    });
+    this.ctx.storage.sql.exec("INSERT INTO log SELECT value ->> 0, value ->> 1, ? FROM json_each(?)", frame, JSON.stringify(rows));
+    for (const ws of sockets) ws.send(frame);
+    return sockets.length;
   }
 }
 
@@ -59,6 +112,8 @@ export default {
   async fetch(request: Request, env: EchoEnv): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname !== "/ws") return new Response("echo baseline: GET /ws", { status: 404 });
+    const hub = url.searchParams.get("hub");
+    if (hub) return env.HUB.get(env.HUB.idFromName(hub)).fetch(request);
     return env.ECHO.get(env.ECHO.idFromName("echo")).fetch(request);
   },
 } satisfies ExportedHandler<EchoEnv>;
