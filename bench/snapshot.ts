@@ -32,8 +32,9 @@ export function snapshot(rev?: string): Snapshot {
       cpSync(f, join(dir, f));
     }
     const head = git("rev-parse", "--short", "HEAD");
-    const dirty = git("status", "--porcelain", "--", ".", ":!bench").split("\n").filter(Boolean).length;
-    source = dirty ? `work tree: commit ${head} + ${dirty} uncommitted change(s) outside bench/` : `work tree: commit ${head}`;
+    // The benchmark's own files and the docs it writes do not change the Worker.
+    const dirty = git("status", "--porcelain", "--", ".", ":!bench", ":!docs").split("\n").filter(Boolean).length;
+    source = dirty ? `work tree: commit ${head} + ${dirty} uncommitted change(s) outside bench/ and docs/` : `work tree: commit ${head}`;
   }
   symlinkSync(resolve("node_modules"), join(dir, "node_modules"), "dir");
   return { dir, source, remove: () => rmSync(dir, { recursive: true, force: true }) };
