@@ -175,13 +175,14 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    N other objects over RPC at once (each doing nothing, or storing one row in its own
    SQLite) and echoes the frame when all have answered: the least that one hop that stores
    (N = 1) or a fan-out with an object and a write per member (N = ${c.fanoutSmall}, ${num(c.fanoutLarge ?? NaN, 0)}) costs on this runtime.
-   Two more figures are paced like the direct phase (${num(c.pacedRounds ?? NaN, 0)} frames at ${c.directRate}/s): the echo
-   round trip again (after a pause a frame can take longer than in a busy loop), and \`{"mode":"chain"}\`, which one object stores and then has a second object
-   store before the echo: the *two-storing-hop floor*, the least a direct message costs when
-   the chat object stores it before the recipient's object logs it. Last, \`{"mode":"hubfan"}\`
-   times the other design for fan-out: ${c.fanoutSmall} sockets held by 1 or by 10 *hub* objects, each of
-   which logs one row per user it holds in one statement (one commit) and then pushes to
-   them; the time from the frame to the last of those sockets.
+   Two more figures are paced like the direct phase (${num(c.pacedRounds ?? NaN, 0)} frames at ${c.directRate}/s):
+   the echo round trip again (after a pause a frame can take longer than in a busy loop),
+   and \`{"mode":"chain"}\`, which one object stores and then has a second object store
+   before the echo: the *two-storing-hop floor*, the least a direct message costs when the
+   chat object stores it before the recipient's object logs it. Last, \`{"mode":"hubfan"}\`
+   times the other design for fan-out: ${c.fanoutSmall} sockets held by 1 or by 10 *hub* objects,
+   each of which logs one row per user it holds in one statement (one commit) and then
+   pushes to them; the time from the frame to the last of those sockets.
 2. **Direct chat latency**: A sends \`sendMessage\` at a steady ${c.directRate}/s
    (${num(c.directMessages ?? NaN, 0)} messages after 30 warm-up ones); the time from A's send to the \`newMessage\`
    push on B's socket.
@@ -215,8 +216,8 @@ minutes earlier are the steadier reading.
 
 **\`npm run bench -- --quick\`** (under a minute) runs the same phases with smaller
 counts: 400 echo round trips and 8 x 600 echo frames, RPC floors of 100 / 10 / 3 frames
-instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150 messages per group sender; fan-out to
-100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
+instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150
+messages per group sender; fan-out to 100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
 messages; 300 idle users settled 2 s instead of 2,000 for 15 s. It writes to
 \`bench/out/\` (not committed) so the full run's figures here stay. Other options:
 \`--only=baseline,direct,group,fanout,many,idle\` runs a subset; \`--source=REV\` measures

@@ -62,7 +62,7 @@ export class Sink extends DurableObject<EchoEnv> {
     return frame.length;
   }
 
-  /** Stores the frame, then has the sink named `next` store it (the call waits for this commit). */
+  /** Stores the frame, then has the sink named `next` store it too. */
   async relay(frame: string, next: string): Promise<number> {
     this.store(frame);
     return this.env.SINK.get(this.env.SINK.idFromName(next)).poke(frame, true);
