@@ -152,6 +152,20 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
   return out;
 }
 
+/**
+ * Sends `perSocket` requests on each socket with at most `depth` unanswered at a time: `depth`
+ * lanes per socket, lane j sending numbers j, j + depth, … one after the other.
+ */
+export async function flood(socks: readonly Socket[], perSocket: number, depth: number, send: (s: Socket, socketIndex: number, n: number) => Promise<void>): Promise<void> {
+  await Promise.all(
+    socks.flatMap((s, k) =>
+      Array.from({ length: depth }, async (_, lane) => {
+        for (let n = lane; n < perSocket; n += depth) await send(s, k, n);
+      }),
+    ),
+  );
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Polls `done` every few ms until it holds; throws after `timeoutMs`. */

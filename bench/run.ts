@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startLocalServer, type LocalServer } from "../scripts/local-server";
-import { api, ok, pool, sleep, Socket, until, type Frame } from "./client";
+import { api, flood, ok, pool, sleep, Socket, until, type Frame } from "./client";
 import { cpuUs, machine, rssBytes, serverProcs, workerdVersion, type ServerProcs } from "./proc";
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
@@ -194,16 +194,10 @@ async function baseline(): Promise<Baseline> {
     const total = COUNTS.echoSockets * COUNTS.echoPerSocket;
     const end = cpuWindow(procs);
     const t0 = performance.now();
-    await Promise.all(
-      socks.flatMap((x) =>
-        Array.from({ length: DEPTH }, async (_, lane) => {
-          for (let i = lane; i < COUNTS.echoPerSocket; i += DEPTH) {
-            ok2(await x.request(frame));
-            if (++sent % 500 === 0) progress(`baseline: echo frames ${sent}/${total} (${COUNTS.echoSockets} sockets x ${DEPTH} in flight)`);
-          }
-        }),
-      ),
-    );
+    await flood(socks, COUNTS.echoPerSocket, DEPTH, async (x) => {
+      ok2(await x.request(frame));
+      if (++sent % 500 === 0) progress(`baseline: echo frames ${sent}/${total} (${COUNTS.echoSockets} sockets x ${DEPTH} in flight)`);
+    });
     const secs = (performance.now() - t0) / 1000;
     const cpu = end();
     // The direct phase sends at a steady rate, not back to back (a frame after a pause can be
@@ -400,18 +394,12 @@ async function group(srv: LocalServer, procs: ServerProcs, users: U[]): Promise<
     let lastAck = 0;
     const end = cpuWindow(procs);
     const t0 = performance.now();
-    await Promise.all(
-      senders.flatMap((s, k) =>
-        Array.from({ length: DEPTH }, async (_, lane) => {
-          for (let i = lane; i < COUNTS.groupPerSender; i += DEPTH) {
-            await send(s, `g${k}-${i}`);
-            acked++;
-            lastAck = performance.now();
-            if (acked % 100 === 0) progress(`group of ${members.length}: ${acked}/${total} stored, ${completed} delivered to all`);
-          }
-        }),
-      ),
-    );
+    await flood(senders, COUNTS.groupPerSender, DEPTH, async (s, k, i) => {
+      await send(s, `g${k}-${i}`);
+      acked++;
+      lastAck = performance.now();
+      if (acked % 100 === 0) progress(`group of ${members.length}: ${acked}/${total} stored, ${completed} delivered to all`);
+    });
     await until(() => completed === total, 60_000, `every member to receive ${total} messages (${completed} so far)`);
     const cpu = end();
     return {
@@ -516,16 +504,10 @@ async function many(srv: LocalServer, procs: ServerProcs, users: U[]): Promise<M
     const total = n * COUNTS.manyPerChat;
     const end = cpuWindow(procs);
     const t0 = performance.now();
-    await Promise.all(
-      senders.flatMap((s, c) =>
-        Array.from({ length: MANY_DEPTH }, async (_, lane) => {
-          for (let i = lane; i < COUNTS.manyPerChat; i += MANY_DEPTH) {
-            await send(s, chatIds[c]!, `m${c}-${i}`);
-            progress(`many chats: ${received}/${total} delivered across ${n} chats`);
-          }
-        }),
-      ),
-    );
+    await flood(senders, COUNTS.manyPerChat, MANY_DEPTH, async (s, c, i) => {
+      await send(s, chatIds[c]!, `m${c}-${i}`);
+      progress(`many chats: ${received}/${total} delivered across ${n} chats`);
+    });
     await until(() => received === total, 60_000, `all ${total} messages to arrive (${received} so far)`);
     const cpu = end();
     return { chats: n, perChat: COUNTS.manyPerChat, depth: MANY_DEPTH, messages: total, deliveredPerSec: round(total / ((lastAt - t0) / 1000), 0), latency: dist(lat), cpu: phaseCpu(cpu, total) };
