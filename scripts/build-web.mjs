@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = `${root}public`;
 
-// src/protocol.ts uses zod's `z` namespace, which drags in every translation of zod's
+// src/contract/protocol.ts uses zod's `z` namespace, which drags in every translation of zod's
 // messages (about 200 KB). The client only shows the default English ones, which zod
 // imports on its own, so the namespace's `locales` is left empty here.
 const englishOnly = {

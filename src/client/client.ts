@@ -21,7 +21,7 @@ import {
   type PushMode,
   type RequestOf,
   type User,
-} from "../protocol";
+} from "../contract/protocol";
 import { ClientError } from "./errors";
 import { globalWebSocket, type FetchLike, type SocketLike, type WebSocketFactory } from "./socket";
 

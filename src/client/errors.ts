@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol";
+import type { ErrorCode } from "../contract/protocol";
 
 /**
  * Failures the client detects itself, so they never come from the server:

@@ -2,7 +2,7 @@
 // sync after being offline, and objects rebuilt from storage.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { UserObject } from "../../src/user-object";
+import type { UserObject } from "../../src/user";
 import { api, connect, registerUser, untilPts, type Frame } from "./helpers";
 
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));

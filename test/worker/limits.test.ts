@@ -1,8 +1,8 @@
 // Rate limits (exact, from a Durable Object per key) and the password hashing scheme.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { config } from "../../src/config";
-import { PBKDF2_ITERATIONS, hashPassword } from "../../src/crypto";
+import { config } from "../../src/platform/config";
+import { PBKDF2_ITERATIONS, hashPassword } from "../../src/accounts/crypto";
 import { api, mailsTo, registerUser, unique } from "./helpers";
 
 describe("rate limits", () => {

@@ -3,12 +3,12 @@
 // token), the Worker opens a socket to that user's object and pipes the two together,
 // so the client's socket becomes the user's without reconnecting. A WebSocket cannot be
 // handed to a Durable Object over RPC; piping is how it moves.
-import { answerAccountMode, type AccountRequest } from "./account-modes";
-import { sessionOf, type Defer, type Session } from "./accounts";
-import { errorFrame, toErrorBody, unauthorized } from "./errors";
-import { parseFrame } from "./frames";
-import { ANONYMOUS_MODES } from "./protocol";
-import { connectToUser, endUserSessions } from "./routing";
+import { answerAccountMode, type AccountRequest } from "../accounts";
+import { sessionOf, type Defer, type Session } from "../accounts";
+import { errorFrame, toErrorBody, unauthorized } from "../contract/errors";
+import { parseFrame } from "../contract/frames";
+import { ANONYMOUS_MODES } from "../contract/protocol";
+import { connectToUser, endUserSessions } from "./to-user";
 
 export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();

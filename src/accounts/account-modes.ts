@@ -1,8 +1,8 @@
 // The modes an anonymous socket may send (register, auth, recovery, resetPassword, ping),
 // answered the same way wherever they arrive: anonymous socket, logged-in socket, POST /api.
 import * as accounts from "./accounts";
-import { reply } from "./frames";
-import type { RequestOf, ResponseOf, User } from "./protocol";
+import { reply } from "../contract/frames";
+import type { RequestOf, ResponseOf, User } from "../contract/protocol";
 
 export type AccountRequest = RequestOf<"register" | "auth" | "recovery" | "resetPassword" | "ping">;
 

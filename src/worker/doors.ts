@@ -1,14 +1,14 @@
 // The Worker's two doors: POST /api (one request frame in, one response frame out) and
 // GET /ws (authenticate the upgrade, then hand it to the user's object).
 import type { Context } from "hono";
-import { answerAccountMode, type AccountRequest } from "./account-modes";
-import { sessionOf } from "./accounts";
+import { answerAccountMode, type AccountRequest } from "../accounts";
+import { sessionOf } from "../accounts";
 import { anonymousSocket } from "./anonymous-socket";
-import { config } from "./config";
-import { ApiError, errorFrame, toErrorBody, unauthorized } from "./errors";
-import { parseFrame, tooLarge } from "./frames";
-import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "./protocol";
-import { endUserSessions, forwardUpgrade, userStub } from "./routing";
+import { config } from "../platform/config";
+import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/errors";
+import { parseFrame, tooLarge } from "../contract/frames";
+import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "../contract/protocol";
+import { endUserSessions, forwardUpgrade, userStub } from "./to-user";
 
 type Ctx = Context<{ Bindings: Env }>;
 

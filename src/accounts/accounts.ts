@@ -3,7 +3,7 @@
 // logged-in socket), so each rule lives here once.
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { config } from "./config";
+import { config } from "../platform/config";
 import {
   decoyHash,
   hashPassword,
@@ -13,11 +13,11 @@ import {
   sha256Hex,
   verifyPassword,
 } from "./crypto";
-import { ApiError } from "./errors";
+import { ApiError } from "../contract/errors";
 import { mailer } from "./mailer";
-import type { RequestOf, User } from "./protocol";
+import type { RequestOf, User } from "../contract/protocol";
 import { limiter } from "./rate-limiter";
-import { recoveryCodes, sessions, users } from "./db/schema";
+import { recoveryCodes, sessions, users } from "./schema";
 
 const RECOVERY_TTL_MS = 30 * 60_000;
 export const RECOVERY_MESSAGE = "if an account matches, a recovery code is on its way to its email address";

@@ -4,7 +4,7 @@
 // theoretical arrival time of the generic cell rate algorithm (GCRA), which allows
 // `limit` events per `windowMs` and says exactly how long to wait when over.
 import { DurableObject } from "cloudflare:workers";
-import type { Limit } from "./config";
+import type { Limit } from "../platform/config";
 
 export interface Verdict {
   ok: boolean;

@@ -1,7 +1,7 @@
 // How the Worker reaches a user's object: sockets by upgrade (the only way a WebSocket
 // can reach a Durable Object), everything else by RPC.
-import type { Session } from "./accounts";
-import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "./user-object";
+import type { Session } from "../accounts";
+import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../user";
 
 export function userStub(env: Env, userId: string): DurableObjectStub<UserObject> {
   return env.USERS.get(env.USERS.idFromName(userId));

@@ -1,6 +1,6 @@
 // What a chat object sends its members' user objects: the chat's events, numbered by `ev`
 // (1, 2, 3… per chat). A user object applies each (chat_id, ev) once, whatever the retries.
-import type { User } from "./protocol";
+import type { User } from "../contract/protocol";
 
 /** The socket that made a request: its own change is not pushed back to it. */
 export interface Origin {

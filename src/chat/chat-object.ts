@@ -1,0 +1,263 @@
+// ChatObject: one chat. Only user objects call it, over RPC.
+//
+//   ChatObject
+//   ├── members   (members.ts)   who is in, from which ev to which, roles, read positions
+//   ├── messages  (messages.ts)  the gapless seq, idempotent sends, edits, deletes, pages
+//   └── outbox    (outbox.ts)    every change is an event with the next ev, fanned out to
+//                                each member's user object, retried until acknowledged
+//
+// Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
+// data). The events it delivers are described in events.ts.
+import { DurableObject } from "cloudflare:workers";
+import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
+import { MAX_GROUP_MEMBERS, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { migrate } from "../platform/object-sql";
+import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
+import { Members, type MemberState } from "./members";
+import { Messages, toMessage, type MessageRow } from "./messages";
+import { Outbox } from "./outbox";
+import { CHAT_SCHEMA } from "./schema";
+
+/** A member's typing goes out at most this often; a client repeating it sooner is answered but not fanned out. */
+const TYPING_EVERY_MS = 2_000;
+
+export interface MessageResult {
+  message: Message;
+  event: ChatEvent;
+}
+
+export class ChatObject extends DurableObject<Env> {
+  private sql: SqlStorage;
+  private chatId = "";
+  private type: "direct" | "group" | null = null;
+  private title = "";
+  private members!: Members;
+  private messages!: Messages;
+  private outbox!: Outbox;
+  private typedAt = new Map<string, number>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql, CHAT_SCHEMA);
+      const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+      this.chatId = meta.get("chat_id") ?? "";
+      this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
+      this.title = meta.get("title") ?? "";
+      this.members = new Members(this.sql);
+      this.messages = new Messages(this.sql);
+      this.outbox = new Outbox(ctx, env, this.members, () => this.chatId);
+      await this.outbox.load();
+    });
+  }
+
+  // ---- Creating chats ----
+
+  /** The direct chat of a pair: created on first call; later calls return its first event. */
+  async openDirect(chatId: string, pair: [Member, Member], origin: Origin): Promise<Result<{ created: boolean; event: ChatEvent }>> {
+    return catching("openDirect", () => {
+      if (this.type) return { created: false, event: { ...this.outbox.eventAt(1), origin } };
+      this.init(chatId, "direct", "");
+      for (const m of pair) this.addMember(m, "member");
+      return { created: true, event: this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) };
+    });
+  }
+
+  async createGroup(chatId: string, title: string, owner: Member, others: Member[], origin: Origin): Promise<Result<ChatEvent>> {
+    return catching("createGroup", () => {
+      if (this.type) throw new Error(`group id ${chatId} is taken`);
+      this.init(chatId, "group", title);
+      this.addMember(owner, "owner");
+      for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
+      return this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin);
+    });
+  }
+
+  // ---- Members ----
+
+  async addMembers(actorId: string, users: Member[], origin: Origin): Promise<Result<ChatEvent | null>> {
+    return catching("addMembers", () => {
+      this.requireOwner(actorId);
+      const added = users.filter((u) => !this.members.isMember(u.id));
+      if (!added.length) return null;
+      const count = this.members.current().length + added.length;
+      if (count > MAX_GROUP_MEMBERS)
+        throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, {
+          members: `would make ${count} members, over ${MAX_GROUP_MEMBERS}`,
+        });
+      for (const u of added) this.addMember(u, "member");
+      return this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin);
+    });
+  }
+
+  /** Removes a member (owner only). Returns the event the owner sees. */
+  async removeMember(actorId: string, target: Member, origin: Origin): Promise<Result<ChatEvent>> {
+    return catching("removeMember", () => {
+      this.requireOwner(actorId);
+      if (target.id === actorId)
+        throw new ApiError(400, "invalid_request", "to leave a group use leaveChat", { username: "is you; use leaveChat" });
+      if (!this.members.isMember(target.id))
+        throw new ApiError(404, "user_not_found", `${target.username} is not a member of this chat`, { username: "is not a member" });
+      return this.depart(target.id, origin).others!;
+    });
+  }
+
+  async leave(actorId: string, origin: Origin): Promise<Result<ChatEvent>> {
+    return catching("leave", () => {
+      this.requireMember(actorId);
+      if (this.type === "direct") throw new ApiError(400, "wrong_chat_type", "a direct chat cannot be left");
+      return this.depart(actorId, origin).mine;
+    });
+  }
+
+  // ---- Messages ----
+
+  async send(actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin): Promise<Result<MessageResult>> {
+    return catching("send", () => {
+      const m = this.requireMember(actor.id);
+      if (this.type !== type)
+        throw new ApiError(400, "wrong_chat_type", type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage");
+      if (clientMsgId !== undefined) {
+        const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
+        if (row) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
+      }
+      const seq = this.messages.lastSeq + 1;
+      const message: Message = {
+        message_id: crypto.randomUUID(), chat_id: this.chatId, seq, sender: m.username, content,
+        content_type: "text", timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+      };
+      const event = this.outbox.emit({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, null, origin);
+      this.messages.insert(message, actor.id, event.ev);
+      // Sending reads the chat up to your own message.
+      this.members.setRead(m, seq);
+      return { message, event };
+    });
+  }
+
+  async edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>> {
+    return catching("edit", () => {
+      const row = this.ownMessage(actorId, seq);
+      if (row.deleted) throw new ApiError(404, "message_not_found", `message ${seq} was deleted`);
+      row.content = content;
+      row.edited_at = Date.now();
+      return this.rewrite(row, "messageEdited", origin);
+    });
+  }
+
+  /** Deleting twice returns the first deletion. */
+  async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
+    return catching("remove", () => {
+      const row = this.ownMessage(actorId, seq);
+      if (row.deleted) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
+      row.content = "";
+      row.deleted = 1;
+      return this.rewrite(row, "messageDeleted", origin);
+    });
+  }
+
+  async getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>> {
+    return catching("getMessages", () => {
+      this.requireMember(actorId);
+      return this.messages.page(this.chatId, q);
+    });
+  }
+
+  // ---- Reading and typing ----
+
+  async markRead(actorId: string, seq: number, origin: Origin): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>> {
+    return catching("markRead", () => {
+      const m = this.requireMember(actorId);
+      const lastSeq = this.messages.lastSeq;
+      const target = Math.min(seq, lastSeq);
+      if (target <= m.lastReadSeq) return { last_read_seq: m.lastReadSeq, last_seq: lastSeq, event: null };
+      this.members.setRead(m, target);
+      const event = this.outbox.emit({ kind: "readReceipt", username: m.username, seq: target }, null, origin);
+      return { last_read_seq: target, last_seq: lastSeq, event };
+    });
+  }
+
+  /** Typing is not stored: it goes straight to the other members' sockets, best effort. */
+  async typing(actorId: string): Promise<Result<null>> {
+    return catching("typing", () => {
+      const m = this.requireMember(actorId);
+      const now = Date.now();
+      if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
+      this.typedAt.set(actorId, now);
+      for (const other of this.members.current())
+        if (other.userId !== actorId)
+          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) => console.warn("typing push failed", err));
+      return null;
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    await this.outbox.onAlarm();
+  }
+
+  // ---- Internals ----
+
+  private init(chatId: string, type: "direct" | "group", title: string): void {
+    this.chatId = chatId;
+    this.type = type;
+    this.title = title;
+    for (const [k, v] of [["chat_id", chatId], ["type", type], ["title", title]])
+      this.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", k!, v!);
+  }
+
+  /** Adds (or re-adds) a member from the next event on. */
+  private addMember(u: Member, role: "owner" | "member"): void {
+    this.members.add(u, role, this.outbox.nextEv, this.messages.lastSeq);
+  }
+
+  /** A member leaves or is removed: they are told, the rest see the new member list. */
+  private depart(userId: string, origin: Origin): { mine: ChatEvent; others: ChatEvent | null } {
+    const mine = this.outbox.emit({ kind: "removedFromChat" }, [userId], origin);
+    this.members.leave(userId, mine.ev);
+    const others = this.members.current().length ? this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) : null;
+    return { mine, others };
+  }
+
+  private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
+    const message = toMessage(this.chatId, row);
+    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: JSON.stringify(message) }, null, origin);
+    row.ev = event.ev;
+    this.messages.update(row);
+    return { message, event };
+  }
+
+  private ownMessage(actorId: string, seq: number): MessageRow {
+    this.requireMember(actorId);
+    const row = this.messages.get(seq);
+    if (!row) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
+    if (row.sender_id !== actorId) throw new ApiError(403, "forbidden", "only the sender can change a message");
+    return row;
+  }
+
+  private info(): ChatInfo {
+    const members = this.members.ordered();
+    const owner = members.find((m) => m.role === "owner");
+    const last = this.messages.get(this.messages.lastSeq);
+    return {
+      type: this.type!,
+      title: this.title,
+      members: members.map((m) => m.username),
+      ...(this.type === "group" && owner && { owner: owner.username }),
+      last_seq: this.messages.lastSeq,
+      last_message: last ? JSON.stringify(toMessage(this.chatId, last)) : null,
+    };
+  }
+
+  private requireMember(userId: string): MemberState {
+    const m = this.members.get(userId);
+    if (!this.type || !m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
+    return m;
+  }
+
+  private requireOwner(userId: string): MemberState {
+    const m = this.requireMember(userId);
+    if (this.type !== "group") throw new ApiError(400, "wrong_chat_type", "a direct chat has no members to manage");
+    if (m.role !== "owner") throw new ApiError(403, "forbidden", "only the group's owner can change its members");
+    return m;
+  }
+}

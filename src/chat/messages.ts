@@ -1,0 +1,87 @@
+// The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
+// (a deleted message keeps its place with empty content).
+import type { Message, PayloadOf, RequestOf } from "../contract/protocol";
+
+export interface MessageRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  message_id: string;
+  sender_id: string;
+  sender: string;
+  content: string;
+  ts: number;
+  client_msg_id: string | null;
+  edited_at: number | null;
+  deleted: number;
+  ev: number;
+}
+
+export class Messages {
+  lastSeq: number;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+  }
+
+  get(seq: number): MessageRow | undefined {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+  }
+
+  /** The message a sender already sent with this client_msg_id, if any (idempotent sends). */
+  bySenderAndClientId(senderId: string, clientMsgId: string): MessageRow | undefined {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", senderId, clientMsgId).toArray()[0];
+  }
+
+  insert(m: Message, senderId: string, ev: number): void {
+    this.sql.exec(
+      "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      m.seq, m.message_id, senderId, m.sender, m.content, m.timestamp, m.client_msg_id ?? null, ev,
+    );
+    this.lastSeq = m.seq;
+  }
+
+  update(row: MessageRow): void {
+    this.sql.exec("UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ? WHERE seq = ?", row.content, row.edited_at, row.deleted, row.ev, row.seq);
+  }
+
+  page(chatId: string, q: RequestOf<"getMessages">): PayloadOf<"getMessages"> {
+    const limit = q.limit ?? 50;
+    const { before_seq: before, after_seq: after } = q;
+    const where: string[] = [];
+    const args: number[] = [];
+    if (before !== undefined) {
+      where.push("seq < ?");
+      args.push(before);
+    }
+    if (after !== undefined) {
+      where.push("seq > ?");
+      args.push(after);
+    }
+    // With only an upper bound (or none) the page is the newest below it; else the oldest above.
+    const newest = after === undefined;
+    const rows = this.sql
+      .exec<MessageRow>(
+        `SELECT * FROM messages ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${newest ? "DESC" : "ASC"} LIMIT ?`,
+        ...args, limit + 1,
+      )
+      .toArray();
+    const has_more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (newest) page.reverse();
+    return { chat_id: chatId, messages: page.map((r) => toMessage(chatId, r)), has_more };
+  }
+}
+
+export function toMessage(chatId: string, r: MessageRow): Message {
+  return {
+    message_id: r.message_id,
+    chat_id: chatId,
+    seq: r.seq,
+    sender: r.sender,
+    content: r.content,
+    content_type: "text",
+    timestamp: r.ts,
+    ...(r.client_msg_id !== null && { client_msg_id: r.client_msg_id }),
+    ...(r.edited_at !== null && { edited_at: r.edited_at }),
+    ...(r.deleted ? { deleted: true as const } : {}),
+  };
+}

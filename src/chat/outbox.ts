@@ -1,0 +1,175 @@
+// The outbox. Every change of the chat is an event with the next `ev`, written in the same
+// synchronous block (so the same transaction) as the change itself. Each member has a
+// delivery cursor and one batch in flight at a time, so a member gets the chat's events in
+// order. A failed delivery is retried from an alarm with backoff; the user object applies
+// each (chat_id, ev) once, so retries never show anything twice. Cursors are persisted
+// lazily from the alarm: after a restart a member may be sent a few events again, which
+// its user object ignores.
+import type { ChatEvent, EventBody, Origin } from "./events";
+import type { MemberState, Members } from "./members";
+
+/** How many events one delivery carries at most. */
+const BATCH = 100;
+/** How many recent events stay in memory, so fan-out does not read them back. */
+const RECENT = 512;
+/** How soon after a change the alarm persists cursors and re-checks deliveries. */
+const FLUSH_MS = 2_000;
+const MAX_BACKOFF_MS = 60_000;
+
+interface Stored {
+  event: ChatEvent;
+  /** Who sees it: null for the members at that moment. */
+  audience: string[] | null;
+}
+
+export class Outbox {
+  private lastEv: number;
+  private recent = new Map<number, Stored>();
+  private dirty = new Set<string>();
+  private alarmAt: number | null = null;
+  private stubs = new Map<string, ReturnType<Env["USERS"]["get"]>>();
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly members: Members,
+    private readonly chatId: () => string,
+  ) {
+    this.lastEv = ctx.storage.sql.exec<{ e: number | null }>("SELECT MAX(ev) AS e FROM events").one().e ?? 0;
+  }
+
+  /** Reads the pending alarm; call once under blockConcurrencyWhile. */
+  async load(): Promise<void> {
+    this.alarmAt = await this.ctx.storage.getAlarm();
+  }
+
+  /** The ev the next event will get. */
+  get nextEv(): number {
+    return this.lastEv + 1;
+  }
+
+  /** Stores an event with the next `ev` and starts delivering it. `audience` null: the members at that moment. */
+  emit(body: EventBody, audience: string[] | null, origin?: Origin): ChatEvent {
+    const ev = this.lastEv + 1;
+    const event = { ...body, chat_id: this.chatId(), ev, timestamp: Date.now() } as ChatEvent;
+    this.ctx.storage.sql.exec("INSERT INTO events (ev, data, audience) VALUES (?, ?, ?)", ev, JSON.stringify(event), audience && JSON.stringify(audience));
+    this.lastEv = ev;
+    const live = origin ? { ...event, origin } : event;
+    this.recent.set(ev, { event: live, audience });
+    if (this.recent.size > RECENT) this.recent.delete(ev - RECENT);
+    void this.wakeIn(FLUSH_MS);
+    // The requester's own user object applies the event from our answer, so it is not sent
+    // one now; it rides along with the requester's next delivery, or the alarm's.
+    for (const m of this.members.all()) if (m.userId !== origin?.userId && !this.settled(m)) this.pump(m);
+    return live;
+  }
+
+  eventAt(ev: number): ChatEvent {
+    const cached = this.recent.get(ev);
+    if (cached) return cached.event;
+    return JSON.parse(this.ctx.storage.sql.exec<{ data: string }>("SELECT data FROM events WHERE ev = ?", ev).one().data) as ChatEvent;
+  }
+
+  /** The alarm: persist cursors, retry what failed, and come back while anything is unsettled. */
+  async onAlarm(): Promise<void> {
+    this.alarmAt = null;
+    this.persistCursors();
+    for (const m of this.members.all()) {
+      m.failures = 0;
+      if (!this.settled(m)) this.pump(m);
+    }
+    if (this.dirty.size || [...this.members.all()].some((m) => !this.settled(m))) await this.wakeIn(FLUSH_MS);
+  }
+
+  /** Sends a member everything they have not acknowledged, one batch in flight at a time. */
+  private pump(m: MemberState): void {
+    if (m.inflight || m.failures) return;
+    const { events, upTo } = this.pending(m);
+    if (!events.length) {
+      if (upTo > m.acked) (m.acked = upTo), this.dirty.add(m.userId);
+      return;
+    }
+    m.inflight = true;
+    this.user(m.userId)
+      .deliver({ id: m.userId, username: m.username }, events)
+      .then(
+        () => {
+          m.inflight = false;
+          m.acked = upTo;
+          this.dirty.add(m.userId);
+          void this.wakeIn(FLUSH_MS);
+          this.pump(m);
+        },
+        (err: unknown) => {
+          m.inflight = false;
+          m.failures++;
+          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (m.failures - 1)) * (0.5 + Math.random() / 2);
+          console.warn(`delivery of ${this.chatId()} to ${m.userId} failed (${m.failures}), retrying in ${Math.round(delay)} ms`, err);
+          void this.wakeIn(delay);
+        },
+      );
+  }
+
+  /** Has everything this member will ever see been delivered? */
+  private settled(m: MemberState): boolean {
+    return m.acked >= (m.leftEv ?? this.lastEv);
+  }
+
+  private pending(m: MemberState): { events: ChatEvent[]; upTo: number } {
+    const events: ChatEvent[] = [];
+    let upTo = m.acked;
+    while (events.length < BATCH && upTo < this.lastEv) {
+      const scan = this.eventsAfter(upTo);
+      if (!scan.length) break;
+      for (const s of scan) {
+        if (events.length >= BATCH) break;
+        upTo = s.event.ev;
+        if (sees(m, s)) events.push(s.event);
+      }
+    }
+    return { events, upTo };
+  }
+
+  private eventsAfter(ev: number): Stored[] {
+    if (this.recent.has(ev + 1)) {
+      const out: Stored[] = [];
+      for (let e = ev + 1; e <= this.lastEv && out.length < BATCH; e++) out.push(this.recent.get(e)!);
+      return out;
+    }
+    return this.ctx.storage.sql
+      .exec<{ data: string; audience: string | null }>("SELECT data, audience FROM events WHERE ev > ? ORDER BY ev LIMIT ?", ev, BATCH)
+      .toArray()
+      .map((r) => ({ event: JSON.parse(r.data) as ChatEvent, audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]) }));
+  }
+
+  private persistCursors(): void {
+    for (const id of this.dirty) {
+      const m = this.members.get(id);
+      if (m) this.members.saveCursor(m);
+    }
+    this.dirty.clear();
+  }
+
+  private async wakeIn(ms: number): Promise<void> {
+    const at = Date.now() + ms;
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /** A member's user object (cached stubs, shared with typing). */
+  user(userId: string) {
+    let stub = this.stubs.get(userId);
+    if (!stub) {
+      stub = this.env.USERS.get(this.env.USERS.idFromName(userId));
+      this.stubs.set(userId, stub);
+    }
+    return stub;
+  }
+}
+
+function sees(m: MemberState, s: Stored): boolean {
+  if (s.audience) return s.audience.includes(m.userId);
+  const ev = s.event.ev;
+  return m.joinedEv <= ev && (m.leftEv === null || ev <= m.leftEv);
+}

@@ -1,0 +1,13 @@
+// The chat object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
+// meta: the chat's id, type, title; members (members.ts); messages (messages.ts); events:
+// every change, numbered by `ev`, the outbox (outbox.ts).
+export const CHAT_SCHEMA = [
+  `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+   CREATE TABLE members (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
+     joined_ev INTEGER NOT NULL, left_ev INTEGER, delivered_ev INTEGER NOT NULL, last_read_seq INTEGER NOT NULL);
+   CREATE TABLE messages (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, sender_id TEXT NOT NULL,
+     sender TEXT NOT NULL, content TEXT NOT NULL, ts INTEGER NOT NULL, client_msg_id TEXT,
+     edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0, ev INTEGER NOT NULL);
+   CREATE UNIQUE INDEX messages_idem ON messages (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
+   CREATE TABLE events (ev INTEGER PRIMARY KEY, data TEXT NOT NULL, audience TEXT);`,
+];

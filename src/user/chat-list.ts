@@ -1,0 +1,101 @@
+// The user's chat list: one row per chat they are in, with its title, members, last
+// message and read position, kept from the chat events the update log applies. It is a
+// cache the chat objects could rebuild: each chat object owns its chat.
+import type { ChatInfo } from "../chat";
+import { chatNotFound } from "../contract/errors";
+import type { Chat, User } from "../contract/protocol";
+
+export interface ChatRow extends Record<string, SqlStorageValue> {
+  chat_id: string;
+  type: string;
+  title: string;
+  members: string;
+  owner: string | null;
+  last_message: string | null;
+  last_seq: number;
+  last_read_seq: number;
+  updated_at: number;
+}
+
+/** A run of new messages of one chat, folded into one update of its row. */
+export interface MessageRun {
+  seq: number;
+  message: string;
+  at: number;
+  /** The highest seq among them that the user sent (0: none): sending reads up to it. */
+  own: number;
+}
+
+export class ChatList {
+  constructor(private readonly sql: SqlStorage) {}
+
+  row(chatId: string): ChatRow | undefined {
+    return this.sql.exec<ChatRow>("SELECT * FROM chats WHERE chat_id = ?", chatId).toArray()[0];
+  }
+
+  all(me: User): Chat[] {
+    return this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, chat_id").toArray().map((row) => render(me, row));
+  }
+
+  view(me: User, chatId: string): Chat {
+    const row = this.row(chatId);
+    if (!row) throw chatNotFound(chatId);
+    return render(me, row);
+  }
+
+  /** Renders a row that is known to exist. */
+  render(me: User, chatId: string): Chat {
+    return render(me, this.row(chatId)!);
+  }
+
+  upsert(chatId: string, c: ChatInfo, at: number): void {
+    const members = JSON.stringify(c.members);
+    if (this.row(chatId)) {
+      this.sql.exec("UPDATE chats SET title = ?, members = ?, owner = ? WHERE chat_id = ?", c.title, members, c.owner ?? null, chatId);
+      return;
+    }
+    // A member who joins starts with everything before read.
+    this.sql.exec(
+      "INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      chatId, c.type, c.title, members, c.owner ?? null, c.last_message, c.last_seq, c.last_seq, at,
+    );
+  }
+
+  addMessages(chatId: string, run: MessageRun): void {
+    // SET expressions see the old row: a message delivered after a later one (your own
+    // send is applied from the answer) does not become the last message.
+    this.sql.exec(
+      `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
+         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4) WHERE chat_id = ?5`,
+      run.seq, run.message, run.at, run.own, chatId,
+    );
+  }
+
+  /** An edit or delete of the chat's last message shows in the list. */
+  changeMessage(chatId: string, seq: number, message: string): void {
+    this.sql.exec("UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ?", message, chatId, seq);
+  }
+
+  markRead(chatId: string, seq: number): void {
+    this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", seq, chatId);
+  }
+
+  remove(chatId: string): void {
+    this.sql.exec("DELETE FROM chats WHERE chat_id = ?", chatId);
+  }
+}
+
+function render(me: User, row: ChatRow): Chat {
+  const members = JSON.parse(row.members) as string[];
+  return {
+    chat_id: row.chat_id,
+    type: row.type as Chat["type"],
+    title: row.type === "direct" ? (members.find((m) => m !== me.username) ?? me.username) : row.title,
+    members,
+    ...(row.owner !== null && { owner: row.owner }),
+    last_message: row.last_message === null ? null : JSON.parse(row.last_message),
+    unread: Math.max(0, row.last_seq - row.last_read_seq),
+    last_read_seq: row.last_read_seq,
+    updated_at: row.updated_at,
+  };
+}

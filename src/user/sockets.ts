@@ -1,0 +1,97 @@
+// The user's sockets, held with the Hibernation API: an idle user costs nothing. Each
+// socket carries who it is (session, address) in its attachment, which survives
+// hibernation, and is tagged with its session id so a session's sockets can be ended.
+import type { Session } from "../accounts";
+import { CLOSE_REVOKED, type SessionRevokedPush, type User } from "../contract/protocol";
+import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
+
+/** Kept with each socket (survives hibernation). */
+export interface SocketInfo {
+  socketId: string;
+  user: User;
+  sessionId: string;
+  tokenHash: string;
+  expiresAt: number;
+  ip: string;
+}
+
+export class Sockets {
+  private infos = new WeakMap<WebSocket, SocketInfo>();
+
+  constructor(private readonly ctx: DurableObjectState) {
+    // The contract's exact ping text is answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"mode":"ping"}', '{"mode":"pong"}'));
+  }
+
+  /** Accepts an upgrade the Worker authenticated; the session rides in a header. */
+  accept(request: Request): Response {
+    const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
+    if (request.headers.get("Upgrade") !== "websocket" || !session) return new Response("expected a WebSocket upgrade", { status: 400 });
+    const pair = new WebSocketPair();
+    const info: SocketInfo = {
+      socketId: crypto.randomUUID(),
+      user: session.user,
+      sessionId: session.sessionId,
+      tokenHash: session.tokenHash,
+      expiresAt: session.expiresAt,
+      ip: request.headers.get(CONNECT_IP_HEADER) ?? "unknown",
+    };
+    this.ctx.acceptWebSocket(pair[1], [session.sessionId]);
+    pair[1].serializeAttachment(info);
+    this.infos.set(pair[1], info);
+    const protocol = request.headers.get(CONNECT_PROTOCOL_HEADER);
+    return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+  }
+
+  info(ws: WebSocket): SocketInfo {
+    let info = this.infos.get(ws);
+    if (!info) {
+      info = ws.deserializeAttachment() as SocketInfo;
+      this.infos.set(ws, info);
+    }
+    return info;
+  }
+
+  /** Sends a frame to every socket but the one whose request caused it. */
+  broadcast(frame: string, exceptSocketId: string | null): void {
+    for (const ws of this.ctx.getWebSockets()) {
+      if (exceptSocketId !== null && this.info(ws).socketId === exceptSocketId) continue;
+      try {
+        ws.send(frame);
+      } catch {
+        // A socket that is closing; its client resumes with sync.
+      }
+    }
+  }
+
+  /** Ends one session's sockets (or every socket): a sessionRevoked push, then close 4001. */
+  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
+    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now() } satisfies SessionRevokedPush);
+    for (const ws of sessionId ? this.ctx.getWebSockets(sessionId) : this.ctx.getWebSockets()) {
+      if (this.info(ws).socketId === exceptSocketId) continue;
+      try {
+        ws.send(frame);
+        ws.close(CLOSE_REVOKED, "session revoked");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export function send(ws: WebSocket, frame: object): void {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {
+    // The socket closed while we worked; nothing was lost that sync cannot replay.
+  }
+}
+
+/** Completes a closing handshake the client started; 1005/1006 cannot be sent back. */
+export function closeBack(ws: WebSocket, code: number): void {
+  try {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
+  } catch {
+    // already closed
+  }
+}

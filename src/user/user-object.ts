@@ -1,0 +1,276 @@
+// UserObject: one user. It answers the user's requests, from their sockets and POST /api,
+// and is told by chat objects what happened in the user's chats.
+//
+//   UserObject
+//   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
+//   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
+//   └── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//
+// Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a logout or reset),
+// `deliver` and `typing` (chat objects). It reaches chat objects through the CHATS binding
+// and knows them only by their RPC methods and the events they deliver (chat/events.ts).
+import { DurableObject } from "cloudflare:workers";
+import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Session } from "../accounts";
+import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
+import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
+import { parseFrame, reply } from "../contract/frames";
+import {
+  ANONYMOUS_MODES,
+  CLOSE_REVOKED,
+  MAX_GROUP_MEMBERS,
+  type ErrorFrame,
+  type Mode,
+  type RequestFrame,
+  type ResponseOf,
+  type TypingPush,
+  type User,
+} from "../contract/protocol";
+import { migrate } from "../platform/object-sql";
+import { ChatList } from "./chat-list";
+import { USER_SCHEMA } from "./schema";
+import { Sockets, closeBack, send } from "./sockets";
+import { UpdateLog } from "./update-log";
+
+/** Who is asking, and from where. */
+interface Caller {
+  session: Session;
+  ip: string;
+  /** Empty for POST /api, which has no socket to spare. */
+  socketId: string;
+}
+
+interface Answer {
+  frame: ResponseOf<Mode> | ErrorFrame;
+  /** Close the asking socket with 4001 once the answer is sent (its session just ended). */
+  closeAfter?: boolean;
+}
+
+export class UserObject extends DurableObject<Env> {
+  private sockets: Sockets;
+  private chats: ChatList;
+  private log!: UpdateLog;
+  private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sockets = new Sockets(ctx);
+    this.chats = new ChatList(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage.sql, USER_SCHEMA);
+      this.log = new UpdateLog(ctx.storage.sql);
+    });
+  }
+
+  // ---- Sockets ----
+
+  /** The Worker hands over an upgrade it has authenticated. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.sockets.accept(request);
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const info = this.sockets.info(ws);
+    const parsed = parseFrame(data);
+    if (!parsed.ok) return send(ws, errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()));
+    if (info.expiresAt <= Date.now()) return this.endSessions(info.sessionId, null);
+    const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
+    const answer = await this.answer(parsed.request, { session, ip: info.ip, socketId: info.socketId });
+    send(ws, answer.frame);
+    if (answer.closeAfter) ws.close(CLOSE_REVOKED, "session revoked");
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    closeBack(ws, code);
+  }
+
+  // ---- RPC surface ----
+
+  /** POST /api for a logged-in request: the same answers as on a socket, without pushes back. */
+  async api(request: RequestFrame, session: Session, ip: string): Promise<ResponseOf<Mode> | ErrorFrame> {
+    return (await this.answer(request, { session, ip, socketId: "" })).frame;
+  }
+
+  /** Ends one session's sockets (or every socket of the user): a sessionRevoked push, then close 4001. */
+  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
+    this.sockets.endSessions(sessionId, exceptSocketId);
+  }
+
+  /** A chat object delivers its events: each applied at most once, in the order given. */
+  deliver(me: Member, events: ChatEvent[]): void {
+    this.apply(me, events);
+  }
+
+  typing(chatId: string, username: string): void {
+    this.sockets.broadcast(JSON.stringify({ mode: "typing", timestamp: Date.now(), chat_id: chatId, username } satisfies TypingPush), null);
+  }
+
+  // ---- Requests ----
+
+  private async answer(r: RequestFrame, caller: Caller): Promise<Answer> {
+    try {
+      return await this.dispatch(r, caller);
+    } catch (err) {
+      return { frame: errorFrame(r.mode, r.request_id, toErrorBody(err, `UserObject ${r.mode}`)) };
+    }
+  }
+
+  private async dispatch(r: RequestFrame, caller: Caller): Promise<Answer> {
+    const me = caller.session.user;
+    const id = r.request_id;
+    const origin: Origin = { userId: me.id, socketId: caller.socketId };
+    // Account modes take no session; logout names the session it ends.
+    if (r.token !== undefined && !ANONYMOUS_MODES.has(r.mode) && r.mode !== "logout") await this.checkToken(r.token, caller);
+    switch (r.mode) {
+      case "logout":
+        return this.logout(r.token, id, caller);
+      case "getChats":
+        return { frame: reply(r.mode, id, 200, { chats: this.chats.all(me) }) };
+      case "getMessages":
+        return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
+      case "sendMessage":
+      case "sendGroupMessage": {
+        if (r.content_type !== "text")
+          throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
+        const type = r.mode === "sendMessage" ? "direct" : "group";
+        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
+        return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
+      }
+      case "createChat": {
+        const other = (await usersByName(this.env, [r.username])).get(r.username.toLowerCase());
+        if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
+        if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
+        const chatId = await directChatId(me.id, other.id);
+        const { created, event } = unwrap(await this.chat(chatId).openDirect(chatId, [me, other], origin));
+        const pts = this.applyOne(me, event);
+        return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
+      }
+      case "createGroup": {
+        const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
+        if (others.length + 1 > MAX_GROUP_MEMBERS)
+          throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
+        const chatId = `g_${crypto.randomUUID()}`;
+        const event = unwrap(await this.chat(chatId).createGroup(chatId, r.title, me, others, origin));
+        const pts = this.applyOne(me, event);
+        return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
+      }
+      case "addMembers": {
+        const users = await this.resolve(r.members, "members");
+        const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
+        const pts = event ? this.applyOne(me, event) : undefined;
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...(pts && { pts }) }) };
+      }
+      case "removeMember": {
+        const [target] = await this.resolve([r.username], "username");
+        const event = unwrap(await this.chat(r.chat_id).removeMember(me.id, target!, origin));
+        const pts = this.applyOne(me, event);
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), pts }) };
+      }
+      case "leaveChat": {
+        const event = unwrap(await this.chat(r.chat_id).leave(me.id, origin));
+        return { frame: reply(r.mode, id, 200, { chat_id: r.chat_id, pts: this.applyOne(me, event) }) };
+      }
+      case "markRead": {
+        const res = unwrap(await this.chat(r.chat_id).markRead(me.id, r.seq, origin));
+        const pts = res.event ? this.applyOne(me, res.event) : undefined;
+        const lastSeq = Math.max(res.last_seq, this.chats.row(r.chat_id)?.last_seq ?? 0);
+        return {
+          frame: reply(r.mode, id, 200, {
+            chat_id: r.chat_id,
+            last_read_seq: res.last_read_seq,
+            unread: Math.max(0, lastSeq - res.last_read_seq),
+            ...(pts && { pts }),
+          }),
+        };
+      }
+      case "typing":
+        unwrap(await this.chat(r.chat_id).typing(me.id));
+        return { frame: reply(r.mode, id, 200, {}) };
+      case "editMessage":
+      case "deleteMessage": {
+        const stub = this.chat(r.chat_id);
+        const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
+        return { frame: reply(r.mode, id, 200, { message: res.message, pts: this.applyOne(me, res.event) }) };
+      }
+      case "sync":
+        return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "register":
+      case "auth":
+      case "recovery":
+      case "resetPassword":
+      case "ping":
+        return this.accountMode(r, caller);
+      default:
+        return r satisfies never;
+    }
+  }
+
+  private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p));
+    if (!revoked) return { frame };
+    if (revoked.id !== caller.session.user.id) {
+      await this.env.USERS.get(this.env.USERS.idFromName(revoked.id)).endSessions(null, null);
+      return { frame };
+    }
+    this.endSessions(null, caller.socketId);
+    return { frame, closeAfter: true };
+  }
+
+  private async logout(token: string | undefined, requestId: string | undefined, caller: Caller): Promise<Answer> {
+    let sessionId = caller.session.sessionId;
+    if (token !== undefined && (await sha256Hex(token)) !== caller.session.tokenHash) {
+      const s = await sessionOf(this.env, token);
+      if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of this user");
+      sessionId = s.sessionId;
+    }
+    await revokeSession(this.env, sessionId);
+    this.endSessions(sessionId, caller.socketId);
+    return { frame: reply("logout", requestId, 200, {}), closeAfter: sessionId === caller.session.sessionId };
+  }
+
+  /** A token in a frame on a logged-in socket must be a valid token of this same user. */
+  private async checkToken(token: string, caller: Caller): Promise<void> {
+    if ((await sha256Hex(token)) === caller.session.tokenHash) return;
+    const s = await sessionOf(this.env, token);
+    if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of the logged-in user");
+  }
+
+  // ---- Applying chat events ----
+
+  /** Applies one chat event (from a request's answer); returns its pts. */
+  private applyOne(me: Member, e: ChatEvent): number {
+    return this.apply(me, [e])[0]!;
+  }
+
+  private apply(me: Member, events: ChatEvent[]): number[] {
+    const { out, frames } = this.log.apply(me, events, this.chats, (chatId) => this.chatStubs.delete(chatId));
+    // Logged first, then pushed: a push is always in the log that sync replays.
+    for (const f of frames) this.sockets.broadcast(f.frame, f.except);
+    return out;
+  }
+
+  // ---- Helpers ----
+
+  private chat(chatId: string) {
+    // An id this service never hands out names no chat: answered without waking an object.
+    if (!isChatId(chatId)) throw chatNotFound(chatId);
+    let stub = this.chatStubs.get(chatId);
+    if (!stub) {
+      stub = this.env.CHATS.get(this.env.CHATS.idFromName(chatId));
+      this.chatStubs.set(chatId, stub);
+    }
+    return stub;
+  }
+
+  /** Users by name, in order and without repeats; 404 naming the unknown ones under `field`. */
+  private async resolve(names: string[], field: string): Promise<User[]> {
+    const found = await usersByName(this.env, names);
+    const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))].slice(0, 10).join(", ");
+    if (missing) throw new ApiError(404, "user_not_found", `no such user: ${missing}`, { [field]: `unknown: ${missing}` });
+    return [...new Map(names.map((n) => [n.toLowerCase(), found.get(n.toLowerCase())!])).values()];
+  }
+}
+
+/** The one direct chat of a pair: the same id whoever starts it. */
+async function directChatId(a: string, b: string): Promise<string> {
+  return `d_${(await sha256Hex([a, b].sort().join(":"))).slice(0, 32)}`;
+}
