@@ -14,6 +14,9 @@ export default defineConfig(async () => {
             // the limit itself can be tested; the production default is in wrangler.toml.
             REGISTER_PER_ADDRESS_PER_HOUR: "20",
             ALLOWED_ORIGINS: "https://chat.example, http://localhost:8787",
+            // Groups of more than 5 are large here, so tests can make them with a few
+            // accounts; the default (50) is kept by an end-to-end test.
+            LARGE_GROUP_MEMBERS: "5",
           },
         },
       }),

@@ -379,7 +379,7 @@ export class ChatApp {
             : `${typing.join(", ")} typing…`
           : !c.last_message
             ? c.type === "group"
-              ? `${c.members.length} members`
+              ? `${(c.members ?? []).length} members`
               : "No messages yet"
             : `${c.last_message.sender === this.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
         return h(
@@ -483,7 +483,7 @@ export class ChatApp {
   private renderHead(): void {
     const chat = this.openId ? this.chats.get(this.openId) : undefined;
     if (!chat || !this.headEl) return;
-    const others = chat.members.filter((m) => m !== this.me);
+    const others = (chat.members ?? []).filter((m) => m !== this.me);
     this.headEl.replaceChildren(
       h("button", { type: "button", class: "btn-icon back", "aria-label": "Back to chats", on: { click: () => this.closeChat() } }, icon("back")),
       avatar(chat.title),
@@ -491,7 +491,7 @@ export class ChatApp {
         "div",
         { class: "chat-head-text" },
         h("h2", { class: "chat-title" }, chat.title),
-        h("p", { class: "chat-sub" }, chat.type === "group" ? `${chat.members.length} members: ${chat.members.join(", ")}` : `Direct chat with ${others[0] ?? this.me}`),
+        h("p", { class: "chat-sub" }, chat.type === "group" ? `${(chat.members ?? []).length} members: ${(chat.members ?? []).join(", ")}` : `Direct chat with ${others[0] ?? this.me}`),
       ),
     );
     if (chat.type === "group")
@@ -543,9 +543,9 @@ export class ChatApp {
 
   /** Under your latest message: who has read it, from the read receipts. */
   private readState(chat: Chat, seq: number): string {
-    const readers = chat.members.filter((m) => m !== this.me && (this.receipts[chat.chat_id]?.[m] ?? 0) >= seq);
+    const readers = (chat.members ?? []).filter((m) => m !== this.me && (this.receipts[chat.chat_id]?.[m] ?? 0) >= seq);
     if (!readers.length) return "Sent";
-    return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
+    return chat.type === "direct" ? "Seen" : readers.length === (chat.members ?? []).length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
   }
 
   private messageItem(chat: Chat, m: Message, prev: Message | undefined, status: string | null): HTMLElement {
@@ -743,7 +743,7 @@ export class ChatApp {
     const list = h(
       "ul",
       { class: "member-list" },
-      ...chat.members.map((m) =>
+      ...(chat.members ?? []).map((m) =>
         h(
           "li",
           {},

@@ -11,6 +11,8 @@ export interface Config {
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
+  /** A group with more members than this is large: fan-out on read. */
+  largeGroupMembers: number;
 }
 
 const MINUTE = 60_000;
@@ -32,5 +34,6 @@ export function config(env: Env): Config {
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
+    largeGroupMembers: Math.floor(num(env.LARGE_GROUP_MEMBERS, 50)),
   };
 }

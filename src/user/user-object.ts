@@ -4,20 +4,21 @@
 //   UserObject
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
 //   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
-//   └── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//   └── large groups (large-groups.ts) told when the user comes and goes online; pushes
+//                                       passed on unstored; their state read for the list
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a logout or reset),
-// `deliver` and `typing` (chat objects). It reaches chat objects through the CHATS binding
+// `deliver`, `pushLarge` and `typing` (chat objects). It reaches chat objects through the CHATS binding
 // and knows them only by their RPC methods and the events they deliver (chat/events.ts).
 import { DurableObject } from "cloudflare:workers";
 import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Session } from "../accounts";
-import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
+import { isChatId, type ChatEvent, type Member, type Origin, type PushItem } from "../chat";
 import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
   CLOSE_REVOKED,
-  MAX_GROUP_MEMBERS,
   type ErrorFrame,
   type Mode,
   type RequestFrame,
@@ -27,6 +28,7 @@ import {
 } from "../contract/protocol";
 import { migrate } from "../platform/object-sql";
 import { ChatList } from "./chat-list";
+import { LargeGroups } from "./large-groups";
 import { USER_SCHEMA } from "./schema";
 import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
@@ -49,12 +51,14 @@ export class UserObject extends DurableObject<Env> {
   private sockets: Sockets;
   private chats: ChatList;
   private log!: UpdateLog;
+  private large: LargeGroups;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sockets = new Sockets(ctx);
     this.chats = new ChatList(ctx.storage.sql);
+    this.large = new LargeGroups(this.chats, (chatId) => this.chat(chatId), (p) => ctx.waitUntil(p));
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.log = new UpdateLog(ctx.storage.sql);
@@ -65,7 +69,11 @@ export class UserObject extends DurableObject<Env> {
 
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    return this.sockets.accept(request);
+    const res = this.sockets.accept(request);
+    // The first socket: the large groups push from now on, before the socket is usable.
+    const open = this.openSockets();
+    if (res.webSocket && open.length === 1) await this.large.connected(this.sockets.info(open[0]!).user);
+    return res;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -81,6 +89,11 @@ export class UserObject extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     closeBack(ws, code);
+    this.socketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.socketGone(ws);
   }
 
   // ---- RPC surface ----
@@ -98,6 +111,12 @@ export class UserObject extends DurableObject<Env> {
   /** A chat object delivers its events: each applied at most once, in the order given. */
   deliver(me: Member, events: ChatEvent[]): void {
     this.apply(me, events);
+  }
+
+  /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
+  pushLarge(_chatId: string, items: PushItem[]): boolean {
+    for (const item of items) this.sockets.broadcast(item.frame, item.except ?? null);
+    return this.openSockets().length > 0;
   }
 
   typing(chatId: string, username: string): void {
@@ -124,6 +143,7 @@ export class UserObject extends DurableObject<Env> {
       case "logout":
         return this.logout(r.token, id, caller);
       case "getChats":
+        await this.large.refresh(me);
         return { frame: reply(r.mode, id, 200, { chats: this.chats.all(me) }) };
       case "getMessages":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
@@ -133,7 +153,7 @@ export class UserObject extends DurableObject<Env> {
           throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
         const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
-        return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
+        return { frame: reply(r.mode, id, 200, { message, ...this.applyOwn(me, event) }) };
       }
       case "createChat": {
         const other = (await usersByName(this.env, [r.username])).get(r.username.toLowerCase());
@@ -146,8 +166,6 @@ export class UserObject extends DurableObject<Env> {
       }
       case "createGroup": {
         const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
-        if (others.length + 1 > MAX_GROUP_MEMBERS)
-          throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
         const event = unwrap(await this.chat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
@@ -156,14 +174,14 @@ export class UserObject extends DurableObject<Env> {
       case "addMembers": {
         const users = await this.resolve(r.members, "members");
         const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
-        const pts = event ? this.applyOne(me, event) : undefined;
-        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...(pts && { pts }) }) };
+        const applied = event ? this.applyOwn(me, event) : {};
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...applied }) };
       }
       case "removeMember": {
         const [target] = await this.resolve([r.username], "username");
         const event = unwrap(await this.chat(r.chat_id).removeMember(me.id, target!, origin));
-        const pts = this.applyOne(me, event);
-        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), pts }) };
+        const applied = this.applyOwn(me, event);
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...applied }) };
       }
       case "leaveChat": {
         const event = unwrap(await this.chat(r.chat_id).leave(me.id, origin));
@@ -189,10 +207,14 @@ export class UserObject extends DurableObject<Env> {
       case "deleteMessage": {
         const stub = this.chat(r.chat_id);
         const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
-        return { frame: reply(r.mode, id, 200, { message: res.message, pts: this.applyOne(me, res.event) }) };
+        return { frame: reply(r.mode, id, 200, { message: res.message, ...this.applyOwn(me, res.event) }) };
       }
       case "sync":
         return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "getChatUpdates":
+        return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).updates(me.id, r.since_ev, r.limit ?? 100))) };
+      case "getMembers":
+        return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).memberPage(me.id, r.after, r.limit ?? 200))) };
       case "register":
       case "auth":
       case "recovery":
@@ -241,11 +263,33 @@ export class UserObject extends DurableObject<Env> {
     return this.apply(me, [e])[0]!;
   }
 
+  /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
+  private applyOwn(me: Member, e: ChatEvent): { pts: number } | { ev: number } {
+    return e.large ? this.large.own(e) : { pts: this.applyOne(me, e) };
+  }
+
   private apply(me: Member, events: ChatEvent[]): number[] {
-    const { out, frames } = this.log.apply(me, events, this.chats, (chatId) => this.chatStubs.delete(chatId));
+    const { out, frames } = this.log.apply(me, events, this.chats, (chatId) => {
+      this.chatStubs.delete(chatId);
+      this.large.left(chatId);
+    });
     // Logged first, then pushed: a push is always in the log that sync replays.
     for (const f of frames) this.sockets.broadcast(f.frame, f.except);
+    // A large group we just joined, or one we are in that just became large, pushes to us
+    // while we have a socket.
+    const online = this.openSockets().length > 0;
+    for (const e of events) if (e.kind === "chat" && e.chat.large) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
     return out;
+  }
+
+  private openSockets(except?: WebSocket): WebSocket[] {
+    const gone = except && this.sockets.info(except).socketId;
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN && this.sockets.info(ws).socketId !== gone);
+  }
+
+  /** A socket closed: if it was the last, the large groups stop pushing here. */
+  private socketGone(ws: WebSocket): void {
+    if (!this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
   }
 
   // ---- Helpers ----
