@@ -8,14 +8,16 @@ import type { ChatList } from "./chat-list";
 
 type ChatStub = ReturnType<Env["CHATS"]["get"]>;
 
-/** How long a large group's state fetched for the chat list is taken as current. */
-const FRESH_MS = 5_000;
-
 export class LargeGroups {
   /** When the current run of having a socket began (null: no socket); orders what the chats are told. */
   private since: number | null = null;
   private lastSince = 0;
-  private fetchedAt = new Map<string, number>();
+  /**
+   * Large groups whose state was fetched while a socket was open and that have pushed
+   * nothing since: the chat list shows them as they are without asking. Without a socket
+   * nothing is pushed here, so nothing fetched stays current.
+   */
+  private current = new Set<string>();
 
   constructor(
     private readonly chats: ChatList,
@@ -40,6 +42,7 @@ export class LargeGroups {
     if (this.since === null) return;
     const since = this.since;
     this.since = null;
+    this.current.clear();
     for (const id of this.chats.largeIds())
       this.defer(this.chat(id).presence(me.id, since, false).catch((err: unknown) => console.warn(`telling a large group ${id} that a user left failed`, err)));
   }
@@ -60,13 +63,17 @@ export class LargeGroups {
   }
 
   left(chatId: string): void {
-    this.fetchedAt.delete(chatId);
+    this.current.delete(chatId);
   }
 
-  /** Before the chat list is read: large groups not fetched lately are asked for their state. */
+  /** The group pushed something: what was fetched of it is out of date. */
+  moved(chatId: string): void {
+    this.current.delete(chatId);
+  }
+
+  /** Before the chat list is read: large groups that may have moved are asked for their state. */
   async refresh(me: Member): Promise<void> {
-    const now = Date.now();
-    const stale = this.chats.largeIds().filter((id) => now - (this.fetchedAt.get(id) ?? 0) > FRESH_MS);
+    const stale = this.chats.largeIds().filter((id) => !this.current.has(id));
     const got = await Promise.allSettled(stale.map((id) => this.chat(id).summary(me.id)));
     got.forEach((r, i) => {
       if (r.status === "fulfilled" && r.value.ok) this.fetched(stale[i]!, r.value.value);
@@ -98,7 +105,7 @@ export class LargeGroups {
 
   private fetched(chatId: string, s: LargeSummary): void {
     this.chats.refresh(chatId, s);
-    this.fetchedAt.set(chatId, Date.now());
+    if (this.since !== null) this.current.add(chatId);
   }
 
   private start(): number {
