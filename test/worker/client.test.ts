@@ -1,9 +1,9 @@
 // The client library (src/client) against the real Worker and objects, over sockets the
 // pool opens with SELF.fetch, with drops, outages and lost frames made on purpose.
 import { afterEach, describe, expect, it } from "vitest";
-import { ClientError, type ChatClient, type ClientEvent, type ClientEvents, type Message } from "../../src/client";
+import { ClientError, type ChatClient, type ClientEvents, type Message } from "../../src/client";
 import { api, registerUser, unique, untilPts, type Account } from "./helpers";
-import { PoolNetwork } from "./pool-network";
+import { PoolNetwork, collect, sleep, until } from "./pool-network";
 
 const open: ChatClient[] = [];
 afterEach(() => {
@@ -15,23 +15,6 @@ function track(c: ChatClient): ChatClient {
   return c;
 }
 
-function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientEvents[E][] {
-  const seen: ClientEvents[E][] = [];
-  c.on(event, (v) => seen.push(v));
-  return seen;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => T | undefined | null | false, what = "condition", timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 async function connected(net: PoolNetwork, account: Account, options: Parameters<PoolNetwork["client"]>[0] = {}): Promise<ChatClient> {
   const c = track(net.client({ token: account.token, ...options }));
@@ -120,7 +103,7 @@ describe("pushes", () => {
     expect(alice.pts).toBe(4);
     await until(() => bobPushes.length === 3 && phonePushes.length === 3, "three pushes");
     expect(contents(bobPushes)).toEqual(["one", "two", "three"]);
-    expectGapless(bobPushes.map((p) => p.pts), 2);
+    expectGapless(bobPushes.map((p) => p.pts!), 2);
     expect(bob.pts).toBe(4);
 
     // Bob's reply from his phone reaches his other client as a push, but not the phone itself.
@@ -147,7 +130,7 @@ describe("pushes", () => {
     const pushes = collect(bob, "newMessage");
     await alice.sendMessage({ chat_id: chatId, content: "just once" });
     await until(() => pushes.length === 1, "push");
-    bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts, message: pushes[0]!.message });
+    bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts!, message: pushes[0]!.message });
     await alice.sendMessage({ chat_id: chatId, content: "next" });
     await until(() => pushes.length === 2, "second push");
     await sleep(50);
@@ -164,7 +147,7 @@ describe("pushes", () => {
     for (let i = 1; i <= 5; i++) await alice.sendMessage({ chat_id: chatId, content: `m${i}` });
     await until(() => pushes.length === 5, "five messages");
     expect(contents(pushes)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
-    expectGapless(pushes.map((p) => p.pts), 2);
+    expectGapless(pushes.map((p) => p.pts!), 2);
     expect(net.current.sent.filter((f) => f.mode === "sync").length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -196,7 +179,7 @@ describe("drops", () => {
     await until(() => pushes.length === 8, "a live message after resuming");
     await sleep(100);
     expect(contents(pushes)).toEqual(["before", ...sent, "after"]);
-    expectGapless(pushes.map((p) => p.pts), 2);
+    expectGapless(pushes.map((p) => p.pts!), 2);
     expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(8);
     expect(bob.pts).toBe(9);
     // It came back with its token, as a subprotocol, and went through waiting and syncing.
@@ -217,7 +200,7 @@ describe("drops", () => {
     await until(() => pushes.length >= 20, "twenty messages", 10_000);
     await sleep(200);
     expect(contents(pushes)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i + 1}`));
-    expectGapless(pushes.map((p) => p.pts), pushes[0]!.pts);
+    expectGapless(pushes.map((p) => p.pts!), pushes[0]!.pts);
   });
 
   it("resends a send whose answer was lost in a drop, and the message is stored once", async () => {

@@ -1,7 +1,7 @@
 // The client library's sockets in the Workers pool: a WebSocketFactory over SELF.fetch
 // upgrades, with the failures a real network has (drops, an outage, lost frames) on demand.
 import { SELF } from "cloudflare:test";
-import { ChatClient, type ClientOptions, type FetchLike, type SocketLike } from "../../src/client";
+import { ChatClient, type ClientEvent, type ClientEvents, type ClientOptions, type FetchLike, type SocketLike } from "../../src/client";
 import type { Frame } from "./helpers";
 
 type Handler = (event: never) => void;
@@ -118,5 +118,25 @@ export class PoolNetwork {
     const s = this.sockets.at(-1);
     if (!s) throw new Error("no socket opened yet");
     return s;
+  }
+}
+
+/** Everything a client emits of one event, as it comes. */
+export function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientEvents[E][] {
+  const seen: ClientEvents[E][] = [];
+  c.on(event, (v) => seen.push(v));
+  return seen;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `fn` gives something truthy (the event itself, not a time). */
+export async function until<T>(fn: () => T | undefined | null | false, what = "condition", timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
   }
 }
