@@ -95,6 +95,8 @@ export class LargeGroups {
         break;
       case "chat":
         this.chats.upsert(e.chat_id, e.chat, e.timestamp);
+        // Its last message as the group has it now: ours may be behind (theirs are not logged here).
+        if (e.chat.last_message) this.chats.addMessages(e.chat_id, { seq: e.chat.last_seq, message: e.chat.last_message, at: 0, own: 0 });
         break;
       default:
         throw new Error(`a large group has no ${e.kind} of its own`);
