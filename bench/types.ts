@@ -97,6 +97,54 @@ export interface Fanout {
   cpu: PhaseCpu;
 }
 
+/** One message at a time into a large group with `online` of its `members` online (one socket each). */
+export interface LargeGroup {
+  members: number;
+  online: number;
+  messages: number;
+  /** Send to the last online member's socket having it. */
+  last: Dist;
+  /** Send to the sender's own response. */
+  ack: Dist;
+  cpu: PhaseCpu;
+  /** Server CPU per message sent (all of its pushes), µs. */
+  workerUsPerMessage: number;
+}
+
+export interface LargeGroups {
+  /** Every member online. */
+  all: LargeGroup;
+  /** Many members, few of them online. */
+  some: LargeGroup;
+}
+
+/** A user in `groups` large groups opening a socket, against a user in none. */
+export interface Connect {
+  groups: number;
+  rounds: number;
+  /** Upgrade sent to the socket open (the large groups told first). */
+  open: Dist;
+  /** Upgrade sent to the first getChats answered on it. */
+  usable: Dist;
+  workerUsPerConnect: number;
+  /** The same for a user in no large group. */
+  plainOpen: Dist;
+  plainUsable: Dist;
+  plainWorkerUsPerConnect: number;
+}
+
+/** One member added or removed, alternately, in a group of `members`. */
+export interface MembershipChange {
+  members: number;
+  large: boolean;
+  changes: number;
+  /** The owner's request answered. */
+  ack: Dist;
+  /** Storage bytes written by the Worker's workerd per change (every object it touched, deliveries included). */
+  bytesPerChange: number;
+  workerUsPerChange: number;
+}
+
 export interface Many {
   chats: number;
   perChat: number;
@@ -164,6 +212,10 @@ export interface Results {
     fanoutLarge?: Outcome<Fanout>;
     many?: Outcome<Many>;
     idle?: Outcome<Idle>;
+    large?: Outcome<LargeGroups>;
+    connect?: Outcome<Connect>;
+    membersSmall?: Outcome<MembershipChange>;
+    membersLarge?: Outcome<MembershipChange>;
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];

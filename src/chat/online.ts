@@ -39,6 +39,7 @@ export interface PushItem {
 
 export class Online {
   private map = new Map<string, Entry>();
+  private shared: { key: string; items: PushItem[] } | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -106,15 +107,28 @@ export class Online {
       if (userId !== actorId) send(userId).catch((err: unknown) => console.warn("typing push failed", err));
   }
 
+  /**
+   * The pushes for one member. Members who are not the requester and get the same events
+   * (every member online, for one message) share one list, built once.
+   */
+  private items(events: ChatEvent[], userId: string): PushItem[] {
+    const personal = events.some((ev) => ev.kind === "chat" || ev.origin?.userId === userId);
+    const key = `${events[0]!.ev}-${events.length}`;
+    if (!personal && this.shared?.key === key) return this.shared.items;
+    const items = events.map((ev): PushItem => {
+      const frame = this.host.frame(ev, userId);
+      return ev.origin?.userId === userId && ev.origin.socketId ? { frame, except: ev.origin.socketId } : { frame };
+    });
+    if (!personal) this.shared = { key, items };
+    return items;
+  }
+
   private pump(userId: string, e: Entry): void {
     if (e.inflight || e.failures || e.sent >= this.host.lastEv()) return;
     const events = this.host.after(e.sent, BATCH);
     if (!events.length) return;
     const upTo = events.at(-1)!.ev;
-    const items = events.map((ev): PushItem => {
-      const frame = this.host.frame(ev, userId);
-      return ev.origin?.userId === userId && ev.origin.socketId ? { frame, except: ev.origin.socketId } : { frame };
-    });
+    const items = this.items(events, userId);
     const since = e.since;
     e.inflight = true;
     this.host

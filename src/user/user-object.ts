@@ -116,8 +116,7 @@ export class UserObject extends DurableObject<Env> {
   /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
   pushLarge(chatId: string, items: PushItem[]): boolean {
     this.large.moved(chatId);
-    for (const item of items) this.sockets.broadcast(item.frame, item.except ?? null);
-    return this.openSockets().length > 0;
+    return this.sockets.pass(items) > 0;
   }
 
   typing(chatId: string, username: string): void {
