@@ -6,49 +6,16 @@
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
 import { avatar, clockTime, dayLabel, fullTime, h, icon, shortTime } from "./dom";
 import { describe, field, form } from "./forms";
-import { loadSaved, saveSaved, type Receipts, type Session } from "./storage";
-
-interface Thread {
-  bySeq: Map<number, Message>;
-  /** The first page arrived; before that, pushes are collected here. */
-  loaded: boolean;
-  hasOlder: boolean;
-  loadingOlder: boolean;
-}
-
-/** A message on its way: shown at once, replaced by the stored one when the response comes. */
-interface Outgoing {
-  clientMsgId: string;
-  chatId: string;
-  content: string;
-  timestamp: number;
-  failed: boolean;
-}
+import { loadSaved, saveSaved, type Session } from "./storage";
+import { lastSeq, Store, TYPING_SHOWN_MS, unreadOf, type Outgoing } from "./store";
 
 const PAGE = 50;
-const TYPING_SHOWN_MS = 6_000;
 const TYPING_SENT_EVERY_MS = 3_000;
 
-const lastSeq = (c: Chat) => c.last_message?.seq ?? 0;
-const unreadOf = (c: Chat) => Math.max(0, lastSeq(c) - c.last_read_seq);
-/** The newer of two versions of a message: a deletion is final, otherwise the later edit. */
-const newer = (a: Message, b: Message) => (a.deleted ? a : b.deleted ? b : (b.edited_at ?? 0) >= (a.edited_at ?? 0) ? b : a);
-function store(thread: Thread, m: Message): void {
-  const old = thread.bySeq.get(m.seq);
-  thread.bySeq.set(m.seq, old ? newer(old, m) : m);
-}
-
 export class ChatApp {
-  private readonly me: string;
-  private chats = new Map<string, Chat>();
-  private listLoaded = false;
-  private threads = new Map<string, Thread>();
-  private receipts: Receipts;
-  private outgoing = new Map<string, Outgoing>();
-  private typingSeen = new Map<string, Map<string, number>>();
+  private readonly store: Store;
   private lastTypingSent = 0;
   private marking = new Set<string>();
-  private openId: string | null = null;
   /** The message being edited, and its form, kept across re-renders so typing is not lost. */
   private editing: { chatId: string; seq: number; form: HTMLElement | null } | null = null;
   private unsubscribe: (() => void)[] = [];
@@ -76,8 +43,7 @@ export class ChatApp {
     /** Called when this app is done with the session without the client ending it (logging out offline). */
     private readonly signedOut: () => void,
   ) {
-    this.me = session.user.username;
-    this.receipts = loadSaved(session.user).receipts;
+    this.store = new Store(session.user.username, loadSaved(session.user).receipts);
     this.shell = h(
       "div",
       { class: "shell" },
@@ -95,7 +61,7 @@ export class ChatApp {
             h("span", {}, "Log out"),
           ),
         ),
-        h("div", { class: "me" }, avatar(this.me, "sm"), h("span", {}, "Signed in as ", h("strong", {}, this.me))),
+        h("div", { class: "me" }, avatar(this.store.me, "sm"), h("span", {}, "Signed in as ", h("strong", {}, this.store.me))),
         h(
           "div",
           { class: "side-actions" },
@@ -116,16 +82,16 @@ export class ChatApp {
     on("state", () => this.renderConn());
     on("ready", () => {
       this.renderConn();
-      if (!this.listLoaded) void this.loadChats();
+      if (!this.store.listLoaded) void this.loadChats();
       this.markReadSoon();
     });
     on("pts", (pts) => this.saveSoon(pts));
     on("newMessage", (p) => this.onMessage(p.message, false));
     on("messageEdited", (p) => this.onMessage(p.message, true));
     on("messageDeleted", (p) => this.onMessage(p.message, true));
-    on("chatCreated", (p) => this.listLoaded && this.upsertChat(p.chat));
-    on("chatUpdated", (p) => this.listLoaded && this.upsertChat(p.chat));
-    on("removedFromChat", (p) => this.listLoaded && this.removeChat(p.chat_id));
+    on("chatCreated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
+    on("chatUpdated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
+    on("removedFromChat", (p) => this.store.listLoaded && this.removeChat(p.chat_id));
     on("readReceipt", (p) => this.onReceipt(p.chat_id, p.username, p.seq));
     on("typing", (p) => this.onTyping(p.chat_id, p.username));
     const onVisible = () => this.markReadSoon();
@@ -149,8 +115,7 @@ export class ChatApp {
   private async loadChats(): Promise<void> {
     try {
       const { chats } = await this.client.getChats();
-      this.chats = new Map(chats.map((c) => [c.chat_id, c]));
-      this.listLoaded = true;
+      this.store.setChats(chats);
       this.renderList();
     } catch {
       // The next `ready` (after a reconnect) tries again.
@@ -159,55 +124,28 @@ export class ChatApp {
 
   private saveSoon(pts: number): void {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => saveSaved(this.session.user, { pts, receipts: this.receipts }), 300);
+    this.saveTimer = setTimeout(() => saveSaved(this.session.user, { pts, receipts: this.store.receipts }), 300);
   }
 
-  private upsertChat(incoming: Chat): void {
-    const old = this.chats.get(incoming.chat_id);
-    const last = old?.last_message && (!incoming.last_message || old.last_message.seq > incoming.last_message.seq) ? old.last_message : incoming.last_message;
-    this.chats.set(incoming.chat_id, {
-      ...incoming,
-      last_message: last,
-      last_read_seq: Math.max(incoming.last_read_seq, old?.last_read_seq ?? 0),
-      updated_at: Math.max(incoming.updated_at, old?.updated_at ?? 0),
-    });
+  private upsertChat(chat: Chat): void {
+    this.store.upsertChat(chat);
     this.renderList();
-    if (incoming.chat_id === this.openId) this.renderHead();
+    if (chat.chat_id === this.store.openId) this.renderHead();
   }
 
   private removeChat(chatId: string): void {
-    const chat = this.chats.get(chatId);
-    this.chats.delete(chatId);
-    this.threads.delete(chatId);
+    const chat = this.store.removeChat(chatId);
     this.renderList();
-    if (chatId === this.openId) {
-      this.openId = null;
-      if (this.dialog.open) this.dialog.close();
-      this.renderEmptyPane(chat ? `You are no longer in ${chat.title}.` : undefined);
-    }
+    if (chatId !== this.store.openId) return;
+    this.store.close();
+    if (this.dialog.open) this.dialog.close();
+    this.renderEmptyPane(chat ? `You are no longer in ${chat.title}.` : undefined);
   }
 
-  /** A message from a push or a response: the list's last message, unread count and the open thread. */
   private onMessage(m: Message, changed: boolean): void {
-    const thread = this.threads.get(m.chat_id);
-    // A change to a message older than what is loaded shows when that page is loaded.
-    if (thread && (!changed || !thread.loaded || thread.bySeq.has(m.seq))) store(thread, m);
-    if (m.client_msg_id) this.outgoing.delete(m.client_msg_id);
-    const chat = this.chats.get(m.chat_id);
-    if (chat && this.listLoaded) {
-      const last = chat.last_message;
-      if (!last || m.seq > last.seq) {
-        chat.last_message = m;
-        chat.updated_at = Math.max(chat.updated_at, m.timestamp);
-      } else if (m.seq === last.seq) {
-        chat.last_message = newer(last, m);
-      }
-      // Your own messages never count as unread (and sending reads the chat up to them).
-      if (m.sender === this.me) chat.last_read_seq = Math.max(chat.last_read_seq, m.seq);
-      this.renderList();
-    }
-    if (!changed) this.typingSeen.get(m.chat_id)?.delete(m.sender);
-    if (m.chat_id === this.openId) {
+    if (this.store.receive(m, changed)) this.renderList();
+    if (!changed) this.store.stoppedTyping(m.chat_id, m.sender);
+    if (m.chat_id === this.store.openId) {
       this.renderThread();
       this.renderTyping();
       this.markReadSoon();
@@ -215,32 +153,18 @@ export class ChatApp {
   }
 
   private onReceipt(chatId: string, username: string, seq: number): void {
-    const forChat = (this.receipts[chatId] ??= {});
-    forChat[username] = Math.max(forChat[username] ?? 0, seq);
-    const chat = this.chats.get(chatId);
-    // Read on another device of mine: the badge goes here too.
-    if (chat && username === this.me) {
-      chat.last_read_seq = Math.max(chat.last_read_seq, seq);
-      this.renderList();
-    }
-    if (chatId === this.openId) this.renderThread();
+    if (this.store.receipt(chatId, username, seq)) this.renderList();
+    if (chatId === this.store.openId) this.renderThread();
   }
 
   private onTyping(chatId: string, username: string): void {
-    let forChat = this.typingSeen.get(chatId);
-    if (!forChat) this.typingSeen.set(chatId, (forChat = new Map()));
-    forChat.set(username, Date.now() + TYPING_SHOWN_MS);
-    if (chatId === this.openId) this.renderTyping();
+    this.store.typing(chatId, username);
+    if (chatId === this.store.openId) this.renderTyping();
     this.renderList();
     setTimeout(() => {
-      if (chatId === this.openId) this.renderTyping();
+      if (chatId === this.store.openId) this.renderTyping();
       this.renderList();
     }, TYPING_SHOWN_MS + 50);
-  }
-
-  private typers(chatId: string): string[] {
-    const now = Date.now();
-    return [...(this.typingSeen.get(chatId) ?? [])].filter(([, until]) => until > now).map(([name]) => name);
   }
 
   // ---- Actions ----
@@ -255,12 +179,12 @@ export class ChatApp {
   }
 
   private markReadSoon(): void {
-    const chat = this.openId ? this.chats.get(this.openId) : undefined;
+    const chat = this.store.openChat;
     if (!chat || document.visibilityState !== "visible" || this.client.state !== "ready") return;
     const seq = lastSeq(chat);
     if (seq <= chat.last_read_seq || this.marking.has(chat.chat_id)) return;
     this.marking.add(chat.chat_id);
-    chat.last_read_seq = seq;
+    this.store.readUpTo(chat, seq);
     this.renderList();
     this.client
       .markRead({ chat_id: chat.chat_id, seq })
@@ -272,8 +196,7 @@ export class ChatApp {
   }
 
   private send(chat: Chat, content: string, clientMsgId = crypto.getRandomValues(new Uint32Array(4)).join("-")): void {
-    const out: Outgoing = { clientMsgId, chatId: chat.chat_id, content, timestamp: Date.now(), failed: false };
-    this.outgoing.set(clientMsgId, out);
+    const out = this.store.queue(chat.chat_id, content, clientMsgId);
     this.renderThread(true);
     const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
@@ -281,25 +204,23 @@ export class ChatApp {
       ({ message }) => this.onMessage(message, false),
       () => {
         out.failed = true;
-        if (out.chatId === this.openId) this.renderThread();
+        if (out.chatId === this.store.openId) this.renderThread();
       },
     );
   }
 
   private async loadOlder(chatId: string): Promise<void> {
-    const thread = this.threads.get(chatId);
+    const thread = this.store.threads.get(chatId);
     if (!thread || !thread.hasOlder || thread.loadingOlder) return;
     const oldest = Math.min(...thread.bySeq.keys());
     thread.loadingOlder = true;
     this.renderOlder();
     try {
-      const page = await this.client.getMessages({ chat_id: chatId, before_seq: oldest, limit: PAGE });
-      for (const m of page.messages) store(thread, m);
-      thread.hasOlder = page.has_more;
+      this.store.addPage(thread, await this.client.getMessages({ chat_id: chatId, before_seq: oldest, limit: PAGE }));
     } finally {
       thread.loadingOlder = false;
     }
-    if (chatId !== this.openId || !this.thread) return;
+    if (chatId !== this.store.openId || !this.thread) return;
     // Keep the messages in view where they were while older ones appear above them.
     const fromBottom = this.thread.scrollHeight - this.thread.scrollTop;
     this.renderThread();
@@ -309,46 +230,37 @@ export class ChatApp {
 
   /** A short first page leaves nothing to scroll: load older ones until there is. */
   private fillViewport(): void {
-    const thread = this.openId ? this.threads.get(this.openId) : undefined;
-    if (this.thread && thread?.hasOlder && this.thread.scrollHeight <= this.thread.clientHeight + 40) void this.loadOlder(this.openId!);
+    const thread = this.store.openThread;
+    if (this.thread && thread?.hasOlder && this.thread.scrollHeight <= this.thread.clientHeight + 40) void this.loadOlder(this.store.openId!);
   }
 
   // ---- Opening a chat ----
 
   private async open(chatId: string): Promise<void> {
-    const chat = this.chats.get(chatId);
+    const chat = this.store.open(chatId);
     if (!chat) return;
-    this.openId = chatId;
     this.editing = null;
     this.shell.classList.add("show-chat");
     this.renderList();
     this.renderChat(chat);
-    if (!this.threads.has(chatId)) {
-      // In place before the first page is asked for, so pushes that arrive meanwhile land in it.
-      const thread: Thread = { bySeq: new Map(), loaded: false, hasOlder: false, loadingOlder: false };
-      this.threads.set(chatId, thread);
+    if (!this.store.threads.has(chatId)) {
+      const thread = this.store.startThread(chatId);
       try {
-        const page = await this.client.getMessages({ chat_id: chatId, limit: PAGE });
-        const oldest = page.messages[0]?.seq ?? Infinity;
-        // Changes pushed meanwhile to messages older than this page would leave a hole in the history.
-        if (page.has_more) for (const seq of thread.bySeq.keys()) if (seq < oldest) thread.bySeq.delete(seq);
-        for (const m of page.messages) store(thread, m);
-        thread.hasOlder = page.has_more;
-        thread.loaded = true;
+        this.store.firstPage(thread, await this.client.getMessages({ chat_id: chatId, limit: PAGE }));
       } catch (err) {
-        this.threads.delete(chatId);
-        if (chatId === this.openId) this.messagesEl?.replaceChildren(h("li", { class: "thread-note" }, describe(err)));
+        this.store.dropThread(chatId);
+        if (chatId === this.store.openId) this.messagesEl?.replaceChildren(h("li", { class: "thread-note" }, describe(err)));
         return;
       }
     }
-    if (chatId !== this.openId) return;
+    if (chatId !== this.store.openId) return;
     this.renderThread(true);
     this.fillViewport();
     this.markReadSoon();
   }
 
   private closeChat(): void {
-    this.openId = null;
+    this.store.close();
     this.shell.classList.remove("show-chat");
     this.renderList();
     this.renderEmptyPane();
@@ -367,12 +279,12 @@ export class ChatApp {
 
   private renderList(): void {
     const focused = (document.activeElement as HTMLElement | null)?.dataset.chatId;
-    const chats = [...this.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
-    this.listEmpty.hidden = !this.listLoaded || chats.length > 0;
+    const chats = [...this.store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
+    this.listEmpty.hidden = !this.store.listLoaded || chats.length > 0;
     this.list.replaceChildren(
       ...chats.map((c) => {
         const unread = unreadOf(c);
-        const typing = this.typers(c.chat_id);
+        const typing = this.store.typers(c.chat_id);
         const preview = typing.length
           ? c.type === "direct"
             ? "typing…"
@@ -381,7 +293,7 @@ export class ChatApp {
             ? c.type === "group"
               ? `${c.members.length} members`
               : "No messages yet"
-            : `${c.last_message.sender === this.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
+            : `${c.last_message.sender === this.store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
         return h(
           "li",
           {},
@@ -391,7 +303,7 @@ export class ChatApp {
               type: "button",
               class: `chat-item${unread ? " has-unread" : ""}`,
               "data-chat-id": c.chat_id,
-              "aria-current": c.chat_id === this.openId ? "true" : false,
+              "aria-current": c.chat_id === this.store.openId ? "true" : false,
               on: { click: () => void this.open(c.chat_id) },
             },
             avatar(c.title),
@@ -440,7 +352,7 @@ export class ChatApp {
     this.messagesEl.append(h("li", { class: "thread-note" }, "Loading messages…"));
     this.thread = h("div", { class: "thread", tabindex: "-1" }, this.olderEl, this.messagesEl);
     this.thread.addEventListener("scroll", () => {
-      if (this.thread && this.thread.scrollTop < 120 && this.openId) void this.loadOlder(this.openId);
+      if (this.thread && this.thread.scrollTop < 120 && this.store.openId) void this.loadOlder(this.store.openId);
     });
     this.typingEl = h("p", { class: "typing", "aria-live": "polite" });
     this.composer = h("textarea", { id: "composer", name: "message", rows: 1, placeholder: "Message", maxlength: "4000", autocomplete: "off" });
@@ -455,7 +367,7 @@ export class ChatApp {
     sendForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const content = composer.value.trim();
-      const current = this.openId ? this.chats.get(this.openId) : undefined;
+      const current = this.store.openChat;
       if (!content || !current) return;
       composer.value = "";
       autosize(composer);
@@ -469,9 +381,9 @@ export class ChatApp {
     });
     composer.addEventListener("input", () => {
       autosize(composer);
-      if (!this.openId || !composer.value || Date.now() - this.lastTypingSent < TYPING_SENT_EVERY_MS) return;
+      if (!this.store.openId || !composer.value || Date.now() - this.lastTypingSent < TYPING_SENT_EVERY_MS) return;
       this.lastTypingSent = Date.now();
-      this.client.typing({ chat_id: this.openId }).catch(() => undefined);
+      this.client.typing({ chat_id: this.store.openId }).catch(() => undefined);
     });
     this.pane.replaceChildren(h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, sendForm));
     this.renderHead();
@@ -481,9 +393,9 @@ export class ChatApp {
   }
 
   private renderHead(): void {
-    const chat = this.openId ? this.chats.get(this.openId) : undefined;
+    const chat = this.store.openChat;
     if (!chat || !this.headEl) return;
-    const others = chat.members.filter((m) => m !== this.me);
+    const others = chat.members.filter((m) => m !== this.store.me);
     this.headEl.replaceChildren(
       h("button", { type: "button", class: "btn-icon back", "aria-label": "Back to chats", on: { click: () => this.closeChat() } }, icon("back")),
       avatar(chat.title),
@@ -491,7 +403,7 @@ export class ChatApp {
         "div",
         { class: "chat-head-text" },
         h("h2", { class: "chat-title" }, chat.title),
-        h("p", { class: "chat-sub" }, chat.type === "group" ? `${chat.members.length} members: ${chat.members.join(", ")}` : `Direct chat with ${others[0] ?? this.me}`),
+        h("p", { class: "chat-sub" }, chat.type === "group" ? `${chat.members.length} members: ${chat.members.join(", ")}` : `Direct chat with ${others[0] ?? this.store.me}`),
       ),
     );
     if (chat.type === "group")
@@ -499,32 +411,32 @@ export class ChatApp {
   }
 
   private renderTyping(): void {
-    if (!this.typingEl || !this.openId) return;
-    const names = this.typers(this.openId);
+    if (!this.typingEl || !this.store.openId) return;
+    const names = this.store.typers(this.store.openId);
     this.typingEl.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
   }
 
   private renderOlder(): void {
-    const thread = this.openId ? this.threads.get(this.openId) : undefined;
+    const thread = this.store.openThread;
     if (!this.olderEl || !thread) return;
     this.olderEl.replaceChildren(
       thread.loadingOlder
         ? h("p", { class: "thread-note", role: "status" }, "Loading older messages…")
         : thread.hasOlder
-          ? h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => this.openId && void this.loadOlder(this.openId) } }, "Load older messages")
+          ? h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => this.store.openId && void this.loadOlder(this.store.openId) } }, "Load older messages")
           : h("p", { class: "thread-note" }, "This is the beginning of the conversation."),
     );
   }
 
   /** Renders the open thread; stays at the bottom if it was there (or `toBottom`). */
   private renderThread(toBottom = false): void {
-    const chatId = this.openId;
-    const chat = chatId ? this.chats.get(chatId) : undefined;
-    const thread = chatId ? this.threads.get(chatId) : undefined;
+    const chatId = this.store.openId;
+    const chat = chatId ? this.store.chats.get(chatId) : undefined;
+    const thread = chatId ? this.store.threads.get(chatId) : undefined;
     if (!chat || !thread?.loaded || !this.messagesEl || !this.thread) return;
     const atBottom = toBottom || this.thread.scrollHeight - this.thread.scrollTop - this.thread.clientHeight < 80;
     const messages = [...thread.bySeq.values()].sort((a, b) => a.seq - b.seq);
-    const lastMine = messages.findLast((m) => m.sender === this.me && !m.deleted);
+    const lastMine = messages.findLast((m) => m.sender === this.store.me && !m.deleted);
     const items: HTMLElement[] = [];
     let prev: Message | undefined;
     for (const m of messages) {
@@ -532,7 +444,7 @@ export class ChatApp {
       items.push(this.messageItem(chat, m, prev, m === lastMine ? this.readState(chat, m.seq) : null));
       prev = m;
     }
-    for (const out of this.outgoing.values()) if (out.chatId === chatId) items.push(this.outgoingItem(chat, out));
+    for (const out of this.store.outgoing.values()) if (out.chatId === chatId) items.push(this.outgoingItem(chat, out));
     if (!items.length) items.push(h("li", { class: "thread-note" }, "No messages yet. Say hello!"));
     this.messagesEl.replaceChildren(...items);
     this.renderOlder();
@@ -543,13 +455,13 @@ export class ChatApp {
 
   /** Under your latest message: who has read it, from the read receipts. */
   private readState(chat: Chat, seq: number): string {
-    const readers = chat.members.filter((m) => m !== this.me && (this.receipts[chat.chat_id]?.[m] ?? 0) >= seq);
+    const readers = chat.members.filter((m) => m !== this.store.me && (this.store.receipts[chat.chat_id]?.[m] ?? 0) >= seq);
     if (!readers.length) return "Sent";
     return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
   }
 
   private messageItem(chat: Chat, m: Message, prev: Message | undefined, status: string | null): HTMLElement {
-    const mine = m.sender === this.me;
+    const mine = m.sender === this.store.me;
     const grouped = prev && prev.sender === m.sender && m.timestamp - prev.timestamp < 5 * 60_000 && !prev.deleted;
     const editing = mine && !m.deleted && this.editing?.chatId === chat.chat_id && this.editing.seq === m.seq ? this.editing : null;
     const body = editing
@@ -591,15 +503,15 @@ export class ChatApp {
         ? h(
             "div",
             { class: "msg-actions msg-actions-shown" },
-            h("button", { type: "button", class: "btn-link btn-xs", on: { click: () => (this.outgoing.delete(out.clientMsgId), this.send(chat, out.content, out.clientMsgId)) } }, "Retry"),
-            h("button", { type: "button", class: "btn-link btn-xs danger", on: { click: () => (this.outgoing.delete(out.clientMsgId), this.renderThread()) } }, "Discard"),
+            h("button", { type: "button", class: "btn-link btn-xs", on: { click: () => (this.store.discard(out.clientMsgId), this.send(chat, out.content, out.clientMsgId)) } }, "Retry"),
+            h("button", { type: "button", class: "btn-link btn-xs danger", on: { click: () => (this.store.discard(out.clientMsgId), this.renderThread()) } }, "Discard"),
           )
         : null,
     );
   }
 
   private startEdit(seq: number): void {
-    if (this.openId) this.editing = { chatId: this.openId, seq, form: null };
+    if (this.store.openId) this.editing = { chatId: this.store.openId, seq, form: null };
     this.renderThread();
   }
 
@@ -728,9 +640,9 @@ export class ChatApp {
   }
 
   private membersDialog(): void {
-    const chat = this.openId ? this.chats.get(this.openId) : undefined;
+    const chat = this.store.openChat;
     if (!chat) return;
-    const owner = chat.owner === this.me;
+    const owner = chat.owner === this.store.me;
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const fail = (err: unknown) => {
       error.hidden = false;
@@ -748,9 +660,9 @@ export class ChatApp {
           "li",
           {},
           avatar(m, "sm"),
-          h("span", { class: "member-name" }, m, m === this.me ? " (you)" : ""),
+          h("span", { class: "member-name" }, m, m === this.store.me ? " (you)" : ""),
           m === chat.owner ? h("span", { class: "tag" }, "owner") : null,
-          owner && m !== this.me
+          owner && m !== this.store.me
             ? h(
                 "button",
                 {
