@@ -4,8 +4,9 @@
 // is applied on top. Pushes before it (replayed from a stored pts) are already in it, so
 // only their read receipts, which getChats does not carry, are kept.
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
+import { Dialogs } from "./dialogs";
 import { avatar, clockTime, dayLabel, fullTime, h, icon, shortTime } from "./dom";
-import { describe, field, form } from "./forms";
+import { describe, showError } from "./forms";
 import { loadSaved, saveSaved, type Session } from "./storage";
 import { lastSeq, Store, TYPING_SHOWN_MS, unreadOf, type Outgoing } from "./store";
 
@@ -14,6 +15,7 @@ const TYPING_SENT_EVERY_MS = 3_000;
 
 export class ChatApp {
   private readonly store: Store;
+  private readonly dialogs: Dialogs;
   private lastTypingSent = 0;
   private marking = new Set<string>();
   /** The message being edited, and its form, kept across re-renders so typing is not lost. */
@@ -27,7 +29,6 @@ export class ChatApp {
   private listEmpty = h("p", { class: "list-empty" }, "No chats yet. Start one with New chat.");
   private conn = h("p", { class: "conn", role: "status" });
   private pane = h("main", { class: "pane", "aria-label": "Chat" });
-  private dialog = h("dialog", { class: "dialog" });
   // The open chat's parts (rebuilt on switching chats).
   private thread: HTMLElement | null = null;
   private messagesEl: HTMLOListElement | null = null;
@@ -44,6 +45,11 @@ export class ChatApp {
     private readonly signedOut: () => void,
   ) {
     this.store = new Store(session.user.username, loadSaved(session.user).receipts);
+    this.dialogs = new Dialogs(this.store, client, {
+      upsertChat: (chat) => this.upsertChat(chat),
+      removeChat: (chatId) => this.removeChat(chatId),
+      open: (chatId) => this.open(chatId),
+    });
     this.shell = h(
       "div",
       { class: "shell" },
@@ -65,14 +71,14 @@ export class ChatApp {
         h(
           "div",
           { class: "side-actions" },
-          h("button", { type: "button", class: "btn btn-primary", on: { click: () => this.newChatDialog() } }, icon("plus"), "New chat"),
-          h("button", { type: "button", class: "btn btn-secondary", on: { click: () => this.newGroupDialog() } }, icon("group"), "New group"),
+          h("button", { type: "button", class: "btn btn-primary", on: { click: () => this.dialogs.newChat() } }, icon("plus"), "New chat"),
+          h("button", { type: "button", class: "btn btn-secondary", on: { click: () => this.dialogs.newGroup() } }, icon("group"), "New group"),
         ),
         this.conn,
         h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty),
       ),
       this.pane,
-      this.dialog,
+      this.dialogs.el,
     );
     root.replaceChildren(this.shell);
     this.renderEmptyPane();
@@ -107,7 +113,7 @@ export class ChatApp {
   destroy(): void {
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.saveTimer);
-    if (this.dialog.open) this.dialog.close();
+    this.dialogs.close();
   }
 
   // ---- Data ----
@@ -138,7 +144,7 @@ export class ChatApp {
     this.renderList();
     if (chatId !== this.store.openId) return;
     this.store.close();
-    if (this.dialog.open) this.dialog.close();
+    this.dialogs.close();
     this.renderEmptyPane(chat ? `You are no longer in ${chat.title}.` : undefined);
   }
 
@@ -407,7 +413,7 @@ export class ChatApp {
       ),
     );
     if (chat.type === "group")
-      this.headEl.append(h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => this.membersDialog() } }, icon("members"), h("span", {}, "Members")));
+      this.headEl.append(h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => this.dialogs.members() } }, icon("members"), h("span", {}, "Members")));
   }
 
   private renderTyping(): void {
@@ -552,165 +558,18 @@ export class ChatApp {
           this.editing = null;
           this.onMessage(message, true);
         },
-        (err: unknown) => {
-          error.hidden = false;
-          error.textContent = describe(err);
-        },
+        (err: unknown) => showError(error, err),
       );
     });
     return f;
   }
 
   private confirmDelete(chat: Chat, m: Message): void {
-    this.confirm("Delete this message?", "It is removed for everyone in the chat.", "Delete", async () => {
+    this.dialogs.confirm("Delete this message?", "It is removed for everyone in the chat.", "Delete", async () => {
       const { message } = await this.client.deleteMessage({ chat_id: chat.chat_id, seq: m.seq });
       this.onMessage(message, true);
     });
   }
-
-  // ---- Dialogs ----
-
-  private showDialog(title: string, ...content: Node[]): void {
-    const heading = h("h2", { id: "dialog-title" }, title);
-    this.dialog.setAttribute("aria-labelledby", "dialog-title");
-    this.dialog.replaceChildren(
-      h("div", { class: "dialog-head" }, heading, h("button", { type: "button", class: "btn-icon", "aria-label": "Close", on: { click: () => this.dialog.close() } }, "×")),
-      ...content,
-    );
-    if (!this.dialog.open) this.dialog.showModal();
-    this.dialog.querySelector<HTMLElement>("input, textarea")?.focus();
-  }
-
-  private confirm(title: string, text: string, action: string, run: () => Promise<void>): void {
-    const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const go = h("button", { type: "button", class: "btn btn-danger" }, action);
-    go.addEventListener("click", () => {
-      go.disabled = true;
-      run().then(
-        () => this.dialog.close(),
-        (err: unknown) => {
-          go.disabled = false;
-          error.hidden = false;
-          error.textContent = describe(err);
-        },
-      );
-    });
-    this.showDialog(
-      title,
-      h("p", { class: "dialog-text" }, text),
-      error,
-      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "btn btn-ghost", on: { click: () => this.dialog.close() } }, "Cancel"), go),
-    );
-    go.focus();
-  }
-
-  private newChatDialog(): void {
-    const username = field("Username", "username", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Who do you want to talk to?");
-    this.showDialog(
-      "New chat",
-      form({
-        fields: [username],
-        submitLabel: "Start chat",
-        submit: async () => {
-          const { chat } = await this.client.createChat({ username: username.input.value.trim() });
-          this.upsertChat(chat);
-          this.dialog.close();
-          await this.open(chat.chat_id);
-        },
-      }).el,
-    );
-  }
-
-  private newGroupDialog(): void {
-    const title = field("Group name", "title", { autocomplete: "off", maxlength: "100" });
-    const members = field("Members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false, required: false }, "Usernames, separated by commas. You can add more later.");
-    this.showDialog(
-      "New group",
-      form({
-        fields: [title, members],
-        submitLabel: "Create group",
-        submit: async () => {
-          const { chat } = await this.client.createGroup({ title: title.input.value.trim(), members: names(members.input.value) });
-          this.upsertChat(chat);
-          this.dialog.close();
-          await this.open(chat.chat_id);
-        },
-      }).el,
-    );
-  }
-
-  private membersDialog(): void {
-    const chat = this.store.openChat;
-    if (!chat) return;
-    const owner = chat.owner === this.store.me;
-    const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const fail = (err: unknown) => {
-      error.hidden = false;
-      error.textContent = describe(err);
-    };
-    const refresh = (c: Chat) => {
-      this.upsertChat(c);
-      this.membersDialog();
-    };
-    const list = h(
-      "ul",
-      { class: "member-list" },
-      ...chat.members.map((m) =>
-        h(
-          "li",
-          {},
-          avatar(m, "sm"),
-          h("span", { class: "member-name" }, m, m === this.store.me ? " (you)" : ""),
-          m === chat.owner ? h("span", { class: "tag" }, "owner") : null,
-          owner && m !== this.store.me
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs danger",
-                  "aria-label": `Remove ${m}`,
-                  on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c), fail) },
-                },
-                "Remove",
-              )
-            : null,
-        ),
-      ),
-    );
-    const add = field("Add members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Usernames, separated by commas.");
-    const addForm = owner
-      ? form({
-          fields: [add],
-          submitLabel: "Add",
-          className: "stack add-form",
-          submit: async () => {
-            const { chat: c } = await this.client.addMembers({ chat_id: chat.chat_id, members: names(add.input.value) });
-            refresh(c);
-          },
-        }).el
-      : null;
-    const leave = h(
-      "button",
-      {
-        type: "button",
-        class: "btn btn-danger-outline",
-        on: {
-          click: () =>
-            this.confirm(`Leave ${chat.title}?`, "You will stop getting its messages. Someone can add you again.", "Leave group", async () => {
-              await this.client.leaveChat({ chat_id: chat.chat_id });
-              this.removeChat(chat.chat_id);
-            }),
-        },
-      },
-      "Leave group",
-    );
-    this.showDialog(`${chat.title}: members`, list, error, ...(addForm ? [addForm] : []), h("div", { class: "dialog-actions" }, leave));
-    if (!owner) leave.focus();
-  }
-}
-
-function names(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
 
 function autosize(area: HTMLTextAreaElement): void {
