@@ -4,17 +4,19 @@
 // is applied on top. Pushes before it (replayed from a stored pts) are already in it, so
 // only their read receipts, which getChats does not carry, are kept.
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
+import { ChatList } from "./chat-list";
 import { Dialogs } from "./dialogs";
-import { avatar, clockTime, dayLabel, fullTime, h, icon, shortTime } from "./dom";
+import { avatar, clockTime, dayLabel, fullTime, h, icon } from "./dom";
 import { describe, showError } from "./forms";
 import { loadSaved, saveSaved, type Session } from "./storage";
-import { lastSeq, Store, TYPING_SHOWN_MS, unreadOf, type Outgoing } from "./store";
+import { lastSeq, Store, TYPING_SHOWN_MS, type Outgoing } from "./store";
 
 const PAGE = 50;
 const TYPING_SENT_EVERY_MS = 3_000;
 
 export class ChatApp {
   private readonly store: Store;
+  private readonly list: ChatList;
   private readonly dialogs: Dialogs;
   private lastTypingSent = 0;
   private marking = new Set<string>();
@@ -25,9 +27,6 @@ export class ChatApp {
 
   // Long-lived elements.
   private shell: HTMLElement;
-  private list = h("ul", { class: "chat-list", role: "list" });
-  private listEmpty = h("p", { class: "list-empty" }, "No chats yet. Start one with New chat.");
-  private conn = h("p", { class: "conn", role: "status" });
   private pane = h("main", { class: "pane", "aria-label": "Chat" });
   // The open chat's parts (rebuilt on switching chats).
   private thread: HTMLElement | null = null;
@@ -50,44 +49,21 @@ export class ChatApp {
       removeChat: (chatId) => this.removeChat(chatId),
       open: (chatId) => this.open(chatId),
     });
-    this.shell = h(
-      "div",
-      { class: "shell" },
-      h(
-        "aside",
-        { class: "sidebar", "aria-label": "Chats" },
-        h(
-          "header",
-          { class: "side-head" },
-          h("div", { class: "brand" }, h("span", { class: "brand-mark" }, icon("chat")), "edge-chat"),
-          h(
-            "button",
-            { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => void this.logout() } },
-            icon("logout"),
-            h("span", {}, "Log out"),
-          ),
-        ),
-        h("div", { class: "me" }, avatar(this.store.me, "sm"), h("span", {}, "Signed in as ", h("strong", {}, this.store.me))),
-        h(
-          "div",
-          { class: "side-actions" },
-          h("button", { type: "button", class: "btn btn-primary", on: { click: () => this.dialogs.newChat() } }, icon("plus"), "New chat"),
-          h("button", { type: "button", class: "btn btn-secondary", on: { click: () => this.dialogs.newGroup() } }, icon("group"), "New group"),
-        ),
-        this.conn,
-        h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty),
-      ),
-      this.pane,
-      this.dialogs.el,
-    );
+    this.list = new ChatList(this.store, client, {
+      open: (chatId) => void this.open(chatId),
+      newChat: () => this.dialogs.newChat(),
+      newGroup: () => this.dialogs.newGroup(),
+      logout: () => void this.logout(),
+    });
+    this.shell = h("div", { class: "shell" }, this.list.el, this.pane, this.dialogs.el);
     root.replaceChildren(this.shell);
     this.renderEmptyPane();
-    this.renderConn();
+    this.list.renderConn();
 
     const on = <E extends keyof ClientEvents>(event: E, fn: (v: ClientEvents[E]) => void) => this.unsubscribe.push(client.on(event, fn));
-    on("state", () => this.renderConn());
+    on("state", () => this.list.renderConn());
     on("ready", () => {
-      this.renderConn();
+      this.list.renderConn();
       if (!this.store.listLoaded) void this.loadChats();
       this.markReadSoon();
     });
@@ -122,7 +98,7 @@ export class ChatApp {
     try {
       const { chats } = await this.client.getChats();
       this.store.setChats(chats);
-      this.renderList();
+      this.list.render();
     } catch {
       // The next `ready` (after a reconnect) tries again.
     }
@@ -135,13 +111,13 @@ export class ChatApp {
 
   private upsertChat(chat: Chat): void {
     this.store.upsertChat(chat);
-    this.renderList();
+    this.list.render();
     if (chat.chat_id === this.store.openId) this.renderHead();
   }
 
   private removeChat(chatId: string): void {
     const chat = this.store.removeChat(chatId);
-    this.renderList();
+    this.list.render();
     if (chatId !== this.store.openId) return;
     this.store.close();
     this.dialogs.close();
@@ -149,7 +125,7 @@ export class ChatApp {
   }
 
   private onMessage(m: Message, changed: boolean): void {
-    if (this.store.receive(m, changed)) this.renderList();
+    if (this.store.receive(m, changed)) this.list.render();
     if (!changed) this.store.stoppedTyping(m.chat_id, m.sender);
     if (m.chat_id === this.store.openId) {
       this.renderThread();
@@ -159,17 +135,17 @@ export class ChatApp {
   }
 
   private onReceipt(chatId: string, username: string, seq: number): void {
-    if (this.store.receipt(chatId, username, seq)) this.renderList();
+    if (this.store.receipt(chatId, username, seq)) this.list.render();
     if (chatId === this.store.openId) this.renderThread();
   }
 
   private onTyping(chatId: string, username: string): void {
     this.store.typing(chatId, username);
     if (chatId === this.store.openId) this.renderTyping();
-    this.renderList();
+    this.list.render();
     setTimeout(() => {
       if (chatId === this.store.openId) this.renderTyping();
-      this.renderList();
+      this.list.render();
     }, TYPING_SHOWN_MS + 50);
   }
 
@@ -191,7 +167,7 @@ export class ChatApp {
     if (seq <= chat.last_read_seq || this.marking.has(chat.chat_id)) return;
     this.marking.add(chat.chat_id);
     this.store.readUpTo(chat, seq);
-    this.renderList();
+    this.list.render();
     this.client
       .markRead({ chat_id: chat.chat_id, seq })
       .catch(() => undefined)
@@ -247,7 +223,7 @@ export class ChatApp {
     if (!chat) return;
     this.editing = null;
     this.shell.classList.add("show-chat");
-    this.renderList();
+    this.list.render();
     this.renderChat(chat);
     if (!this.store.threads.has(chatId)) {
       const thread = this.store.startThread(chatId);
@@ -268,72 +244,9 @@ export class ChatApp {
   private closeChat(): void {
     this.store.close();
     this.shell.classList.remove("show-chat");
-    this.renderList();
+    this.list.render();
     this.renderEmptyPane();
-    this.list.querySelector<HTMLElement>("[aria-current=true], .chat-item")?.focus();
-  }
-
-  // ---- Rendering: sidebar ----
-
-  private renderConn(): void {
-    const s = this.client.state;
-    const text = s === "ready" ? "" : s === "syncing" ? "Catching up…" : s === "waiting" ? "Offline. Reconnecting…" : "Connecting…";
-    this.conn.textContent = text;
-    this.conn.hidden = text === "";
-    this.conn.classList.toggle("conn-bad", s === "waiting");
-  }
-
-  private renderList(): void {
-    const focused = (document.activeElement as HTMLElement | null)?.dataset.chatId;
-    const chats = [...this.store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
-    this.listEmpty.hidden = !this.store.listLoaded || chats.length > 0;
-    this.list.replaceChildren(
-      ...chats.map((c) => {
-        const unread = unreadOf(c);
-        const typing = this.store.typers(c.chat_id);
-        const preview = typing.length
-          ? c.type === "direct"
-            ? "typing…"
-            : `${typing.join(", ")} typing…`
-          : !c.last_message
-            ? c.type === "group"
-              ? `${c.members.length} members`
-              : "No messages yet"
-            : `${c.last_message.sender === this.store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
-        return h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: `chat-item${unread ? " has-unread" : ""}`,
-              "data-chat-id": c.chat_id,
-              "aria-current": c.chat_id === this.store.openId ? "true" : false,
-              on: { click: () => void this.open(c.chat_id) },
-            },
-            avatar(c.title),
-            h(
-              "span",
-              { class: "chat-item-body" },
-              h(
-                "span",
-                { class: "chat-item-top" },
-                h("span", { class: "chat-item-title" }, c.title, c.type === "group" ? h("span", { class: "tag" }, "group") : null),
-                c.last_message ? h("time", { class: "chat-item-time", datetime: new Date(c.last_message.timestamp).toISOString() }, shortTime(c.last_message.timestamp)) : null,
-              ),
-              h(
-                "span",
-                { class: "chat-item-bottom" },
-                h("span", { class: `chat-item-preview${typing.length ? " is-typing" : ""}` }, preview),
-                unread ? h("span", { class: "badge", "aria-label": `${unread} unread` }, unread > 99 ? "99+" : unread) : null,
-              ),
-            ),
-          ),
-        );
-      }),
-    );
-    if (focused) this.list.querySelector<HTMLElement>(`[data-chat-id="${CSS.escape(focused)}"]`)?.focus();
+    this.list.focusCurrent();
   }
 
   // ---- Rendering: the open chat ----
