@@ -14,7 +14,7 @@ let app: ChatApp | null = null;
 function start(session: Session | null, notice?: string): void {
   const client = new ChatClient({
     url: wsUrl.toString(),
-    ...(session && { token: session.token, pts: loadSaved(session.user).pts }),
+    ...(session && { token: session.token, ...savedPosition(session) }),
   });
   let current = session;
   const loggedIn = (s: Session) => {
@@ -38,6 +38,12 @@ function start(session: Session | null, notice?: string): void {
   client.on("sessionEnded", ({ reason }) => signOut(reason === "revoked" ? "Your session has ended. Please log in again." : undefined));
   if (session) loggedIn(session);
   else renderAuth(root, client, notice);
+}
+
+/** Where the client left off: the log's pts and each large group's ev. */
+function savedPosition(session: Session): { pts?: number; evs?: Record<string, number> } {
+  const { pts, evs } = loadSaved(session.user);
+  return { ...(pts !== undefined && { pts }), ...(evs && { evs }) };
 }
 
 start(loadSession());
