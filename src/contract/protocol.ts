@@ -309,7 +309,6 @@ export const LargePush = z.discriminatedUnion("mode", [
   largePushSchemas.chatUpdated,
 ]);
 export type LargePush = z.infer<typeof LargePush>;
-export type LargePushMode = LargePush["mode"];
 
 /** Pushes that are not updates: no pts, not stored, not replayed. */
 export const TypingPush = z.object({

@@ -1,22 +1,16 @@
 // Large groups against a real `wrangler dev` with the deployed default LARGE_GROUP_MEMBERS
 // (50): a group of 50 is small, the 51st member makes it large. The client library (Node's
 // own WebSocket) follows the switch and then the group's pushes by ev.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { ChatClient } from "../../src/client";
-import { startLocalServer, type LocalServer } from "../../scripts/local-server";
+import { expect, it } from "vitest";
+import { ChatClient } from "edge-chat/client";
+import { localServerForFile } from "./local";
 
-let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = localServerForFile();
 
 type Frame = Record<string, any>;
 
 async function api(frame: Frame, token?: string): Promise<Frame> {
-  const res = await fetch(`${server.url}/api`, {
+  const res = await fetch(`${server().url}/api`, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...(token && { Authorization: `Bearer ${token}` }) },
     body: JSON.stringify(frame),
@@ -56,7 +50,7 @@ it("a group of 50 stays small and the 51st member makes it large; the client fol
   expect(created.chat.large).toBeUndefined();
   const chatId: string = created.chat.chat_id;
 
-  const client = new ChatClient({ url: server.wsUrl, token: bob });
+  const client = new ChatClient({ url: server().wsUrl, token: bob });
   const messages: Frame[] = [];
   client.on("newMessage", (p) => messages.push(p));
   client.connect();
