@@ -39,8 +39,9 @@ export class LargeGroups {
 
   /** The user's last socket closed: no more pushes. */
   disconnected(me: Member): void {
-    if (this.since === null) return;
-    const since = this.since;
+    // Woken from hibernation, this object no longer knows when its sockets came: any
+    // "online" the groups have from before now is over.
+    const since = this.since ?? Date.now();
     this.since = null;
     this.current.clear();
     for (const id of this.chats.largeIds())

@@ -278,7 +278,10 @@ export class UserObject extends DurableObject<Env> {
     // A large group we just joined, or one we are in that just became large, pushes to us
     // while we have a socket.
     const online = this.openSockets().length > 0;
-    for (const e of events) if (e.kind === "chat" && e.chat.large) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
+    const fresh = new Set(frames.map((f) => f.pts));
+    events.forEach((e, i) => {
+      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
+    });
     return out;
   }
 
