@@ -56,7 +56,8 @@ function rows(r: Results): Row[] {
   const d = ok(p.direct);
   if (d) {
     const s = "direct chat";
-    const chain = base?.pacedChain?.p50;
+    const chain = d.floorChain?.p50 ?? base?.pacedChain?.p50;
+    if (d.floorChain) out.push([s, "floor beside it: two storing hops at its pace, p50 / p95 / p99", pcts(d.floorChain), "measured right before this phase"]);
     out.push([s, `A sends -> B's push, p50 / p95 / p99 (${num(d.messages, 0)} at ${d.ratePerSec}/s)`, pcts(d.latency), `p50 ${x(d.latency.p50, rtt)}, p99 ${x(d.latency.p99, rtt)} baseline RTT p50${chain ? `; p50 ${x(d.latency.p50, chain)} the two-storing-hop floor` : ""}`]);
     out.push([s, "A's sendMessage answered, p50 / p95 / p99", pcts(d.ack), `p50 ${x(d.ack.p50, rtt)}`]);
     cpuRow(s, d.cpu);
@@ -79,12 +80,14 @@ function rows(r: Results): Row[] {
     const large = f.members > LARGE_AT;
     const s = `fan-out ${num(f.members, 0)}${large ? " (large group)" : ""}`;
     const fl = base?.rpcFanout?.find((k) => k.members === f.members);
-    const floors = fl ? `, ${x(f.last.p50, fl.call.p50)} the ${num(f.members, 0)}-RPC floor without writes, ${x(f.last.p50, fl.write.p50)} the one with a write each` : "";
+    const call = f.floor ?? (fl && { call: fl.call, workerUsPerCall: fl.workerUsPerCall });
+    if (f.floor) out.push([s, `floor beside it: ${num(f.members, 0)} RPCs at once, no writes, p50 / p95 / p99`, pcts(f.floor.call), `${us(f.floor.workerUsPerCall)} CPU per call; measured right before this phase`]);
+    const floors = `${call ? `, ${x(f.last.p50, call.call.p50)} the ${num(f.members, 0)}-RPC floor without writes` : ""}${fl ? `, ${x(f.last.p50, fl.write.p50)} the one with a write each (baseline)` : ""}`;
     out.push([s, `send -> last member's socket, p50 / p95 / p99 (${f.messages} msgs, one at a time)`, pcts(f.last), `p50 ${x(f.last.p50, rtt)} baseline RTT p50${floors}`]);
     out.push([s, "send -> each member's socket, p50 / p95 / p99", pcts(f.member), ""]);
     out.push([s, "sender's answer, p50 / p99", `${ms(f.ack.p50)} / ${ms(f.ack.p99)}`, ""]);
     out.push([s, "createGroup until every member has chatCreated", ms(f.createMs), `connecting ${num(f.members, 0)} sockets took ${ms(f.connectMs)}`]);
-    cpuRow(s, f.cpu, fl ? `; ${x(f.cpu.workerUsPerPush, fl.workerUsPerCall)} the floor's CPU per call` : "");
+    cpuRow(s, f.cpu, call ? `; ${x(f.cpu.workerUsPerPush, call.workerUsPerCall)} the floor's CPU per call` : "");
   }
   error("fan-out", p.fanoutSmall);
   error("fan-out", p.fanoutLarge);
@@ -110,7 +113,9 @@ function rows(r: Results): Row[] {
   if (lg) {
     for (const g of [lg.all, lg.some]) {
       const s = `large group ${num(g.members, 0)}, ${num(g.online, 0)} online`;
-      const fl = base?.rpcFanout?.find((k) => k.members === g.online);
+      const b = base?.rpcFanout?.find((k) => k.members === g.online);
+      const fl = g.floor ?? (b && { call: b.call, workerUsPerCall: b.workerUsPerCall });
+      if (g.floor) out.push([s, `floor beside it: ${num(g.online, 0)} RPCs at once, no writes, p50 / p95 / p99`, pcts(g.floor.call), `${us(g.floor.workerUsPerCall)} CPU per call; measured right before this phase`]);
       out.push([s, `send -> last online member's socket, p50 / p95 / p99 (${g.messages} msgs, one at a time)`, pcts(g.last), fl ? `${x(g.last.p50, fl.call.p50)} the ${num(g.online, 0)}-RPC floor without writes` : ""]);
       out.push([s, "sender's answer, p50 / p99", `${ms(g.ack.p50)} / ${ms(g.ack.p99)}`, ""]);
       out.push([s, "server CPU per message (all its pushes)", us(g.workerUsPerMessage), g === lg.some ? `${x(g.workerUsPerMessage, lg.all.workerUsPerMessage)} a group of ${num(lg.all.members, 0)} all online` : ""]);
@@ -157,7 +162,9 @@ function align(table: string[][]): string {
 
 function header(r: Results): string {
   const m = r.machine;
-  return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}`;
+  const loads = Object.values(r.load ?? {}).flat();
+  const load = loads.length ? `; the machine's 1-minute load average over the phases ${num(Math.min(...loads), 1)}–${num(Math.max(...loads), 1)} (${m.cores} cores, shared)` : "";
+  return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}${load}`;
 }
 
 export function renderTable(r: Results): string {
@@ -236,7 +243,11 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    CPU and memory are shown apart (as "wrangler proxy") and not counted.
 7. **Large groups** (more than ${LARGE_AT} members: fan-out on read). The fan-out groups of
    ${c.fanoutSmall} and ${num(c.fanoutLarge ?? NaN, 0)} above are large groups, and are read against the floor of
-   N RPCs at once to objects that do not write (a large group's push writes nothing). Then
+   N RPCs at once to objects that do not write (a large group's push writes nothing). The
+   echo Worker stays up through the run, and that floor is measured again right before each
+   phase read against it (as is the two-storing-hop floor before the direct phase): the
+   machine is shared, and its load can change several times over in the minutes between
+   the baseline and a phase. Then
    one group of ${num(c.largeOnline ?? NaN, 0)} with everyone online and one of ${num(c.largeMembers ?? NaN, 0)} with the same ${num(c.largeOnline ?? NaN, 0)}
    online (one socket each; groups past 1,000 are made with createGroup and addMembers of
    1,000 names each): ${c.largeMessages} messages one at a time (after 5 warm-up ones), the time until the last

@@ -25,6 +25,13 @@ export interface RpcFanout {
   workerUsPerCallWrite: number;
 }
 
+/** The N-RPC floor without writes, measured again right before the phase read against it (the machine's load drifts). */
+export interface NearFloor {
+  members: number;
+  call: Dist;
+  workerUsPerCall: number;
+}
+
 /** One frame to the echo object, which has `hubs` objects log it for the users whose sockets they hold and push it. */
 export interface HubFanout {
   members: number;
@@ -59,6 +66,8 @@ export interface PhaseCpu extends CpuWindow {
 }
 
 export interface Direct {
+  /** The two-storing-hop floor, measured again right before this phase. */
+  floorChain?: Dist;
   messages: number;
   ratePerSec: number;
   /** Send on A's socket to the newMessage push on B's socket. */
@@ -95,6 +104,7 @@ export interface Fanout {
   createMs: number;
   connectMs: number;
   cpu: PhaseCpu;
+  floor?: NearFloor;
 }
 
 /** One message at a time into a large group with `online` of its `members` online (one socket each). */
@@ -109,6 +119,7 @@ export interface LargeGroup {
   cpu: PhaseCpu;
   /** Server CPU per message sent (all of its pushes), µs. */
   workerUsPerMessage: number;
+  floor?: NearFloor;
 }
 
 export interface LargeGroups {
@@ -219,5 +230,7 @@ export interface Results {
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];
+  /** The machine's 1-minute load average as each phase began and ended (it is shared with other work). */
+  load?: Record<string, [number, number]>;
   targets: Target[];
 }
