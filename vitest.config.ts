@@ -21,7 +21,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/apply-migrations.ts"],
-      testTimeout: 30_000,
+      // Generous: it bounds waits for things that should happen, and CI is slow and loaded.
+      testTimeout: 120_000,
     },
   };
 });

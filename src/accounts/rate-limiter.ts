@@ -13,6 +13,8 @@ export interface Verdict {
 
 export class RateLimiter extends DurableObject<Env> {
   private tat = 0;
+  /** The limiter's clock. Tests stop and move it (through runInDurableObject), so no window depends on how fast they run. */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -23,12 +25,12 @@ export class RateLimiter extends DurableObject<Env> {
 
   /** Would one more event be allowed now? Counts nothing. */
   check({ limit, windowMs }: Limit): Verdict {
-    return this.verdict(limit, windowMs, Date.now());
+    return this.verdict(limit, windowMs, this.now());
   }
 
   /** Counts one event; says whether it was within the limit. Over it, counts nothing. */
   hit({ limit, windowMs }: Limit): Verdict {
-    const now = Date.now();
+    const now = this.now();
     const v = this.verdict(limit, windowMs, now);
     if (v.ok) {
       this.tat = Math.max(this.tat, now) + windowMs / limit;

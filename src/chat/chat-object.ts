@@ -35,6 +35,8 @@ export class ChatObject extends DurableObject<Env> {
   private messages!: Messages;
   private outbox!: Outbox;
   private typedAt = new Map<string, number>();
+  /** The clock typing is throttled by. Tests stop and move it (through runInDurableObject). */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -181,7 +183,7 @@ export class ChatObject extends DurableObject<Env> {
   async typing(actorId: string): Promise<Result<null>> {
     return catching("typing", () => {
       const m = this.requireMember(actorId);
-      const now = Date.now();
+      const now = this.now();
       if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
       this.typedAt.set(actorId, now);
       for (const other of this.members.current())

@@ -24,7 +24,7 @@ function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; next:
     });
     const closed = new Promise<number>((r) => ws.on("close", (code) => (r(code), wake())));
     const next = async (match: (f: Frame) => boolean = () => true) => {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 30_000;
       for (;;) {
         const i = frames.findIndex(match);
         if (i >= 0) return frames.splice(i, 1)[0]!;

@@ -121,7 +121,7 @@ describe("recovery and resetPassword", () => {
     expect(a!.body.message).toBe(b.body.message);
     // A username that does not match the email's account sends nothing.
     const other = await registerUser("rec");
-    expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 1, 300)).toEqual([]);
+    expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 0)).toEqual([]);
   });
 
   it("rejects a wrong code with 410", async () => {
