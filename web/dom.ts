@@ -50,7 +50,10 @@ export function avatar(name: string, size: "sm" | "md" = "md"): HTMLElement {
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
   const initials = name.replace(/[^A-Za-z0-9]/g, "").slice(0, 2).toUpperCase() || "?";
-  return h("span", { class: `avatar avatar-${size}`, style: `--hue:${hash % 360}`, "aria-hidden": "true" }, initials);
+  const el = h("span", { class: `avatar avatar-${size}`, "aria-hidden": "true" }, initials);
+  // Through the CSSOM: a style attribute is inline style, which the Content-Security-Policy blocks.
+  el.style.setProperty("--hue", String(hash % 360));
+  return el;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });

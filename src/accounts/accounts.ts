@@ -4,6 +4,7 @@
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { config } from "../platform/config";
+import { errorSummary, log } from "../platform/log";
 import {
   decoyHash,
   hashPassword,
@@ -151,7 +152,7 @@ export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer)
     text: `Your recovery code for ${row.username} is ${code}. It works once, for 30 minutes.`,
     code,
   });
-  defer(mail.catch((err: unknown) => console.error(`recovery mail to user ${row.id} failed`, err)));
+  defer(mail.catch((err: unknown) => log({ level: "error", event: "mail_failed", user_id: row.id, exception: errorSummary(err) })));
 }
 
 /** Sets a new password from a recovery code; returns the user whose sessions must all end. */

@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { errorSummary, log } from "../platform/log";
 import { migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
 import { Members, type MemberState } from "./members";
@@ -188,7 +189,9 @@ export class ChatObject extends DurableObject<Env> {
       this.typedAt.set(actorId, now);
       for (const other of this.members.current())
         if (other.userId !== actorId)
-          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) => console.warn("typing push failed", err));
+          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) =>
+            log({ level: "warn", event: "typing_failed", chat_id: this.chatId, user_id: other.userId, exception: errorSummary(err) }),
+          );
       return null;
     });
   }

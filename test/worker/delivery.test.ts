@@ -3,7 +3,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserObject } from "../../src/user";
-import { api, connect, registerUser, untilPts, type Frame } from "./helpers";
+import { api, captureLog, connect, registerUser, untilPts, type Frame } from "./helpers";
 
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
@@ -81,14 +81,22 @@ describe("fan-out retries", () => {
     const { a, b, sb, chatId } = await directChatWatchedByB("f");
 
     let sent: Awaited<ReturnType<typeof api>> | undefined;
-    await failDeliveries(b.user.id, async () => {
-      sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
-      expect(sent.status).toBe(200);
+    const logged = await captureLog(async () => {
+      await failDeliveries(b.user.id, async () => {
+        sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
+        expect(sent.status).toBe(200);
+      });
+      // The retry is the alarm's (it may also have run by itself meanwhile).
+      await runDurableObjectAlarm(chatStub(chatId));
+      const push = await sb.nextPush("newMessage");
+      expect(push.message).toEqual(sent!.body.message);
     });
-    // The retry is the alarm's (it may also have run by itself meanwhile).
-    await runDurableObjectAlarm(chatStub(chatId));
-    const push = await sb.nextPush("newMessage");
-    expect(push.message).toEqual(sent!.body.message);
+    // An operator sees the failure and the retry.
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: "warn", event: "delivery_failed", chat_id: chatId, user_id: b.user.id, attempt: 1, retry_in_ms: expect.any(Number) }),
+    );
+    expect(logged).toContainEqual(expect.objectContaining({ level: "info", event: "delivery_retry", chat_id: chatId, user_id: b.user.id }));
+    expect(JSON.stringify(logged)).not.toContain("survives");
     // A second alarm run (and a resend) shows nothing again.
     await runDurableObjectAlarm(chatStub(chatId));
     await api({ mode: "sendMessage", chat_id: chatId, content: "next", content_type: "text" }, { token: a.token });

@@ -218,3 +218,25 @@ export async function stopLimiterClock(key: string, at = Date.now()): Promise<(m
     now += ms;
   };
 }
+
+/** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
+export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
+  const lines: Frame[] = [];
+  const originals = { log: console.log, warn: console.warn, error: console.error };
+  for (const level of ["log", "warn", "error"] as const)
+    console[level] = (...args: unknown[]) => {
+      try {
+        const line = JSON.parse(String(args[0])) as Frame;
+        if (typeof line?.event === "string") lines.push(line);
+      } catch {
+        // not a log line of ours
+      }
+      originals[level](...args);
+    };
+  try {
+    await action();
+  } finally {
+    Object.assign(console, originals);
+  }
+  return lines;
+}
