@@ -37,8 +37,23 @@ const common = {
   token: z.string().max(512).optional(),
 };
 
+/** A lone surrogate: UTF-16 that is not Unicode. In `u` mode a well-formed pair is one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Every string field of a request must be well-formed Unicode: SQLite would store each lone
+ * surrogate as U+FFFD, so what was answered and what is read back would differ. Checked
+ * once here, for every field of every mode, nested ones included.
+ */
+function wellFormed(value: unknown, ctx: z.core.$RefinementCtx<unknown>, path: PropertyKey[] = []): void {
+  if (typeof value === "string") {
+    if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: "custom", path, message: "must be well-formed Unicode (no lone surrogates)" });
+  } else if (Array.isArray(value)) value.forEach((v, i) => wellFormed(v, ctx, [...path, i]));
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) wellFormed(v, ctx, [...path, k]);
+}
+
 const req = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
-  z.object({ mode: z.literal(mode), ...common, ...shape });
+  z.object({ mode: z.literal(mode), ...common, ...shape }).superRefine(wellFormed);
 
 // Content is checked against its type so a future attachment type can have other rules.
 const withTextContent = <T extends { content_type?: string; content: string }>(

@@ -13,6 +13,8 @@ import { connectToUser, endUserSessions } from "./to-user";
 export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
   const client = pair[1];
+  // Binary frames arrive as bytes (not Blobs), so they are measured, refused and piped as binary.
+  client.binaryType = "arraybuffer";
   client.accept();
   let upstream: WebSocket | null = null;
   // Frames are handled one at a time, in order, also while a login is binding the socket.
@@ -20,6 +22,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
 
   const bind = async (session: Session) => {
     const ws = await connectToUser(env, session, ip, null);
+    ws.binaryType = "arraybuffer";
     ws.accept();
     ws.addEventListener("message", (e) => trySend(client, e.data));
     ws.addEventListener("close", (e) => safeClose(client, e.code, e.reason));
