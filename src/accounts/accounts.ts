@@ -5,7 +5,7 @@ import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { config } from "../platform/config";
 import {
-  decoyHash,
+  DECOY_HASH,
   hashPassword,
   newId,
   newRecoveryCode,
@@ -98,7 +98,7 @@ export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
   if (!a.ok || !b.ok) throw rateLimited(Math.max(a.retryAfterMs, b.retryAfterMs), "failed logins");
   const row = (await db(env).select().from(users).where(eq(users.usernameKey, usernameKey)).limit(1))[0];
   // Unknown users cost one PBKDF2 as well, so timing does not tell who exists.
-  const check = await verifyPassword(r.password, row?.passwordHash ?? (await decoyHash()));
+  const check = await verifyPassword(r.password, row?.passwordHash ?? DECOY_HASH);
   if (!row || !check.ok) {
     await Promise.all([byName.hit(cfg.authFailsPerUsername), byAddress.hit(cfg.authFailsPerAddress)]);
     throw new ApiError(401, "invalid_credentials", "wrong username or password");

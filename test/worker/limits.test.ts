@@ -1,6 +1,6 @@
 // Rate limits (exact, from a Durable Object per key) and the password hashing scheme.
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { config } from "../../src/platform/config";
 import { PBKDF2_ITERATIONS, hashPassword } from "../../src/accounts/crypto";
 import { api, mailsTo, registerUser, unique } from "./helpers";
@@ -76,6 +76,19 @@ describe("passwords", () => {
     expect((await api({ mode: "auth", username: a.username, password: a.password })).status).toBe(200);
     const row = await env.DB.prepare("SELECT password_hash AS h FROM users WHERE id = ?").bind(a.user.id).first<{ h: string }>();
     expect(row!.h.split("$")[1]).toBe("100000");
+  });
+
+  it("costs an unknown user exactly one PBKDF2 of today's scheme, even the isolate's first", async () => {
+    vi.resetModules();
+    const fresh = await import("../../src/accounts/accounts");
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    try {
+      await expect(fresh.auth(env, { mode: "auth", username: unique("ghost"), password: "a guess" }, unique("ip"))).rejects.toMatchObject({ status: 401 });
+      expect(derive).toHaveBeenCalledTimes(1);
+      expect(derive.mock.calls[0]![0]).toMatchObject({ name: "PBKDF2", iterations: PBKDF2_ITERATIONS });
+    } finally {
+      derive.mockRestore();
+    }
   });
 
   it("stores tokens only as hashes", async () => {
