@@ -3,7 +3,7 @@
 // logged-in socket), so each rule lives here once.
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { config } from "../platform/config";
+import { config, type Limit } from "../platform/config";
 import {
   DECOY_HASH,
   hashPassword,
@@ -16,7 +16,8 @@ import {
 import { ApiError } from "../contract/errors";
 import { mailer } from "./mailer";
 import type { RequestOf, User } from "../contract/protocol";
-import { limiter } from "./rate-limiter";
+import { addressKey } from "./address";
+import { limiter, type RateLimiter } from "./rate-limiter";
 import { recoveryCodes, sessions, users } from "./schema";
 
 const RECOVERY_TTL_MS = 30 * 60_000;
@@ -54,7 +55,7 @@ async function startSession(env: Env, user: User): Promise<{ token: string; user
 }
 
 export async function register(env: Env, r: RequestOf<"register">, ip: string) {
-  const verdict = await limiter(env, `register-ip:${ip}`).hit(config(env).registerPerAddress);
+  const verdict = await limiter(env, `register-ip:${addressKey(ip)}`).take(config(env).registerPerAddress);
   if (!verdict.ok) throw rateLimited(verdict.retryAfterMs, "registrations from this address");
   const usernameKey = r.username.toLowerCase();
   const emailKey = r.email.toLowerCase();
@@ -89,23 +90,58 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string) {
   return startSession(env, user);
 }
 
+/** The longest a login waits for its turn under the per-username limit before it is refused. */
+export const MAX_LOGIN_DELAY_MS = 10_000;
+
+/**
+ * Logs in. Every attempt is counted as a failure before the password is checked, and given
+ * back when it was right, so guesses sent at once cannot all pass a check made before any
+ * of them failed. Three limits: strict per (username, address) and per address, so a
+ * guesser runs out from where they guess; per username only a looser one that makes
+ * attempts wait their turn (up to MAX_LOGIN_DELAY_MS) before it refuses, so guessing from
+ * elsewhere cannot lock the owner out with a few failures.
+ */
 export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
   const cfg = config(env);
   const usernameKey = r.username.toLowerCase();
-  const byName = limiter(env, `auth-user:${usernameKey}`);
-  const byAddress = limiter(env, `auth-ip:${ip}`);
-  const [a, b] = await Promise.all([byName.check(cfg.authFailsPerUsername), byAddress.check(cfg.authFailsPerAddress)]);
-  if (!a.ok || !b.ok) throw rateLimited(Math.max(a.retryAfterMs, b.retryAfterMs), "failed logins");
+  const address = addressKey(ip);
+  const taken = await takeAll(
+    [
+      { stub: limiter(env, `auth-ip:${address}`), limit: cfg.authFailsPerAddress },
+      { stub: limiter(env, `auth-user-ip:${JSON.stringify([usernameKey, address])}`), limit: cfg.authFailsPerUsernameAndAddress },
+      { stub: limiter(env, `auth-user:${usernameKey}`), limit: cfg.authFailsPerUsername, maxDelayMs: MAX_LOGIN_DELAY_MS },
+    ],
+    "failed logins",
+  );
+  if (taken.delayMs) await scheduler.wait(taken.delayMs);
   const row = (await db(env).select().from(users).where(eq(users.usernameKey, usernameKey)).limit(1))[0];
   // Unknown users cost one PBKDF2 as well, so timing does not tell who exists.
   const check = await verifyPassword(r.password, row?.passwordHash ?? DECOY_HASH);
-  if (!row || !check.ok) {
-    await Promise.all([byName.hit(cfg.authFailsPerUsername), byAddress.hit(cfg.authFailsPerAddress)]);
-    throw new ApiError(401, "invalid_credentials", "wrong username or password");
-  }
+  if (!row || !check.ok) throw new ApiError(401, "invalid_credentials", "wrong username or password");
+  await taken.giveBack();
   if (check.rehash)
     await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
   return startSession(env, { id: row.id, username: row.username });
+}
+
+interface Take {
+  stub: DurableObjectStub<RateLimiter>;
+  limit: Limit;
+  maxDelayMs?: number;
+}
+
+/**
+ * Takes one event from each limiter, all or none: when one refuses, the others are given
+ * back and the answer is 429 with the longest wait. Resolves to the longest delay granted.
+ */
+async function takeAll(takes: Take[], what: string): Promise<{ delayMs: number; giveBack: () => Promise<void> }> {
+  const verdicts = await Promise.all(takes.map((t) => t.stub.take(t.limit, t.maxDelayMs)));
+  const giveBack = async (which: Take[]) => void (await Promise.all(which.map((t) => t.stub.giveBack(t.limit))));
+  if (verdicts.some((v) => !v.ok)) {
+    await giveBack(takes.filter((_, i) => verdicts[i]!.ok));
+    throw rateLimited(Math.max(...verdicts.map((v) => v.retryAfterMs)), what);
+  }
+  return { delayMs: Math.max(...verdicts.map((v) => v.delayMs)), giveBack: () => giveBack(takes) };
 }
 
 /** The session of a token, or null when it is unknown, revoked or expired. */
@@ -138,7 +174,7 @@ export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer)
   const row = (await db(env).select().from(users).where(eq(column, key)).limit(1))[0];
   // Where both are given they must name the same account.
   if (!row || (r.username !== undefined && r.username.toLowerCase() !== row.usernameKey)) return;
-  const verdict = await limiter(env, `recovery-user:${row.id}`).hit(config(env).recoveryPerAccount);
+  const verdict = await limiter(env, `recovery-user:${row.id}`).take(config(env).recoveryPerAccount);
   if (!verdict.ok) return;
   const code = newRecoveryCode();
   const now = Date.now();

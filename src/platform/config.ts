@@ -7,7 +7,11 @@ export interface Limit {
 export interface Config {
   sessionTtlMs: number;
   allowedOrigins: string[];
+  /** Strict: failed logins of one username from one address. */
+  authFailsPerUsernameAndAddress: Limit;
+  /** Loose and delay-based: failed logins of one username from anywhere (see accounts.ts, auth). */
   authFailsPerUsername: Limit;
+  /** Strict: failed logins from one address, whatever the username. */
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
@@ -28,7 +32,8 @@ export function config(env: Env): Config {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
-    authFailsPerUsername: { limit: num(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE, 10), windowMs: MINUTE },
+    authFailsPerUsernameAndAddress: { limit: num(env.AUTH_FAILS_PER_USERNAME_AND_ADDRESS_PER_MINUTE, 10), windowMs: MINUTE },
+    authFailsPerUsername: { limit: num(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE, 30), windowMs: MINUTE },
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },

@@ -1,5 +1,6 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
-import { SELF } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
+import type { RateLimiter } from "../../src/accounts";
 import { expect } from "vitest";
 
 export type Frame = Record<string, any>;
@@ -182,4 +183,21 @@ export async function untilPts(token: string, pts: number, timeoutMs = 5000): Pr
     if (Date.now() > until) throw new Error(`update log never reached pts ${pts} (at ${body.pts})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Holds every RateLimiter's clock still at `at` until `release`, so a test of a limit is exact
+ * however slow the machine: `set` moves it. Limiters take their time from `now()` on their
+ * prototype, which is shared by every limiter object in this isolate.
+ */
+export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: number): void; release(): void }> {
+  const stub = env.LIMITER.get(env.LIMITER.idFromName("clock"));
+  const proto = await runInDurableObject(stub, (instance: RateLimiter) => Object.getPrototypeOf(instance) as RateLimiter);
+  const real = proto.now;
+  let t = at;
+  proto.now = () => t;
+  return {
+    set: (ms) => void (t = ms),
+    release: () => void (proto.now = real),
+  };
 }
