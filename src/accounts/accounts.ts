@@ -80,10 +80,12 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string) {
         createdAt: Date.now(),
       });
   } catch (err) {
-    // Two registrations racing for the same name: the unique index decides.
-    if (String(err).includes("UNIQUE")) {
-      const field = String(err).includes("email") ? "email" : "username";
-      throw new ApiError(409, field === "email" ? "email_taken" : "username_taken", `this ${field} is taken`, { [field]: "is taken" });
+    // Two registrations racing for the same name or address: the unique index decides. The
+    // query error wraps D1's, whose message names the index.
+    const d1 = err instanceof Error && err.cause instanceof Error ? err.cause.message : "";
+    if (d1.includes("UNIQUE constraint failed")) {
+      if (d1.includes("email_key")) throw new ApiError(409, "email_taken", "an account with this email address exists", { email: "is taken" });
+      throw new ApiError(409, "username_taken", `the username ${r.username} is taken`, { username: "is taken" });
     }
     throw err;
   }

@@ -45,8 +45,20 @@ export const chatNotFound = (chatId: string) =>
 /** Turns anything thrown into the error body to send; internals go to the log only. */
 export function toErrorBody(err: unknown, where: string): ErrorBody {
   if (err instanceof ApiError) return err.body();
-  console.error(`internal error in ${where}:`, err);
+  console.error(`internal error in ${where}:`, loggable(err));
   return { status: 500, error: "internal", message: "something went wrong on our side; try again" };
+}
+
+/**
+ * What may be logged of an error. A failed database query carries the query's parameters
+ * (password hashes, email addresses, message text) in its message and stack, so of those
+ * only the statement and the database's own reason are kept; other errors as they are.
+ */
+export function loggable(err: unknown): unknown {
+  if (!(err instanceof Error) || !("params" in err)) return err;
+  const query = "query" in err ? String(err.query) : "?";
+  const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : "no cause given";
+  return `query failed (${cause}): ${query}`;
 }
 
 export function errorFrame(mode: string, requestId: string | undefined, body: ErrorBody): ErrorFrame {

@@ -5,7 +5,7 @@
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "../accounts";
 import { sessionOf, type Defer, type Session } from "../accounts";
-import { errorFrame, toErrorBody, unauthorized } from "../contract/errors";
+import { errorFrame, loggable, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
 import { ANONYMOUS_MODES } from "../contract/protocol";
 import { connectToUser, endUserSessions } from "./to-user";
@@ -57,7 +57,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
   };
 
   client.addEventListener("message", (e) => {
-    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", err));
+    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", loggable(err)));
   });
   client.addEventListener("close", (e) => {
     if (!upstream) safeClose(client, e.code, e.reason);

@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { DrizzleQueryError } from "drizzle-orm/errors";
+import { describe, expect, it, vi } from "vitest";
+import { loggable } from "../../src/contract/errors";
 import { api, connect, mailsTo, registerUser, unique } from "./helpers";
 
 describe("register", () => {
@@ -20,6 +22,39 @@ describe("register", () => {
     const e = await api({ mode: "register", username: unique("other"), password: "password123", email: a.email.toUpperCase() });
     expect(e.status).toBe(409);
     expect(e.body.error).toBe("email_taken");
+  });
+
+  it("gives one of several concurrent registrations of a name 201 and the rest 409, and logs none of their data", async () => {
+    const logged: string[] = [];
+    const spies = (["log", "warn", "error"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(" "))),
+    );
+    try {
+      const username = unique("race");
+      const emails = Array.from({ length: 8 }, () => `${unique("mail")}@example.com`);
+      const answers = await Promise.all(emails.map((email) => api({ mode: "register", username, password: "password123", email }, { ip: unique("ip") })));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      for (const a of answers.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "username_taken", fields: { username: "is taken" } });
+
+      const email = `${unique("same")}@example.com`;
+      const byMail = await Promise.all(Array.from({ length: 6 }, () => api({ mode: "register", username: unique("mailrace"), password: "password123", email }, { ip: unique("ip") })));
+      expect(byMail.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const a of byMail.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "email_taken", fields: { email: "is taken" } });
+
+      const all = logged.join("\n");
+      for (const secret of [...emails, email, "pbkdf2-sha256"]) expect(all).not.toContain(secret);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+
+  it("logs a failed query without its parameters", async () => {
+    const query = new DrizzleQueryError("insert into users values (?, ?)", ["secret@example.com", "pbkdf2-sha256$1$a$b"], new Error("D1_ERROR: disk I/O error"));
+    const line = String(loggable(query));
+    expect(line).toContain("insert into users");
+    expect(line).toContain("disk I/O error");
+    expect(line).not.toContain("secret@example.com");
+    expect(line).not.toContain("pbkdf2");
   });
 
   it("names every bad field at once", async () => {
