@@ -19,9 +19,39 @@ function answerError(c: Ctx, mode: string, requestId: string | undefined, err: u
   return c.json(errorFrame(mode, requestId, body), body.status as 400);
 }
 
+/**
+ * The body as text, read no further than one byte past the largest frame: a body sent
+ * without Content-Length (chunked) could otherwise be of any size. Null when it is too large.
+ */
+async function readFrameBody(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_FRAME_BYTES) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FRAME_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 export async function postApi(c: Ctx): Promise<Response> {
-  if (Number(c.req.header("Content-Length") ?? 0) > MAX_FRAME_BYTES) return answerError(c, "error", undefined, tooLarge());
-  const parsed = parseFrame(await c.req.text());
+  const body = await readFrameBody(c.req.raw);
+  if (body === null) return answerError(c, "error", undefined, tooLarge());
+  const parsed = parseFrame(body);
   if (!parsed.ok) return answerError(c, parsed.head.mode, parsed.head.requestId, parsed.error);
   const r = parsed.request;
   try {

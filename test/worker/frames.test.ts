@@ -1,5 +1,6 @@
 // Bad input, on every door: each bad frame gets the contract's status and code, the socket
 // stays open, and nothing is stored.
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, connect, registerUser, type Frame, type TestSocket } from "./helpers";
 
@@ -133,6 +134,36 @@ describe("POST /api", () => {
     const res = await api(frame);
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ status, error, mode });
+  });
+
+  it("stops reading a body without Content-Length once it is over 64 KiB", async () => {
+    const chunk = new TextEncoder().encode(`{"mode":"ping","pad":"${"x".repeat(16_384)}`);
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 64 MiB at most, so a server that reads it all still ends.
+        if (pulled >= 64 * 1024 * 1024) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers: { "Content-Type": "application/json" }, body: endless });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ mode: "error", status: 413, error: "too_large" });
+    // Buffers on the way may pull a little ahead of the reader, but not megabytes.
+    expect(pulled).toBeLessThan(1024 * 1024);
+  });
+
+  it("reads a chunked body of exactly 64 KiB", async () => {
+    const frame = new TextEncoder().encode(pingOf(MAX));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < frame.byteLength; i += 1000) controller.enqueue(frame.slice(i, i + 1000));
+        controller.close();
+      },
+    });
+    const res = await SELF.fetch("http://chat.test/api", { method: "POST", body: chunked });
+    expect(await res.json()).toMatchObject({ mode: "pong", status: 200 });
   });
 
   it("needs a valid token for login-only modes", async () => {
