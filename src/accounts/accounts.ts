@@ -13,7 +13,7 @@ import {
   sha256Hex,
   verifyPassword,
 } from "./crypto";
-import { ApiError } from "../contract/errors";
+import { ApiError, loggable } from "../contract/errors";
 import { mailer } from "./mailer";
 import type { RequestOf, User } from "../contract/protocol";
 import { addressKey } from "./address";
@@ -167,10 +167,18 @@ export async function revokeSession(env: Env, sessionId: string): Promise<void> 
 }
 
 /**
- * Issues a recovery code when an account matches. The mail goes out through `defer`, after
- * the answer, so the answer's timing does not depend on the mail service.
+ * Issues a recovery code when an account matches, and mails it. Runs after the answer (see
+ * account-modes.ts), so it never fails a request: a failure is logged, without the address.
  */
-export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer): Promise<void> {
+export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void> {
+  try {
+    await issueRecoveryCode(env, r);
+  } catch (err) {
+    console.error("recovery failed", loggable(err));
+  }
+}
+
+async function issueRecoveryCode(env: Env, r: RequestOf<"recovery">): Promise<void> {
   const key = r.known_data.toLowerCase();
   const column = r.known_data_type === "email" ? users.emailKey : users.usernameKey;
   const row = (await db(env).select().from(users).where(eq(column, key)).limit(1))[0];
@@ -183,13 +191,12 @@ export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer)
   await db(env)
     .insert(recoveryCodes)
     .values({ id: newId(), userId: row.id, codeHash: await sha256Hex(code), createdAt: now, expiresAt: now + RECOVERY_TTL_MS });
-  const mail = mailer(env).send({
+  await mailer(env).send({
     to: row.email,
     subject: "Your recovery code",
     text: `Your recovery code for ${row.username} is ${code}. It works once, for 30 minutes.`,
     code,
   });
-  defer(mail.catch((err: unknown) => console.error(`recovery mail to user ${row.id} failed`, err)));
 }
 
 /** Sets a new password from a recovery code; returns the user whose sessions must all end. */

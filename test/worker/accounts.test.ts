@@ -1,5 +1,7 @@
+import { env } from "cloudflare:test";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { describe, expect, it, vi } from "vitest";
+import { answerAccountMode } from "../../src/accounts";
 import { loggable } from "../../src/contract/errors";
 import { api, connect, mailsTo, registerUser, unique } from "./helpers";
 
@@ -157,6 +159,35 @@ describe("recovery and resetPassword", () => {
     // A username that does not match the email's account sends nothing.
     const other = await registerUser("rec");
     expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 1, 300)).toEqual([]);
+  });
+
+  it("answers before it looks anything up, and mails after the answer", async () => {
+    const a = await registerUser("rec");
+    // D1 held: any query waits until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, prop) {
+          const value = Reflect.get(t, prop) as unknown;
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            const out = (value as (...a: unknown[]) => unknown).apply(t, args);
+            if (out instanceof Promise) return held.then(() => out);
+            return typeof out === "object" && out !== null ? hold(out) : out;
+          };
+        },
+      });
+    const deferred: Array<Promise<unknown>> = [];
+    let answer: Awaited<ReturnType<typeof answerAccountMode>> | undefined;
+    const mails = await mailsTo(a.email, async () => {
+      answer = await answerAccountMode({ ...env, DB: hold(env.DB) }, { mode: "recovery", known_data: a.email, known_data_type: "email" }, unique("ip"), (p) => deferred.push(p));
+      expect(answer.frame).toMatchObject({ mode: "recovery", status: 202 });
+      expect(deferred).toHaveLength(1);
+      release();
+      await Promise.all(deferred);
+    });
+    expect(mails).toHaveLength(1);
   });
 
   it("rejects a wrong code with 410", async () => {
