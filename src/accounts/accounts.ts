@@ -1,7 +1,7 @@
 // Accounts and sessions in D1: registering, logging in, recovery codes, revoking. Used by
 // the Worker (anonymous sockets, POST /api) and by the user objects (account modes on a
 // logged-in socket), so each rule lives here once.
-import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lte, notInArray, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { config, type Limit } from "../platform/config";
 import {
@@ -34,24 +34,39 @@ export interface Session {
   user: User;
 }
 
+/** Sessions of one user that have just been revoked: their sockets must close. */
+export interface Revocation {
+  userId: string;
+  /** Each with its expiry: until then its user object remembers that it was revoked. */
+  sessions: Array<{ sessionId: string; expiresAt: number }>;
+}
+
 const db = (env: Env) => drizzle(env.DB);
 
 function rateLimited(retryAfterMs: number, what: string): ApiError {
   return new ApiError(429, "rate_limited", `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
 }
 
-async function startSession(env: Env, user: User): Promise<{ token: string; user: User; session: Session }> {
+/**
+ * Starts a session. A user keeps at most `sessionsPerUser` live sessions: starting one more
+ * revokes the oldest (returned, so that their sockets are closed).
+ */
+async function startSession(env: Env, user: User): Promise<{ token: string; user: User; session: Session; revoked: Revocation }> {
+  const cfg = config(env);
   const token = newToken();
   const now = Date.now();
-  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + config(env).sessionTtlMs, user };
-  await db(env).insert(sessions).values({
-    id: session.sessionId,
-    userId: user.id,
-    tokenHash: session.tokenHash,
-    createdAt: now,
-    expiresAt: session.expiresAt,
-  });
-  return { token, user, session };
+  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + cfg.sessionTtlMs, user };
+  const live = and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
+  const newest = db(env).select({ id: sessions.id }).from(sessions).where(live).orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(cfg.sessionsPerUser);
+  const [, evicted] = await db(env).batch([
+    db(env).insert(sessions).values({ id: session.sessionId, userId: user.id, tokenHash: session.tokenHash, createdAt: now, expiresAt: session.expiresAt }),
+    db(env)
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(live, notInArray(sessions.id, newest)))
+      .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
+  ]);
+  return { token, user, session, revoked: { userId: user.id, sessions: evicted } };
 }
 
 export async function register(env: Env, r: RequestOf<"register">, ip: string) {
@@ -162,8 +177,12 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
   return { sessionId: row.id, tokenHash, expiresAt: row.expiresAt, user: { id: row.userId, username: row.username } };
 }
 
-export async function revokeSession(env: Env, sessionId: string): Promise<void> {
-  await db(env).update(sessions).set({ revokedAt: Date.now() }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+/** Revokes one session of a user; its sockets are for the caller to close. */
+export async function revokeSession(env: Env, userId: string, sessionId: string): Promise<void> {
+  await db(env)
+    .update(sessions)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
 
 /**
@@ -199,8 +218,8 @@ async function issueRecoveryCode(env: Env, r: RequestOf<"recovery">): Promise<vo
   });
 }
 
-/** Sets a new password from a recovery code; returns the user whose sessions must all end. */
-export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Promise<User> {
+/** Sets a new password from a recovery code; every session of the user is revoked. */
+export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Promise<Revocation> {
   const now = Date.now();
   const expired = new ApiError(410, "code_expired", "this recovery code is wrong, used or expired; ask for a new one");
   // Claiming the code is one conditional UPDATE, so a code works once even under races.
@@ -213,12 +232,29 @@ export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Pr
   if (!userId) throw expired;
   const row = (await db(env).select().from(users).where(eq(users.id, userId)).limit(1))[0];
   if (!row) throw expired;
-  await db(env).batch([
+  const [, revoked] = await db(env).batch([
     db(env).update(users).set({ passwordHash: await hashPassword(r.new_password) }).where(eq(users.id, userId)),
-    db(env).update(sessions).set({ revokedAt: now }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
+    db(env)
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+      .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
     db(env).update(recoveryCodes).set({ usedAt: now }).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
   ]);
-  return { id: row.id, username: row.username };
+  return { userId: row.id, sessions: revoked };
+}
+
+/**
+ * What nobody needs any more: sessions that expired or were revoked (a revoked token finds
+ * no row either way; user objects remember revoked ids themselves), and recovery codes that
+ * were used or expired. Run from the Worker's cron trigger.
+ */
+export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number }> {
+  const [gone, codes] = await db(env).batch([
+    db(env).delete(sessions).where(or(lte(sessions.expiresAt, now), isNotNull(sessions.revokedAt))),
+    db(env).delete(recoveryCodes).where(or(lte(recoveryCodes.expiresAt, now), isNotNull(recoveryCodes.usedAt))),
+  ]);
+  return { sessions: gone.meta.changes, codes: codes.meta.changes };
 }
 
 /** Users by username (any case), for starting chats and adding members. */

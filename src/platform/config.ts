@@ -6,6 +6,8 @@ export interface Limit {
 
 export interface Config {
   sessionTtlMs: number;
+  /** Live sessions a user may have; a new one past it ends the oldest. */
+  sessionsPerUser: number;
   allowedOrigins: string[];
   /** Strict: failed logins of one username from one address. */
   authFailsPerUsernameAndAddress: Limit;
@@ -28,6 +30,7 @@ function num(value: string | undefined, fallback: number): number {
 export function config(env: Env): Config {
   return {
     sessionTtlMs: num(env.SESSION_TTL_DAYS, 30) * 24 * HOUR,
+    sessionsPerUser: num(env.SESSIONS_PER_USER, 100),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
       .split(",")
       .map((s) => s.trim())

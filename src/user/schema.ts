@@ -5,4 +5,6 @@ export const USER_SCHEMA = [
      owner TEXT, last_message TEXT, last_seq INTEGER NOT NULL, last_read_seq INTEGER NOT NULL, updated_at INTEGER NOT NULL);
    CREATE INDEX chats_by_activity ON chats (updated_at DESC);
    CREATE TABLE log (pts INTEGER PRIMARY KEY, ekey TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);`,
+  // revoked: sessions of this user revoked before they expire (revoked.ts).
+  `CREATE TABLE revoked (session_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`,
 ];

@@ -8,7 +8,8 @@ import { sessionOf, type Defer, type Session } from "../accounts";
 import { errorFrame, loggable, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
 import { ANONYMOUS_MODES } from "../contract/protocol";
-import { connectToUser, endUserSessions } from "./to-user";
+import { endSessionsOf } from "../user";
+import { connectToUser } from "./to-user";
 
 export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
@@ -41,7 +42,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
         const answer = await answerAccountMode(env, r as AccountRequest, ip, defer);
-        if (answer.revoked) await endUserSessions(env, answer.revoked.id);
+        if (answer.revoked) await endSessionsOf(env, answer.revoked, defer);
         trySend(client, JSON.stringify(answer.frame));
         if (answer.session) await bind(answer.session);
         return;

@@ -8,7 +8,8 @@ import { config } from "../platform/config";
 import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame, tooLarge } from "../contract/frames";
 import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "../contract/protocol";
-import { endUserSessions, forwardUpgrade, userStub } from "./to-user";
+import { endSessionsOf } from "../user";
+import { forwardUpgrade, userStub } from "./to-user";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -57,7 +58,7 @@ export async function postApi(c: Ctx): Promise<Response> {
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
       const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p));
-      if (answer.revoked) await endUserSessions(c.env, answer.revoked.id);
+      if (answer.revoked) await endSessionsOf(c.env, answer.revoked, (p) => c.executionCtx.waitUntil(p));
       return c.json(answer.frame, answer.frame.status as 200);
     }
     const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
