@@ -151,7 +151,7 @@ export class UserObject extends DurableObject<Env> {
         if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
         if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
         const chatId = await directChatId(me.id, other.id);
-        const { created, event } = unwrap(await this.chat(chatId).openDirect(chatId, [me, other], origin));
+        const { created, event } = unwrap(await this.newChat(chatId).openDirect(chatId, [me, other], origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
       }
@@ -160,7 +160,7 @@ export class UserObject extends DurableObject<Env> {
         if (others.length + 1 > MAX_GROUP_MEMBERS)
           throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
-        const event = unwrap(await this.chat(chatId).createGroup(chatId, r.title, me, others, origin));
+        const event = unwrap(await this.newChat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
@@ -267,7 +267,18 @@ export class UserObject extends DurableObject<Env> {
     return expiresAt <= Date.now() || this.revoked.has(sessionId);
   }
 
+  /**
+   * A chat the user is in. Their chat list knows which: a chat that is not in it (no such
+   * chat, not a member, or added a moment ago and not yet told) is answered here without
+   * waking a chat object, so asking about ids creates nothing anywhere.
+   */
   private chat(chatId: string) {
+    if (!this.chats.row(chatId)) throw chatNotFound(chatId);
+    return this.newChat(chatId);
+  }
+
+  /** A chat by id, whether or not the user is in it yet: for creating one. */
+  private newChat(chatId: string) {
     // An id this service never hands out names no chat: answered without waking an object.
     if (!isChatId(chatId)) throw chatNotFound(chatId);
     let stub = this.chatStubs.get(chatId);
