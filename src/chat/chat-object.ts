@@ -228,9 +228,12 @@ export class ChatObject extends DurableObject<Env> {
     return { mine, others };
   }
 
+  /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
   private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
     const message = toMessage(this.chatId, row);
-    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: JSON.stringify(message) }, null, origin);
+    const json = JSON.stringify(message);
+    this.outbox.rewriteMessage(row.seq, json);
+    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: json }, null, origin);
     row.ev = event.ev;
     this.messages.update(row);
     return { message, event };

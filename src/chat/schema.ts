@@ -10,4 +10,10 @@ export const CHAT_SCHEMA = [
      edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0, ev INTEGER NOT NULL);
    CREATE UNIQUE INDEX messages_idem ON messages (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
    CREATE TABLE events (ev INTEGER PRIMARY KEY, data TEXT NOT NULL, audience TEXT);`,
+  // events.msg_seq: the message whose text an event carries (its own, or a chat's last
+  // message), so that an edit or delete can rewrite every copy of that text (outbox.ts).
+  `ALTER TABLE events ADD COLUMN msg_seq INTEGER;
+   UPDATE events SET msg_seq = data ->> '$.seq' WHERE data ->> '$.kind' IN ('newMessage', 'messageEdited', 'messageDeleted');
+   UPDATE events SET msg_seq = data ->> '$.chat.last_seq' WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_message' IS NOT NULL;
+   CREATE INDEX events_by_msg ON events (msg_seq) WHERE msg_seq IS NOT NULL;`,
 ];
