@@ -16,6 +16,7 @@ import {
   TypingPush,
   requestSchemas,
   responseSchemas,
+  type Chat,
   type Mode,
   type PayloadOf,
   type PushMode,
@@ -83,6 +84,9 @@ export interface ClientOptions {
 export interface RequestOptions {
   timeoutMs?: number;
 }
+
+/** getAllChats' page: 50 chats whose last messages are 4,000 four-byte characters are about 820 KB. */
+const CHATS_PAGE = 50;
 
 /**
  * Modes whose request can be sent again after a drop without doing anything twice, so a
@@ -403,8 +407,23 @@ export class ChatClient {
   ping(options?: RequestOptions) {
     return this.request("ping", {}, options);
   }
-  getChats(options?: RequestOptions) {
-    return this.request("getChats", {}, options);
+  /** One page of the chat list, latest activity first: `{ chats, has_more, cursor? }`. */
+  getChats(params: ParamsOf<"getChats"> = {}, options?: RequestOptions) {
+    return this.request("getChats", params, options);
+  }
+  /**
+   * The whole chat list, page by page: `limit` chats a request (default 50, which keeps an
+   * answer under 1 MB however long the chats' last messages are; see docs/protocol.md, getChats).
+   */
+  async getAllChats(params: { limit?: number } = {}, options?: RequestOptions): Promise<Chat[]> {
+    const chats = new Map<string, Chat>();
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.getChats({ limit: params.limit ?? CHATS_PAGE, ...(before !== undefined && { before }) }, options);
+      for (const chat of page.chats) if (!chats.has(chat.chat_id)) chats.set(chat.chat_id, chat);
+      if (!page.has_more || page.cursor === undefined) return [...chats.values()];
+      before = page.cursor;
+    }
   }
   getMessages(params: ParamsOf<"getMessages">, options?: RequestOptions) {
     return this.request("getMessages", params, options);

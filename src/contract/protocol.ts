@@ -9,6 +9,8 @@ export const MAX_TITLE = 100;
 export const MAX_GROUP_MEMBERS = 1_000;
 export const MAX_PAGE = 200;
 export const MAX_SYNC_PAGE = 500;
+/** getChats: the most chats a page holds, and the default page. */
+export const MAX_CHATS_PAGE = 500;
 
 /** Lengths in the contract count Unicode code points, not UTF-16 units. */
 export function codePoints(s: string): number {
@@ -83,7 +85,11 @@ export const requestSchemas = {
   resetPassword: req("resetPassword", { code: chars(1, 256), new_password: chars(8, 256) }),
   logout: req("logout", {}),
   ping: req("ping", {}),
-  getChats: req("getChats", {}),
+  getChats: req("getChats", {
+    limit: z.number().int().min(1).max(MAX_CHATS_PAGE).optional(),
+    // The `cursor` of the page before; opaque to clients.
+    before: chars(1, 256).optional(),
+  }),
   getMessages: req("getMessages", {
     chat_id: id,
     before_seq: seq.optional(),
@@ -200,7 +206,7 @@ export const responseSchemas = {
   resetPassword: res("resetPassword", { message: z.string() }),
   logout: res("logout", {}),
   ping: res("pong", {}),
-  getChats: res("getChats", { chats: z.array(Chat) }),
+  getChats: res("getChats", { chats: z.array(Chat), has_more: z.boolean(), cursor: z.string().optional() }),
   getMessages: res("getMessages", { chat_id: z.string(), messages: z.array(Message), has_more: z.boolean() }),
   sendMessage: res("sendMessage", { message: Message, ...pts }),
   sendGroupMessage: res("sendGroupMessage", { message: Message, ...pts }),

@@ -18,6 +18,7 @@ import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
   CLOSE_REVOKED,
+  MAX_CHATS_PAGE,
   MAX_GROUP_MEMBERS,
   type ErrorFrame,
   type Mode,
@@ -135,7 +136,7 @@ export class UserObject extends DurableObject<Env> {
       case "logout":
         return this.logout(r.token, id, caller);
       case "getChats":
-        return { frame: reply(r.mode, id, 200, { chats: this.chats.all(me) }) };
+        return { frame: reply(r.mode, id, 200, this.chats.page(me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
       case "getMessages":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
       case "sendMessage":

@@ -1,6 +1,7 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import type { RateLimiter } from "../../src/accounts";
+import type { ChatEvent } from "../../src/chat";
 import { expect } from "vitest";
 
 export type Frame = Record<string, any>;
@@ -200,4 +201,27 @@ export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: numbe
     set: (ms) => void (t = ms),
     release: () => void (proto.now = real),
   };
+}
+
+/**
+ * Puts `count` groups into a user's chat list, each with one message of `content`, delivered
+ * as chat objects deliver them. Returns their ids, latest activity first.
+ */
+export async function fillChatList(me: { id: string; username: string }, count: number, content: (i: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  const events: ChatEvent[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    const chatId = `g_${crypto.randomUUID().replace(/-/g, "")}`;
+    ids.push(chatId);
+    const at = t0 + i;
+    const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
+    events.push(
+      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", last_seq: 0, last_message: null } },
+      { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
+    );
+  }
+  const user = env.USERS.get(env.USERS.idFromName(me.id));
+  for (let i = 0; i < events.length; i += 100) await user.deliver(me, events.slice(i, i + 100));
+  return ids.reverse();
 }
