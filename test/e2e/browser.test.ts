@@ -241,6 +241,30 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     expect(chats.find((c) => c.title === "Launch crew")).toMatchObject({ owner: pat.username, members: [pat.username, ray.username] });
   }, 120_000);
 
+  it("shows the chat list a page at a time", async () => {
+    const [uma, vic] = [await apiUser("uma"), await apiUser("vic")];
+    let heard = 0;
+    uma.client.on("chatCreated", () => heard++);
+    for (let i = 1; i <= 55; i++) await vic.client.createGroup({ title: `club ${String(i).padStart(2, "0")}`, members: [uma.username] });
+    await waitUntil(() => heard === 55, "uma to hear of 55 groups");
+    uma.client.close();
+
+    const page = await newPage(DESKTOP);
+    await page.goto(server.url);
+    await page.getByLabel("Username", { exact: true }).fill(uma.username);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    const more = page.getByRole("button", { name: "Show older chats" });
+    await more.waitFor();
+    // The latest 50 first; the rest with the next page.
+    expect(await page.locator(".chat-item").count()).toBe(50);
+    await more.click();
+    await expect.poll(() => page.locator(".chat-item").count()).toBe(55);
+    const titles = (await page.locator(".chat-item-title").allTextContents()).map((t) => t.replace(/group$/, "")).sort();
+    expect(titles).toEqual(Array.from({ length: 55 }, (_, i) => `club ${String(i + 1).padStart(2, "0")}`));
+    expect(await more.isVisible()).toBe(false);
+  }, 120_000);
+
   it("resets a forgotten password with the mailed code", async () => {
     const { client, username } = await apiUser("sam");
     client.close();
