@@ -27,7 +27,7 @@ export class ChatList {
     private readonly actions: ChatListActions,
   ) {
     const me = store.me;
-    this.more = h("button", { type: "button", class: "btn btn-ghost btn-sm list-more", on: { click: () => actions.more() } }, "Show older chats");
+    this.more = h("button", { type: "button", class: "btn btn-ghost btn-sm list-more", hidden: true, on: { click: () => actions.more() } }, "Show older chats");
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Chats" },
