@@ -90,9 +90,13 @@ function respond({ object, unsatisfiable }: Found, range: Range | null, request:
     return new Response(null, { status: notModified ? 304 : 412, headers });
   }
   const body = (object as R2ObjectBody).body;
-  if (!range) return new Response(body, { headers });
+  if (!range) {
+    headers.set("Content-Length", String(object.size));
+    return new Response(body, { headers });
+  }
   const { offset, length } = resolve(range, object.size);
   headers.set("Content-Range", `bytes ${offset}-${offset + length - 1}/${object.size}`);
+  headers.set("Content-Length", String(length));
   return new Response(body, { status: 206, headers });
 }
 
