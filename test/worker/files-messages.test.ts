@@ -114,7 +114,7 @@ describe("removing files", () => {
     expect(res.body.message.attachment).toBeUndefined();
     expect(await env.FILES.head(`files/${id}`)).toBeNull();
     expect((await download(id, { token: b.token })).status).toBe(404);
-    expect((await messages(b.token, chatId))[0].attachment).toBeUndefined();
+    expect((await messages(b.token, chatId))[0]!.attachment).toBeUndefined();
   });
 
   it("removes uploads left unattached for a day, from the chat object's alarm", async () => {
