@@ -1,7 +1,8 @@
 // POST /upload?chat_id=…: a member's file, streamed into R2, then recorded by the chat
 // object. The order keeps a refusal cheap and storing nothing: the token, the headers,
 // the declared size (413 before a byte is read), membership (the chat object), the
-// per-user limit; only then is the body read, and checked again as it streams.
+// per-user limit; only then is the body read (a chunked one is counted as it streams).
+// An image is checked once stored, and deleted again before the answer if it is not one.
 import { limiter, sessionOf } from "../accounts";
 import { isChatId } from "../chat";
 import { ApiError, chatNotFound, unauthorized, unwrap } from "../contract/errors";
@@ -9,7 +10,7 @@ import { isImageType, type Attachment } from "../contract/protocol";
 import { config } from "../platform/config";
 import { answering, bearerToken, newFileId, objectKey } from "./http";
 import { readUploadHead } from "./request";
-import { ImageSniffer } from "./sniff";
+import { checkStoredImage } from "./sniff";
 import { storeUpload, tooLarge } from "./store";
 
 export function handleUpload(req: Request, env: Env): Promise<Response> {
@@ -30,16 +31,12 @@ export function handleUpload(req: Request, env: Env): Promise<Response> {
 
     const fileId = newFileId();
     const key = objectKey(fileId);
-    const stored = await storeUpload(env.FILES, key, req.body!, {
-      length: head.length,
-      max: maxUploadBytes,
-      sniffer: isImageType(head.mime) ? new ImageSniffer(head.mime) : null,
-      put: {
-        httpMetadata: { contentType: head.mime },
-        customMetadata: { chat_id: head.chatId, uploader_id: me, name: encodeURIComponent(head.name), mime: head.mime },
-      },
+    const size = await storeUpload(env.FILES, key, req.body!, head.length, maxUploadBytes, {
+      httpMetadata: { contentType: head.mime },
+      customMetadata: { chat_id: head.chatId, uploader_id: me, name: encodeURIComponent(head.name), mime: head.mime },
     });
-    const file: Attachment = { file_id: fileId, name: head.name, size: stored.size, mime: head.mime, ...stored.dimensions };
+    const dimensions = isImageType(head.mime) ? await checkStoredImage(env.FILES, key, head.mime) : null;
+    const file: Attachment = { file_id: fileId, name: head.name, size, mime: head.mime, ...dimensions };
     const added = await chat.addUpload(me, { ...file, key, uploadedAt: Date.now() });
     if (!added.ok) {
       // The uploader left the chat while the bytes were on their way.

@@ -115,7 +115,7 @@ describe("uploading", () => {
     expect(notPng.body).toMatchObject({ error: "invalid_request", fields: { "Content-Type": expect.stringContaining("PNG") } });
     const gifAsJpeg = await upload(chatId, imageBytes("gif", 10, 10), { token: a.token, type: "image/jpeg", name: "x.jpg" });
     expect(gifAsJpeg.status).toBe(400);
-    // Past the first part of a long body too: refused while streaming.
+    // A long one too (sent in parts): checked once stored, and deleted again.
     const longFake = await upload(chatId, chunked(MAX), { token: a.token, type: "image/webp", name: "x.webp" });
     expect(longFake.status).toBe(400);
     expect(await objectsOf(chatId)).toEqual([]);
