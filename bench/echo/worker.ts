@@ -121,7 +121,9 @@ export default {
         return Response.json({ size: put?.size }, { status: 201 });
       }
       const object = await env.FILES.get(key);
-      return object ? new Response(object.body, { headers: { "Content-Length": String(object.size) } }) : new Response("no such key", { status: 404 });
+      // The chat's type for the same bytes: a text type would be compressed on the way out.
+      const headers = { "Content-Length": String(object?.size ?? 0), "Content-Type": "application/octet-stream" };
+      return object ? new Response(object.body, { headers }) : new Response("no such key", { status: 404 });
     }
     if (url.pathname !== "/ws") return new Response("echo baseline: GET /ws or /r2/<key>", { status: 404 });
     const hub = url.searchParams.get("hub");
