@@ -230,8 +230,8 @@ export class ChatObject extends DurableObject<Env> {
   /** May this user read this file? The same file_not_found for a non-member and for a file not here. */
   async mayRead(userId: string, fileId: string): Promise<Result<null>> {
     return catching("mayRead", () => {
-      const m = this.members.get(userId);
-      if (!this.type || !m || m.leftEv !== null || !this.uploads.readable(fileId)) throw fileNotFound();
+      const m = this.type ? this.members.get(userId) : undefined;
+      if (!m || m.leftEv !== null || !this.uploads.readable(fileId)) throw fileNotFound();
       return null;
     });
   }
