@@ -62,6 +62,19 @@ async function registerInUi(page: Page, username: string): Promise<void> {
   await page.getByRole("button", { name: "New chat", exact: true }).waitFor();
 }
 
+/** Two people registered in their own browsers; the first opens a direct chat with the second from the "New chat" dialog. */
+async function twoInAChat(first: [string, typeof PHONE | typeof DESKTOP], second: [string, typeof PHONE | typeof DESKTOP]) {
+  const [alicePage, bobPage] = [await newPage(first[1]), await newPage(second[1])];
+  const [alice, bob] = [uniqueName(first[0]), uniqueName(second[0])];
+  await registerInUi(alicePage, alice);
+  await registerInUi(bobPage, bob);
+  await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
+  await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
+  await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
+  await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+  return { alicePage, bobPage, alice, bob };
+}
+
 const chatItem = (page: Page, title: string) => page.locator(".chat-item", { has: page.locator(".chat-item-title", { hasText: title }) });
 const messageTexts = (page: Page) => page.locator(".messages .msg .text").allTextContents();
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
@@ -119,18 +132,8 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
   });
 
   it("two people chat live: unread counts, typing, read state, edits, deletes, and a reload keeps the history", async () => {
-    const alicePage = await newPage(DESKTOP);
-    const bobPage = await newPage(PHONE);
-    const alice = uniqueName("alice");
-    const bob = uniqueName("bob");
-    await registerInUi(alicePage, alice);
-    await registerInUi(bobPage, bob);
-
     // Alice starts a direct chat by username (the dialog submits with Enter).
-    await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
-    await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+    const { alicePage, bobPage, alice, bob } = await twoInAChat(["alice", DESKTOP], ["bob", PHONE]);
     await send(alicePage, "Hello Bob");
 
     // Bob's list shows the new chat live, with an unread count that grows.
@@ -231,16 +234,7 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
   }, 120_000);
 
   it("sends a photo and a file: the other sees the photo inline, opens it large and downloads it; uploads cancel and retry", async () => {
-    const alicePage = await newPage(DESKTOP);
-    const bobPage = await newPage(DESKTOP);
-    const alice = uniqueName("ann");
-    const bob = uniqueName("ben");
-    await registerInUi(alicePage, alice);
-    await registerInUi(bobPage, bob);
-    await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
-    await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+    const { alicePage, bobPage, alice } = await twoInAChat(["ann", DESKTOP], ["ben", DESKTOP]);
 
     // Alice attaches a photo with the "Attach file" button.
     const photo = png(96, 64);
