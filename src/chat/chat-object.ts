@@ -13,7 +13,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
-import { migrate } from "../platform/object-sql";
+import { hasSchema, migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
 import { Members, type MemberState } from "./members";
 import { Messages, toMessage, type MessageRow } from "./messages";
@@ -43,16 +43,11 @@ export class ChatObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // A chat that was never created stores nothing, not even its schema: a request about an
+    // id that names no chat finds no member and leaves no trace.
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, CHAT_SCHEMA);
-      const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
-      this.chatId = meta.get("chat_id") ?? "";
-      this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
-      this.title = meta.get("title") ?? "";
-      this.members = new Members(this.sql);
-      this.messages = new Messages(this.sql);
-      this.outbox = new Outbox(ctx, env, this.members, () => this.chatId);
-      this.uploads = new Uploads(this.sql, env.FILES, (at) => void this.outbox.wakeAt(at));
+      if (!hasSchema(this.sql)) return;
+      this.load();
       await this.outbox.load();
     });
   }
@@ -63,6 +58,7 @@ export class ChatObject extends DurableObject<Env> {
   async openDirect(chatId: string, pair: [Member, Member], origin: Origin): Promise<Result<{ created: boolean; event: ChatEvent }>> {
     return catching("openDirect", () => {
       if (this.type) return { created: false, event: { ...this.outbox.eventAt(1), origin } };
+      this.load();
       this.init(chatId, "direct", "");
       for (const m of pair) this.addMember(m, "member");
       return { created: true, event: this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) };
@@ -72,6 +68,7 @@ export class ChatObject extends DurableObject<Env> {
   async createGroup(chatId: string, title: string, owner: Member, others: Member[], origin: Origin): Promise<Result<ChatEvent>> {
     return catching("createGroup", () => {
       if (this.type) throw new Error(`group id ${chatId} is taken`);
+      this.load();
       this.init(chatId, "group", title);
       this.addMember(owner, "owner");
       for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
@@ -245,11 +242,25 @@ export class ChatObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (!this.type) return;
     await this.outbox.onAlarm();
     await this.uploads.sweep(Date.now());
   }
 
   // ---- Internals ----
+
+  /** Creates the schema if this is the chat's creation, and reads the chat. */
+  private load(): void {
+    migrate(this.sql, CHAT_SCHEMA);
+    const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    this.chatId = meta.get("chat_id") ?? "";
+    this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
+    this.title = meta.get("title") ?? "";
+    this.members = new Members(this.sql);
+    this.messages = new Messages(this.sql);
+    this.outbox = new Outbox(this.ctx, this.env, this.members, () => this.chatId);
+    this.uploads = new Uploads(this.sql, this.env.FILES, (at) => void this.outbox.wakeAt(at));
+  }
 
   private init(chatId: string, type: "direct" | "group", title: string): void {
     this.chatId = chatId;
@@ -303,8 +314,8 @@ export class ChatObject extends DurableObject<Env> {
   }
 
   private requireMember(userId: string): MemberState {
-    const m = this.members.get(userId);
-    if (!this.type || !m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
+    const m = this.type ? this.members.get(userId) : undefined;
+    if (!m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
     return m;
   }
 

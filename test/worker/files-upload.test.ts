@@ -1,6 +1,6 @@
 // POST /upload: what is stored (R2 object, its metadata, the chat object's record) and
 // every refusal, each of which stores nothing.
-import { env, listDurableObjectIds } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, imageBytes, registerUser, sha256, upload, type Account } from "./helpers";
 
@@ -136,8 +136,12 @@ describe("uploading", () => {
     expect((await upload("no-such-chat", "x", { token: stranger.token })).body.error).toBe("chat_not_found");
     const ghost = `g_${crypto.randomUUID()}`;
     expect((await upload(ghost, "x", { token: stranger.token })).body.error).toBe("chat_not_found");
-    const ids = (await listDurableObjectIds(env.CHATS)).map((id) => id.toString());
-    expect(ids).not.toContain(env.CHATS.idFromName(ghost).toString());
+    // The chat object for that id was asked, and wrote nothing: no table, no alarm.
+    const stored = await runInDurableObject(env.CHATS.get(env.CHATS.idFromName(ghost)), async (_: unknown, state) => ({
+      tables: state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(stored).toEqual({ tables: [], alarm: null });
     expect(await objectsOf(chatId)).toEqual([]);
     expect(await objectsOf(ghost)).toEqual([]);
   });
