@@ -78,7 +78,7 @@ export class ChatList {
             ? c.type === "group"
               ? `${c.members.length} members`
               : "No messages yet"
-            : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
+            : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content || (c.last_message.content_type === "image" ? "Photo" : (c.last_message.attachment?.name ?? ""))}`;
         return h(
           "li",
           {},

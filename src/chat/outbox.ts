@@ -169,8 +169,12 @@ export class Outbox {
     this.dirty.clear();
   }
 
-  private async wakeIn(ms: number): Promise<void> {
-    const at = Date.now() + ms;
+  private wakeIn(ms: number): Promise<void> {
+    return this.wakeAt(Date.now() + ms);
+  }
+
+  /** Makes sure the object's one alarm fires by `at`; the chat's other jobs share it through here. */
+  async wakeAt(at: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);

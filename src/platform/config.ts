@@ -17,6 +17,9 @@ export interface Config {
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
+  /** POST /upload: the largest file, and uploads per user. */
+  maxUploadBytes: number;
+  uploadsPerUser: Limit;
 }
 
 const MINUTE = 60_000;
@@ -40,5 +43,7 @@ export function config(env: Env): Config {
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
+    maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
+    uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
   };
 }

@@ -27,6 +27,7 @@ import {
   type TypingPush,
   type User,
 } from "../contract/protocol";
+import { signedPaths } from "../files";
 import { migrate } from "../platform/object-sql";
 import { ChatList } from "./chat-list";
 import { endSessionsOf } from "./end-sessions";
@@ -141,10 +142,13 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
       case "sendMessage":
       case "sendGroupMessage": {
-        if (r.content_type !== "text")
-          throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
+        const ct = r.content_type;
+        if (ct !== "text" && ct !== "image" && ct !== "file")
+          throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
-        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
+        // The schema makes sure an image or file message has its attachment.
+        const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
+        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin, attachment));
         return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
       }
       case "createChat": {
@@ -205,6 +209,10 @@ export class UserObject extends DurableObject<Env> {
       }
       case "sync":
         return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "getFileUrls": {
+        const readable = unwrap(await this.chat(r.chat_id).readableFiles(me.id, r.file_ids));
+        return { frame: reply(r.mode, id, 200, { urls: await signedPaths(this.env, readable) }) };
+      }
       case "register":
       case "auth":
       case "recovery":

@@ -225,3 +225,66 @@ export async function fillChatList(me: { id: string; username: string }, count: 
   for (let i = 0; i < events.length; i += 100) await user.deliver(me, events.slice(i, i + 100));
   return ids.reverse();
 }
+
+// ---- Files ----
+
+export interface UploadInit {
+  token?: string;
+  type?: string | null;
+  name?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length). */
+export async function upload(chatId: string, body: BodyInit | null, init: UploadInit = {}) {
+  const headers: Record<string, string> = { "CF-Connecting-IP": "10.0.0.1" };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.type !== null) headers["Content-Type"] = init.type ?? "application/octet-stream";
+  if (init.name !== null) headers["X-File-Name"] = encodeURIComponent(init.name ?? "notes.txt");
+  Object.assign(headers, init.headers);
+  const res = await SELF.fetch(`http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`, { method: "POST", headers, body });
+  return { status: res.status, body: (await res.json()) as Frame };
+}
+
+/** GET /files/<id> (or a signed path from getFileUrls), with a token when given. */
+export function download(pathOrId: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const path = pathOrId.startsWith("/") ? pathOrId : `/files/${pathOrId}`;
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  return SELF.fetch(`http://chat.test${path}`, { headers });
+}
+
+/** Bytes that start like an image of this size: enough for a header to be read, not to be drawn. */
+export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number, height: number, padTo = 64): Uint8Array {
+  const out = new Uint8Array(Math.max(padTo, 64));
+  const view = new DataView(out.buffer);
+  const put = (at: number, bytes: number[]) => out.set(bytes, at);
+  if (kind === "png") {
+    put(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    view.setUint32(16, width);
+    view.setUint32(20, height);
+  } else if (kind === "gif") {
+    put(0, [...new TextEncoder().encode("GIF89a")]);
+    view.setUint16(6, width, true);
+    view.setUint16(8, height, true);
+  } else if (kind === "webp") {
+    put(0, [...new TextEncoder().encode("RIFF")]);
+    view.setUint32(4, out.byteLength - 8, true);
+    put(8, [...new TextEncoder().encode("WEBPVP8X")]);
+    view.setUint32(16, 10, true);
+    // VP8X: 24-bit width-1 and height-1.
+    view.setUint32(24, width - 1, true);
+    view.setUint32(27, height - 1, true);
+  } else {
+    // SOI, an APP0 segment, then a baseline frame header (SOF0).
+    put(0, [0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    put(20, [0xff, 0xc0, 0, 17, 8]);
+    view.setUint16(25, height);
+    view.setUint16(27, width);
+  }
+  return out;
+}
+
+export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -58,9 +58,11 @@ describe("sending", () => {
     expect(wrong1.body.error).toBe("wrong_chat_type");
     const wrong2 = await api(text(group, "x"), { token: a.token });
     expect(wrong2.body.error).toBe("wrong_chat_type");
+    const video = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "video" }, { token: a.token });
+    expect(video.status).toBe(400);
+    expect(video.body.error).toBe("unsupported_content_type");
     const image = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "image" }, { token: a.token });
-    expect(image.status).toBe(400);
-    expect(image.body.error).toBe("unsupported_content_type");
+    expect(image.body).toMatchObject({ status: 400, error: "invalid_request", fields: { attachment: expect.any(String) } });
     const empty = await api(text(chatId, ""), { token: a.token });
     expect(empty.body).toMatchObject({ error: "invalid_request", fields: { content: expect.any(String) } });
     const long = await api(text(chatId, "x".repeat(4001)), { token: a.token });
