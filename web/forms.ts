@@ -57,6 +57,12 @@ export function describe(err: unknown): string {
   }
 }
 
+/** Shows what went wrong in an alert line of a view's own. */
+export function showError(el: HTMLElement, err: unknown): void {
+  el.hidden = false;
+  el.textContent = describe(err);
+}
+
 /**
  * A form that runs `submit` on Enter or its button, shows a busy state, and spreads a
  * failure over its fields (by request field name) or into its alert line.

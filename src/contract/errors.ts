@@ -43,6 +43,8 @@ export const unauthorized = (why = "log in first: send auth or register, or give
   new ApiError(401, "unauthorized", why);
 export const chatNotFound = (chatId: string) =>
   new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
+/** One answer for an unknown file, a file of a chat you are not in, and a bad or expired link. */
+export const fileNotFound = () => new ApiError(404, "file_not_found", "no such file that you may read (or the link has expired)");
 
 /** Turns anything thrown into the error body to send; internals go to the log only. */
 export function toErrorBody(err: unknown, where: string): ErrorBody {

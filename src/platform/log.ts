@@ -23,6 +23,10 @@ export interface LogLine {
   /** Which failure in a row this is. */
   attempt?: number;
   retry_in_ms?: number;
+  /** How many things the event is about (files, sessions…). */
+  count?: number;
+  /** The hourly purge: what it deleted. */
+  purged?: { sessions: number; codes: number };
   /** Where an internal error was caught. */
   where?: string;
   exception?: ErrorSummary;

@@ -22,9 +22,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Permissions-Policy": "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
 };
 
-/** The same headers on every response of the Worker (a 101's headers go nowhere a browser applies them). */
+/**
+ * The same headers on every response of the Worker, except those a response sets itself (a
+ * downloaded file has a stricter policy of its own). A 101's go nowhere a browser applies them.
+ */
 export const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   if (c.res.status === 101) return;
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
 };

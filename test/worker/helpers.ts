@@ -1,7 +1,9 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
+import type { ChatEvent } from "../../src/chat";
+import worker from "../../src/index";
 
 export type Frame = Record<string, any>;
 
@@ -26,12 +28,20 @@ let counter = 0;
 /** A name no other test uses, so tests never share objects or accounts. */
 export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
+/**
+ * POST /api to the Worker. It returns once the work the answer left behind is done too (a
+ * recovery mail, closing revoked sessions' sockets), so a test looks at its effects without
+ * waiting for time to pass.
+ */
 export async function api(frame: Frame | string, init: { token?: string; ip?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { "Content-Type": "application/json", ...init.headers };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
-  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const request = new Request("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, env, ctx);
   const body = (await res.json()) as Frame;
+  await waitOnExecutionContext(ctx);
   return { status: res.status, body };
 }
 
@@ -170,8 +180,8 @@ export async function connect(token?: string, how: "query" | "protocol" = "query
 
 /**
  * Runs `action` and collects the console mail sink's lines addressed to `to`, waiting until
- * `count` have come. The sink logs while the request is handled, so once the action's
- * answers are in, a mail too many is already among them.
+ * `count` have come. A recovery sends its mail after the answer, and `api` returns once that
+ * is done, so by then a mail too many is among them too.
  */
 export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1): Promise<Array<{ to: string; subject: string; code: string }>> {
   const mails: Array<{ to: string; subject: string; code: string }> = [];
@@ -203,22 +213,6 @@ export async function untilPts(token: string, pts: number): Promise<void> {
   await until(async () => (await api({ mode: "sync", since: pts - 1, limit: 1 }, { token })).body.updates?.length, `update log at pts ${pts}`);
 }
 
-/**
- * Stops the clock of the rate limiter for `key` ("auth-ip:10.1.2.3"…) at `at`, so however
- * slowly a test sends its requests no slot frees up meanwhile. Returns a function that moves
- * that clock on by `ms`.
- */
-export async function stopLimiterClock(key: string, at = Date.now()): Promise<(ms: number) => void> {
-  const stub = env.LIMITER.get(env.LIMITER.idFromName(key));
-  let now = at;
-  await runInDurableObject(stub, (limiter: RateLimiter) => {
-    limiter.now = () => now;
-  });
-  return (ms) => {
-    now += ms;
-  };
-}
-
 /** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
 export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
   const lines: Frame[] = [];
@@ -239,4 +233,107 @@ export async function captureLog(action: () => Promise<unknown>): Promise<Frame[
     Object.assign(console, originals);
   }
   return lines;
+}
+
+/**
+ * Holds every RateLimiter's clock still at `at` until `release`, so a test of a limit is exact
+ * however slow the machine: `set` moves it. Limiters take their time from `now()` on their
+ * prototype, which is shared by every limiter object in this isolate.
+ */
+export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: number): void; release(): void }> {
+  const stub = env.LIMITER.get(env.LIMITER.idFromName("clock"));
+  const proto = await runInDurableObject(stub, (instance: RateLimiter) => Object.getPrototypeOf(instance) as RateLimiter);
+  const real = proto.now;
+  let t = at;
+  proto.now = () => t;
+  return {
+    set: (ms) => void (t = ms),
+    release: () => void (proto.now = real),
+  };
+}
+
+/**
+ * Puts `count` groups into a user's chat list, each with one message of `content`, delivered
+ * as chat objects deliver them. Returns their ids, latest activity first.
+ */
+export async function fillChatList(me: { id: string; username: string }, count: number, content: (i: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  const events: ChatEvent[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    const chatId = `g_${crypto.randomUUID().replace(/-/g, "")}`;
+    ids.push(chatId);
+    const at = t0 + i;
+    const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
+    events.push(
+      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", last_seq: 0, last_message: null } },
+      { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
+    );
+  }
+  const user = env.USERS.get(env.USERS.idFromName(me.id));
+  for (let i = 0; i < events.length; i += 100) await user.deliver(me, events.slice(i, i + 100));
+  return ids.reverse();
+}
+
+// ---- Files ----
+
+export interface UploadInit {
+  token?: string;
+  type?: string | null;
+  name?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length). */
+export async function upload(chatId: string, body: BodyInit | null, init: UploadInit = {}) {
+  const headers: Record<string, string> = { "CF-Connecting-IP": "10.0.0.1" };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.type !== null) headers["Content-Type"] = init.type ?? "application/octet-stream";
+  if (init.name !== null) headers["X-File-Name"] = encodeURIComponent(init.name ?? "notes.txt");
+  Object.assign(headers, init.headers);
+  const res = await SELF.fetch(`http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`, { method: "POST", headers, body });
+  return { status: res.status, body: (await res.json()) as Frame };
+}
+
+/** GET /files/<id> (or a signed path from getFileUrls), with a token when given. */
+export function download(pathOrId: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const path = pathOrId.startsWith("/") ? pathOrId : `/files/${pathOrId}`;
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  return SELF.fetch(`http://chat.test${path}`, { headers });
+}
+
+/** Bytes that start like an image of this size: enough for a header to be read, not to be drawn. */
+export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number, height: number, padTo = 64): Uint8Array {
+  const out = new Uint8Array(Math.max(padTo, 64));
+  const view = new DataView(out.buffer);
+  const put = (at: number, bytes: number[]) => out.set(bytes, at);
+  if (kind === "png") {
+    put(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    view.setUint32(16, width);
+    view.setUint32(20, height);
+  } else if (kind === "gif") {
+    put(0, [...new TextEncoder().encode("GIF89a")]);
+    view.setUint16(6, width, true);
+    view.setUint16(8, height, true);
+  } else if (kind === "webp") {
+    put(0, [...new TextEncoder().encode("RIFF")]);
+    view.setUint32(4, out.byteLength - 8, true);
+    put(8, [...new TextEncoder().encode("WEBPVP8X")]);
+    view.setUint32(16, 10, true);
+    // VP8X: 24-bit width-1 and height-1.
+    view.setUint32(24, width - 1, true);
+    view.setUint32(27, height - 1, true);
+  } else {
+    // SOI, an APP0 segment, then a baseline frame header (SOF0).
+    put(0, [0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    put(20, [0xff, 0xc0, 0, 17, 8]);
+    view.setUint16(25, height);
+    view.setUint16(27, width);
+  }
+  return out;
+}
+
+export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,0 +1,160 @@
+// The one modal <dialog>, and what it shows: starting a chat or a group, a group's
+// members, and asking before something that cannot be undone.
+import type { Chat, ChatClient } from "edge-chat/client";
+import { avatar, h } from "./dom";
+import { field, form, showError, type Field } from "./forms";
+import type { Store } from "./store";
+
+/** What the dialogs ask of the rest of the app once the server has answered. */
+export interface DialogsHost {
+  upsertChat(chat: Chat): void;
+  removeChat(chatId: string): void;
+  open(chatId: string): Promise<void>;
+}
+
+export class Dialogs {
+  readonly el = h("dialog", { class: "dialog" });
+
+  constructor(
+    private readonly store: Store,
+    private readonly client: ChatClient,
+    private readonly host: DialogsHost,
+  ) {}
+
+  close(): void {
+    if (this.el.open) this.el.close();
+  }
+
+  confirm(title: string, text: string, action: string, run: () => Promise<void>): void {
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const go = h("button", { type: "button", class: "btn btn-danger" }, action);
+    go.addEventListener("click", () => {
+      go.disabled = true;
+      run().then(
+        () => this.el.close(),
+        (err: unknown) => {
+          go.disabled = false;
+          showError(error, err);
+        },
+      );
+    });
+    this.show(
+      title,
+      h("p", { class: "dialog-text" }, text),
+      error,
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "btn btn-ghost", on: { click: () => this.el.close() } }, "Cancel"), go),
+    );
+    go.focus();
+  }
+
+  newChat(): void {
+    const username = field("Username", "username", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Who do you want to talk to?");
+    this.startChat("New chat", [username], "Start chat", () => this.client.createChat({ username: username.input.value.trim() }));
+  }
+
+  newGroup(): void {
+    const title = field("Group name", "title", { autocomplete: "off", maxlength: "100" });
+    const members = field("Members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false, required: false }, "Usernames, separated by commas. You can add more later.");
+    this.startChat("New group", [title, members], "Create group", () => this.client.createGroup({ title: title.input.value.trim(), members: names(members.input.value) }));
+  }
+
+  /** The open group's members: the owner removes and adds them; anyone can leave. */
+  members(): void {
+    const chat = this.store.openChat;
+    if (!chat) return;
+    const { me } = this.store;
+    const owner = chat.owner === me;
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const fail = (err: unknown) => showError(error, err);
+    const refresh = (c: Chat) => {
+      this.host.upsertChat(c);
+      this.members();
+    };
+    const list = h(
+      "ul",
+      { class: "member-list" },
+      ...chat.members.map((m) =>
+        h(
+          "li",
+          {},
+          avatar(m, "sm"),
+          h("span", { class: "member-name" }, m, m === me ? " (you)" : ""),
+          m === chat.owner ? h("span", { class: "tag" }, "owner") : null,
+          owner && m !== me
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn-link btn-xs danger",
+                  "aria-label": `Remove ${m}`,
+                  on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c), fail) },
+                },
+                "Remove",
+              )
+            : null,
+        ),
+      ),
+    );
+    const add = field("Add members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Usernames, separated by commas.");
+    const addForm = owner
+      ? form({
+          fields: [add],
+          submitLabel: "Add",
+          className: "stack add-form",
+          submit: async () => {
+            const { chat: c } = await this.client.addMembers({ chat_id: chat.chat_id, members: names(add.input.value) });
+            refresh(c);
+          },
+        }).el
+      : null;
+    const leave = h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-danger-outline",
+        on: {
+          click: () =>
+            this.confirm(`Leave ${chat.title}?`, "You will stop getting its messages. Someone can add you again.", "Leave group", async () => {
+              await this.client.leaveChat({ chat_id: chat.chat_id });
+              this.host.removeChat(chat.chat_id);
+            }),
+        },
+      },
+      "Leave group",
+    );
+    this.show(`${chat.title}: members`, list, error, ...(addForm ? [addForm] : []), h("div", { class: "dialog-actions" }, leave));
+    if (!owner) leave.focus();
+  }
+
+  /** A form that creates a chat, then lists and opens it. */
+  private startChat(title: string, fields: Field[], submitLabel: string, create: () => Promise<{ chat: Chat }>): void {
+    this.show(
+      title,
+      form({
+        fields,
+        submitLabel,
+        submit: async () => {
+          const { chat } = await create();
+          this.host.upsertChat(chat);
+          this.el.close();
+          await this.host.open(chat.chat_id);
+        },
+      }).el,
+    );
+  }
+
+  private show(title: string, ...content: Node[]): void {
+    const heading = h("h2", { id: "dialog-title" }, title);
+    this.el.setAttribute("aria-labelledby", "dialog-title");
+    this.el.replaceChildren(
+      h("div", { class: "dialog-head" }, heading, h("button", { type: "button", class: "btn-icon", "aria-label": "Close", on: { click: () => this.el.close() } }, "×")),
+      ...content,
+    );
+    if (!this.el.open) this.el.showModal();
+    this.el.querySelector<HTMLElement>("input, textarea")?.focus();
+  }
+}
+
+function names(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
