@@ -2,25 +2,19 @@
 // kind of response (static assets and the Worker's own), and logs that say what happened
 // without a secret in them.
 import { ChatClient } from "edge-chat/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 import { SECURITY_HEADERS } from "../../src/worker/security-headers";
+import { serverForThisFile } from "./server";
 
-let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const local = serverForThisFile();
 
 type Frame = Record<string, any>;
 let counter = 0;
 const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}`;
 
 async function api(frame: Frame | string, token?: string): Promise<{ status: number; body: Frame }> {
-  const res = await fetch(`${server.url}/api`, {
+  const res = await fetch(`${local().url}/api`, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...(token && { Authorization: `Bearer ${token}` }) },
     body: typeof frame === "string" ? frame : JSON.stringify(frame),
@@ -44,13 +38,13 @@ describe("security headers", () => {
 
   it("come with the page, its assets, /api, /ws and a 404", async () => {
     const responses = {
-      page: await fetch(`${server.url}/`),
-      script: await fetch(`${server.url}/app.js`),
-      styles: await fetch(`${server.url}/app.css`),
-      api: await fetch(`${server.url}/api`, { method: "POST", body: '{"mode":"ping"}' }),
-      apiError: await fetch(`${server.url}/api`, { method: "POST", body: "not json" }),
-      wsWithoutUpgrade: await fetch(`${server.url}/ws`),
-      notFound: await fetch(`${server.url}/no/such/page`),
+      page: await fetch(`${local().url}/`),
+      script: await fetch(`${local().url}/app.js`),
+      styles: await fetch(`${local().url}/app.css`),
+      api: await fetch(`${local().url}/api`, { method: "POST", body: '{"mode":"ping"}' }),
+      apiError: await fetch(`${local().url}/api`, { method: "POST", body: "not json" }),
+      wsWithoutUpgrade: await fetch(`${local().url}/ws`),
+      notFound: await fetch(`${local().url}/no/such/page`),
     };
     expect(Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.status]))).toEqual({
       page: 200,
@@ -66,10 +60,10 @@ describe("security headers", () => {
   });
 
   it("serve no source maps and not the headers file itself", async () => {
-    const script = await (await fetch(`${server.url}/app.js`)).text();
+    const script = await (await fetch(`${local().url}/app.js`)).text();
     expect(script).not.toContain("sourceMappingURL");
-    expect((await fetch(`${server.url}/app.js.map`)).status).toBe(404);
-    expect((await fetch(`${server.url}/_headers`)).status).toBe(404);
+    expect((await fetch(`${local().url}/app.js.map`)).status).toBe(404);
+    expect((await fetch(`${local().url}/_headers`)).status).toBe(404);
   });
 });
 
@@ -98,13 +92,13 @@ describe("logs", () => {
     expect(race.map((r) => r.status).sort()).toContain(201);
     for (const r of race) if (r.body.token) secrets.push(r.body.token);
 
-    const b = new ChatClient({ url: server.wsUrl });
+    const b = new ChatClient({ url: local().wsUrl });
     const bobSession = await b.register({ username: bob, password, email: bobEmail });
     secrets.push(bobSession.token);
     await expect(b.auth({ username: bob, password: wrongPassword })).rejects.toMatchObject({ error: "invalid_credentials" });
 
     // Chatting: a socket with the token in its URL, one with it as a subprotocol, POST /api.
-    const aliceSocket = await openSocket(`${server.wsUrl}?token=${a.body.token}`);
+    const aliceSocket = await openSocket(`${local().wsUrl}?token=${a.body.token}`);
     const { chat } = await b.createChat({ username: alice });
     const { message } = await b.sendMessage({ chat_id: chat.chat_id, content: messageText });
     await b.editMessage({ chat_id: chat.chat_id, seq: message.seq, content: editedText });
@@ -122,7 +116,7 @@ describe("logs", () => {
 
     // Recovery by email, the mailed code, a new password; the old sessions end.
     expect((await api({ mode: "recovery", known_data: aliceEmail, known_data_type: "email" })).status).toBe(202);
-    const code = await server.mailedCode(aliceEmail);
+    const code = await local().mailedCode(aliceEmail);
     secrets.push(code);
     expect((await api({ mode: "resetPassword", code, new_password: newPassword })).status).toBe(200);
     expect((await api({ mode: "resetPassword", code, new_password: newPassword })).status).toBe(410);
@@ -134,7 +128,7 @@ describe("logs", () => {
     b.close();
 
     // Everything the Worker and objects printed, less the console mail sink's own lines.
-    const lines = server
+    const lines = local()
       .log()
       .split("\n")
       .filter((l) => !l.includes('{"mail":'));
