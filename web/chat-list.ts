@@ -101,7 +101,8 @@ export class ChatList {
             h(
               "span",
               { class: "chat-item-top" },
-              h("span", { class: "chat-item-title" }, c.title, c.type === "group" ? h("span", { class: "tag" }, "group") : null),
+              h("span", { class: "chat-item-title" }, c.title),
+              c.type === "group" ? h("span", { class: "tag" }, "group") : null,
               c.last_message ? h("time", { class: "chat-item-time", datetime: new Date(c.last_message.timestamp).toISOString() }, time) : null,
             ),
             h(

@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     await waitUntil(() => patChats.includes("Launch crew"), "pat to hear of the group");
     await send(page, "Welcome, crew");
 
-    await page.getByRole("button", { name: "Members" }).click();
+    await page.getByRole("button", { name: "Members", exact: true }).click();
     await dialog.getByRole("button", { name: `Remove ${quinn.username}` }).click();
     await expect.poll(() => dialog.locator(".member-name").allTextContents()).toEqual([`${owner} (you)`, pat.username]);
     await dialog.getByLabel("Add members").fill(ray.username);
