@@ -62,6 +62,8 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       // ---- Logged out ----
       await page.goto(env.server.url);
       await page.getByLabel("Username", { exact: true }).waitFor();
+      expect(await page.getByRole("heading", { level: 1, name: "edge-chat" }).isVisible()).toBe(true);
+      expect(await page.getByRole("tabpanel", { name: "Log in" }).isVisible()).toBe(true);
       await audit(page, "log in");
       await page.getByLabel("Username", { exact: true }).fill(known);
       await page.getByLabel("Password", { exact: true }).fill("not the password");
@@ -80,6 +82,8 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
       await page.getByRole("tab", { name: "Log in" }).click();
       await page.getByRole("button", { name: "Forgot password?" }).click();
+      // No tab leads here, so it is no tab panel.
+      expect(await page.getByRole("tabpanel").count()).toBe(0);
       await audit(page, "recovery: ask for a code");
       await page.getByLabel("Email", { exact: true }).fill(`${known}@example.com`);
       await page.getByLabel("Email", { exact: true }).press("Enter");

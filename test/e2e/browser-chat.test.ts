@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     const { chat } = await node.createChat({ username: bob });
     const history = Array.from({ length: 70 }, (_, i) => `history ${i + 1}`);
     for (const content of history) await node.sendMessage({ chat_id: chat.chat_id, content });
-    await expect.poll(() => bobPage.locator(".messages .msg").count(), { timeout: 15_000 }).toBe(73);
+    await expect.poll(() => bobPage.locator(".messages .msg").count()).toBe(73);
 
     // Bob reloads: still logged in, and scrolling up brings back the whole history, once.
     await bobPage.reload();
@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
       .poll(async () => {
         await bobPage.locator(".thread").evaluate((el) => el.scrollTo({ top: 0 }));
         return beginning.isVisible();
-      }, { timeout: 15_000 })
+      })
       .toBe(true);
     expect(await messageTexts(bobPage)).toEqual(["Hello Bob, welcome to edge-chat", "Message deleted", "Yes! Hi Alice", ...history]);
     expect(await chatItem(bobPage, alice).isVisible()).toBe(false); // a phone shows the list or a chat

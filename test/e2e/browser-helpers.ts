@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { ChatClient } from "edge-chat/client";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, vi } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -43,6 +43,9 @@ export function useBrowser(): BrowserEnv {
   const contexts: BrowserContext[] = [];
   const clients: ChatClient[] = [];
   beforeAll(async () => {
+    // expect.poll gives up after 1 s by default: too soon for a loaded machine. Waiting
+    // longer costs nothing when things are quick (it returns as soon as the state is there).
+    vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
     server = await startLocalServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -141,6 +144,26 @@ export function describeFocus(page: Page): Promise<string> {
     const el = document.activeElement;
     if (!el || el === document.body) return "focus is on the page body";
     return `focus is on <${el.tagName.toLowerCase()}> "${(el.getAttribute("aria-label") ?? el.textContent ?? "").trim().slice(0, 60)}"`;
+  });
+}
+
+/** What cuts off the focused element's focus ring (an ancestor that clips its overflow), or null. */
+export function ringClipped(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!(el instanceof HTMLElement)) return "nothing is focused";
+    const style = getComputedStyle(el);
+    if (style.outlineStyle === "none") return "the focused element has no outline";
+    const grow = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+    const r = el.getBoundingClientRect();
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+      const c = a.getBoundingClientRect();
+      if (r.left - grow < c.left || r.right + grow > c.right || r.top - grow < c.top || r.bottom + grow > c.bottom)
+        return `the ring of <${el.tagName.toLowerCase()}> is cut off by <${a.tagName.toLowerCase()} class="${a.className}">`;
+    }
+    return null;
   });
 }
 
