@@ -104,6 +104,7 @@ export class ChatApp {
   focusStart(): void {
     this.list.focusHeading();
   }
+
   private async loadChats(): Promise<void> {
     try {
       const { chats } = await this.client.getChats();
