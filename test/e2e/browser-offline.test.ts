@@ -148,5 +148,10 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
       Promise.all(["/api", "/files/nothing", "/upload"].map((path) => fetch(path).then(() => `${path} answered`, () => `${path} failed`))),
     );
     expect(answered).toEqual(["/api failed", "/files/nothing failed", "/upload failed"]);
+
+    // Logged out, the log in form says it too.
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByText("You are offline: the server can't be reached. Log in once the connection is back.").waitFor();
   }, 120_000);
 });
