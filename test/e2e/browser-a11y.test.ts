@@ -16,10 +16,8 @@ import {
   NARROW,
   openChat,
   PHONE,
-  registerInUi,
   routeSockets,
   send,
-  uniqueName,
   useBrowser,
 } from "./browser-helpers";
 
@@ -91,8 +89,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await audit(page, "recovery: set a new password");
 
       // ---- The chat list ----
-      const me = uniqueName("me");
-      await registerInUi(page, env.server.url, me);
+      const me = await env.signUp(page, "me");
       await audit(page, "chat list, empty");
       await page.getByRole("button", { name: "New chat", exact: true }).click();
       await dialog.getByLabel("Username", { exact: true }).fill("nobody_is_called_this");
@@ -105,7 +102,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await audit(page, "new group");
       await page.keyboard.press("Escape");
 
-      const [bob, carol, dave] = [await env.apiUser("bob"), await env.apiUser("carol"), await env.apiUser("dave")];
+      const [bob, carol, dave] = await env.apiUsers("bob", "carol", "dave");
       const meApi = await env.apiLogin(me);
       const { chat: direct } = await bob.client.createChat({ username: me });
       await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there" });
@@ -176,8 +173,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
   it("draws input borders, selected states and the focus ring at 3:1 or more against what is next to them, light and dark", async () => {
     const page = await env.newPage(DESKTOP);
-    const me = uniqueName("lena");
-    await registerInUi(page, env.server.url, me);
+    const me = await env.signUp(page, "lena");
     const { client: max } = await env.apiUser("max");
     await max.createChat({ username: me });
     await page.locator(".chat-item").first().click();
@@ -218,9 +214,8 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
   it("reflows at 320 px: a 32-character username, the New chat and New group buttons, a long member name, a 100-character title", async () => {
     const page = await env.newPage(NARROW);
-    const me = uniqueName("reflow", 32);
+    const me = await env.signUp(page, "reflow", 32);
     expect(me).toHaveLength(32);
-    await registerInUi(page, env.server.url, me);
     expect(await overflowing(page)).toEqual([]);
 
     const { username: long } = await env.apiUser("member", 32);

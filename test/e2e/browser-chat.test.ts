@@ -104,9 +104,8 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
 
   it("creates a group and manages its members", async () => {
     const page = await env.newPage(DESKTOP);
-    const owner = uniqueName("olga");
-    await registerInUi(page, env.server.url, owner);
-    const [pat, quinn, ray] = [await env.apiUser("pat"), await env.apiUser("quinn"), await env.apiUser("ray")];
+    const owner = await env.signUp(page, "olga");
+    const [pat, quinn, ray] = await env.apiUsers("pat", "quinn", "ray");
     const patChats: string[] = [];
     pat.client.on("chatCreated", (p) => patChats.push(p.chat.title));
 

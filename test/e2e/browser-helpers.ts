@@ -26,14 +26,25 @@ export function uniqueName(prefix: string, length = 0): string {
   return `${prefix}_${"x".repeat(Math.max(0, length - prefix.length - 1 - suffix.length))}${suffix}`;
 }
 
+export interface ApiUser {
+  client: ChatClient;
+  username: string;
+}
+
 export interface BrowserEnv {
   readonly server: LocalServer;
   /** A page in a context of its own (its own storage: its own session). */
   newPage(options: BrowserContextOptions): Promise<Page>;
   /** A user who is not in a browser: the client library in Node, on Node's own WebSocket. */
-  apiUser(prefix: string, length?: number): Promise<{ client: ChatClient; username: string }>;
+  apiUser(prefix: string, length?: number): Promise<ApiUser>;
+  /** Several such users, one after the other. */
+  apiUsers<const P extends string[]>(...prefixes: P): Promise<{ [K in keyof P]: ApiUser }>;
   /** The client library in Node, logged in as an existing user. */
   apiLogin(username: string): Promise<ChatClient>;
+  /** Registers a new user in the page's UI; returns the username. */
+  signUp(page: Page, prefix: string, length?: number): Promise<string>;
+  /** Someone (a new API user) starts a direct chat with `me` and says `first`; the page opens it. */
+  chatFrom(page: Page, me: string, prefix: string, first: string): Promise<ApiUser & { chatId: string }>;
 }
 
 /** Starts `wrangler dev` and Chromium before the file's tests and stops them after. */
@@ -79,6 +90,24 @@ export function useBrowser(): BrowserEnv {
       await client.register({ username, password: PASSWORD, email: `${username}@example.com` });
       await waitUntil(() => client.state === "ready", "the Node client to be ready");
       return { client, username };
+    },
+    async apiUsers<const P extends string[]>(...prefixes: P) {
+      const users: ApiUser[] = [];
+      for (const prefix of prefixes) users.push(await env.apiUser(prefix));
+      return users as { [K in keyof P]: ApiUser };
+    },
+    async signUp(page, prefix, length) {
+      const username = uniqueName(prefix, length);
+      await registerInUi(page, env.server.url, username);
+      return username;
+    },
+    async chatFrom(page, me, prefix, first) {
+      const { client, username } = await env.apiUser(prefix);
+      const { chat } = await client.createChat({ username: me });
+      await client.sendMessage({ chat_id: chat.chat_id, content: first });
+      await chatItem(page, username).click();
+      await message(page, first).waitFor();
+      return { client, username, chatId: chat.chat_id };
     },
     async apiLogin(username) {
       const client = new ChatClient({ url: env.server.wsUrl });

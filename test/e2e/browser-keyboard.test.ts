@@ -15,7 +15,6 @@ import {
   message,
   PASSWORD,
   PHONE,
-  registerInUi,
   ringClipped,
   tabTo,
   uniqueName,
@@ -141,9 +140,8 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
 
   it("works every dialog by keyboard: New chat, New group, Members (remove, add), Leave group, Close and Escape", async () => {
     const page = await env.newPage(DESKTOP);
-    const me = uniqueName("lou");
-    await registerInUi(page, env.server.url, me);
-    const [pat, quinn, ray] = [await env.apiUser("pat"), await env.apiUser("quinn"), await env.apiUser("ray")];
+    const me = await env.signUp(page, "lou");
+    const [pat, quinn, ray] = await env.apiUsers("pat", "quinn", "ray");
     const dialog = page.getByRole("dialog");
     const newChat = page.getByRole("button", { name: "New chat", exact: true });
 
@@ -214,9 +212,8 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
 
   it("on a phone, opening a chat puts the keyboard on its title (the page's h1), and Back to chats on its row", async () => {
     const page = await env.newPage(PHONE);
-    const me = uniqueName("mo");
-    await registerInUi(page, env.server.url, me);
-    const [una, vic] = [await env.apiUser("una"), await env.apiUser("vic")];
+    const me = await env.signUp(page, "mo");
+    const [una, vic] = await env.apiUsers("una", "vic");
     await una.client.createChat({ username: me });
     await vic.client.createChat({ username: me });
     await chatItem(page, una.username).waitFor();
@@ -241,9 +238,8 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
 
   it("announces a message in a chat that is not open and counts it in the title; the open thread changes only by the new item", async () => {
     const page = await env.newPage(DESKTOP);
-    const me = uniqueName("nia");
-    await registerInUi(page, env.server.url, me);
-    const [bob, cat] = [await env.apiUser("bob"), await env.apiUser("cat")];
+    const me = await env.signUp(page, "nia");
+    const [bob, cat] = await env.apiUsers("bob", "cat");
     const { chat: withBob } = await bob.client.createChat({ username: me });
     const { chat: withCat } = await cat.client.createChat({ username: me });
     const { chat: crew } = await cat.client.createGroup({ title: "Night shift", members: [me, bob.username] });

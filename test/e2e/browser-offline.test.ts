@@ -12,10 +12,8 @@ import {
   message,
   messageTexts,
   PHONE,
-  registerInUi,
   routeSockets,
   screenshot,
-  uniqueName,
   useBrowser,
 } from "./browser-helpers";
 
@@ -25,23 +23,18 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
   it("survives a dropped connection without losing or doubling a message, and says what it missed", async () => {
     const page = await env.newPage(DESKTOP);
     const net = await routeSockets(page);
-    const carol = uniqueName("carol");
-    await registerInUi(page, env.server.url, carol);
-    const { client: dave, username: daveName } = await env.apiUser("dave");
-    const { chat } = await dave.createChat({ username: carol });
-    await dave.sendMessage({ chat_id: chat.chat_id, content: "before the drop" });
-    await chatItem(page, daveName).click();
-    await message(page, "before the drop").waitFor();
+    const carol = await env.signUp(page, "carol");
+    const { client: dave, chatId } = await env.chatFrom(page, carol, "dave", "before the drop");
 
     await net.offline();
     await expect.poll(() => page.locator(".conn").textContent()).toBe("Offline. Reconnecting…");
     const missed = Array.from({ length: 5 }, (_, i) => `while offline ${i + 1}`);
-    for (const content of missed) await dave.sendMessage({ chat_id: chat.chat_id, content });
+    for (const content of missed) await dave.sendMessage({ chat_id: chatId, content });
     await screenshot(page, "offline");
     net.online();
 
     await expect.poll(() => messageTexts(page), { timeout: 20_000 }).toEqual(["before the drop", ...missed]);
-    await dave.sendMessage({ chat_id: chat.chat_id, content: "after the drop" });
+    await dave.sendMessage({ chat_id: chatId, content: "after the drop" });
     await expect.poll(() => messageTexts(page)).toEqual(["before the drop", ...missed, "after the drop"]);
     expect(await page.locator(".conn").isVisible()).toBe(false);
     expect(net.sockets.length).toBeGreaterThanOrEqual(2);
@@ -57,13 +50,8 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     // Time is the test's: requests time out, and the reconnect backoff ends, when it says.
     await page.clock.install();
     const net = await routeSockets(page);
-    const gus = uniqueName("gus");
-    await registerInUi(page, env.server.url, gus);
-    const { client: hana, username: hanaName } = await env.apiUser("hana");
-    const { chat } = await hana.createChat({ username: gus });
-    await hana.sendMessage({ chat_id: chat.chat_id, content: "are you on the train?" });
-    await chatItem(page, hanaName).click();
-    await message(page, "are you on the train?").waitFor();
+    const gus = await env.signUp(page, "gus");
+    const { client: hana, username: hanaName, chatId } = await env.chatFrom(page, gus, "hana", "are you on the train?");
 
     // A send whose answer is lost on the way: stored on the server, "Not sent" here.
     net.lostResponses.add("sendMessage");
@@ -96,14 +84,14 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await message(page, "into a tunnel").locator(".meta time").waitFor();
     await expect.poll(() => banner.isVisible()).toBe(false);
     expect(await messageTexts(page)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
-    const { messages } = await hana.getMessages({ chat_id: chat.chat_id, limit: 10 });
+    const { messages } = await hana.getMessages({ chat_id: chatId, limit: 10 });
     expect(messages.map((m) => m.content)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
   }, 120_000);
 
   // Last in this file: it stops the file's server.
   it("a reload while the server is down shows the app and says it is offline; the worker keeps only the app's own files", async () => {
     const page = await env.newPage(DESKTOP);
-    await registerInUi(page, env.server.url, uniqueName("ivy"));
+    await env.signUp(page, "ivy");
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     const cached = () =>
       page.evaluate(async () => {
