@@ -86,6 +86,10 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await edited.getByText("edited", { exact: true }).waitFor();
     const editAgain = edited.getByRole("button", { name: /^Edit message sent / });
     await expectFocused(page, editAgain, "the edited message's Edit");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, page.getByRole("textbox", { name: "Edited text" }), "the edit box again");
+    await page.keyboard.press("Escape");
+    await expectFocused(page, editAgain, "Edit after Escape left the edit box");
 
     // A message arrives while the keyboard is on a message's button: it stays there.
     await bob.sendMessage({ chat_id: chat.chat_id, content: "Nice edit" });
