@@ -227,6 +227,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
     await chatItem(page, title).click();
     await page.getByRole("heading", { name: title }).waitFor();
+    await send(page, "Pneumonoultramicroscopicsilicovolcanoconiosis".repeat(3));
     expect(await overflowing(page)).toEqual([]);
 
     const dialog = page.getByRole("dialog");
