@@ -3,9 +3,10 @@
 // changes (chat-list.ts, conversation.ts, dialogs.ts) and to what the app says about it
 // (status.ts: the connection banner, the live region, the page title).
 //
-// The chat list comes from one getChats once the client is caught up; every push after it
-// is applied on top. Pushes before it (replayed from a stored pts) are already in it, so
-// only their read receipts, which getChats does not carry, are kept.
+// The chat list comes from getChats once the client is caught up, a page of the latest
+// chats first and older pages when asked for; every push after the first page is applied
+// on top. Pushes before it (replayed from a stored pts) are already in it, so only their
+// read receipts, which getChats does not carry, are kept.
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
 import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
@@ -13,7 +14,7 @@ import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
 import { AppStatus } from "./status";
 import { loadSaved, saveSaved, type Session } from "./storage";
-import { Store, TYPING_SHOWN_MS } from "./store";
+import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
 
 /** How much of a message an announcement reads out. */
 const ANNOUNCED_CHARS = 200;
@@ -47,6 +48,7 @@ export class ChatApp {
       open: (chatId) => void this.open(chatId),
       newChat: () => this.dialogs.newChat(),
       newGroup: () => this.dialogs.newGroup(),
+      more: () => void this.loadMoreChats(),
       logout: () => void this.logout(),
     });
     this.conversation = new Conversation(this.store, client, this.dialogs, {
@@ -107,11 +109,25 @@ export class ChatApp {
 
   private async loadChats(): Promise<void> {
     try {
-      const { chats } = await this.client.getChats();
-      this.store.setChats(chats);
+      this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
       this.renderList();
     } catch {
       // The next `ready` (after a reconnect) tries again.
+    }
+  }
+
+  private async loadMoreChats(): Promise<void> {
+    const before = this.store.listCursor;
+    if (before === null || this.store.listLoadingMore) return;
+    this.store.listLoadingMore = true;
+    this.renderList();
+    try {
+      this.store.addChats(await this.client.getChats({ limit: CHATS_PAGE, before }));
+    } catch {
+      // The button stays; pressing it again tries again.
+    } finally {
+      this.store.listLoadingMore = false;
+      this.renderList();
     }
   }
 

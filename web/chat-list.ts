@@ -1,6 +1,7 @@
 // The sidebar: who is signed in, the actions that start a chat, and the chat list, newest
-// first, with unread badges and who is typing. Rows are updated one by one (syncChildren),
-// so the keyboard keeps its place in the list while it changes.
+// first, with unread badges and who is typing; older chats a page at a time. Rows are
+// updated one by one (syncChildren), so the keyboard keeps its place in the list while it
+// changes.
 import type { Chat } from "edge-chat/client";
 import { avatar, h, icon, shortTime, syncChildren, type Keyed } from "./dom";
 import { unreadOf, type Store } from "./store";
@@ -9,6 +10,8 @@ export interface ChatListActions {
   open(chatId: string): void;
   newChat(): void;
   newGroup(): void;
+  /** Load the next page of older chats. */
+  more(): void;
   logout(): void;
 }
 
@@ -17,12 +20,15 @@ export class ChatList {
   private heading = h("h1", { class: "brand", tabindex: "-1" }, h("span", { class: "brand-mark" }, icon("chat")), "edge-chat");
   private list = h("ul", { class: "chat-list" });
   private listEmpty = h("p", { class: "list-empty" }, "No chats yet. Start one with New chat.");
+  /** aria-disabled while a page loads, not disabled, which would drop the keyboard's focus. */
+  private more = h("button", { type: "button", class: "btn btn-ghost btn-sm list-more", hidden: true }, "Show older chats");
 
   constructor(
     private readonly store: Store,
     private readonly actions: ChatListActions,
   ) {
     const me = store.me;
+    this.more.addEventListener("click", () => store.listLoadingMore || actions.more());
     this.el = h(
       "section",
       { class: "sidebar", "aria-label": "Chats" },
@@ -39,7 +45,7 @@ export class ChatList {
         h("button", { type: "button", class: "btn btn-primary", on: { click: () => actions.newChat() } }, icon("plus"), "New chat"),
         h("button", { type: "button", class: "btn btn-secondary", on: { click: () => actions.newGroup() } }, icon("group"), "New group"),
       ),
-      h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty),
+      h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty, this.more),
     );
   }
 
@@ -47,11 +53,19 @@ export class ChatList {
     const { store } = this;
     const chats = [...store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
     this.listEmpty.hidden = !store.listLoaded || chats.length > 0;
+    const rowsBefore = this.list.childElementCount;
     syncChildren(
       this.list,
       chats.map((c) => this.row(c)),
       () => this.heading,
     );
+    const moreHadFocus = document.activeElement === this.more;
+    this.more.hidden = store.listCursor === null;
+    if (store.listLoadingMore) this.more.setAttribute("aria-disabled", "true");
+    else this.more.removeAttribute("aria-disabled");
+    this.more.textContent = store.listLoadingMore ? "Loading older chats…" : "Show older chats";
+    // The last page is in and the button gone: the keyboard goes on to the first chat it brought.
+    if (moreHadFocus && this.more.hidden) this.list.querySelectorAll<HTMLElement>(".chat-item")[rowsBefore]?.focus();
   }
 
   /** After logging in: the view's heading, so a screen reader says where the keyboard is. */
@@ -77,7 +91,7 @@ export class ChatList {
         ? c.type === "group"
           ? `${c.members.length} members`
           : "No messages yet"
-        : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
+        : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content || (c.last_message.content_type === "image" ? "Photo" : (c.last_message.attachment?.name ?? ""))}`;
     const time = c.last_message ? shortTime(c.last_message.timestamp) : "";
     const current = c.chat_id === store.openId;
     const render = () =>

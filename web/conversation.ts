@@ -6,6 +6,7 @@
 // focus on a message's button stays put. What is new is announced by the app's one live
 // region (status.ts), not by the list.
 import type { Chat, ChatClient, Message } from "edge-chat/client";
+import { Attachments } from "./attachments";
 import { avatar, clockTime, dayLabel, fullTime, h, icon, onePane, shown, syncChildren, type Keyed } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, isConnectionError, showError } from "./forms";
@@ -45,13 +46,22 @@ export class Conversation {
   private typingEl: HTMLElement | null = null;
   private headEl: HTMLElement | null = null;
   private composer: HTMLTextAreaElement | null = null;
+  private readonly attachments: Attachments;
 
   constructor(
     private readonly store: Store,
     private readonly client: ChatClient,
     private readonly dialogs: Dialogs,
     private readonly host: ConversationHost,
-  ) {}
+  ) {
+    this.attachments = new Attachments(client, {
+      openChat: () => this.store.openChat,
+      sent: (m) => this.host.received(m, false),
+      linksReady: () => this.renderThread(),
+      announce: (text) => this.host.announce(text),
+      fallbackFocus: () => this.composer,
+    });
+  }
 
   /** Shows the chat the store just opened, then its first page once it is there. */
   async show(chat: Chat): Promise<void> {
@@ -202,6 +212,7 @@ export class Conversation {
       "form",
       { class: "composer" },
       h("label", { for: "composer", class: "sr-only" }, "Message"),
+      this.attachments.button(),
       composer,
       h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send")),
     );
@@ -222,7 +233,10 @@ export class Conversation {
       this.lastTypingSent = Date.now();
       this.client.typing({ chat_id: chatId }).catch(() => undefined);
     });
-    this.el.replaceChildren(h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread, this.typingEl, sendForm));
+    const section = h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread, this.typingEl, this.attachments.tray, sendForm);
+    this.attachments.listen(section, composer);
+    this.attachments.renderTray();
+    this.el.replaceChildren(section);
     this.renderHead();
     this.renderTyping();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
@@ -334,7 +348,9 @@ export class Conversation {
     const showSender = !mine && chat.type === "group" && !grouped;
     const key = keyOf(m.sender, m.seq, m.client_msg_id);
     const time = clockTime(m.timestamp);
+    // What the message's buttons are described by: its text, else its attachment.
     const textId = `msg-text-${m.seq}`;
+    const hasText = !m.deleted && !(!m.content && m.attachment);
     const render = () => {
       const body = editing
         ? (editing.form ??= this.editForm(chat, m, key))
@@ -342,7 +358,8 @@ export class Conversation {
             "div",
             { class: "bubble" },
             showSender ? h("span", { class: "sender" }, m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
-            m.deleted ? h("p", { class: "text text-deleted", id: textId }, "Message deleted") : h("p", { class: "text", id: textId }, m.content),
+            m.deleted ? h("p", { class: "text text-deleted", id: textId }, "Message deleted") : this.attachments.view(m, hasText ? undefined : textId),
+            hasText ? h("p", { class: "text", id: textId }, m.content) : null,
             h(
               "span",
               { class: "meta" },
@@ -373,7 +390,7 @@ export class Conversation {
         status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
       );
     };
-    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time]), render };
+    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time, this.attachments.linkOf(m)]), render };
   }
 
   private outgoingItem(chat: Chat, out: Outgoing): Keyed {

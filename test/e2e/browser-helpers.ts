@@ -43,6 +43,11 @@ export interface BrowserEnv {
   apiLogin(username: string): Promise<ChatClient>;
   /** Registers a new user in the page's UI; returns the username. */
   signUp(page: Page, prefix: string, length?: number): Promise<string>;
+  /** Two people registered in their own browsers; the first opens a direct chat with the second from the "New chat" dialog. */
+  twoInAChat(
+    first: [string, BrowserContextOptions],
+    second: [string, BrowserContextOptions],
+  ): Promise<{ alicePage: Page; bobPage: Page; alice: string; bob: string }>;
   /** Someone (a new API user) starts a direct chat with `me` and says `first`; the page opens it. */
   chatFrom(page: Page, me: string, prefix: string, first: string): Promise<ApiUser & { chatId: string }>;
 }
@@ -100,6 +105,15 @@ export function useBrowser(): BrowserEnv {
       const username = uniqueName(prefix, length);
       await registerInUi(page, env.server.url, username);
       return username;
+    },
+    async twoInAChat(first, second) {
+      const [alicePage, bobPage] = [await env.newPage(first[1]), await env.newPage(second[1])];
+      const [alice, bob] = [await env.signUp(alicePage, first[0]), await env.signUp(bobPage, second[0])];
+      await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
+      await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
+      await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
+      await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+      return { alicePage, bobPage, alice, bob };
     },
     async chatFrom(page, me, prefix, first) {
       const { client, username } = await env.apiUser(prefix);
