@@ -193,12 +193,12 @@ export class Attachments {
       const img = h("img", { class: "att-img", width: a.width, height: a.height, alt: a.name, src: url ?? false, decoding: "async" });
       return h("button", { type: "button", class: "att-image", id, "aria-label": `Open image ${a.name}`, on: { click: () => url && this.open(a, url) } }, img);
     }
-    // Until its link is there it is no link, and its text names it.
+    // Named by its text ("Download agenda.txt 19 B"), so the name holds what is seen.
     return h(
       "a",
-      { class: "att-file", id, href: url ?? false, download: a.name, "aria-label": url ? `Download ${a.name}, ${size(a.size)}` : false },
+      { class: "att-file", id, href: url ?? false, download: a.name },
       icon("file"),
-      h("span", { class: "att-file-name" }, a.name),
+      h("span", { class: "att-file-name" }, h("span", { class: "sr-only" }, "Download "), a.name),
       h("span", { class: "att-file-size" }, size(a.size)),
     );
   }

@@ -16,6 +16,7 @@ import {
   NARROW,
   openChat,
   PHONE,
+  png,
   routeSockets,
   send,
   useBrowser,
@@ -127,6 +128,25 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await bob.client.deleteMessage({ chat_id: direct.chat_id, seq: oops.seq });
       await message(page, "Message deleted").waitFor();
       await audit(page, "direct chat");
+
+      // Photos and files: inline, opened large, and an upload that failed.
+      await bob.client.sendFile(direct.chat_id, png(96, 64), { name: "sunset.png", type: "image/png" });
+      await bob.client.sendFile(direct.chat_id, new TextEncoder().encode("agenda: ship it\n"), { name: "agenda.txt", type: "text/plain" });
+      const photo = page.getByRole("button", { name: "Open image sunset.png" }).locator("img");
+      await expect.poll(() => photo.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(96);
+      await page.getByRole("link", { name: "Download agenda.txt 16 B" }).waitFor();
+      await audit(page, "a photo and a file");
+      await photo.click();
+      await page.getByRole("dialog", { name: "sunset.png" }).getByRole("button", { name: "Close" }).waitFor();
+      await audit(page, "a photo opened large");
+      await page.keyboard.press("Escape");
+      await page.route("**/upload?**", (route) => route.abort("connectionreset"));
+      const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Attach file" }).click()]);
+      await chooser.setFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("notes") });
+      await page.getByRole("button", { name: "Retry sending notes.txt" }).waitFor();
+      await audit(page, "an upload that failed");
+      await page.getByRole("button", { name: "Dismiss notes.txt" }).click();
+      await page.unroute("**/upload?**");
 
       const mine = message(page, "Second thought");
       await mine.getByRole("button", { name: /^Edit message sent / }).focus();
