@@ -10,6 +10,7 @@ import {
   chatItem,
   composer,
   DESKTOP,
+  expectFocused,
   hasChromium,
   message,
   messageTexts,
@@ -208,11 +209,14 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     await more.waitFor();
     // The latest 50 first; the rest with the next page.
     expect(await page.locator(".chat-item").count()).toBe(50);
-    await more.click();
+    // From the keyboard: the last page in, the button goes and the keyboard is on the first chat it brought.
+    await more.focus();
+    await page.keyboard.press("Enter");
     await expect.poll(() => page.locator(".chat-item").count()).toBe(55);
     const titles = (await page.locator(".chat-item-title").allTextContents()).sort();
     expect(titles).toEqual(Array.from({ length: 55 }, (_, i) => `club ${String(i + 1).padStart(2, "0")}`));
     expect(await more.isVisible()).toBe(false);
+    await expectFocused(page, page.locator(".chat-item").nth(50), "the first of the older chats");
   }, 120_000);
 
   it("resets a forgotten password with the mailed code", async () => {
