@@ -179,9 +179,12 @@ export class Attachments {
 
   // ---- Showing ----
 
-  /** What of a message's attachment can change on screen: its link, once it is known. */
+  /**
+   * What of a message's attachment can change on screen: its link, once it is known (and
+   * asked for, if it is not, even when the message is not drawn again).
+   */
   linkOf(m: Message): string {
-    return (m.attachment && this.links.get(m.attachment.file_id)?.url) || "";
+    return m.attachment && !m.deleted ? (this.link(m.chat_id, m.attachment.file_id) ?? "") : "";
   }
 
   /** A message's attachment as it appears in the bubble (with `id`, for what it describes). */
@@ -220,7 +223,9 @@ export class Attachments {
   private wanted = new Map<string, Set<string>>();
 
   private async fetchLinks(chatId: string): Promise<void> {
-    const ids = [...(this.wanted.get(chatId) ?? [])].slice(0, 100);
+    const wanted = this.wanted.get(chatId);
+    if (!wanted) return;
+    const ids = [...wanted].slice(0, 100);
     try {
       const { urls } = await this.client.getFileUrls({ chat_id: chatId, file_ids: ids });
       const until = Date.now() + LINK_LIFE_MS;
@@ -228,10 +233,13 @@ export class Attachments {
       for (const id of ids) this.links.set(id, { url: urls[id] ?? "", until });
     } catch {
       // Offline or refused: the next render asks again.
-      return;
-    } finally {
       this.wanted.delete(chatId);
+      return;
     }
+    // Files wanted while this request was out (or past its 100) go in the next one.
+    for (const id of ids) wanted.delete(id);
+    if (wanted.size) void this.fetchLinks(chatId);
+    else this.wanted.delete(chatId);
     this.host.linksReady();
   }
 
