@@ -109,6 +109,14 @@ function rows(r: Results): Row[] {
   }
   error("idle users", p.idle);
 
+  const f = ok(p.files);
+  if (f) {
+    const s = `a ${num(f.bytes / 2 ** 20, 0)} MiB file`;
+    out.push([s, `POST /upload to its 201, MiB/s (median of ${f.rounds})`, num(f.uploadMiBps, 1), `${x(f.uploadMiBps, f.floorUploadMiBps)} the floor: the echo Worker's bare R2 put of the same bytes, ${num(f.floorUploadMiBps, 1)} MiB/s`]);
+    out.push([s, "GET /files by a signed link, read to the end, MiB/s", num(f.downloadMiBps, 1), `${x(f.downloadMiBps, f.floorDownloadMiBps)} the floor: a bare R2 get, ${num(f.floorDownloadMiBps, 1)} MiB/s`]);
+  }
+  error("files", p.files);
+
   const lg = ok<LargeGroups>(p.large);
   if (lg) {
     for (const g of [lg.all, lg.some]) {
@@ -241,7 +249,14 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    ${num((c.idleSettleMs ?? NaN) / 1000, 0)} s. \`wrangler dev\` runs a second workerd, a proxy in front of the Worker that
    every request and socket frame passes through; it is not there in production, so its
    CPU and memory are shown apart (as "wrangler proxy") and not counted.
-7. **Large groups** (more than ${LARGE_AT} members: fan-out on read). The fan-out groups of
+7. **Files**: a ${num((r.phases.files && !("error" in r.phases.files) ? r.phases.files.bytes : 10 * 2 ** 20) / 2 ** 20, 0)} MiB file up with \`POST /upload\` (token, membership, the per-user
+   limit, streamed into the local R2 bucket, recorded by the chat object) and down by a
+   signed \`GET /files\` link, against the *R2 floor*: the echo Worker's \`PUT /r2/<key>\`,
+   which hands the request body to one R2 put as it is, and \`GET /r2/<key>\`, which
+   streams the object back. Chat and floor take turns, round by round (${c.fileRounds ?? "n/a"} rounds after a
+   warm-up one); the figure is the median MiB/s, from the request to the last byte of the
+   answer.
+8. **Large groups** (more than ${LARGE_AT} members: fan-out on read). The fan-out groups of
    ${c.fanoutSmall} and ${num(c.fanoutLarge ?? NaN, 0)} above are large groups, and are read against the floor of
    N RPCs at once to objects that do not write (a large group's push writes nothing). The
    echo Worker stays up through the run, and that floor is measured again right before each
@@ -254,11 +269,11 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    online member's socket has each, and the server CPU per message. Before each, the
    benchmark waits until the server is idle (under 3% of a core for a second), so the
    deliveries of chatCreated to the offline members' objects are not counted.
-8. **Connecting in many large groups**: a user in ${c.connectGroups} large groups of ${LARGE_AT + 2} opens a
+9. **Connecting in many large groups**: a user in ${c.connectGroups} large groups of ${LARGE_AT + 2} opens a
    socket (${c.connectRounds} times, after 2 warm-up ones), against a user in none: the time until the socket
    is open (the user object tells each large group before it accepts), until its first
    getChats is answered, and the server CPU of each open, getChats and close.
-9. **Membership changes**: one member added and removed, alternately (${c.memberChanges} changes), in a
+10. **Membership changes**: one member added and removed, alternately (${c.memberChanges} changes), in a
    small group of ${c.membersSmall} and a large one of ${num(c.fanoutLarge ?? NaN, 0)}: the bytes the Worker's workerd wrote
    to storage (\`write_bytes\` in /proc: SQLite pages and WAL frames of every object,
    the deliveries to members' logs included, counted until the server is idle again) per
@@ -282,11 +297,11 @@ minutes earlier are the steadier reading.
 counts: 400 echo round trips and 8 x 600 echo frames, RPC floors of 100 / 10 / 3 frames
 instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150
 messages per group sender; fan-out to 100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
-messages; 300 idle users settled 2 s instead of 2,000 for 15 s; a large group of 1,000 with 100
-online (20 messages) instead of 5,000 with 500 (50); 10 large groups instead of 50 for the
+messages; 300 idle users settled 2 s instead of 2,000 for 15 s; 3 file rounds instead of 10; a large group of
+1,000 with 100 online (20 messages) instead of 5,000 with 500 (50); 10 large groups instead of 50 for the
 connecting user, 5 connects instead of 20; 10 membership changes instead of 20. It writes to
 \`bench/out/\` (not committed) so the full run's figures here stay. Other options:
-\`--only=baseline,direct,group,fanout,many,idle,large,connect,members\` runs a subset; \`--source=REV\` measures
+\`--only=baseline,direct,group,fanout,many,idle,files,large,connect,members\` runs a subset; \`--source=REV\` measures
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); each of these also writes to
 \`bench/out/\`.

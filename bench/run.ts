@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,large,connect,members] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -16,13 +16,13 @@ import { cpuUs, machine, rssBytes, serverProcs, workerdVersion, writeBytes, type
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
 import { dist, round, type Dist } from "./stats";
-import type { HubFanout, RpcFanout, Baseline, Connect, CpuWindow, Direct, Fanout, Group, Idle, LargeGroup, LargeGroups, Many, MembershipChange, NearFloor, Outcome, PhaseCpu, Results, Target } from "./types";
+import type { HubFanout, RpcFanout, Baseline, Connect, CpuWindow, Direct, Fanout, Files, Group, Idle, LargeGroup, LargeGroups, Many, MembershipChange, NearFloor, Outcome, PhaseCpu, Results, Target } from "./types";
 
 // ---- Options and counts ----
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
-const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle", "large", "connect", "members"] as const;
+const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle", "files", "large", "connect", "members"] as const;
 type Phase = (typeof PHASES)[number];
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const enabled = (p: Phase) => !only || only.includes(p);
@@ -45,14 +45,16 @@ if (args.includes("--help")) {
 const COUNTS = QUICK
   ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, pacedRounds: 200, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
       fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000,
-      largeMembers: 1_000, largeOnline: 100, largeMessages: 20, connectGroups: 10, connectRounds: 5, memberChanges: 10, membersSmall: 40 }
+      largeMembers: 1_000, largeOnline: 100, largeMessages: 20, connectGroups: 10, connectRounds: 5, memberChanges: 10, membersSmall: 40, fileRounds: 3 }
   : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, pacedRounds: 1_000, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
       fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000,
-      largeMembers: 5_000, largeOnline: 500, largeMessages: 50, connectGroups: 50, connectRounds: 20, memberChanges: 20, membersSmall: 40 };
+      largeMembers: 5_000, largeOnline: 500, largeMessages: 50, connectGroups: 50, connectRounds: 20, memberChanges: 20, membersSmall: 40, fileRounds: 10 };
 /** The server's LARGE_GROUP_MEMBERS (wrangler.toml's default): fan-out groups of 100 and 1,000 are large. */
 const LARGE_AT = 50;
 /** Names one createGroup or addMembers may carry. */
 const NAMES_PER_REQUEST = 1_000;
+/** The file that the files phase sends up and down. */
+const FILE_BYTES = 10 * 2 ** 20;
 /** Unacknowledged frames per socket, at most, everywhere in this benchmark. */
 const DEPTH = 16;
 /** How many hub objects hold the members' sockets in the baseline's alternative fan-out. */
@@ -646,7 +648,77 @@ async function idle(srv: LocalServer, procs: ServerProcs, users: U[], usedBefore
   }
 }
 
-// ---- 7. Large groups: fan-out on read ----
+// ---- 7. A file up and down ----
+
+/** MiB/s of `bytes` moved in `ms`. */
+const mibps = (bytes: number, ms: number) => bytes / 2 ** 20 / (ms / 1000);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Times a request until its whole answer has been read; throws unless it is `status`. */
+async function timed(url: string, init: RequestInit, status: number): Promise<{ ms: number; body: ArrayBuffer }> {
+  const t = performance.now();
+  const res = await fetch(url, init);
+  const body = await res.arrayBuffer();
+  const ms = performance.now() - t;
+  if (res.status !== status) throw new Error(`${init.method ?? "GET"} ${url.replace(/\?.*/, "")}: ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+  return { ms, body };
+}
+
+/**
+ * The chat's POST /upload and signed GET /files against the echo Worker's bare R2 put and
+ * get of the same bytes, round by round in turn, so both see the machine in the same state.
+ */
+async function files(srv: LocalServer, users: U[]): Promise<Files> {
+  progress("files: starting the echo Worker (the R2 floor)");
+  const echo = await startLocalServer({ config: "bench/echo/wrangler.toml" });
+  try {
+    const [a, b] = users as [U, U];
+    const chat = ok({ frame: await api(srv.url, { mode: "createChat", username: b.username, token: a.token }), at: 0 }, "createChat").chat as { chat_id: string };
+    const bytes = new Uint8Array(FILE_BYTES).map((_, i) => (i * 2654435761) >>> 24);
+    const up: number[] = [];
+    const down: number[] = [];
+    const floorUp: number[] = [];
+    const floorDown: number[] = [];
+    for (let i = -1; i < COUNTS.fileRounds; i++) {
+      progress(`files: ${i < 0 ? "warm-up" : `round ${i + 1}/${COUNTS.fileRounds}`}: 10 MiB up and down, chat and floor`);
+      // Who goes first alternates, so neither always meets the other's leftovers (a fresh object, a busy disk).
+      const both = async <T>(first: () => Promise<T>, second: () => Promise<T>): Promise<[T, T]> => {
+        if (i % 2 === 0) return [await first(), await second()];
+        const b2 = await second();
+        return [await first(), b2];
+      };
+      const [floorPut, upload] = await both(
+        () => timed(`${echo.url}/r2/f${i}`, { method: "PUT", body: bytes }, 201),
+        () => timed(`${srv.url}/upload?chat_id=${chat.chat_id}`, {
+          method: "POST",
+          body: bytes,
+          headers: { Authorization: `Bearer ${a.token}`, "Content-Type": "application/octet-stream", "X-File-Name": `bench-${i}.bin` },
+        }, 201),
+      );
+      const fileId = (JSON.parse(Buffer.from(upload.body).toString()) as { file_id: string }).file_id;
+      const link = (ok({ frame: await api(srv.url, { mode: "getFileUrls", chat_id: chat.chat_id, file_ids: [fileId], token: b.token }), at: 0 }, "getFileUrls").urls as Record<string, string>)[fileId]!;
+      const [floorGet, download] = await both(() => timed(`${echo.url}/r2/f${i}`, {}, 200), () => timed(`${srv.url}${link}`, {}, 200));
+      if (download.body.byteLength !== FILE_BYTES || floorGet.body.byteLength !== FILE_BYTES) throw new Error("a download came back short");
+      if (i < 0) continue;
+      floorUp.push(mibps(FILE_BYTES, floorPut.ms));
+      up.push(mibps(FILE_BYTES, upload.ms));
+      floorDown.push(mibps(FILE_BYTES, floorGet.ms));
+      down.push(mibps(FILE_BYTES, download.ms));
+    }
+    return {
+      bytes: FILE_BYTES,
+      rounds: COUNTS.fileRounds,
+      uploadMiBps: round(median(up), 1),
+      downloadMiBps: round(median(down), 1),
+      floorUploadMiBps: round(median(floorUp), 1),
+      floorDownloadMiBps: round(median(floorDown), 1),
+    };
+  } finally {
+    await echo.stop();
+  }
+}
+
+// ---- 8. Large groups: fan-out on read ----
 
 
 /** One message at a time into a large group; the time until every online member other than the sender has it. */
@@ -849,6 +921,7 @@ async function main(): Promise<void> {
     enabled("fanout") ? COUNTS.fanoutLarge : 0,
     enabled("many") ? 2 * COUNTS.manyChats : 0,
     enabled("idle") ? COUNTS.idleUsers : 0,
+    enabled("files") ? 2 : 0,
     enabled("large") || enabled("connect") ? COUNTS.largeMembers + 2 : 0,
     enabled("members") ? COUNTS.fanoutLarge + 1 : 0,
   );
@@ -898,6 +971,7 @@ async function main(): Promise<void> {
         enabled("many") ? 2 * COUNTS.manyChats : 0,
       );
       if (enabled("idle")) results.phases.idle = await attempt("idle users", () => idle(srv, fresh(), users, usedBefore));
+      if (enabled("files")) results.phases.files = await attempt("files", () => files(srv, users));
       if (enabled("large")) results.phases.large = await attempt("large groups", () => large(srv, fresh(), users));
       if (enabled("connect")) results.phases.connect = await attempt(`a user in ${COUNTS.connectGroups} large groups connecting`, () => connectMany(srv, fresh(), users));
       if (enabled("members")) {
@@ -986,6 +1060,10 @@ function targets(r: Results): Target[] {
   const us = phases.reduce((s, p) => s + p.cpu.workerUs, 0);
   const pushes = phases.reduce((s, p) => s + p.cpu.pushes, 0);
   add("server CPU per delivered push (all message phases) <= 120 µs", pushes ? us / pushes : null, "<=", 120, "µs", pushes ? undefined : "no message phase ran");
+  const fp = r.phases.files;
+  const fr = fp && !failed(fp) ? fp : null;
+  add("10 MiB upload throughput >= 0.8x the R2 floor", fr ? fr.uploadMiBps / fr.floorUploadMiBps : null, ">=", 0.8, "x", err(fp));
+  add("10 MiB download throughput >= 0.8x the R2 floor", fr ? fr.downloadMiBps / fr.floorDownloadMiBps : null, ">=", 0.8, "x", err(fp));
   return out;
 }
 

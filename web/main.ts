@@ -34,6 +34,7 @@ function start(session: Session | null, notice?: string): void {
   client.on("session", (s) => {
     saveSession(s);
     loggedIn(s);
+    app?.focusStart();
   });
   client.on("sessionEnded", ({ reason }) => signOut(reason === "revoked" ? "Your session has ended. Please log in again." : undefined));
   if (session) loggedIn(session);
@@ -47,3 +48,6 @@ function savedPosition(session: Session): { pts?: number; evs?: Record<string, n
 }
 
 start(loadSession());
+
+// The service worker keeps the app's own files for when the server cannot be reached (sw.ts).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined);

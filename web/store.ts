@@ -19,7 +19,10 @@ export interface Outgoing {
   chatId: string;
   content: string;
   timestamp: number;
+  /** Not stored: shown with Retry and Discard. */
   failed: boolean;
+  /** It failed for want of a connection, so it goes out again by itself once there is one. */
+  resendOnReconnect: boolean;
 }
 
 /** A page of history as getMessages returns it. */
@@ -29,6 +32,8 @@ export interface Page {
 }
 
 export const TYPING_SHOWN_MS = 6_000;
+/** Chats a getChats page asks for: 50 stay under 1 MB however long their last messages are. */
+export const CHATS_PAGE = 50;
 
 export const lastSeq = (c: Chat) => c.last_message?.seq ?? 0;
 /** A group's size: a large group lists no members, only their count. */
@@ -45,6 +50,9 @@ export class Store {
   readonly chats = new Map<string, Chat>();
   /** getChats has answered; until then pushes about the list are already in what it will return. */
   listLoaded = false;
+  /** The cursor of the next page of the chat list, while there is one. */
+  listCursor: string | null = null;
+  listLoadingMore = false;
   readonly threads = new Map<string, Thread>();
   readonly outgoing = new Map<string, Outgoing>();
   private readonly typingSeen = new Map<string, Map<string, number>>();
@@ -66,10 +74,18 @@ export class Store {
 
   // ---- The chat list ----
 
-  setChats(chats: Chat[]): void {
+  /** The first page of the chat list. */
+  setChats(page: { chats: Chat[]; cursor?: string }): void {
     this.chats.clear();
-    for (const c of chats) this.chats.set(c.chat_id, c);
+    for (const c of page.chats) this.chats.set(c.chat_id, c);
     this.listLoaded = true;
+    this.listCursor = page.cursor ?? null;
+  }
+
+  /** A later page: older chats; what pushes brought in meanwhile is kept where newer. */
+  addChats(page: { chats: Chat[]; cursor?: string }): void {
+    for (const c of page.chats) this.upsertChat(c);
+    this.listCursor = page.cursor ?? null;
   }
 
   /** A newer version of a chat; what this side already knows to be newer is kept. */
@@ -101,6 +117,13 @@ export class Store {
 
   close(): void {
     this.openId = null;
+  }
+
+  /** Unread messages over all chats, for the page title. */
+  unreadTotal(): number {
+    let total = 0;
+    for (const c of this.chats.values()) total += unreadOf(c);
+    return total;
   }
 
   readUpTo(chat: Chat, seq: number): void {
@@ -157,7 +180,7 @@ export class Store {
   }
 
   queue(chatId: string, content: string, clientMsgId: string): Outgoing {
-    const out: Outgoing = { clientMsgId, chatId, content, timestamp: Date.now(), failed: false };
+    const out: Outgoing = { clientMsgId, chatId, content, timestamp: Date.now(), failed: false, resendOnReconnect: false };
     this.outgoing.set(clientMsgId, out);
     return out;
   }

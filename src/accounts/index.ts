@@ -2,6 +2,6 @@
 // recovery mail, and the rate limiter object. The Worker and the user objects use it only
 // through what this file exports.
 export { answerAccountMode, type AccountAnswer, type AccountRequest } from "./account-modes";
-export { revokeSession, sessionOf, usersByName, type Defer, type Session } from "./accounts";
+export { purgeExpired, revokeSession, sessionOf, usersByName, type Defer, type Revocation, type Session } from "./accounts";
 export { sha256Hex } from "./crypto";
 export { RateLimiter, limiter } from "./rate-limiter";

@@ -5,6 +5,8 @@
 //   ├── messages  (messages.ts)  the gapless seq, idempotent sends, edits, deletes, pages
 //   ├── outbox    (outbox.ts)    every change is an event with the next ev, fanned out to
 //   │                            each member's user object, retried until acknowledged
+//   ├── uploads   (uploads.ts)   the chat's files in R2: recorded after upload, attached by
+//   │                            a send, removed with their message or after a day unattached
 //   └── large     (large.ts)     past LARGE_GROUP_MEMBERS: fan-out on read. Events stay here,
 //       ├── online (online.ts)   pushed only to the members online, read back by ev;
 //       └── log queue (log-queue.ts)  a member's own join, leave and reads still reach their log
@@ -12,10 +14,11 @@
 // Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
 // data). The events it delivers are described in events.ts.
 import { DurableObject } from "cloudflare:workers";
-import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
-import { MAX_GROUP_MEMBERS, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { ApiError, catching, chatNotFound, fileNotFound, type Result } from "../contract/errors";
+import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import { config } from "../platform/config";
-import { migrate } from "../platform/object-sql";
+import { errorSummary, log } from "../platform/log";
+import { hasSchema, migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
 import { LargeGroup, type LargeSummary } from "./large";
 import { LogQueue } from "./log-queue";
@@ -24,6 +27,7 @@ import { Messages, toMessage, type MessageRow } from "./messages";
 import { Online, type PushItem } from "./online";
 import { Outbox } from "./outbox";
 import { CHAT_SCHEMA } from "./schema";
+import { Uploads, type NewUpload } from "./uploads";
 
 /** A member's typing goes out at most this often; a client repeating it sooner is answered but not fanned out. */
 const TYPING_EVERY_MS = 2_000;
@@ -45,29 +49,19 @@ export class ChatObject extends DurableObject<Env> {
   private outbox!: Outbox;
   private large!: LargeGroup;
   private online!: Online;
+  private uploads!: Uploads;
   private typedAt = new Map<string, number>();
+  /** The clock typing is throttled by. Tests stop and move it (through runInDurableObject). */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // A chat that was never created stores nothing, not even its schema: a request about an
+    // id that names no chat finds no member and leaves no trace.
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, CHAT_SCHEMA);
-      const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
-      this.chatId = meta.get("chat_id") ?? "";
-      this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
-      this.title = meta.get("title") ?? "";
-      this.members = new Members(this.sql);
-      this.messages = new Messages(this.sql);
-      this.large = new LargeGroup(this.sql, { chatId: () => this.chatId, lastEv: () => this.outbox.ev, message: (seq) => this.messages.get(seq) });
-      this.outbox = new Outbox(ctx, env, this.members, new LogQueue(this.sql), () => this.chatId, () => this.large.since);
-      this.online = new Online(this.sql, {
-        user: (userId) => this.outbox.user(userId),
-        after: (ev, max) => this.outbox.after(ev, max),
-        lastEv: () => this.outbox.ev,
-        frame: (e, userId) => this.large.frame(e, this.members.get(userId)),
-        wake: (ms) => void this.outbox.wakeIn(ms),
-        chatId: () => this.chatId,
-      });
+      if (!hasSchema(this.sql)) return;
+      this.load();
       await this.outbox.load();
     });
   }
@@ -78,6 +72,7 @@ export class ChatObject extends DurableObject<Env> {
   async openDirect(chatId: string, pair: [Member, Member], origin: Origin): Promise<Result<{ created: boolean; event: ChatEvent }>> {
     return catching("openDirect", () => {
       if (this.type) return { created: false, event: { ...this.outbox.eventAt(1), origin } };
+      this.load();
       this.init(chatId, "direct", "");
       for (const m of pair) this.addMember(m, "member");
       return { created: true, event: this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) };
@@ -87,6 +82,7 @@ export class ChatObject extends DurableObject<Env> {
   async createGroup(chatId: string, title: string, owner: Member, others: Member[], origin: Origin): Promise<Result<ChatEvent>> {
     return catching("createGroup", () => {
       if (this.type) throw new Error(`group id ${chatId} is taken`);
+      this.load();
       this.init(chatId, "group", title);
       this.addMember(owner, "owner");
       for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
@@ -146,7 +142,11 @@ export class ChatObject extends DurableObject<Env> {
 
   // ---- Messages ----
 
-  async send(actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin): Promise<Result<MessageResult>> {
+  /** `attachment`: an image or file message, with a file the sender uploaded into this chat. */
+  async send(
+    actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin,
+    attachment?: { content_type: "image" | "file"; file_id: string },
+  ): Promise<Result<MessageResult>> {
     return catching("send", () => {
       const m = this.requireMember(actor.id);
       if (this.type !== type)
@@ -155,13 +155,16 @@ export class ChatObject extends DurableObject<Env> {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
       }
+      const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
       const message: Message = {
         message_id: crypto.randomUUID(), chat_id: this.chatId, seq, sender: m.username, content,
-        content_type: "text", timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+        content_type: attachment?.content_type ?? "text", ...(file && { attachment: file }),
+        timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
       };
       const event = this.emitChange({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
+      if (file) this.uploads.attach(file.file_id, seq);
       // Sending reads the chat up to your own message.
       this.members.setRead(m, seq);
       return { message, event };
@@ -178,14 +181,19 @@ export class ChatObject extends DurableObject<Env> {
     });
   }
 
-  /** Deleting twice returns the first deletion. */
+  /** Deleting twice returns the first deletion. A message's file goes with it. */
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
-    return catching("remove", () => {
+    return catching("remove", async () => {
       const row = this.ownMessage(actorId, seq);
       if (row.deleted) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
       row.content = "";
       row.deleted = 1;
-      return this.rewrite(row, "messageDeleted", origin);
+      const result = this.rewrite(row, "messageDeleted", origin);
+      if (row.attachment !== null) {
+        this.uploads.remove((JSON.parse(row.attachment) as Attachment).file_id);
+        await this.uploads.purge();
+      }
+      return result;
     });
   }
 
@@ -221,14 +229,15 @@ export class ChatObject extends DurableObject<Env> {
   async typing(actorId: string): Promise<Result<null>> {
     return catching("typing", () => {
       const m = this.requireMember(actorId);
-      const now = Date.now();
+      const now = this.now();
       if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
       this.typedAt.set(actorId, now);
-      const send = (userId: string) => this.outbox.user(userId).typing(this.chatId, m.username);
+      const send = (userId: string) =>
+        this.outbox.user(userId).typing(this.chatId, m.username).catch((err: unknown) =>
+          log({ level: "warn", event: "typing_failed", chat_id: this.chatId, user_id: userId, exception: errorSummary(err) }),
+        );
       if (this.large.since !== null) this.online.typing(actorId, send);
-      else
-        for (const other of this.members.current())
-          if (other.userId !== actorId) send(other.userId).catch((err: unknown) => console.warn("typing push failed", err));
+      else for (const other of this.members.current()) if (other.userId !== actorId) void send(other.userId);
       return null;
     });
   }
@@ -260,6 +269,7 @@ export class ChatObject extends DurableObject<Env> {
    * A user object that is not a member (any more) is told so with null.
    */
   async presence(userId: string, since: number, online: boolean, fromEv?: number): Promise<LargeSummary | null> {
+    if (!this.type) return null;
     if (!online) {
       this.online.offline(userId, since);
       return null;
@@ -275,12 +285,72 @@ export class ChatObject extends DurableObject<Env> {
     return catching("summary", () => this.summaryFor(this.requireMember(actorId)));
   }
 
+  // ---- Files (the Worker's POST /upload and GET /files; getFileUrls) ----
+
+  /** May this user upload into this chat? Asked before the Worker reads the body. */
+  async mayUpload(userId: string): Promise<Result<null>> {
+    return catching("mayUpload", () => {
+      this.requireMember(userId);
+      return null;
+    });
+  }
+
+  /** The Worker has the bytes in R2: the file is the chat's from now on, unattached. */
+  async addUpload(userId: string, file: NewUpload): Promise<Result<null>> {
+    return catching("addUpload", () => {
+      this.requireMember(userId);
+      this.uploads.add(userId, file);
+      return null;
+    });
+  }
+
+  /** May this user read this file? The same file_not_found for a non-member and for a file not here. */
+  async mayRead(userId: string, fileId: string): Promise<Result<null>> {
+    return catching("mayRead", () => {
+      const m = this.type ? this.members.get(userId) : undefined;
+      if (!m || m.leftEv !== null || !this.uploads.readable(fileId)) throw fileNotFound();
+      return null;
+    });
+  }
+
+  /** Which of these files a member may have download links for. */
+  async readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>> {
+    return catching("readableFiles", () => {
+      this.requireMember(userId);
+      return this.uploads.live(fileIds);
+    });
+  }
+
   override async alarm(): Promise<void> {
+    if (!this.type) return;
     await this.outbox.onAlarm();
+    await this.uploads.sweep(Date.now());
     this.online.retry();
   }
 
   // ---- Internals ----
+
+  /** Creates the schema if this is the chat's creation, and reads the chat. */
+  private load(): void {
+    migrate(this.sql, CHAT_SCHEMA);
+    const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    this.chatId = meta.get("chat_id") ?? "";
+    this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
+    this.title = meta.get("title") ?? "";
+    this.members = new Members(this.sql);
+    this.messages = new Messages(this.sql);
+    this.large = new LargeGroup(this.sql, { chatId: () => this.chatId, lastEv: () => this.outbox.ev, message: (seq) => this.messages.get(seq) });
+    this.outbox = new Outbox(this.ctx, this.env, this.members, new LogQueue(this.sql), () => this.chatId, () => this.large.since);
+    this.online = new Online(this.sql, {
+      user: (userId) => this.outbox.user(userId),
+      after: (ev, max) => this.outbox.after(ev, max),
+      lastEv: () => this.outbox.ev,
+      frame: (e, userId) => this.large.frame(e, this.members.get(userId)),
+      wake: (ms) => void this.outbox.wakeIn(ms),
+      chatId: () => this.chatId,
+    });
+    this.uploads = new Uploads(this.sql, this.env.FILES, (at) => void this.outbox.wakeAt(at));
+  }
 
   private init(chatId: string, type: "direct" | "group", title: string): void {
     this.chatId = chatId;
@@ -336,9 +406,12 @@ export class ChatObject extends DurableObject<Env> {
     return this.large.summary({ title: this.title, ...(owner !== undefined && { owner }), member_count: this.members.count }, m, this.messages.lastSeq);
   }
 
+  /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
   private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
     const message = toMessage(this.chatId, row);
-    const event = this.emitChange({ kind, seq: row.seq, sender: row.sender, message: JSON.stringify(message) }, origin);
+    const json = JSON.stringify(message);
+    this.outbox.rewriteMessage(row.seq, json);
+    const event = this.emitChange({ kind, seq: row.seq, sender: row.sender, message: json }, origin);
     row.ev = event.ev;
     this.messages.update(row);
     return { message, event };
@@ -369,8 +442,8 @@ export class ChatObject extends DurableObject<Env> {
   }
 
   private requireMember(userId: string): MemberState {
-    const m = this.members.get(userId);
-    if (!this.type || !m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
+    const m = this.type ? this.members.get(userId) : undefined;
+    if (!m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
     return m;
   }
 

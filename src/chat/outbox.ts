@@ -10,6 +10,7 @@
 // are pushed to the members online (online.ts) and read back with getChatUpdates. What
 // each member must still have in their log waits in the log queue (log-queue.ts), which
 // this outbox delivers after the member's cursor has reached the switch.
+import { errorSummary, log } from "../platform/log";
 import type { ChatEvent, EventBody, Origin } from "./events";
 import type { LogQueue } from "./log-queue";
 import type { MemberState, Members } from "./members";
@@ -21,6 +22,8 @@ const RECENT = 512;
 /** How soon after a change the alarm persists cursors and re-checks deliveries. */
 const FLUSH_MS = 2_000;
 const MAX_BACKOFF_MS = 60_000;
+/** From this failure in a row on (after a minute or so of retries), a failed delivery is logged as an error. */
+const STUCK_AFTER = 7;
 
 interface Stored {
   event: ChatEvent;
@@ -97,12 +100,31 @@ export class Outbox {
   private store(body: EventBody, audience: string[] | null, large: boolean, origin?: Origin): ChatEvent {
     const ev = this.lastEv + 1;
     const event = { ...body, chat_id: this.chatId(), ev, timestamp: Date.now(), ...(large && { large: true }) } as ChatEvent;
-    this.ctx.storage.sql.exec("INSERT INTO events (ev, data, audience) VALUES (?, ?, ?)", ev, JSON.stringify(event), audience && JSON.stringify(audience));
+    this.ctx.storage.sql.exec(
+      "INSERT INTO events (ev, data, audience, msg_seq) VALUES (?, ?, ?, ?)",
+      ev, JSON.stringify(event), audience && JSON.stringify(audience), textOf(event),
+    );
     this.lastEv = ev;
     const live = origin ? { ...event, origin } : event;
     this.recent.set(ev, { event: live, audience });
     if (this.recent.size > RECENT) this.recent.delete(ev - RECENT);
     return live;
+  }
+
+  /**
+   * A message was edited or deleted: every earlier event that carries its text (its
+   * newMessage, earlier edits, chat events whose last message it was) now carries `message`,
+   * so no replay and no delivery still to come shows a text that is gone.
+   */
+  rewriteMessage(seq: number, message: string): void {
+    const sql = this.ctx.storage.sql;
+    for (const row of sql.exec<{ ev: number; data: string }>("SELECT ev, data FROM events WHERE msg_seq = ?", seq).toArray()) {
+      const event = JSON.parse(row.data) as ChatEvent;
+      withText(event, seq, message);
+      sql.exec("UPDATE events SET data = ? WHERE ev = ?", JSON.stringify(event), row.ev);
+      const cached = this.recent.get(row.ev);
+      if (cached) withText(cached.event, seq, message);
+    }
   }
 
   eventAt(ev: number): ChatEvent {
@@ -116,6 +138,7 @@ export class Outbox {
     this.alarmAt = null;
     this.persistCursors();
     for (const m of this.members.all()) {
+      if (m.failures) log({ level: "info", event: "delivery_retry", chat_id: this.chatId(), user_id: m.userId, attempt: m.failures + 1 });
       m.failures = 0;
       if (!this.settled(m)) this.pump(m);
     }
@@ -160,7 +183,15 @@ export class Outbox {
           m.inflight = false;
           m.failures++;
           const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (m.failures - 1)) * (0.5 + Math.random() / 2);
-          console.warn(`delivery of ${this.chatId()} to ${m.userId} failed (${m.failures}), retrying in ${Math.round(delay)} ms`, err);
+          log({
+            level: m.failures >= STUCK_AFTER ? "error" : "warn",
+            event: "delivery_failed",
+            chat_id: this.chatId(),
+            user_id: m.userId,
+            attempt: m.failures,
+            retry_in_ms: Math.round(delay),
+            exception: errorSummary(err),
+          });
           void this.wakeIn(delay);
         },
       );
@@ -217,8 +248,12 @@ export class Outbox {
   }
 
   /** Sets the alarm to come within `ms` (it retries deliveries and online pushes). */
-  async wakeIn(ms: number): Promise<void> {
-    const at = Date.now() + ms;
+  wakeIn(ms: number): Promise<void> {
+    return this.wakeAt(Date.now() + ms);
+  }
+
+  /** Makes sure the object's one alarm fires by `at`; the chat's other jobs share it through here. */
+  async wakeAt(at: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
@@ -250,4 +285,17 @@ function sees(m: MemberState, s: Stored): boolean {
   if (s.audience) return s.audience.includes(m.userId);
   const ev = s.event.ev;
   return m.joinedEv <= ev && (m.leftEv === null || ev <= m.leftEv);
+}
+
+/** The seq of the message whose text an event carries, if any. */
+function textOf(e: ChatEvent): number | null {
+  if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq;
+  if (e.kind === "chat" && e.chat.last_message !== null) return e.chat.last_seq;
+  return null;
+}
+
+/** Puts the current `message` (JSON) where an event carries message `seq`. */
+function withText(e: ChatEvent, seq: number, message: string): void {
+  if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") e.message = message;
+  else if (e.kind === "chat" && e.chat.last_seq === seq && e.chat.last_message !== null) e.chat.last_message = message;
 }

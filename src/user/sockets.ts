@@ -2,6 +2,7 @@
 // socket carries who it is (session, address) in its attachment, which survives
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
 import type { Session } from "../accounts";
+import { errorFrame, unauthorized } from "../contract/errors";
 import { CLOSE_REVOKED, type SessionRevokedPush, type User } from "../contract/protocol";
 import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
@@ -23,10 +24,17 @@ export class Sockets {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"mode":"ping"}', '{"mode":"pong"}'));
   }
 
-  /** Accepts an upgrade the Worker authenticated; the session rides in a header. */
-  accept(request: Request): Response {
+  /**
+   * Accepts an upgrade the Worker authenticated; the session rides in a header. A session
+   * that has `ended` since the Worker checked it is refused as a bad token is (401).
+   */
+  accept(request: Request, ended: (session: Session) => boolean): Response {
     const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
     if (request.headers.get("Upgrade") !== "websocket" || !session) return new Response("expected a WebSocket upgrade", { status: 400 });
+    if (ended(session)) {
+      const refused = errorFrame("error", undefined, unauthorized("the token is unknown, expired or revoked").body());
+      return Response.json(refused, { status: 401 });
+    }
     const pair = new WebSocketPair();
     const info: SocketInfo = {
       socketId: crypto.randomUUID(),
@@ -83,10 +91,10 @@ export class Sockets {
     return open;
   }
 
-  /** Ends one session's sockets (or every socket): a sessionRevoked push, then close 4001. */
-  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
+  /** Ends one session's sockets: a sessionRevoked push, then close 4001. */
+  endSessions(sessionId: string, exceptSocketId: string | null): void {
     const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now() } satisfies SessionRevokedPush);
-    for (const ws of sessionId ? this.ctx.getWebSockets(sessionId) : this.ctx.getWebSockets()) {
+    for (const ws of this.ctx.getWebSockets(sessionId)) {
       if (this.info(ws).socketId === exceptSocketId) continue;
       try {
         ws.send(frame);

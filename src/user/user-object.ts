@@ -5,20 +5,22 @@
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
 //   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
 //   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//   ├── revoked      (revoked.ts)     sessions revoked before their expiry: no socket, frame or request of theirs
 //   └── large groups (large-groups.ts) told when the user comes and goes online; pushes
 //                                       passed on unstored; their state read for the list
 //
-// Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a logout or reset),
+// Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login past the cap),
 // `deliver`, `pushLarge` and `typing` (chat objects). It reaches chat objects through the CHATS binding
 // and knows them only by their RPC methods and the events they deliver (chat/events.ts).
 import { DurableObject } from "cloudflare:workers";
-import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Session } from "../accounts";
+import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Revocation, type Session } from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin, type PushItem } from "../chat";
-import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
+import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
   CLOSE_REVOKED,
+  MAX_CHATS_PAGE,
   type ErrorFrame,
   type Mode,
   type RequestFrame,
@@ -26,9 +28,12 @@ import {
   type TypingPush,
   type User,
 } from "../contract/protocol";
+import { signedPaths } from "../files";
 import { migrate } from "../platform/object-sql";
 import { ChatList } from "./chat-list";
 import { LargeGroups } from "./large-groups";
+import { endSessionsOf } from "./end-sessions";
+import { RevokedSessions } from "./revoked";
 import { USER_SCHEMA } from "./schema";
 import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
@@ -52,6 +57,7 @@ export class UserObject extends DurableObject<Env> {
   private chats: ChatList;
   private log!: UpdateLog;
   private large: LargeGroups;
+  private revoked!: RevokedSessions;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -62,6 +68,7 @@ export class UserObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.log = new UpdateLog(ctx.storage.sql);
+      this.revoked = new RevokedSessions(ctx.storage.sql);
     });
   }
 
@@ -69,7 +76,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    const res = this.sockets.accept(request);
+    const res = this.sockets.accept(request, (s) => this.ended(s.sessionId, s.expiresAt));
     // The first socket: the large groups push from now on, before the socket is usable.
     const open = this.openSockets();
     if (res.webSocket && open.length === 1) await this.large.connected(this.sockets.info(open[0]!).user);
@@ -77,13 +84,19 @@ export class UserObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const started = Date.now();
     const info = this.sockets.info(ws);
     const parsed = parseFrame(data);
-    if (!parsed.ok) return send(ws, errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()));
-    if (info.expiresAt <= Date.now()) return this.endSessions(info.sessionId, null);
+    if (!parsed.ok) {
+      const frame = errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body());
+      send(ws, frame);
+      return logErrorAnswer(frame, info.user.id, started);
+    }
+    if (this.ended(info.sessionId, info.expiresAt)) return this.sockets.endSessions(info.sessionId, null);
     const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
     const answer = await this.answer(parsed.request, { session, ip: info.ip, socketId: info.socketId });
     send(ws, answer.frame);
+    if ("error" in answer.frame) logErrorAnswer(answer.frame, info.user.id, started);
     if (answer.closeAfter) ws.close(CLOSE_REVOKED, "session revoked");
   }
 
@@ -100,12 +113,18 @@ export class UserObject extends DurableObject<Env> {
 
   /** POST /api for a logged-in request: the same answers as on a socket, without pushes back. */
   async api(request: RequestFrame, session: Session, ip: string): Promise<ResponseOf<Mode> | ErrorFrame> {
+    if (this.ended(session.sessionId, session.expiresAt))
+      return errorFrame(request.mode, request.request_id, unauthorized("this session has ended; log in again").body());
     return (await this.answer(request, { session, ip, socketId: "" })).frame;
   }
 
-  /** Ends one session's sockets (or every socket of the user): a sessionRevoked push, then close 4001. */
-  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
-    this.sockets.endSessions(sessionId, exceptSocketId);
+  /**
+   * Sessions of this user were revoked: remembered until they expire, so that no socket of
+   * theirs is accepted later, and their sockets get sessionRevoked and close 4001.
+   */
+  endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void {
+    this.revoked.add(sessions);
+    for (const s of sessions) this.sockets.endSessions(s.sessionId, exceptSocketId);
   }
 
   /** A chat object delivers its events: each applied at most once, in the order given. */
@@ -144,15 +163,18 @@ export class UserObject extends DurableObject<Env> {
         return this.logout(r.token, id, caller);
       case "getChats":
         await this.large.refresh(me);
-        return { frame: reply(r.mode, id, 200, { chats: this.chats.all(me) }) };
+        return { frame: reply(r.mode, id, 200, this.chats.page(me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
       case "getMessages":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
       case "sendMessage":
       case "sendGroupMessage": {
-        if (r.content_type !== "text")
-          throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
+        const ct = r.content_type;
+        if (ct !== "text" && ct !== "image" && ct !== "file")
+          throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
-        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
+        // The schema makes sure an image or file message has its attachment.
+        const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
+        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin, attachment));
         return { frame: reply(r.mode, id, 200, { message, ...this.applyOwn(me, event) }) };
       }
       case "createChat": {
@@ -160,14 +182,14 @@ export class UserObject extends DurableObject<Env> {
         if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
         if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
         const chatId = await directChatId(me.id, other.id);
-        const { created, event } = unwrap(await this.chat(chatId).openDirect(chatId, [me, other], origin));
+        const { created, event } = unwrap(await this.newChat(chatId).openDirect(chatId, [me, other], origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "createGroup": {
         const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
         const chatId = `g_${crypto.randomUUID()}`;
-        const event = unwrap(await this.chat(chatId).createGroup(chatId, r.title, me, others, origin));
+        const event = unwrap(await this.newChat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
@@ -215,6 +237,10 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).updates(me.id, r.since_ev, r.limit ?? 100))) };
       case "getMembers":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).memberPage(me.id, r.after, r.limit ?? 200))) };
+      case "getFileUrls": {
+        const readable = unwrap(await this.chat(r.chat_id).readableFiles(me.id, r.file_ids));
+        return { frame: reply(r.mode, id, 200, { urls: await signedPaths(this.env, readable) }) };
+      }
       case "register":
       case "auth":
       case "recovery":
@@ -227,26 +253,27 @@ export class UserObject extends DurableObject<Env> {
   }
 
   private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
-    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p));
+    const defer = (p: Promise<unknown>) => this.ctx.waitUntil(p);
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, defer);
     if (!revoked) return { frame };
-    if (revoked.id !== caller.session.user.id) {
-      await this.env.USERS.get(this.env.USERS.idFromName(revoked.id)).endSessions(null, null);
+    if (revoked.userId !== caller.session.user.id) {
+      await endSessionsOf(this.env, revoked, defer);
       return { frame };
     }
-    this.endSessions(null, caller.socketId);
-    return { frame, closeAfter: true };
+    this.endSessions(revoked.sessions, caller.socketId);
+    return { frame, closeAfter: revoked.sessions.some((s) => s.sessionId === caller.session.sessionId) };
   }
 
   private async logout(token: string | undefined, requestId: string | undefined, caller: Caller): Promise<Answer> {
-    let sessionId = caller.session.sessionId;
+    let session = caller.session;
     if (token !== undefined && (await sha256Hex(token)) !== caller.session.tokenHash) {
       const s = await sessionOf(this.env, token);
       if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of this user");
-      sessionId = s.sessionId;
+      session = s;
     }
-    await revokeSession(this.env, sessionId);
-    this.endSessions(sessionId, caller.socketId);
-    return { frame: reply("logout", requestId, 200, {}), closeAfter: sessionId === caller.session.sessionId };
+    await revokeSession(this.env, session.user.id, session.sessionId);
+    this.endSessions([{ sessionId: session.sessionId, expiresAt: session.expiresAt }], caller.socketId);
+    return { frame: reply("logout", requestId, 200, {}), closeAfter: session.sessionId === caller.session.sessionId };
   }
 
   /** A token in a frame on a logged-in socket must be a valid token of this same user. */
@@ -297,7 +324,23 @@ export class UserObject extends DurableObject<Env> {
 
   // ---- Helpers ----
 
+  /** A session that expired or was revoked gets nothing more here. */
+  private ended(sessionId: string, expiresAt: number): boolean {
+    return expiresAt <= Date.now() || this.revoked.has(sessionId);
+  }
+
+  /**
+   * A chat the user is in. Their chat list knows which: a chat that is not in it (no such
+   * chat, not a member, or added a moment ago and not yet told) is answered here without
+   * waking a chat object, so asking about ids creates nothing anywhere.
+   */
   private chat(chatId: string) {
+    if (!this.chats.row(chatId)) throw chatNotFound(chatId);
+    return this.newChat(chatId);
+  }
+
+  /** A chat by id, whether or not the user is in it yet: for creating one. */
+  private newChat(chatId: string) {
     // An id this service never hands out names no chat: answered without waking an object.
     if (!isChatId(chatId)) throw chatNotFound(chatId);
     let stub = this.chatStubs.get(chatId);

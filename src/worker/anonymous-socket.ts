@@ -5,14 +5,17 @@
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "../accounts";
 import { sessionOf, type Defer, type Session } from "../accounts";
-import { errorFrame, toErrorBody, unauthorized } from "../contract/errors";
+import { errorFrame, logErrorAnswer, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
-import { ANONYMOUS_MODES } from "../contract/protocol";
-import { connectToUser, endUserSessions } from "./to-user";
+import { ANONYMOUS_MODES, type ErrorFrame } from "../contract/protocol";
+import { endSessionsOf } from "../user";
+import { connectToUser } from "./to-user";
 
 export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
   const client = pair[1];
+  // Binary frames arrive as bytes (not Blobs), so they are measured, refused and piped as binary.
+  client.binaryType = "arraybuffer";
   client.accept();
   let upstream: WebSocket | null = null;
   // Frames are handled one at a time, in order, also while a login is binding the socket.
@@ -20,6 +23,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
 
   const bind = async (session: Session) => {
     const ws = await connectToUser(env, session, ip, null);
+    ws.binaryType = "arraybuffer";
     ws.accept();
     ws.addEventListener("message", (e) => trySend(client, e.data));
     ws.addEventListener("close", (e) => safeClose(client, e.code, e.reason));
@@ -30,15 +34,21 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
     if (client.readyState === WebSocket.CLOSING || client.readyState === WebSocket.CLOSED) safeClose(ws, 1000, "client gone");
   };
 
+  const answerError = (frame: ErrorFrame, started: number) => {
+    trySend(client, JSON.stringify(frame));
+    logErrorAnswer(frame, undefined, started);
+  };
+
   const onFrame = async (data: string | ArrayBuffer) => {
     if (upstream) return upstream.send(data);
+    const started = Date.now();
     const parsed = parseFrame(data);
-    if (!parsed.ok) return trySend(client, JSON.stringify(errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body())));
+    if (!parsed.ok) return answerError(errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()), started);
     const r = parsed.request;
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
         const answer = await answerAccountMode(env, r as AccountRequest, ip, defer);
-        if (answer.revoked) await endUserSessions(env, answer.revoked.id);
+        if (answer.revoked) await endSessionsOf(env, answer.revoked, defer);
         trySend(client, JSON.stringify(answer.frame));
         if (answer.session) await bind(answer.session);
         return;
@@ -49,12 +59,13 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
       await bind(session);
       upstream!.send(data);
     } catch (err) {
-      trySend(client, JSON.stringify(errorFrame(r.mode, r.request_id, toErrorBody(err, `anonymous socket ${r.mode}`))));
+      answerError(errorFrame(r.mode, r.request_id, toErrorBody(err, `anonymous socket ${r.mode}`)), started);
     }
   };
 
   client.addEventListener("message", (e) => {
-    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", err));
+    // onFrame answers its own errors; what escapes it is a bug, logged like any other.
+    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => void toErrorBody(err, "anonymous socket"));
   });
   client.addEventListener("close", (e) => {
     if (!upstream) safeClose(client, e.code, e.reason);

@@ -1,15 +1,40 @@
-// The Hono app: POST /api and GET /ws in front, the web client from static assets
-// (served by the runtime before the Worker runs), and one JSON shape for every error.
+// The Hono app: POST /api and GET /ws in front, POST /upload and GET /files/<id> for
+// attachments (files/), the web client from static assets (served by the runtime before
+// the Worker runs), and one JSON shape for every error. Every response gets the security
+// headers, and every request a log line. The Worker's other entry is its cron trigger,
+// which purges what has expired.
 import { Hono } from "hono";
+import { purgeExpired } from "../accounts";
 import { errorFrame, toErrorBody } from "../contract/errors";
+import { handleDownload, handleUpload } from "../files";
+import { errorSummary, log } from "../platform/log";
 import { getWs, postApi } from "./doors";
+import { requestLog, type AppEnv } from "./request-log";
+import { securityHeaders } from "./security-headers";
 
-export const app = new Hono<{ Bindings: Env }>();
+export const app = new Hono<AppEnv>();
 
+app.use(requestLog);
+app.use(securityHeaders);
 app.post("/api", postApi);
 app.get("/ws", getWs);
+app.post("/upload", (c) => handleUpload(c.req.raw, c.env));
+app.get("/files/:id", (c) => handleDownload(c.req.raw, c.env, c.req.param("id")));
 app.notFound((c) => c.json(errorFrame("error", undefined, { status: 404, error: "bad_request", message: `nothing at ${c.req.method} ${c.req.path}` }), 404));
 app.onError((err, c) => {
   const body = toErrorBody(err, `${c.req.method} ${c.req.path}`);
   return c.json(errorFrame("error", undefined, body), body.status as 500);
 });
+
+/** The Worker: the app for requests; the cron trigger ([triggers] in wrangler.toml) for purging. */
+export const worker = {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      purgeExpired(env).then(
+        (gone) => log({ level: "info", event: "purge", purged: gone }),
+        (err: unknown) => log({ level: "error", event: "purge_failed", exception: errorSummary(err) }),
+      ),
+    );
+  },
+} satisfies ExportedHandler<Env>;

@@ -8,9 +8,11 @@ import { config } from "../platform/config";
 import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame, tooLarge } from "../contract/frames";
 import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "../contract/protocol";
-import { endUserSessions, forwardUpgrade, userStub } from "./to-user";
+import { endSessionsOf } from "../user";
+import type { AppEnv } from "./request-log";
+import { forwardUpgrade, userStub } from "./to-user";
 
-type Ctx = Context<{ Bindings: Env }>;
+type Ctx = Context<AppEnv>;
 
 const clientIp = (c: Ctx) => c.req.header("CF-Connecting-IP") ?? "unknown";
 
@@ -19,20 +21,53 @@ function answerError(c: Ctx, mode: string, requestId: string | undefined, err: u
   return c.json(errorFrame(mode, requestId, body), body.status as 400);
 }
 
+/**
+ * The body as text, read no further than one byte past the largest frame: a body sent
+ * without Content-Length (chunked) could otherwise be of any size. Null when it is too large.
+ */
+async function readFrameBody(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_FRAME_BYTES) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FRAME_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 export async function postApi(c: Ctx): Promise<Response> {
-  if (Number(c.req.header("Content-Length") ?? 0) > MAX_FRAME_BYTES) return answerError(c, "error", undefined, tooLarge());
-  const parsed = parseFrame(await c.req.text());
+  const body = await readFrameBody(c.req.raw);
+  if (body === null) return answerError(c, "error", undefined, tooLarge());
+  const parsed = parseFrame(body);
+  c.set("mode", parsed.head.mode);
   if (!parsed.ok) return answerError(c, parsed.head.mode, parsed.head.requestId, parsed.error);
   const r = parsed.request;
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
       const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p));
-      if (answer.revoked) await endUserSessions(c.env, answer.revoked.id);
+      c.set("userId", answer.session?.user.id ?? answer.revoked?.userId);
+      if (answer.revoked) await endSessionsOf(c.env, answer.revoked, (p) => c.executionCtx.waitUntil(p));
       return c.json(answer.frame, answer.frame.status as 200);
     }
     const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const session = await sessionOf(c.env, r.token ?? bearer);
     if (!session) throw unauthorized("this mode needs a valid token: in the body or as Authorization: Bearer");
+    c.set("userId", session.user.id);
     // The token that authenticated the request is the one a logout ends.
     const request = r.mode === "logout" ? { ...r, token: r.token ?? bearer } : r;
     const frame = await userStub(c.env, session.user.id).api(request, session, clientIp(c));
@@ -63,5 +98,6 @@ export async function getWs(c: Ctx): Promise<Response> {
   if (token === undefined) return anonymousSocket(c.env, clientIp(c), protocol, (p) => c.executionCtx.waitUntil(p));
   const session = await sessionOf(c.env, token);
   if (!session) return fail(unauthorized("the token is unknown, expired or revoked"));
+  c.set("userId", session.user.id);
   return forwardUpgrade(c.env, session, clientIp(c), protocol);
 }

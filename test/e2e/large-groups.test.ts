@@ -3,9 +3,9 @@
 // own WebSocket) follows the switch and then the group's pushes by ev.
 import { expect, it } from "vitest";
 import { ChatClient } from "edge-chat/client";
-import { localServerForFile } from "./local";
+import { serverForThisFile } from "./server";
 
-const server = localServerForFile();
+const server = serverForThisFile();
 
 type Frame = Record<string, any>;
 

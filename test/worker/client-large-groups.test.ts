@@ -3,8 +3,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatClient, ClientOptions } from "../../src/client";
-import { api, registerUser, type Account } from "./helpers";
-import { PoolNetwork, collect, until } from "./pool-network";
+import { api, registerUser, until, type Account } from "./helpers";
+import { PoolNetwork, collect } from "./pool-network";
 
 const LARGE_AT = Number(env.LARGE_GROUP_MEMBERS);
 const open: ChatClient[] = [];

@@ -2,8 +2,8 @@
 // pool opens with SELF.fetch, with drops, outages and lost frames made on purpose.
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type ClientEvents, type Message } from "../../src/client";
-import { api, registerUser, unique, untilPts, type Account } from "./helpers";
-import { PoolNetwork, collect, sleep, until } from "./pool-network";
+import { api, fillChatList, registerUser, unique, until, untilPts, type Account } from "./helpers";
+import { MAX_RECONNECT_DELAY_MS, PoolNetwork, collect } from "./pool-network";
 
 const open: ChatClient[] = [];
 afterEach(() => {
@@ -74,12 +74,26 @@ describe("requests", () => {
     await expect(c.createChat({ username: unique("nobody") })).rejects.toMatchObject({ status: 404, error: "user_not_found" });
   });
 
+  it("pages the chat list: getChats gives a page, getAllChats all of them", async () => {
+    const a = await registerUser("pages");
+    const ids = await fillChatList(a.user, 7, (i) => `hello ${i}`);
+    const net = new PoolNetwork();
+    const c = track(net.client({ token: a.token }));
+    const first = await c.getChats({ limit: 5 });
+    expect(first.chats.map((chat) => chat.chat_id)).toEqual(ids.slice(0, 5));
+    expect(first).toMatchObject({ has_more: true, cursor: expect.any(String) });
+    expect((await c.getAllChats({ limit: 3 })).map((chat) => chat.chat_id)).toEqual(ids);
+    const asked = net.current.sent.filter((f) => f.mode === "getChats" && f.limit === 3);
+    expect(asked.map((f) => f.before === undefined)).toEqual([true, false, false]);
+    expect((await c.getAllChats()).map((chat) => chat.chat_id)).toEqual(ids);
+  });
+
   it("times out a request that gets no answer", async () => {
     const a = await registerUser("to");
     const net = new PoolNetwork();
     const c = await connected(net, a);
     net.swallowOutgoing = (f) => f.mode === "getChats";
-    const err = await c.getChats({ timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await c.getChats({}, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientError);
     expect(err).toMatchObject({ status: 0, error: "timeout" });
   });
@@ -113,7 +127,8 @@ describe("pushes", () => {
     expect(bobPhone.pts).toBe(bob.pts);
     await until(() => alicePushes.length === 1, "reply at alice");
     expect(alicePushes[0]!.message.sender).toBe(b.username);
-    await sleep(100);
+    // Answered on the socket it started with: it never had to reconnect.
+    await bob.getChats();
     expect(bNet.sockets).toHaveLength(1);
   });
 
@@ -132,8 +147,8 @@ describe("pushes", () => {
     await until(() => pushes.length === 1, "push");
     bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts!, message: pushes[0]!.message });
     await alice.sendMessage({ chat_id: chatId, content: "next" });
+    // The copy came before "next", so it would have been emitted first.
     await until(() => pushes.length === 2, "second push");
-    await sleep(50);
     expect(contents(pushes)).toEqual(["just once", "next"]);
   });
 
@@ -177,11 +192,13 @@ describe("drops", () => {
     await until(() => bob.state === "ready", "ready again");
     await alice.sendMessage({ chat_id: chatId, content: "after" });
     await until(() => pushes.length === 8, "a live message after resuming");
-    await sleep(100);
-    expect(contents(pushes)).toEqual(["before", ...sent, "after"]);
+    // One more: a repeat of anything earlier would be emitted before it.
+    await alice.sendMessage({ chat_id: chatId, content: "last" });
+    await until(() => pushes.at(-1)?.message.content === "last", "the last message");
+    expect(contents(pushes)).toEqual(["before", ...sent, "after", "last"]);
     expectGapless(pushes.map((p) => p.pts!), 2);
-    expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(8);
-    expect(bob.pts).toBe(9);
+    expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(9);
+    expect(bob.pts).toBe(10);
     // It came back with its token, as a subprotocol, and went through waiting and syncing.
     expect(bNet.current.protocols).toEqual(["chat", `token.${b.token}`]);
     expect(states).toEqual(expect.arrayContaining(["waiting", "connecting", "syncing", "ready"]));
@@ -197,9 +214,10 @@ describe("drops", () => {
       }
     })();
     await sending;
-    await until(() => pushes.length >= 20, "twenty messages", 10_000);
-    await sleep(200);
-    expect(contents(pushes)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i + 1}`));
+    // One more once the drops are over: a repeat of anything earlier would be emitted before it.
+    await alice.sendMessage({ chat_id: chatId, content: "n21" });
+    await until(() => pushes.at(-1)?.message.content === "n21", "the last message");
+    expect(contents(pushes)).toEqual(Array.from({ length: 21 }, (_, i) => `n${i + 1}`));
     expectGapless(pushes.map((p) => p.pts!), pushes[0]!.pts);
   });
 
@@ -219,9 +237,10 @@ describe("drops", () => {
     const { messages } = await alice.getMessages({ chat_id: chatId });
     expect(messages.map((m: Message) => m.content)).toEqual(["exactly once"]);
     expect(messages[0]!.message_id).toBe(message.message_id);
-    await until(() => atBob.length === 1, "bob's push");
-    await sleep(100);
-    expect(atBob).toHaveLength(1);
+    // One more: a second copy of the resent message would reach Bob before it.
+    await alice.sendMessage({ chat_id: chatId, content: "next" });
+    await until(() => atBob.at(-1)?.message.content === "next", "bob's pushes");
+    expect(contents(atBob)).toEqual(["exactly once", "next"]);
   });
 
   it("fails a request that is not safe to resend when the socket drops under it", async () => {
@@ -236,11 +255,12 @@ describe("drops", () => {
   it("drops a socket that goes silent (half-open) and reconnects", async () => {
     const a = await registerUser("hb");
     const net = new PoolNetwork();
-    const c = await connected(net, a, { heartbeatMs: 40 });
+    // Long enough that a pong on a slow machine is never late for a socket that works.
+    const c = await connected(net, a, { heartbeatMs: 1_000 });
     // The first socket hears nothing more, as a half-open connection would; later ones work.
     const first = net.current;
     net.loseIncoming = () => net.current === first;
-    await until(() => net.sockets.length >= 2, "a new socket after the silence", 2000);
+    await until(() => net.sockets.length >= 2, "a new socket after the silence");
     expect(first.sent.some((f) => f.mode === "ping")).toBe(true);
     await until(() => c.state === "ready", "ready on the new socket");
   });
@@ -275,7 +295,9 @@ describe("sessions", () => {
     expect(ended[0]).toEqual({ reason: "revoked" });
     expect(c.state).toBe("closed");
     expect(c.token).toBeUndefined();
-    await sleep(100);
+    // A reconnect would be due at most the longest retry delay after the close; timers fire
+    // in the order they are due, so one set now for that long fires after it.
+    await new Promise((r) => setTimeout(r, MAX_RECONNECT_DELAY_MS));
     expect(net.sockets).toHaveLength(1);
   });
 

@@ -1,19 +1,47 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
-import { SELF } from "cloudflare:test";
+import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
+import type { RateLimiter } from "../../src/accounts";
+import type { ChatEvent } from "../../src/chat";
+import worker from "../../src/index";
 
 export type Frame = Record<string, any>;
+
+/**
+ * How long a test waits for something that should happen before it gives up. It only
+ * matters when something is broken, so it is long: CI runs on slow, loaded machines.
+ */
+export const WAIT_MS = 20_000;
+
+/** Polls `check` until it returns something truthy; fails after WAIT_MS naming `what`. */
+export async function until<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what = "condition", timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 let counter = 0;
 /** A name no other test uses, so tests never share objects or accounts. */
 export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
+/**
+ * POST /api to the Worker. It returns once the work the answer left behind is done too (a
+ * recovery mail, closing revoked sessions' sockets), so a test looks at its effects without
+ * waiting for time to pass.
+ */
 export async function api(frame: Frame | string, init: { token?: string; ip?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { "Content-Type": "application/json", ...init.headers };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
-  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const request = new Request("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, env, ctx);
   const body = (await res.json()) as Frame;
+  await waitOnExecutionContext(ctx);
   return { status: res.status, body };
 }
 
@@ -68,11 +96,26 @@ export class TestSocket {
   }
 
   /** The next frame (taken off the queue) that matches. */
-  async next(match: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
+  async next(match: (f: Frame) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Frame> {
+    return this.frames.splice(await this.indexOf(match, timeoutMs), 1)[0]!;
+  }
+
+  /**
+   * Waits for the frame `barrier` matches (taken off the queue) and asserts that no frame
+   * `unwanted` matches came before it. The barrier is something caused after whatever must
+   * not arrive, on a path that keeps order, so "nothing came" needs no fixed wait.
+   */
+  async nothingBefore(barrier: (f: Frame) => boolean, unwanted: (f: Frame) => boolean = () => true): Promise<Frame> {
+    const i = await this.indexOf(barrier, WAIT_MS);
+    expect(this.frames.slice(0, i).filter(unwanted)).toEqual([]);
+    return this.frames.splice(i, 1)[0]!;
+  }
+
+  private async indexOf(match: (f: Frame) => boolean, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.frames.findIndex(match);
-      if (i >= 0) return this.frames.splice(i, 1)[0]!;
+      if (i >= 0) return i;
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; had ${JSON.stringify(this.frames)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching frame in ${timeoutMs} ms; had ${JSON.stringify(this.frames)}`);
@@ -95,13 +138,7 @@ export class TestSocket {
     return [...this.frames];
   }
 
-  /** Waits a little and asserts that nothing (matching) arrived. */
-  async expectQuiet(ms = 150, match: (f: Frame) => boolean = () => true) {
-    await new Promise((r) => setTimeout(r, ms));
-    expect(this.frames.filter(match)).toEqual([]);
-  }
-
-  async closedWith(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  async closedWith(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error("socket did not close");
@@ -142,10 +179,11 @@ export async function connect(token?: string, how: "query" | "protocol" = "query
 }
 
 /**
- * Runs `action` and collects the console mail sink's lines addressed to `to`. Mails go out
- * after the answer, so this waits until `count` have been seen (or `waitMs` passed).
+ * Runs `action` and collects the console mail sink's lines addressed to `to`, waiting until
+ * `count` have come. A recovery sends its mail after the answer, and `api` returns once that
+ * is done, so by then a mail too many is among them too.
  */
-export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1, waitMs = 2000): Promise<Array<{ to: string; subject: string; code: string }>> {
+export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1): Promise<Array<{ to: string; subject: string; code: string }>> {
   const mails: Array<{ to: string; subject: string; code: string }> = [];
   const orig = console.log;
   console.log = (...args: unknown[]) => {
@@ -160,10 +198,7 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
   };
   try {
     await action();
-    const until = Date.now() + waitMs;
-    while (mails.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    // A little longer, so a mail too many would be seen too.
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => mails.length >= count, `${count} mail(s) to ${to}`);
   } finally {
     console.log = orig;
   }
@@ -174,12 +209,131 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
  * Waits until a user's update log reaches `pts`. Deliveries to other members run after the
  * sender's answer, so a test that reads another user's state first waits for them.
  */
-export async function untilPts(token: string, pts: number, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await api({ mode: "sync", since: pts - 1, limit: 1 }, { token });
-    if (body.updates?.length) return;
-    if (Date.now() > until) throw new Error(`update log never reached pts ${pts} (at ${body.pts})`);
-    await new Promise((r) => setTimeout(r, 10));
+export async function untilPts(token: string, pts: number): Promise<void> {
+  await until(async () => (await api({ mode: "sync", since: pts - 1, limit: 1 }, { token })).body.updates?.length, `update log at pts ${pts}`);
+}
+
+/** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
+export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
+  const lines: Frame[] = [];
+  const originals = { log: console.log, warn: console.warn, error: console.error };
+  for (const level of ["log", "warn", "error"] as const)
+    console[level] = (...args: unknown[]) => {
+      try {
+        const line = JSON.parse(String(args[0])) as Frame;
+        if (typeof line?.event === "string") lines.push(line);
+      } catch {
+        // not a log line of ours
+      }
+      originals[level](...args);
+    };
+  try {
+    await action();
+  } finally {
+    Object.assign(console, originals);
   }
+  return lines;
+}
+
+/**
+ * Holds every RateLimiter's clock still at `at` until `release`, so a test of a limit is exact
+ * however slow the machine: `set` moves it. Limiters take their time from `now()` on their
+ * prototype, which is shared by every limiter object in this isolate.
+ */
+export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: number): void; release(): void }> {
+  const stub = env.LIMITER.get(env.LIMITER.idFromName("clock"));
+  const proto = await runInDurableObject(stub, (instance: RateLimiter) => Object.getPrototypeOf(instance) as RateLimiter);
+  const real = proto.now;
+  let t = at;
+  proto.now = () => t;
+  return {
+    set: (ms) => void (t = ms),
+    release: () => void (proto.now = real),
+  };
+}
+
+/**
+ * Puts `count` groups into a user's chat list, each with one message of `content`, delivered
+ * as chat objects deliver them. Returns their ids, latest activity first.
+ */
+export async function fillChatList(me: { id: string; username: string }, count: number, content: (i: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  const events: ChatEvent[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    const chatId = `g_${crypto.randomUUID().replace(/-/g, "")}`;
+    ids.push(chatId);
+    const at = t0 + i;
+    const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
+    events.push(
+      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", member_count: 2, last_seq: 0, last_message: null } },
+      { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
+    );
+  }
+  const user = env.USERS.get(env.USERS.idFromName(me.id));
+  for (let i = 0; i < events.length; i += 100) await user.deliver(me, events.slice(i, i + 100));
+  return ids.reverse();
+}
+
+// ---- Files ----
+
+export interface UploadInit {
+  token?: string;
+  type?: string | null;
+  name?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length). */
+export async function upload(chatId: string, body: BodyInit | null, init: UploadInit = {}) {
+  const headers: Record<string, string> = { "CF-Connecting-IP": "10.0.0.1" };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.type !== null) headers["Content-Type"] = init.type ?? "application/octet-stream";
+  if (init.name !== null) headers["X-File-Name"] = encodeURIComponent(init.name ?? "notes.txt");
+  Object.assign(headers, init.headers);
+  const res = await SELF.fetch(`http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`, { method: "POST", headers, body });
+  return { status: res.status, body: (await res.json()) as Frame };
+}
+
+/** GET /files/<id> (or a signed path from getFileUrls), with a token when given. */
+export function download(pathOrId: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const path = pathOrId.startsWith("/") ? pathOrId : `/files/${pathOrId}`;
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  return SELF.fetch(`http://chat.test${path}`, { headers });
+}
+
+/** Bytes that start like an image of this size: enough for a header to be read, not to be drawn. */
+export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number, height: number, padTo = 64): Uint8Array {
+  const out = new Uint8Array(Math.max(padTo, 64));
+  const view = new DataView(out.buffer);
+  const put = (at: number, bytes: number[]) => out.set(bytes, at);
+  if (kind === "png") {
+    put(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    view.setUint32(16, width);
+    view.setUint32(20, height);
+  } else if (kind === "gif") {
+    put(0, [...new TextEncoder().encode("GIF89a")]);
+    view.setUint16(6, width, true);
+    view.setUint16(8, height, true);
+  } else if (kind === "webp") {
+    put(0, [...new TextEncoder().encode("RIFF")]);
+    view.setUint32(4, out.byteLength - 8, true);
+    put(8, [...new TextEncoder().encode("WEBPVP8X")]);
+    view.setUint32(16, 10, true);
+    // VP8X: 24-bit width-1 and height-1.
+    view.setUint32(24, width - 1, true);
+    view.setUint32(27, height - 1, true);
+  } else {
+    // SOI, an APP0 segment, then a baseline frame header (SOF0).
+    put(0, [0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    put(20, [0xff, 0xc0, 0, 17, 8]);
+    view.setUint16(25, height);
+    view.setUint16(27, width);
+  }
+  return out;
+}
+
+export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -6,6 +6,9 @@ import type { Frame } from "./helpers";
 
 type Handler = (event: never) => void;
 
+/** The clients' longest wait before reconnecting: short, so tests of drops run quickly. */
+export const MAX_RECONNECT_DELAY_MS = 200;
+
 export class PoolSocket implements SocketLike {
   private handlers = new Map<string, Set<Handler>>();
   private ws: WebSocket | null = null;
@@ -109,7 +112,7 @@ export class PoolNetwork {
       },
       fetch: this.fetch,
       minReconnectDelayMs: 20,
-      maxReconnectDelayMs: 200,
+      maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
       ...options,
     });
   }
@@ -126,17 +129,4 @@ export function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientE
   const seen: ClientEvents[E][] = [];
   c.on(event, (v) => seen.push(v));
   return seen;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` gives something truthy (the event itself, not a time). */
-export async function until<T>(fn: () => T | undefined | null | false, what = "condition", timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }

@@ -1,9 +1,9 @@
-// One `wrangler dev` for a test file: started before its tests, stopped after them.
+// One fresh `wrangler dev` per test file: started before its tests, stopped after them.
 import { afterAll, beforeAll } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
-/** The file's server, once its tests run. */
-export function localServerForFile(): () => LocalServer {
+/** Registers the file's hooks; call the returned function in a test to get the server. */
+export function serverForThisFile(): () => LocalServer {
   let server: LocalServer | undefined;
   beforeAll(async () => {
     server = await startLocalServer();
@@ -12,7 +12,7 @@ export function localServerForFile(): () => LocalServer {
     await server?.stop();
   });
   return () => {
-    if (!server) throw new Error("the local server is not started yet");
+    if (!server) throw new Error("the local server has not started");
     return server;
   };
 }
