@@ -29,10 +29,10 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
     await mia.client.sendGroupMessage({ chat_id: chat.chat_id, content: "agenda first" });
     await mia.client.sendGroupMessage({ chat_id: chat.chat_id, content: "then questions" });
 
-    await expect.poll(() => visibleText(chatItem(page, "Town hall").locator(".badge"))).toBe("2");
+    await expect.poll(() => visibleText(chatItem(page, "Town hall").locator(".badge"))).toBe("2 unread");
     // After a reload the list comes from getChats, with the same count.
     await page.reload();
-    await expect.poll(() => visibleText(chatItem(page, "Town hall").locator(".badge"))).toBe("2");
+    await expect.poll(() => visibleText(chatItem(page, "Town hall").locator(".badge"))).toBe("2 unread");
     await chatItem(page, "Town hall").click();
     await expect.poll(() => messageTexts(page)).toEqual(["agenda first", "then questions"]);
     await expect.poll(() => page.locator(".chat-sub").textContent()).toBe("52 members");
