@@ -14,6 +14,7 @@ import {
   verifyPassword,
 } from "./crypto";
 import { ApiError } from "../contract/errors";
+import type { Device } from "./account-management";
 import { mailer } from "./mailer";
 import type { RequestOf, User } from "../contract/protocol";
 import { limiter } from "./rate-limiter";
@@ -31,6 +32,8 @@ export interface Session {
   tokenHash: string;
   expiresAt: number;
   user: User;
+  /** When D1 last recorded the session as seen (see touchSession). */
+  seenAt?: number;
 }
 
 const db = (env: Env) => drizzle(env.DB);
@@ -39,21 +42,24 @@ function rateLimited(retryAfterMs: number, what: string): ApiError {
   return new ApiError(429, "rate_limited", `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
 }
 
-async function startSession(env: Env, user: User): Promise<{ token: string; user: User; session: Session }> {
+async function startSession(env: Env, user: User, device: Device): Promise<{ token: string; user: User; session: Session }> {
   const token = newToken();
   const now = Date.now();
-  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + config(env).sessionTtlMs, user };
+  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + config(env).sessionTtlMs, user, seenAt: now };
   await db(env).insert(sessions).values({
     id: session.sessionId,
     userId: user.id,
     tokenHash: session.tokenHash,
     createdAt: now,
     expiresAt: session.expiresAt,
+    lastSeenAt: now,
+    userAgent: device.userAgent,
+    location: device.location ?? null,
   });
   return { token, user, session };
 }
 
-export async function register(env: Env, r: RequestOf<"register">, ip: string) {
+export async function register(env: Env, r: RequestOf<"register">, ip: string, device: Device) {
   const verdict = await limiter(env, `register-ip:${ip}`).hit(config(env).registerPerAddress);
   if (!verdict.ok) throw rateLimited(verdict.retryAfterMs, "registrations from this address");
   const usernameKey = r.username.toLowerCase();
@@ -86,17 +92,18 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string) {
     }
     throw err;
   }
-  return startSession(env, user);
+  return startSession(env, user, device);
 }
 
-export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
+export async function auth(env: Env, r: RequestOf<"auth">, ip: string, device: Device) {
   const cfg = config(env);
   const usernameKey = r.username.toLowerCase();
   const byName = limiter(env, `auth-user:${usernameKey}`);
   const byAddress = limiter(env, `auth-ip:${ip}`);
   const [a, b] = await Promise.all([byName.check(cfg.authFailsPerUsername), byAddress.check(cfg.authFailsPerAddress)]);
   if (!a.ok || !b.ok) throw rateLimited(Math.max(a.retryAfterMs, b.retryAfterMs), "failed logins");
-  const row = (await db(env).select().from(users).where(eq(users.usernameKey, usernameKey)).limit(1))[0];
+  // A deleted account is unknown here: its name stays taken, but nobody logs in as it.
+  const row = (await db(env).select().from(users).where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt))).limit(1))[0];
   // Unknown users cost one PBKDF2 as well, so timing does not tell who exists.
   const check = await verifyPassword(r.password, row?.passwordHash ?? (await decoyHash()));
   if (!row || !check.ok) {
@@ -105,7 +112,7 @@ export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
   }
   if (check.rehash)
     await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
-  return startSession(env, { id: row.id, username: row.username });
+  return startSession(env, { id: row.id, username: row.username }, device);
 }
 
 /** The session of a token, or null when it is unknown, revoked or expired. */
@@ -114,14 +121,20 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
   const tokenHash = await sha256Hex(token);
   const row = (
     await db(env)
-      .select({ id: sessions.id, expiresAt: sessions.expiresAt, userId: users.id, username: users.username })
+      .select({ id: sessions.id, expiresAt: sessions.expiresAt, seenAt: sessions.lastSeenAt, userId: users.id, username: users.username })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now())))
       .limit(1)
   )[0];
   if (!row) return null;
-  return { sessionId: row.id, tokenHash, expiresAt: row.expiresAt, user: { id: row.userId, username: row.username } };
+  return {
+    sessionId: row.id,
+    tokenHash,
+    expiresAt: row.expiresAt,
+    user: { id: row.userId, username: row.username },
+    ...(row.seenAt !== null && { seenAt: row.seenAt }),
+  };
 }
 
 export async function revokeSession(env: Env, sessionId: string): Promise<void> {
@@ -135,7 +148,7 @@ export async function revokeSession(env: Env, sessionId: string): Promise<void> 
 export async function recovery(env: Env, r: RequestOf<"recovery">, defer: Defer): Promise<void> {
   const key = r.known_data.toLowerCase();
   const column = r.known_data_type === "email" ? users.emailKey : users.usernameKey;
-  const row = (await db(env).select().from(users).where(eq(column, key)).limit(1))[0];
+  const row = (await db(env).select().from(users).where(and(eq(column, key), isNull(users.deletedAt))).limit(1))[0];
   // Where both are given they must name the same account.
   if (!row || (r.username !== undefined && r.username.toLowerCase() !== row.usernameKey)) return;
   const verdict = await limiter(env, `recovery-user:${row.id}`).hit(config(env).recoveryPerAccount);
@@ -176,7 +189,7 @@ export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Pr
   return { id: row.id, username: row.username };
 }
 
-/** Users by username (any case), for starting chats and adding members. */
+/** Users by username (any case), for starting chats and adding members; deleted accounts are not found. */
 export async function usersByName(env: Env, names: string[]): Promise<Map<string, User>> {
   const keys = [...new Set(names.map((n) => n.toLowerCase()))];
   const found = new Map<string, User>();
@@ -185,7 +198,7 @@ export async function usersByName(env: Env, names: string[]): Promise<Map<string
     const rows = await db(env)
       .select({ id: users.id, username: users.username, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, keys.slice(i, i + 90)));
+      .where(and(inArray(users.usernameKey, keys.slice(i, i + 90)), isNull(users.deletedAt)));
     for (const r of rows) found.set(r.key, { id: r.id, username: r.username });
   }
   return found;

@@ -9,7 +9,7 @@
 // Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
 // data). The events it delivers are described in events.ts.
 import { DurableObject } from "cloudflare:workers";
-import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
+import { ApiError, catching, chatNotFound, forbidden, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import { migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
@@ -111,6 +111,21 @@ export class ChatObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A member deleted their account. In a direct chat (a group is left instead) they stay
+   * listed for the other member, who is told (peer_deleted) and can send nothing more;
+   * nothing more is delivered to them.
+   */
+  async memberDeleted(userId: string, origin: Origin): Promise<Result<null>> {
+    return catching("memberDeleted", () => {
+      this.requireMember(userId);
+      if (this.type !== "direct") throw new ApiError(400, "wrong_chat_type", "a deleted member leaves a group with leave");
+      const event = this.outbox.emit({ kind: "chat", chat: this.info([userId]) }, null, origin);
+      this.members.leave(userId, event.ev);
+      return null;
+    });
+  }
+
   // ---- Messages ----
 
   async send(actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin): Promise<Result<MessageResult>> {
@@ -118,6 +133,7 @@ export class ChatObject extends DurableObject<Env> {
       const m = this.requireMember(actor.id);
       if (this.type !== type)
         throw new ApiError(400, "wrong_chat_type", type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage");
+      if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
@@ -234,15 +250,25 @@ export class ChatObject extends DurableObject<Env> {
     return row;
   }
 
-  private info(): ChatInfo {
-    const members = this.members.ordered();
+  /** A direct chat is left only by deleting the account. */
+  private peerDeleted(): boolean {
+    return this.type === "direct" && this.members.current().length < 2;
+  }
+
+  /** What members list; `deleting`: members whose deletion this is about (still current). */
+  private info(deleting: string[] = []): ChatInfo {
+    // A direct chat keeps listing a member who deleted their account.
+    const members = this.type === "direct" ? [...this.members.all()].sort((a, b) => a.joinedEv - b.joinedEv) : this.members.ordered();
     const owner = members.find((m) => m.role === "owner");
     const last = this.messages.get(this.messages.lastSeq);
+    const deleted = members.filter((m) => m.leftEv !== null || deleting.includes(m.userId)).map((m) => m.username);
     return {
       type: this.type!,
       title: this.title,
       members: members.map((m) => m.username),
       ...(this.type === "group" && owner && { owner: owner.username }),
+      ...(this.type === "direct" && { reads: Object.fromEntries(members.map((m) => [m.username, m.lastReadSeq])) }),
+      ...(deleted.length > 0 && this.type === "direct" && { deleted }),
       last_seq: this.messages.lastSeq,
       last_message: last ? JSON.stringify(toMessage(this.chatId, last)) : null,
     };

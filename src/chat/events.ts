@@ -14,6 +14,10 @@ export interface ChatInfo {
   title: string;
   members: string[];
   owner?: string;
+  /** Direct chats: each member's read position, by username (the other's shows as peer_last_read_seq). */
+  reads?: Record<string, number>;
+  /** Direct chats: members whose account is deleted. */
+  deleted?: string[];
   last_seq: number;
   /** The last message as JSON text, or null. */
   last_message: string | null;

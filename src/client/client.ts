@@ -13,6 +13,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_SYNC_PAGE,
   Push,
+  SessionRevokedPush,
   TypingPush,
   requestSchemas,
   responseSchemas,
@@ -20,6 +21,7 @@ import {
   type PayloadOf,
   type PushMode,
   type RequestOf,
+  type SessionEndReason,
   type User,
 } from "../contract/protocol";
 import { ClientError } from "./errors";
@@ -48,8 +50,13 @@ export type ClientEvents = PushEvents & {
   pts: number;
   /** register or auth succeeded: the socket is now this user's. Store the token. */
   session: { token: string; user: User };
-  /** The session is over (this client logged out, or it was revoked elsewhere); log in again. */
-  sessionEnded: { reason: "logout" | "revoked" };
+  /**
+   * The session is over; log in again. `logout`: this client logged out; `deleted`: the
+   * account was deleted (here or on another device); `expired`: the session's lifetime ran
+   * out; `revoked`: it was ended elsewhere (a logout or revokeSession from another device,
+   * a password change or reset).
+   */
+  sessionEnded: { reason: "logout" | SessionEndReason };
   /** An error frame that answers no request (for example a frame the server could not read). */
   error: ErrorFrame;
 };
@@ -91,7 +98,8 @@ export interface RequestOptions {
  */
 const RESENDABLE = new Set<Mode>([
   "ping", "getChats", "getMessages", "sendMessage", "sendGroupMessage", "createChat",
-  "addMembers", "markRead", "editMessage", "deleteMessage",
+  "addMembers", "markRead", "editMessage", "deleteMessage", "getSessions", "blockUser",
+  "unblockUser", "getBlocked",
 ]);
 
 const PING = '{"mode":"ping"}';
@@ -444,6 +452,31 @@ export class ChatClient {
   deleteMessage(params: ParamsOf<"deleteMessage">, options?: RequestOptions) {
     return this.request("deleteMessage", params, options);
   }
+  /** This user's logged-in devices, newest first; `current` marks this one. */
+  getSessions(options?: RequestOptions) {
+    return this.request("getSessions", {}, options);
+  }
+  /** Ends one of this user's sessions; ending this client's own is a logout (`sessionEnded` follows). */
+  revokeSession(params: ParamsOf<"revokeSession">, options?: RequestOptions) {
+    return this.request("revokeSession", params, options);
+  }
+  /** Every other session of the user ends; this one stays. */
+  changePassword(params: ParamsOf<"changePassword">, options?: RequestOptions) {
+    return this.request("changePassword", params, options);
+  }
+  /** Deletes the account for good; `sessionEnded` with reason "deleted" follows the answer. */
+  deleteAccount(params: ParamsOf<"deleteAccount">, options?: RequestOptions) {
+    return this.request("deleteAccount", params, options);
+  }
+  blockUser(params: ParamsOf<"blockUser">, options?: RequestOptions) {
+    return this.request("blockUser", params, options);
+  }
+  unblockUser(params: ParamsOf<"unblockUser">, options?: RequestOptions) {
+    return this.request("unblockUser", params, options);
+  }
+  getBlocked(options?: RequestOptions) {
+    return this.request("getBlocked", {}, options);
+  }
 
   // ---- Frames in ----
 
@@ -484,12 +517,13 @@ export class ChatClient {
     this.settle(p, { payload });
     if (p.mode === "register" || p.mode === "auth") this.adopt(payload.token as string, payload.user as User);
     else if (p.mode === "logout") this.endSession("logout");
+    else if (p.mode === "deleteAccount") this.endSession("deleted");
     // A change this socket made is not pushed back: its response's pts counts as applied.
     else if (p.mode !== "sync" && typeof payload.pts === "number") this.receive(payload.pts, null);
   }
 
   private pushed(f: Record<string, unknown>): void {
-    if (f.mode === "sessionRevoked") return this.endSession("revoked");
+    if (f.mode === "sessionRevoked") return this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
     if (f.mode === "typing") {
       const t = TypingPush.safeParse(f);
       if (t.success) this.emit("typing", t.data);
@@ -519,7 +553,7 @@ export class ChatClient {
     }
   }
 
-  private endSession(reason: "logout" | "revoked"): void {
+  private endSession(reason: ClientEvents["sessionEnded"]["reason"]): void {
     if (this.currentToken === undefined && this.currentState === "closed") return;
     this.currentToken = undefined;
     this.currentUser = undefined;

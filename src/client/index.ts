@@ -4,4 +4,4 @@ export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, ParamsO
 export { ClientError } from "./errors";
 export type { LocalErrorCode } from "./errors";
 export type { FetchLike, SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketFactory } from "./socket";
-export type { Chat, ErrorCode, Message, PayloadOf, Push, PushMode, TypingPush, User } from "../contract/protocol";
+export type { Chat, DeviceSession, ErrorCode, Message, PayloadOf, Push, PushMode, SessionEndReason, TypingPush, User } from "../contract/protocol";

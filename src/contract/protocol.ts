@@ -99,6 +99,14 @@ export const requestSchemas = {
     since: seq,
     limit: z.number().int().min(1).max(MAX_SYNC_PAGE).optional(),
   }),
+  // Account management and safety.
+  getSessions: req("getSessions", {}),
+  revokeSession: req("revokeSession", { session_id: id }),
+  changePassword: req("changePassword", { password: chars(1, 1024), new_password: chars(8, 256) }),
+  deleteAccount: req("deleteAccount", { password: chars(1, 1024) }),
+  blockUser: req("blockUser", { username: chars(1, 256) }),
+  unblockUser: req("unblockUser", { username: chars(1, 256) }),
+  getBlocked: req("getBlocked", {}),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -124,6 +132,13 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.editMessage,
   requestSchemas.deleteMessage,
   requestSchemas.sync,
+  requestSchemas.getSessions,
+  requestSchemas.revokeSession,
+  requestSchemas.changePassword,
+  requestSchemas.deleteAccount,
+  requestSchemas.blockUser,
+  requestSchemas.unblockUser,
+  requestSchemas.getBlocked,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -162,8 +177,25 @@ export const Chat = z.object({
   unread: z.number().int(),
   last_read_seq: z.number().int(),
   updated_at: z.number(),
+  /** Direct chats: how far the other member has read. */
+  peer_last_read_seq: z.number().int().optional(),
+  /** Direct chats: the other member deleted their account; nothing more can be sent here. */
+  peer_deleted: z.literal(true).optional(),
 });
 export type Chat = z.infer<typeof Chat>;
+
+/** A logged-in device, as getSessions lists it. */
+export const DeviceSession = z.object({
+  session_id: z.string(),
+  created_at: z.number(),
+  last_seen_at: z.number(),
+  user_agent: z.string(),
+  /** A country code, where the edge knew one. */
+  location: z.string().optional(),
+  /** The session that asked. */
+  current: z.boolean(),
+});
+export type DeviceSession = z.infer<typeof DeviceSession>;
 
 // ---- Responses ----
 
@@ -199,6 +231,13 @@ export const responseSchemas = {
   editMessage: res("editMessage", { message: Message, ...pts }),
   deleteMessage: res("deleteMessage", { message: Message, ...pts }),
   sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
+  getSessions: res("getSessions", { sessions: z.array(DeviceSession) }),
+  revokeSession: res("revokeSession", {}),
+  changePassword: res("changePassword", {}),
+  deleteAccount: res("deleteAccount", {}),
+  blockUser: res("blockUser", {}),
+  unblockUser: res("unblockUser", {}),
+  getBlocked: res("getBlocked", { users: z.array(z.string()) }),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */
@@ -216,6 +255,7 @@ export const ERROR_CODES = [
   "chat_not_found",
   "user_not_found",
   "message_not_found",
+  "session_not_found",
   "username_taken",
   "email_taken",
   "code_expired",
@@ -271,7 +311,18 @@ export const TypingPush = z.object({
   username: z.string(),
 });
 export type TypingPush = z.infer<typeof TypingPush>;
-export const SessionRevokedPush = z.object({ mode: z.literal("sessionRevoked"), timestamp: z.number() });
+/**
+ * `reason` is this service's addition to the contract's empty payload, so a client can say
+ * why: "revoked" (a logout, revokeSession, a password change or reset elsewhere),
+ * "expired" (the session's lifetime ran out), "deleted" (the account was deleted).
+ */
+export const SESSION_END_REASONS = ["revoked", "expired", "deleted"] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+export const SessionRevokedPush = z.object({
+  mode: z.literal("sessionRevoked"),
+  timestamp: z.number(),
+  reason: z.enum(SESSION_END_REASONS).optional(),
+});
 export type SessionRevokedPush = z.infer<typeof SessionRevokedPush>;
 
 /** Close code for a socket whose session was revoked (logout, password reset, expiry). */

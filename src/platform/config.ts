@@ -11,6 +11,10 @@ export interface Config {
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
+  /** Sends and edits per user: `limit` at once, then `limit / windowMs` steadily. */
+  sendsPerUser: Limit;
+  /** createGroup and addMembers requests per user. */
+  groupChangesPerUser: Limit;
 }
 
 const MINUTE = 60_000;
@@ -19,6 +23,11 @@ const HOUR = 60 * MINUTE;
 function num(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** A burst of `burst` and a steady `perSecond`, as a limit over the window that refills the burst. */
+function sendRate(burst: number, perSecond: number): Limit {
+  return { limit: burst, windowMs: (burst / perSecond) * 1000 };
 }
 
 export function config(env: Env): Config {
@@ -32,5 +41,7 @@ export function config(env: Env): Config {
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
+    sendsPerUser: sendRate(num(env.SENDS_PER_USER_BURST, 30), num(env.SENDS_PER_USER_PER_SECOND, 5)),
+    groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
   };
 }

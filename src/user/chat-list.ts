@@ -15,6 +15,9 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   last_seq: number;
   last_read_seq: number;
   updated_at: number;
+  /** Direct chats: how far the other member has read, and whether they deleted their account. */
+  peer_read_seq: number;
+  peer_deleted: number;
 }
 
 /** A run of new messages of one chat, folded into one update of its row. */
@@ -48,16 +51,24 @@ export class ChatList {
     return render(me, this.row(chatId)!);
   }
 
-  upsert(chatId: string, c: ChatInfo, at: number): void {
+  upsert(me: User, chatId: string, c: ChatInfo, at: number): void {
     const members = JSON.stringify(c.members);
+    const peer = c.type === "direct" ? c.members.find((m) => m !== me.username) : undefined;
+    const peerRead = peer === undefined ? 0 : (c.reads?.[peer] ?? 0);
+    const peerDeleted = peer !== undefined && c.deleted?.includes(peer) ? 1 : 0;
     if (this.row(chatId)) {
-      this.sql.exec("UPDATE chats SET title = ?, members = ?, owner = ? WHERE chat_id = ?", c.title, members, c.owner ?? null, chatId);
+      // An older event's info (a repeated createChat answers with the first one) moves nothing back.
+      this.sql.exec(
+        "UPDATE chats SET title = ?, members = ?, owner = ?, peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?",
+        c.title, members, c.owner ?? null, peerRead, peerDeleted, chatId,
+      );
       return;
     }
     // A member who joins starts with everything before read.
     this.sql.exec(
-      "INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      chatId, c.type, c.title, members, c.owner ?? null, c.last_message, c.last_seq, c.last_seq, at,
+      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, peer_read_seq, peer_deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      chatId, c.type, c.title, members, c.owner ?? null, c.last_message, c.last_seq, c.last_seq, at, peerRead, peerDeleted,
     );
   }
 
@@ -80,6 +91,22 @@ export class ChatList {
     this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", seq, chatId);
   }
 
+  /** Another member read up to `seq`: in a direct chat, that is the peer. */
+  peerRead(chatId: string, seq: number): void {
+    this.sql.exec("UPDATE chats SET peer_read_seq = MAX(peer_read_seq, ?) WHERE chat_id = ? AND type = 'direct'", seq, chatId);
+  }
+
+  /** The other member of a direct chat, by username; undefined for a group or a chat not listed. */
+  peerOf(me: User, chatId: string): string | undefined {
+    const row = this.row(chatId);
+    if (row?.type !== "direct") return undefined;
+    return (JSON.parse(row.members) as string[]).find((m) => m !== me.username);
+  }
+
+  chatIds(): Array<{ chatId: string; type: string }> {
+    return this.sql.exec<{ chat_id: string; type: string }>("SELECT chat_id, type FROM chats").toArray().map((r) => ({ chatId: r.chat_id, type: r.type }));
+  }
+
   remove(chatId: string): void {
     this.sql.exec("DELETE FROM chats WHERE chat_id = ?", chatId);
   }
@@ -97,5 +124,7 @@ function render(me: User, row: ChatRow): Chat {
     unread: Math.max(0, row.last_seq - row.last_read_seq),
     last_read_seq: row.last_read_seq,
     updated_at: row.updated_at,
+    ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
+    ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
   };
 }

@@ -1,9 +1,9 @@
 // The user's sockets, held with the Hibernation API: an idle user costs nothing. Each
 // socket carries who it is (session, address) in its attachment, which survives
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
-import type { Session } from "../accounts";
-import { CLOSE_REVOKED, type SessionRevokedPush, type User } from "../contract/protocol";
-import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
+import type { Device, Session } from "../accounts";
+import { CLOSE_REVOKED, type SessionEndReason, type SessionRevokedPush, type User } from "../contract/protocol";
+import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
 /** Kept with each socket (survives hibernation). */
 export interface SocketInfo {
@@ -13,6 +13,9 @@ export interface SocketInfo {
   tokenHash: string;
   expiresAt: number;
   ip: string;
+  device: Device;
+  /** When D1 last recorded the session as seen, as far as this socket knows (sessions.ts). */
+  seenAt?: number;
 }
 
 export class Sockets {
@@ -24,9 +27,9 @@ export class Sockets {
   }
 
   /** Accepts an upgrade the Worker authenticated; the session rides in a header. */
-  accept(request: Request): Response {
+  accept(request: Request): { response: Response; socket?: WebSocket; session?: Session } {
     const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
-    if (request.headers.get("Upgrade") !== "websocket" || !session) return new Response("expected a WebSocket upgrade", { status: 400 });
+    if (request.headers.get("Upgrade") !== "websocket" || !session) return { response: new Response("expected a WebSocket upgrade", { status: 400 }) };
     const pair = new WebSocketPair();
     const info: SocketInfo = {
       socketId: crypto.randomUUID(),
@@ -35,12 +38,26 @@ export class Sockets {
       tokenHash: session.tokenHash,
       expiresAt: session.expiresAt,
       ip: request.headers.get(CONNECT_IP_HEADER) ?? "unknown",
+      device: (JSON.parse(request.headers.get(CONNECT_DEVICE_HEADER) ?? "null") as Device | null) ?? { userAgent: "" },
+      ...(session.seenAt !== undefined && { seenAt: session.seenAt }),
     };
     this.ctx.acceptWebSocket(pair[1], [session.sessionId]);
     pair[1].serializeAttachment(info);
     this.infos.set(pair[1], info);
     const protocol = request.headers.get(CONNECT_PROTOCOL_HEADER);
-    return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+    const response = new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+    return { response, socket: pair[1], session };
+  }
+
+  /** The open sockets and what each carries. */
+  *all(): Generator<[WebSocket, SocketInfo]> {
+    for (const ws of this.ctx.getWebSockets()) yield [ws, this.info(ws)];
+  }
+
+  /** Keeps a changed attachment across hibernation. */
+  save(ws: WebSocket, info: SocketInfo): void {
+    this.infos.set(ws, info);
+    ws.serializeAttachment(info);
   }
 
   info(ws: WebSocket): SocketInfo {
@@ -65,17 +82,52 @@ export class Sockets {
   }
 
   /** Ends one session's sockets (or every socket): a sessionRevoked push, then close 4001. */
-  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
-    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now() } satisfies SessionRevokedPush);
-    for (const ws of sessionId ? this.ctx.getWebSockets(sessionId) : this.ctx.getWebSockets()) {
+  endSessions(sessionId: string | null, exceptSocketId: string | null, reason: SessionEndReason = "revoked"): void {
+    this.end(sessionId ? this.ctx.getWebSockets(sessionId) : this.ctx.getWebSockets(), exceptSocketId, reason);
+  }
+
+  /** Ends the sockets of every session but one (a password change keeps the asking session). */
+  endOtherSessions(keepSessionId: string): void {
+    this.end(this.ctx.getWebSockets().filter((ws) => this.info(ws).sessionId !== keepSessionId), null, "revoked");
+  }
+
+  /** Ends the sockets whose session has expired by `now`; returns the next expiry among the rest. */
+  endExpired(now: number): number | null {
+    const expired: WebSocket[] = [];
+    let next: number | null = null;
+    for (const [ws, info] of this.all()) {
+      if (info.expiresAt <= now) expired.push(ws);
+      else next = Math.min(next ?? Infinity, info.expiresAt);
+    }
+    this.end(expired, null, "expired");
+    return next;
+  }
+
+  /** Ends the socket that asked, after its answer: quietly (as logout), or with a sessionRevoked push. */
+  endAsking(ws: WebSocket, how: "quietly" | SessionEndReason): void {
+    if (how === "quietly") return closeRevoked(ws, "session revoked");
+    this.end([ws], null, how);
+  }
+
+  private end(sockets: WebSocket[], exceptSocketId: string | null, reason: SessionEndReason): void {
+    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now(), reason } satisfies SessionRevokedPush);
+    for (const ws of sockets) {
       if (this.info(ws).socketId === exceptSocketId) continue;
       try {
         ws.send(frame);
-        ws.close(CLOSE_REVOKED, "session revoked");
       } catch {
-        // already gone
+        // closing already
       }
+      closeRevoked(ws, `session ${reason}`);
     }
+  }
+}
+
+function closeRevoked(ws: WebSocket, reason: string): void {
+  try {
+    ws.close(CLOSE_REVOKED, reason);
+  } catch {
+    // already closed
   }
 }
 

@@ -66,7 +66,7 @@ export class UpdateLog {
           frame = `${head},"message":${e.message}}`;
           break;
         case "chat":
-          chats.upsert(e.chat_id, e.chat, e.timestamp);
+          chats.upsert(me, e.chat_id, e.chat, e.timestamp);
           frame = `${head},"chat":${JSON.stringify(chats.render(me, e.chat_id))}}`;
           break;
         case "removedFromChat":
@@ -76,6 +76,7 @@ export class UpdateLog {
           break;
         case "readReceipt":
           if (e.username === me.username) chats.markRead(e.chat_id, e.seq);
+          else chats.peerRead(e.chat_id, e.seq);
           frame = `${head},"chat_id":${JSON.stringify(e.chat_id)},"username":${JSON.stringify(e.username)},"seq":${e.seq}}`;
           break;
         default:

@@ -3,12 +3,18 @@
 //
 //   UserObject
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
+//   ├── sessions     (sessions.ts)    last seen, and ending a socket when its session expires (alarm.ts)
 //   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
-//   └── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
+//   ├── account      (account.ts)     devices, password change, deletion (deletion.ts)
+//   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
+//   └── limits       (send-limits.ts) sends and edits, group changes
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a logout or reset),
-// `deliver` and `typing` (chat objects). It reaches chat objects through the CHATS binding
-// and knows them only by their RPC methods and the events they deliver (chat/events.ts).
+// `deliver` and `typing` (chat objects), `setBlockedBy` (another user's object). It reaches
+// chat objects through the CHATS binding and knows them only by their RPC methods and the
+// events they deliver (chat/events.ts). Its rules about time read `clock`, which a test
+// can stop and move.
 import { DurableObject } from "cloudflare:workers";
 import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Session } from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
@@ -16,7 +22,6 @@ import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap }
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
-  CLOSE_REVOKED,
   MAX_GROUP_MEMBERS,
   type ErrorFrame,
   type Mode,
@@ -25,39 +30,51 @@ import {
   type TypingPush,
   type User,
 } from "../contract/protocol";
+import type { Device } from "../accounts";
+import { Clock } from "../platform/clock";
+import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
+import { manageAccount } from "./account";
+import { Alarm } from "./alarm";
+import { Blocks } from "./blocks";
 import { ChatList } from "./chat-list";
+import { Deletion, type Leaving } from "./deletion";
+import type { Answer, Caller } from "./requests";
 import { USER_SCHEMA } from "./schema";
+import { SendLimits } from "./send-limits";
+import { SessionWatch } from "./sessions";
 import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
 
-/** Who is asking, and from where. */
-interface Caller {
-  session: Session;
-  ip: string;
-  /** Empty for POST /api, which has no socket to spare. */
-  socketId: string;
-}
-
-interface Answer {
-  frame: ResponseOf<Mode> | ErrorFrame;
-  /** Close the asking socket with 4001 once the answer is sent (its session just ended). */
-  closeAfter?: boolean;
-}
-
 export class UserObject extends DurableObject<Env> {
+  /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
+  readonly clock = new Clock();
   private sockets: Sockets;
-  private chats: ChatList;
+  private alarms: Alarm;
+  private sessions: SessionWatch;
+  private limits: SendLimits;
+  private deletion: Deletion;
+  // Not there once a deleted account's storage is wiped (see `gone`).
+  private chats!: ChatList;
   private log!: UpdateLog;
+  private blocks!: Blocks;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sockets = new Sockets(ctx);
-    this.chats = new ChatList(ctx.storage.sql);
+    this.alarms = new Alarm(ctx.storage);
+    this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
+    this.limits = new SendLimits(ctx.storage, config(env), this.clock);
+    this.deletion = new Deletion(ctx.storage, env, this.alarms, this.clock);
     void ctx.blockConcurrencyWhile(async () => {
+      await this.alarms.load();
+      // A deleted account's object keeps nothing: not even empty tables are made again.
+      if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
+      this.chats = new ChatList(ctx.storage.sql);
       this.log = new UpdateLog(ctx.storage.sql);
+      this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
     });
   }
 
@@ -65,29 +82,41 @@ export class UserObject extends DurableObject<Env> {
 
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    return this.sockets.accept(request);
+    if (this.deletion.deleted) return new Response("this account is deleted", { status: 401 });
+    const { response, socket, session } = this.sockets.accept(request);
+    if (socket && session) this.sessions.accepted(socket, session);
+    return response;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const info = this.sockets.info(ws);
     const parsed = parseFrame(data);
     if (!parsed.ok) return send(ws, errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()));
-    if (info.expiresAt <= Date.now()) return this.endSessions(info.sessionId, null);
     const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
-    const answer = await this.answer(parsed.request, { session, ip: info.ip, socketId: info.socketId });
+    if (this.sessions.expired(session)) return this.sockets.endSessions(info.sessionId, null, "expired");
+    this.sessions.seen(session, ws);
+    const answer = await this.answer(parsed.request, { session, ip: info.ip, device: info.device, socketId: info.socketId });
     send(ws, answer.frame);
-    if (answer.closeAfter) ws.close(CLOSE_REVOKED, "session revoked");
+    if (answer.closeAfter) this.sockets.endAsking(ws, answer.closeAfter);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     closeBack(ws, code);
   }
 
+  /** Sessions that expire, and a deletion that could not finish at once. */
+  override async alarm(): Promise<void> {
+    this.alarms.rang();
+    this.sessions.onAlarm();
+    await this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving());
+  }
+
   // ---- RPC surface ----
 
   /** POST /api for a logged-in request: the same answers as on a socket, without pushes back. */
-  async api(request: RequestFrame, session: Session, ip: string): Promise<ResponseOf<Mode> | ErrorFrame> {
-    return (await this.answer(request, { session, ip, socketId: "" })).frame;
+  async api(request: RequestFrame, session: Session, ip: string, device: Device): Promise<ResponseOf<Mode> | ErrorFrame> {
+    this.sessions.seen(session);
+    return (await this.answer(request, { session, ip, device, socketId: "" })).frame;
   }
 
   /** Ends one session's sockets (or every socket of the user): a sessionRevoked push, then close 4001. */
@@ -97,17 +126,27 @@ export class UserObject extends DurableObject<Env> {
 
   /** A chat object delivers its events: each applied at most once, in the order given. */
   deliver(me: Member, events: ChatEvent[]): void {
+    // A deleted account keeps nothing; the delivery counts as done.
+    if (this.deletion.deleted) return;
     this.apply(me, events);
   }
 
   typing(chatId: string, username: string): void {
+    if (this.deletion.deleted || this.blocks.blocks(username)) return;
     this.sockets.broadcast(JSON.stringify({ mode: "typing", timestamp: Date.now(), chat_id: chatId, username } satisfies TypingPush), null);
+  }
+
+  /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */
+  setBlockedBy(blocker: User, on: boolean): void {
+    if (!this.deletion.deleted) this.blocks.setBlockedBy(blocker, on);
   }
 
   // ---- Requests ----
 
   private async answer(r: RequestFrame, caller: Caller): Promise<Answer> {
     try {
+      // Its sessions are gone from D1; a request already past the Worker's check ends here.
+      if (this.deletion.deleted) throw unauthorized("this account is deleted");
       return await this.dispatch(r, caller);
     } catch (err) {
       return { frame: errorFrame(r.mode, r.request_id, toErrorBody(err, `UserObject ${r.mode}`)) };
@@ -132,6 +171,8 @@ export class UserObject extends DurableObject<Env> {
         if (r.content_type !== "text")
           throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
+        if (type === "direct") this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
+        this.limits.send();
         const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
         return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
       }
@@ -139,13 +180,16 @@ export class UserObject extends DurableObject<Env> {
         const other = (await usersByName(this.env, [r.username])).get(r.username.toLowerCase());
         if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
         if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
+        this.blocks.refuseBlockers([other.username]);
         const chatId = await directChatId(me.id, other.id);
         const { created, event } = unwrap(await this.chat(chatId).openDirect(chatId, [me, other], origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "createGroup": {
+        this.limits.groupChange();
         const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
+        this.blocks.refuseBlockers(others.map((u) => u.username));
         if (others.length + 1 > MAX_GROUP_MEMBERS)
           throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
@@ -154,7 +198,9 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "addMembers": {
+        this.limits.groupChange();
         const users = await this.resolve(r.members, "members");
+        this.blocks.refuseBlockers(users.map((u) => u.username));
         const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
         const pts = event ? this.applyOne(me, event) : undefined;
         return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...(pts && { pts }) }) };
@@ -187,12 +233,29 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 200, {}) };
       case "editMessage":
       case "deleteMessage": {
+        if (r.mode === "editMessage") {
+          this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
+          this.limits.send();
+        }
         const stub = this.chat(r.chat_id);
         const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
         return { frame: reply(r.mode, id, 200, { message: res.message, pts: this.applyOne(me, res.event) }) };
       }
       case "sync":
         return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "getSessions":
+      case "revokeSession":
+      case "changePassword":
+      case "deleteAccount":
+        return manageAccount(r, caller, { env: this.env, clock: this.clock, sockets: this.sockets, deletion: this.deletion, leaving: () => this.leaving() });
+      case "blockUser":
+        await this.blocks.block(me, r.username);
+        return { frame: reply(r.mode, id, 200, {}) };
+      case "unblockUser":
+        await this.blocks.unblock(me, r.username);
+        return { frame: reply(r.mode, id, 200, {}) };
+      case "getBlocked":
+        return { frame: reply(r.mode, id, 200, { users: this.blocks.list() }) };
       case "register":
       case "auth":
       case "recovery":
@@ -205,14 +268,14 @@ export class UserObject extends DurableObject<Env> {
   }
 
   private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
-    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p));
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p), caller.device);
     if (!revoked) return { frame };
     if (revoked.id !== caller.session.user.id) {
       await this.env.USERS.get(this.env.USERS.idFromName(revoked.id)).endSessions(null, null);
       return { frame };
     }
     this.endSessions(null, caller.socketId);
-    return { frame, closeAfter: true };
+    return { frame, closeAfter: "quietly" };
   }
 
   private async logout(token: string | undefined, requestId: string | undefined, caller: Caller): Promise<Answer> {
@@ -224,7 +287,7 @@ export class UserObject extends DurableObject<Env> {
     }
     await revokeSession(this.env, sessionId);
     this.endSessions(sessionId, caller.socketId);
-    return { frame: reply("logout", requestId, 200, {}), closeAfter: sessionId === caller.session.sessionId };
+    return { frame: reply("logout", requestId, 200, {}), ...(sessionId === caller.session.sessionId && { closeAfter: "quietly" as const }) };
   }
 
   /** A token in a frame on a logged-in socket must be a valid token of this same user. */
@@ -232,6 +295,11 @@ export class UserObject extends DurableObject<Env> {
     if ((await sha256Hex(token)) === caller.session.tokenHash) return;
     const s = await sessionOf(this.env, token);
     if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of the logged-in user");
+  }
+
+  /** What deleting the account needs while the user still has chats. */
+  private leaving(): Leaving {
+    return { chats: this.chats, blocks: this.blocks, chat: (chatId) => this.chat(chatId) };
   }
 
   // ---- Applying chat events ----

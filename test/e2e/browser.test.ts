@@ -80,7 +80,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 describe.skipIf(!hasChromium)("the web client in Chromium", () => {
   beforeAll(async () => {
-    server = await startLocalServer();
+    // One user sends a long history in one go below: more than a person's send burst.
+    server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000" } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -1,6 +1,7 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
-import { SELF } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import type { UserObject } from "../../src/user";
 
 export type Frame = Record<string, any>;
 
@@ -8,11 +9,15 @@ let counter = 0;
 /** A name no other test uses, so tests never share objects or accounts. */
 export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-export async function api(frame: Frame | string, init: { token?: string; ip?: string; headers?: Record<string, string> } = {}) {
+export async function api(
+  frame: Frame | string,
+  init: { token?: string; ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {},
+) {
   const headers: Record<string, string> = { "Content-Type": "application/json", ...init.headers };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
-  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const text = typeof frame === "string" ? frame : JSON.stringify(frame);
+  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: text, ...(init.cf && { cf: init.cf }) });
   const body = (await res.json()) as Frame;
   return { status: res.status, body };
 }
@@ -182,4 +187,18 @@ export async function untilPts(token: string, pts: number, timeoutMs = 5000): Pr
     if (Date.now() > until) throw new Error(`update log never reached pts ${pts} (at ${body.pts})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+export const userStub = (userId: string) => env.USERS.get(env.USERS.idFromName(userId));
+
+/** Runs `fn` inside a user's object, e.g. to stop or move its clock (`o.clock`). */
+export function inUserObject<T>(userId: string, fn: (o: UserObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(userStub(userId), fn);
+}
+
+/** Logs the account in once more: a second session (a second device). */
+export async function login(a: Account, init: { ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {}): Promise<string> {
+  const { status, body } = await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip"), ...init });
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.token as string;
 }
