@@ -27,6 +27,8 @@ export interface MessageRun {
   at: number;
   /** The highest seq among them that the user sent (0: none): sending reads up to it. */
   own: number;
+  /** The highest seq among them that others sent: in a direct chat the peer has read up to it. */
+  others: number;
 }
 
 export class ChatList {
@@ -77,8 +79,9 @@ export class ChatList {
     // send is applied from the answer) does not become the last message.
     this.sql.exec(
       `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
-         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4) WHERE chat_id = ?5`,
-      run.seq, run.message, run.at, run.own, chatId,
+         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4),
+         peer_read_seq = CASE WHEN type = 'direct' THEN MAX(peer_read_seq, ?6) ELSE peer_read_seq END WHERE chat_id = ?5`,
+      run.seq, run.message, run.at, run.own, chatId, run.others,
     );
   }
 

@@ -51,11 +51,13 @@ export class UpdateLog {
         case "newMessage": {
           const run = folded.get(e.chat_id);
           const own = e.sender === me.username ? e.seq : 0;
-          if (!run) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own });
+          const others = own ? 0 : e.seq;
+          if (!run) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own, others });
           else {
             if (e.seq > run.seq) (run.seq = e.seq), (run.message = e.message);
             run.at = Math.max(run.at, e.timestamp);
             run.own = Math.max(run.own, own);
+            run.others = Math.max(run.others, others);
           }
           frame = `${head},"message":${e.message}}`;
           break;
