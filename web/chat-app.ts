@@ -1,6 +1,6 @@
-// Logged in: the chat list and the open chat, kept live by the client's pushes. This file
-// only wires: each client event goes into the store (store.ts), then to the views it
-// changes (chat-list.ts, conversation.ts, dialogs.ts).
+// Logged in: the chat list and the open chat (or the settings), kept live by the client's
+// pushes. This file only wires: each client event goes into the store (store.ts), then to
+// the views it changes (chat-list.ts, conversation.ts, settings.ts, dialogs.ts).
 //
 // The chat list comes from one getChats once the client is caught up; every push after it
 // is applied on top. Pushes before it (replayed from a stored pts) are already in it, so
@@ -10,6 +10,7 @@ import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h } from "./dom";
+import { Settings } from "./settings";
 import { loadSaved, saveSaved, type Session } from "./storage";
 import { Store, TYPING_SHOWN_MS } from "./store";
 
@@ -18,8 +19,11 @@ export class ChatApp {
   private readonly list: ChatList;
   private readonly conversation: Conversation;
   private readonly dialogs: Dialogs;
+  private readonly settings: Settings;
   private readonly shell: HTMLElement;
   private unsubscribe: (() => void)[] = [];
+  /** getBlocked has answered (it is asked once per app, like getChats). */
+  private blockedLoaded = false;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -39,14 +43,20 @@ export class ChatApp {
       open: (chatId) => void this.open(chatId),
       newChat: () => this.dialogs.newChat(),
       newGroup: () => this.dialogs.newGroup(),
+      settings: () => this.openSettings(),
       logout: () => void this.logout(),
     });
     this.conversation = new Conversation(this.store, client, this.dialogs, {
       received: (m, changed) => this.onMessage(m, changed),
       listChanged: () => this.list.render(),
       back: () => this.closeChat(),
+      blockedChanged: () => this.blockedChanged(),
     });
-    this.shell = h("div", { class: "shell" }, this.list.el, this.conversation.el, this.dialogs.el);
+    this.settings = new Settings(this.store, client, this.dialogs, {
+      back: () => this.closeChat(),
+      blockedChanged: () => this.blockedChanged(),
+    });
+    this.shell = h("div", { class: "shell" }, this.list.el, this.conversation.el, this.settings.el, this.dialogs.el);
     root.replaceChildren(this.shell);
     this.conversation.showEmpty();
     this.list.renderConn();
@@ -56,6 +66,7 @@ export class ChatApp {
     on("ready", () => {
       this.list.renderConn();
       if (!this.store.listLoaded) void this.loadChats();
+      if (!this.blockedLoaded) void this.loadBlocked();
       this.conversation.markReadSoon();
     });
     on("pts", (pts) => this.saveSoon(pts));
@@ -93,6 +104,21 @@ export class ChatApp {
     }
   }
 
+  private async loadBlocked(): Promise<void> {
+    try {
+      this.store.setBlocked((await this.client.getBlocked()).users);
+      this.blockedLoaded = true;
+      this.blockedChanged();
+    } catch {
+      // The next `ready` tries again.
+    }
+  }
+
+  private blockedChanged(): void {
+    this.conversation.renderHead();
+    if (this.settings.shown) this.settings.renderBlocked();
+  }
+
   private saveSoon(pts: number): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => saveSaved(this.session.user, { pts, receipts: this.store.receipts }), 300);
@@ -110,9 +136,13 @@ export class ChatApp {
   // ---- From the client and the views, into the store, out to the views ----
 
   private upsertChat(chat: Chat): void {
+    const wasOpen = this.store.openId === chat.chat_id ? this.store.openChat : undefined;
     this.store.upsertChat(chat);
     this.list.render();
-    if (chat.chat_id === this.store.openId) this.conversation.renderHead();
+    if (!wasOpen) return;
+    // The other member deleted their account: the composer gives way to a note.
+    if (chat.peer_deleted && !wasOpen.peer_deleted) void this.conversation.show(this.store.openChat!);
+    else this.conversation.renderHead();
   }
 
   private removeChat(chatId: string): void {
@@ -148,13 +178,27 @@ export class ChatApp {
   private async open(chatId: string): Promise<void> {
     const chat = this.store.open(chatId);
     if (!chat) return;
+    this.settings.hide();
+    this.conversation.el.hidden = false;
     this.shell.classList.add("show-chat");
     this.list.render();
     await this.conversation.show(chat);
   }
 
+  private openSettings(): void {
+    this.store.close();
+    this.dialogs.close();
+    this.list.render();
+    this.conversation.showEmpty();
+    this.conversation.el.hidden = true;
+    this.shell.classList.add("show-chat");
+    this.settings.show();
+  }
+
   private closeChat(): void {
     this.store.close();
+    this.settings.hide();
+    this.conversation.el.hidden = false;
     this.shell.classList.remove("show-chat");
     this.list.render();
     this.conversation.showEmpty();

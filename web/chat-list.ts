@@ -8,6 +8,7 @@ export interface ChatListActions {
   open(chatId: string): void;
   newChat(): void;
   newGroup(): void;
+  settings(): void;
   logout(): void;
 }
 
@@ -32,7 +33,13 @@ export class ChatList {
         h("div", { class: "brand" }, h("span", { class: "brand-mark" }, icon("chat")), "edge-chat"),
         h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => actions.logout() } }, icon("logout"), h("span", {}, "Log out")),
       ),
-      h("div", { class: "me" }, avatar(me, "sm"), h("span", {}, "Signed in as ", h("strong", {}, me))),
+      h(
+        "div",
+        { class: "me" },
+        avatar(me, "sm"),
+        h("span", { class: "me-name" }, "Signed in as ", h("strong", {}, me)),
+        h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => actions.settings() } }, icon("settings"), h("span", {}, "Settings")),
+      ),
       h(
         "div",
         { class: "side-actions" },

@@ -17,6 +17,8 @@ export interface ConversationHost {
   listChanged(): void;
   /** Back to the chat list (the only view on a phone). */
   back(): void;
+  /** The store's block list changed. */
+  blockedChanged(): void;
 }
 
 export class Conversation {
@@ -170,6 +172,10 @@ export class Conversation {
       this.send(current, content);
     });
     submitOnEnter(composer, sendForm);
+    // Nothing more can be sent where the other member deleted their account.
+    const closed = chat.peer_deleted
+      ? h("p", { class: "thread-note composer-closed", role: "status" }, `${chat.title} deleted their account. You can read this chat, but not reply.`)
+      : null;
     composer.addEventListener("input", () => {
       autosize(composer);
       const chatId = this.store.openId;
@@ -177,7 +183,7 @@ export class Conversation {
       this.lastTypingSent = Date.now();
       this.client.typing({ chat_id: chatId }).catch(() => undefined);
     });
-    this.el.replaceChildren(h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, sendForm));
+    this.el.replaceChildren(h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, closed ?? sendForm));
     this.renderHead();
     this.renderTyping();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
@@ -201,6 +207,24 @@ export class Conversation {
     );
     if (chat.type === "group")
       this.headEl.append(h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => this.dialogs.members() } }, icon("members"), h("span", {}, "Members")));
+    else if (!chat.peer_deleted && others[0]) this.headEl.append(this.blockButton(others[0]));
+  }
+
+  /** In a direct chat: block the other person (asking first), or unblock them. */
+  private blockButton(peer: string): HTMLElement {
+    const blocked = this.store.isBlocked(peer);
+    const toggle = async () => {
+      if (blocked) await this.client.unblockUser({ username: peer });
+      else await this.client.blockUser({ username: peer });
+      if (blocked) this.store.unblock(peer);
+      else this.store.block(peer);
+      this.host.blockedChanged();
+    };
+    const click = () =>
+      blocked
+        ? this.dialogs.confirm(`Unblock ${peer}?`, `${peer} will be able to message you and add you to groups again.`, "Unblock", toggle)
+        : this.dialogs.confirm(`Block ${peer}?`, `${peer} will not be able to message you or add you to groups, and you will not see them typing. They are not told.`, "Block", toggle);
+    return h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click } }, icon("block"), h("span", {}, blocked ? "Unblock" : "Block"));
   }
 
   renderTyping(): void {
@@ -249,7 +273,9 @@ export class Conversation {
   /** Under your latest message: who has read it, from the read receipts. */
   private readState(chat: Chat, seq: number): string {
     const { me, receipts } = this.store;
-    const readers = chat.members.filter((m) => m !== me && (receipts[chat.chat_id]?.[m] ?? 0) >= seq);
+    // A direct chat's Chat says how far the other member has read; receipts pushed since may say more.
+    const readBy = (m: string) => Math.max(receipts[chat.chat_id]?.[m] ?? 0, chat.type === "direct" ? (chat.peer_last_read_seq ?? 0) : 0);
+    const readers = chat.members.filter((m) => m !== me && readBy(m) >= seq);
     if (!readers.length) return "Sent";
     return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
   }

@@ -242,6 +242,65 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     expect(chats.find((c) => c.title === "Launch crew")).toMatchObject({ owner: pat.username, members: [pat.username, ray.username] });
   }, 120_000);
 
+  it("Settings: logs out another device, changes the password, blocks and unblocks, deletes the account", async () => {
+    const page = await newPage(DESKTOP);
+    const dana = uniqueName("dana");
+    await registerInUi(page, dana);
+    // Another device of Dana's: the client library in Node.
+    const phone = new ChatClient({ url: server.wsUrl });
+    clients.push(phone);
+    await phone.auth({ username: dana, password: PASSWORD });
+    const phoneEnded: string[] = [];
+    phone.on("sessionEnded", ({ reason }) => phoneEnded.push(reason));
+    const eve = await apiUser("eve");
+    const { chat } = await eve.client.createChat({ username: dana });
+    await chatItem(page, eve.username).waitFor();
+
+    await page.getByRole("button", { name: "Settings", exact: true }).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+    const devices = page.getByRole("list", { name: "Devices" });
+    await expect.poll(() => devices.getByRole("listitem").count()).toBe(2);
+    expect(await devices.getByRole("listitem").filter({ hasText: "this device" }).count()).toBe(1);
+    await devices.getByRole("listitem").filter({ hasNotText: "this device" }).getByRole("button").click();
+    await page.getByRole("dialog").getByRole("button", { name: "Log out", exact: true }).click();
+    await waitUntil(() => phoneEnded.includes("revoked"), "the other device to be logged out");
+    await expect.poll(() => devices.getByRole("listitem").count()).toBe(1);
+
+    // A wrong current password is said so at the field; the right one changes it.
+    await page.getByLabel("Current password").fill("not my password");
+    await page.getByLabel("New password").fill("a better password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Current password is wrong.").waitFor();
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Your password is changed. Your other devices are logged out.").waitFor();
+    await screenshot(page, "settings-desktop");
+
+    // "Block" in the direct chat's header; Eve can no longer write, and Settings lists her.
+    await chatItem(page, eve.username).click();
+    await page.getByRole("button", { name: "Block", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Block", exact: true }).click();
+    await page.getByRole("button", { name: "Unblock", exact: true }).waitFor();
+    await expect(eve.client.sendMessage({ chat_id: chat.chat_id, content: "hello?" })).rejects.toMatchObject({ error: "forbidden" });
+    await page.getByRole("button", { name: "Settings", exact: true }).click();
+    const blocked = page.getByRole("list", { name: "Blocked users" });
+    await expect.poll(() => blocked.textContent()).toContain(eve.username);
+    await blocked.getByRole("button", { name: `Unblock ${eve.username}` }).click();
+    await expect.poll(() => blocked.textContent()).toBe("You have not blocked anyone.");
+    await eve.client.sendMessage({ chat_id: chat.chat_id, content: "thanks" });
+
+    // Deleting the account asks for the password in a dialog, then logs out for good.
+    const peerGone: boolean[] = [];
+    eve.client.on("chatUpdated", (p) => peerGone.push(p.chat.peer_deleted === true));
+    await page.getByRole("button", { name: "Delete account…" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Password", { exact: true }).fill("a better password");
+    await dialog.getByRole("button", { name: "Delete account", exact: true }).click();
+    await page.getByText("Your account has been deleted.").waitFor();
+    await page.getByRole("button", { name: "Log in", exact: true }).waitFor();
+    await waitUntil(() => peerGone.includes(true), "Eve to see the account gone");
+  }, 120_000);
+
   it("resets a forgotten password with the mailed code", async () => {
     const { client, username } = await apiUser("sam");
     client.close();
