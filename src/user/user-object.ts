@@ -16,7 +16,7 @@
 // events they deliver (chat/events.ts). Its rules about time read `clock`, which a test
 // can stop and move.
 import { DurableObject } from "cloudflare:workers";
-import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Session } from "../accounts";
+import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Device, type Session } from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
 import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
@@ -30,7 +30,6 @@ import {
   type TypingPush,
   type User,
 } from "../contract/protocol";
-import type { Device } from "../accounts";
 import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
@@ -54,7 +53,7 @@ export class UserObject extends DurableObject<Env> {
   private sessions: SessionWatch;
   private limits: SendLimits;
   private deletion: Deletion;
-  // Not there once a deleted account's storage is wiped (see `gone`).
+  // Not there once a deleted account's storage is wiped (deletion.wiped).
   private chats!: ChatList;
   private log!: UpdateLog;
   private blocks!: Blocks;
