@@ -103,6 +103,14 @@ function rows(r: Results): Row[] {
     out.push([s, `Worker workerd RSS with all ${num(i.users, 0)} connected, then idle ${num(i.settleMs / 1000, 0)} s`, `${num(i.rssConnectedMB, 1)} / ${num(i.rssIdleMB, 1)} MB`, `${num(i.rssBeforeMB, 1)} MB before connecting (objects of earlier phases loaded)${r.rssAtStartMB?.chat ? `, ${num(r.rssAtStartMB.chat, 1)} MB at start` : ""}; wrangler proxy ${num(i.proxyRssIdleMB, 1)} MB`]);
   }
   error("idle users", p.idle);
+
+  const f = ok(p.files);
+  if (f) {
+    const s = `a ${num(f.bytes / 2 ** 20, 0)} MiB file`;
+    out.push([s, `POST /upload to its 201, MiB/s (median of ${f.rounds})`, num(f.uploadMiBps, 1), `${x(f.uploadMiBps, f.floorUploadMiBps)} the floor: the echo Worker's bare R2 put of the same bytes, ${num(f.floorUploadMiBps, 1)} MiB/s`]);
+    out.push([s, "GET /files by a signed link, read to the end, MiB/s", num(f.downloadMiBps, 1), `${x(f.downloadMiBps, f.floorDownloadMiBps)} the floor: a bare R2 get, ${num(f.floorDownloadMiBps, 1)} MiB/s`]);
+  }
+  error("files", p.files);
   return out;
 }
 
@@ -199,6 +207,13 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    ${num((c.idleSettleMs ?? NaN) / 1000, 0)} s. \`wrangler dev\` runs a second workerd, a proxy in front of the Worker that
    every request and socket frame passes through; it is not there in production, so its
    CPU and memory are shown apart (as "wrangler proxy") and not counted.
+7. **Files**: a ${num((r.phases.files && !("error" in r.phases.files) ? r.phases.files.bytes : 10 * 2 ** 20) / 2 ** 20, 0)} MiB file up with \`POST /upload\` (token, membership, the per-user
+   limit, streamed into the local R2 bucket, recorded by the chat object) and down by a
+   signed \`GET /files\` link, against the *R2 floor*: the echo Worker's \`PUT /r2/<key>\`,
+   which hands the request body to one R2 put as it is, and \`GET /r2/<key>\`, which
+   streams the object back. Chat and floor take turns, round by round (${c.fileRounds ?? "n/a"} rounds after a
+   warm-up one); the figure is the median MiB/s, from the request to the last byte of the
+   answer.
 
 wrangler dev 4.x also runs a *local observability collector* by default that receives the
 trace events of every invocation (and of every storage call in it). It is not part of
@@ -218,9 +233,9 @@ minutes earlier are the steadier reading.
 counts: 400 echo round trips and 8 x 600 echo frames, RPC floors of 100 / 10 / 3 frames
 instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150
 messages per group sender; fan-out to 100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
-messages; 300 idle users settled 2 s instead of 2,000 for 15 s. It writes to
+messages; 300 idle users settled 2 s instead of 2,000 for 15 s; 3 file rounds instead of 10. It writes to
 \`bench/out/\` (not committed) so the full run's figures here stay. Other options:
-\`--only=baseline,direct,group,fanout,many,idle\` runs a subset; \`--source=REV\` measures
+\`--only=baseline,direct,group,fanout,many,idle,files\` runs a subset; \`--source=REV\` measures
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); each of these also writes to
 \`bench/out/\`.

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -15,13 +15,13 @@ import { cpuUs, machine, rssBytes, serverProcs, workerdVersion, type ServerProcs
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
 import { dist, round, type Dist } from "./stats";
-import type { HubFanout, RpcFanout, Baseline, CpuWindow, Direct, Fanout, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
+import type { HubFanout, RpcFanout, Baseline, CpuWindow, Direct, Fanout, Files, Group, Idle, Many, Outcome, PhaseCpu, Results, Target } from "./types";
 
 // ---- Options and counts ----
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
-const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle"] as const;
+const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle", "files"] as const;
 type Phase = (typeof PHASES)[number];
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
 const enabled = (p: Phase) => !only || only.includes(p);
@@ -43,9 +43,11 @@ if (args.includes("--help")) {
 /** Every count the run uses; --quick shrinks them (documented in docs/benchmarks.md). */
 const COUNTS = QUICK
   ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, pacedRounds: 200, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
-      fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000 }
+      fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000, fileRounds: 3 }
   : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, pacedRounds: 1_000, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
-      fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000 };
+      fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000, fileRounds: 10 };
+/** The file that the files phase sends up and down. */
+const FILE_BYTES = 10 * 2 ** 20;
 /** Unacknowledged frames per socket, at most, everywhere in this benchmark. */
 const DEPTH = 16;
 /** How many hub objects hold the members' sockets in the baseline's alternative fan-out. */
@@ -567,6 +569,76 @@ async function idle(srv: LocalServer, procs: ServerProcs, users: U[], usedBefore
   }
 }
 
+// ---- 7. A file up and down ----
+
+/** MiB/s of `bytes` moved in `ms`. */
+const mibps = (bytes: number, ms: number) => bytes / 2 ** 20 / (ms / 1000);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Times a request until its whole answer has been read; throws unless it is `status`. */
+async function timed(url: string, init: RequestInit, status: number): Promise<{ ms: number; body: ArrayBuffer }> {
+  const t = performance.now();
+  const res = await fetch(url, init);
+  const body = await res.arrayBuffer();
+  const ms = performance.now() - t;
+  if (res.status !== status) throw new Error(`${init.method ?? "GET"} ${url.replace(/\?.*/, "")}: ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+  return { ms, body };
+}
+
+/**
+ * The chat's POST /upload and signed GET /files against the echo Worker's bare R2 put and
+ * get of the same bytes, round by round in turn, so both see the machine in the same state.
+ */
+async function files(srv: LocalServer, users: U[]): Promise<Files> {
+  progress("files: starting the echo Worker (the R2 floor)");
+  const echo = await startLocalServer({ config: "bench/echo/wrangler.toml" });
+  try {
+    const [a, b] = users as [U, U];
+    const chat = ok({ frame: await api(srv.url, { mode: "createChat", username: b.username, token: a.token }), at: 0 }, "createChat").chat as { chat_id: string };
+    const bytes = new Uint8Array(FILE_BYTES).map((_, i) => (i * 2654435761) >>> 24);
+    const up: number[] = [];
+    const down: number[] = [];
+    const floorUp: number[] = [];
+    const floorDown: number[] = [];
+    for (let i = -1; i < COUNTS.fileRounds; i++) {
+      progress(`files: ${i < 0 ? "warm-up" : `round ${i + 1}/${COUNTS.fileRounds}`}: 10 MiB up and down, chat and floor`);
+      // Who goes first alternates, so neither always meets the other's leftovers (a fresh object, a busy disk).
+      const both = async <T>(first: () => Promise<T>, second: () => Promise<T>): Promise<[T, T]> => {
+        if (i % 2 === 0) return [await first(), await second()];
+        const b2 = await second();
+        return [await first(), b2];
+      };
+      const [floorPut, upload] = await both(
+        () => timed(`${echo.url}/r2/f${i}`, { method: "PUT", body: bytes }, 201),
+        () => timed(`${srv.url}/upload?chat_id=${chat.chat_id}`, {
+          method: "POST",
+          body: bytes,
+          headers: { Authorization: `Bearer ${a.token}`, "Content-Type": "application/octet-stream", "X-File-Name": `bench-${i}.bin` },
+        }, 201),
+      );
+      const fileId = (JSON.parse(Buffer.from(upload.body).toString()) as { file_id: string }).file_id;
+      const link = (ok({ frame: await api(srv.url, { mode: "getFileUrls", chat_id: chat.chat_id, file_ids: [fileId], token: b.token }), at: 0 }, "getFileUrls").urls as Record<string, string>)[fileId]!;
+      const [floorGet, download] = await both(() => timed(`${echo.url}/r2/f${i}`, {}, 200), () => timed(`${srv.url}${link}`, {}, 200));
+      if (download.body.byteLength !== FILE_BYTES || floorGet.body.byteLength !== FILE_BYTES) throw new Error("a download came back short");
+      if (i < 0) continue;
+      floorUp.push(mibps(FILE_BYTES, floorPut.ms));
+      up.push(mibps(FILE_BYTES, upload.ms));
+      floorDown.push(mibps(FILE_BYTES, floorGet.ms));
+      down.push(mibps(FILE_BYTES, download.ms));
+    }
+    return {
+      bytes: FILE_BYTES,
+      rounds: COUNTS.fileRounds,
+      uploadMiBps: round(median(up), 1),
+      downloadMiBps: round(median(down), 1),
+      floorUploadMiBps: round(median(floorUp), 1),
+      floorDownloadMiBps: round(median(floorDown), 1),
+    };
+  } finally {
+    await echo.stop();
+  }
+}
+
 // ---- The run ----
 
 const failed = <T>(o: Outcome<T> | undefined): o is { error: string } => !!o && typeof o === "object" && "error" in o;
@@ -630,6 +702,7 @@ async function main(): Promise<void> {
     enabled("fanout") ? COUNTS.fanoutLarge : 0,
     enabled("many") ? 2 * COUNTS.manyChats : 0,
     enabled("idle") ? COUNTS.idleUsers : 0,
+    enabled("files") ? 2 : 0,
   );
   if (needUsers) {
     progress("chat: starting wrangler dev");
@@ -679,6 +752,7 @@ async function main(): Promise<void> {
         enabled("many") ? 2 * COUNTS.manyChats : 0,
       );
       if (enabled("idle")) results.phases.idle = await attempt("idle users", () => idle(srv, fresh(), users, usedBefore));
+      if (enabled("files")) results.phases.files = await attempt("files", () => files(srv, users));
       fresh();
       writeFileSync(join(OUT || "bench/out", "wrangler-chat.log"), srv.log());
     } finally {
@@ -729,6 +803,10 @@ function targets(r: Results): Target[] {
   const us = phases.reduce((s, p) => s + p.cpu.workerUs, 0);
   const pushes = phases.reduce((s, p) => s + p.cpu.pushes, 0);
   add("server CPU per delivered push (all message phases) <= 120 µs", pushes ? us / pushes : null, "<=", 120, "µs", pushes ? undefined : "no message phase ran");
+  const fl = r.phases.files;
+  const fo = fl && !failed(fl) ? fl : null;
+  add("10 MiB upload throughput >= 0.8x the R2 floor", fo ? fo.uploadMiBps / fo.floorUploadMiBps : null, ">=", 0.8, "x", err(fl));
+  add("10 MiB download throughput >= 0.8x the R2 floor", fo ? fo.downloadMiBps / fo.floorDownloadMiBps : null, ">=", 0.8, "x", err(fl));
   return out;
 }
 

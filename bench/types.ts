@@ -124,6 +124,18 @@ export interface Idle {
   workerUsPerConnect: number;
 }
 
+/** A file up and down, the chat's routes against the echo Worker's bare R2 put and get. */
+export interface Files {
+  bytes: number;
+  rounds: number;
+  /** Medians of the rounds, MiB/s: POST /upload to its 201, and a signed GET /files read to the end. */
+  uploadMiBps: number;
+  downloadMiBps: number;
+  /** The same bytes through the echo Worker: PUT /r2/<key> and GET /r2/<key>. */
+  floorUploadMiBps: number;
+  floorDownloadMiBps: number;
+}
+
 export interface Setup {
   users: number;
   concurrency: number;
@@ -164,6 +176,7 @@ export interface Results {
     fanoutLarge?: Outcome<Fanout>;
     many?: Outcome<Many>;
     idle?: Outcome<Idle>;
+    files?: Outcome<Files>;
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];

@@ -1,6 +1,7 @@
 // Starts `wrangler dev` on a free port with a fresh local state (D1 migrated), for the
 // end-to-end tests, the browser tests and the benchmark. Everything stays on 127.0.0.1.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -41,7 +42,9 @@ export async function startLocalServer(opts: { config?: string; vars?: Record<st
   if (!opts.config)
     await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, ...config], { cwd, env });
   const port = await freePort();
-  const vars = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  // The chat's download links need a signing key (a secret in production): a fresh one per server.
+  const given = opts.config ? (opts.vars ?? {}) : { FILES_SIGNING_KEY: randomBytes(32).toString("hex"), ...opts.vars };
+  const vars = Object.entries(given).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child: ChildProcess = spawn(
     wrangler,
     ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false", ...config, ...vars],

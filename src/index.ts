@@ -3,4 +3,4 @@
 export { RateLimiter } from "./accounts";
 export { ChatObject } from "./chat";
 export { UserObject } from "./user";
-export { app as default } from "./worker/app";
+export { worker as default } from "./worker/app";

@@ -2,9 +2,10 @@
 // pushes. This file only wires: each client event goes into the store (store.ts), then to
 // the views it changes (chat-list.ts, conversation.ts, settings.ts, dialogs.ts).
 //
-// The chat list comes from one getChats once the client is caught up; every push after it
-// is applied on top. Pushes before it (replayed from a stored pts) are already in it, so
-// only their read receipts, which getChats does not carry, are kept.
+// The chat list comes from getChats once the client is caught up, a page of the latest
+// chats first and older pages when asked for; every push after the first page is applied
+// on top. Pushes before it (replayed from a stored pts) are already in it, so only their
+// read receipts, which getChats does not carry, are kept.
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
 import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
@@ -12,7 +13,7 @@ import { Dialogs } from "./dialogs";
 import { h } from "./dom";
 import { Settings } from "./settings";
 import { loadSaved, saveSaved, type Session } from "./storage";
-import { Store, TYPING_SHOWN_MS } from "./store";
+import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
 
 export class ChatApp {
   private readonly store: Store;
@@ -44,6 +45,7 @@ export class ChatApp {
       newChat: () => this.dialogs.newChat(),
       newGroup: () => this.dialogs.newGroup(),
       settings: () => this.openSettings(),
+      more: () => void this.loadMoreChats(),
       logout: () => void this.logout(),
     });
     this.conversation = new Conversation(this.store, client, this.dialogs, {
@@ -96,8 +98,7 @@ export class ChatApp {
 
   private async loadChats(): Promise<void> {
     try {
-      const { chats } = await this.client.getChats();
-      this.store.setChats(chats);
+      this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
       this.list.render();
     } catch {
       // The next `ready` (after a reconnect) tries again.
@@ -117,6 +118,21 @@ export class ChatApp {
   private blockedChanged(): void {
     this.conversation.renderHead();
     if (this.settings.shown) this.settings.renderBlocked();
+  }
+
+  private async loadMoreChats(): Promise<void> {
+    const before = this.store.listCursor;
+    if (before === null || this.store.listLoadingMore) return;
+    this.store.listLoadingMore = true;
+    this.list.render();
+    try {
+      this.store.addChats(await this.client.getChats({ limit: CHATS_PAGE, before }));
+    } catch {
+      // The button stays; pressing it again tries again.
+    } finally {
+      this.store.listLoadingMore = false;
+      this.list.render();
+    }
   }
 
   private saveSoon(pts: number): void {

@@ -1,5 +1,6 @@
 // The sidebar: who is signed in, the actions that start a chat, the connection banner and
-// the chat list, newest first, with unread badges and who is typing.
+// the chat list, newest first, with unread badges and who is typing; older chats a page at
+// a time.
 import type { ChatClient } from "edge-chat/client";
 import { avatar, h, icon, shortTime } from "./dom";
 import { unreadOf, type Store } from "./store";
@@ -9,6 +10,8 @@ export interface ChatListActions {
   newChat(): void;
   newGroup(): void;
   settings(): void;
+  /** Load the next page of older chats. */
+  more(): void;
   logout(): void;
 }
 
@@ -17,6 +20,7 @@ export class ChatList {
   private list = h("ul", { class: "chat-list", role: "list" });
   private listEmpty = h("p", { class: "list-empty" }, "No chats yet. Start one with New chat.");
   private conn = h("p", { class: "conn", role: "status" });
+  private more: HTMLButtonElement;
 
   constructor(
     private readonly store: Store,
@@ -24,6 +28,7 @@ export class ChatList {
     private readonly actions: ChatListActions,
   ) {
     const me = store.me;
+    this.more = h("button", { type: "button", class: "btn btn-ghost btn-sm list-more", hidden: true, on: { click: () => actions.more() } }, "Show older chats");
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Chats" },
@@ -47,7 +52,7 @@ export class ChatList {
         h("button", { type: "button", class: "btn btn-secondary", on: { click: () => actions.newGroup() } }, icon("group"), "New group"),
       ),
       this.conn,
-      h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty),
+      h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty, this.more),
     );
   }
 
@@ -65,6 +70,9 @@ export class ChatList {
     const focused = (document.activeElement as HTMLElement | null)?.dataset.chatId;
     const chats = [...store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
     this.listEmpty.hidden = !store.listLoaded || chats.length > 0;
+    this.more.hidden = store.listCursor === null;
+    this.more.disabled = store.listLoadingMore;
+    this.more.textContent = store.listLoadingMore ? "Loading older chats…" : "Show older chats";
     this.list.replaceChildren(
       ...chats.map((c) => {
         const unread = unreadOf(c);
@@ -77,7 +85,7 @@ export class ChatList {
             ? c.type === "group"
               ? `${c.members.length} members`
               : "No messages yet"
-            : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content}`;
+            : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content || (c.last_message.content_type === "image" ? "Photo" : (c.last_message.attachment?.name ?? ""))}`;
         return h(
           "li",
           {},

@@ -1,6 +1,7 @@
 // The pane with the open chat: its header, the thread (older pages loaded on scrolling up),
 // your messages on their way, editing, the composer, and telling the server what you read.
 import type { Chat, ChatClient, Message } from "edge-chat/client";
+import { Attachments } from "./attachments";
 import { avatar, clockTime, dayLabel, fullTime, h, icon } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, showError } from "./forms";
@@ -34,13 +35,20 @@ export class Conversation {
   private typingEl: HTMLElement | null = null;
   private headEl: HTMLElement | null = null;
   private composer: HTMLTextAreaElement | null = null;
+  private readonly attachments: Attachments;
 
   constructor(
     private readonly store: Store,
     private readonly client: ChatClient,
     private readonly dialogs: Dialogs,
     private readonly host: ConversationHost,
-  ) {}
+  ) {
+    this.attachments = new Attachments(client, {
+      openChat: () => this.store.openChat,
+      sent: (m) => this.host.received(m, false),
+      linksReady: () => this.renderThread(),
+    });
+  }
 
   /** Shows the chat the store just opened, then its first page once it is there. */
   async show(chat: Chat): Promise<void> {
@@ -159,6 +167,7 @@ export class Conversation {
       "form",
       { class: "composer" },
       h("label", { for: "composer", class: "sr-only" }, "Message"),
+      this.attachments.button(),
       composer,
       h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send")),
     );
@@ -183,7 +192,14 @@ export class Conversation {
       this.lastTypingSent = Date.now();
       this.client.typing({ chat_id: chatId }).catch(() => undefined);
     });
-    this.el.replaceChildren(h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, closed ?? sendForm));
+    const section = closed
+      ? h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, closed)
+      : h("section", { class: "chat", "aria-label": chat.title }, this.headEl, this.thread, this.typingEl, this.attachments.tray, sendForm);
+    if (!closed) {
+      this.attachments.listen(section, composer);
+      this.attachments.renderTray();
+    }
+    this.el.replaceChildren(section);
     this.renderHead();
     this.renderTyping();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
@@ -290,7 +306,8 @@ export class Conversation {
           "div",
           { class: "bubble" },
           !mine && chat.type === "group" && !grouped ? h("span", { class: "sender" }, m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
-          m.deleted ? h("p", { class: "text text-deleted" }, "Message deleted") : h("p", { class: "text" }, m.content),
+          m.deleted ? h("p", { class: "text text-deleted" }, "Message deleted") : this.attachments.view(m),
+          m.deleted || (!m.content && m.attachment) ? null : h("p", { class: "text" }, m.content),
           h(
             "span",
             { class: "meta" },

@@ -29,6 +29,8 @@ export interface Page {
 }
 
 export const TYPING_SHOWN_MS = 6_000;
+/** Chats a getChats page asks for: 50 stay under 1 MB however long their last messages are. */
+export const CHATS_PAGE = 50;
 
 export const lastSeq = (c: Chat) => c.last_message?.seq ?? 0;
 export const unreadOf = (c: Chat) => Math.max(0, lastSeq(c) - c.last_read_seq);
@@ -43,6 +45,9 @@ export class Store {
   readonly chats = new Map<string, Chat>();
   /** getChats has answered; until then pushes about the list are already in what it will return. */
   listLoaded = false;
+  /** The cursor of the next page of the chat list, while there is one. */
+  listCursor: string | null = null;
+  listLoadingMore = false;
   readonly threads = new Map<string, Thread>();
   readonly outgoing = new Map<string, Outgoing>();
   private readonly typingSeen = new Map<string, Map<string, number>>();
@@ -66,10 +71,18 @@ export class Store {
 
   // ---- The chat list ----
 
-  setChats(chats: Chat[]): void {
+  /** The first page of the chat list. */
+  setChats(page: { chats: Chat[]; cursor?: string }): void {
     this.chats.clear();
-    for (const c of chats) this.chats.set(c.chat_id, c);
+    for (const c of page.chats) this.chats.set(c.chat_id, c);
     this.listLoaded = true;
+    this.listCursor = page.cursor ?? null;
+  }
+
+  /** A later page: older chats; what pushes brought in meanwhile is kept where newer. */
+  addChats(page: { chats: Chat[]; cursor?: string }): void {
+    for (const c of page.chats) this.upsertChat(c);
+    this.listCursor = page.cursor ?? null;
   }
 
   /** A newer version of a chat; what this side already knows to be newer is kept. */

@@ -13,12 +13,15 @@
 // opened with ?hub=K-j&user=U are held by Hub "K-j", which logs one row per user it holds (in
 // one statement, so one commit) and then pushes. That is the fan-out of a design where an
 // object holds many users' sockets and update logs, instead of one object per user.
+// PUT /r2/<key> streams the request body into R2 as it is (one put, its length known) and
+// GET /r2/<key> streams it back: the least an upload and a download of a file cost here.
 import { DurableObject } from "cloudflare:workers";
 
 interface EchoEnv {
   ECHO: DurableObjectNamespace<Echo>;
   SINK: DurableObjectNamespace<Sink>;
   HUB: DurableObjectNamespace<Hub>;
+  FILES: R2Bucket;
 }
 
 export class Echo extends DurableObject<EchoEnv> {
@@ -111,7 +114,18 @@ export class Hub extends DurableObject<EchoEnv> {
 export default {
   async fetch(request: Request, env: EchoEnv): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname !== "/ws") return new Response("echo baseline: GET /ws", { status: 404 });
+    if (url.pathname.startsWith("/r2/")) {
+      const key = url.pathname.slice("/r2/".length);
+      if (request.method === "PUT") {
+        const put = await env.FILES.put(key, request.body);
+        return Response.json({ size: put?.size }, { status: 201 });
+      }
+      const object = await env.FILES.get(key);
+      // The chat's type for the same bytes: a text type would be compressed on the way out.
+      const headers = { "Content-Length": String(object?.size ?? 0), "Content-Type": "application/octet-stream" };
+      return object ? new Response(object.body, { headers }) : new Response("no such key", { status: 404 });
+    }
+    if (url.pathname !== "/ws") return new Response("echo baseline: GET /ws or /r2/<key>", { status: 404 });
     const hub = url.searchParams.get("hub");
     if (hub) return env.HUB.get(env.HUB.idFromName(hub)).fetch(request);
     return env.ECHO.get(env.ECHO.idFromName("echo")).fetch(request);

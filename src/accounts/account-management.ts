@@ -3,11 +3,10 @@
 // does the rest (closing sockets, leaving chats).
 import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { ApiError, rateLimited } from "../contract/errors";
+import { ApiError } from "../contract/errors";
 import type { User } from "../contract/protocol";
-import { config } from "../platform/config";
-import { decoyHash, hashPassword, verifyPassword } from "./crypto";
-import { limiter } from "./rate-limiter";
+import { checkUnderLoginLimits, type Revocation } from "./accounts";
+import { hashPassword } from "./crypto";
 import { recoveryCodes, sessions, users } from "./schema";
 
 const db = (env: Env) => drizzle(env.DB);
@@ -43,14 +42,14 @@ export function liveSessions(env: Env, userId: string, now: number): Promise<Dev
     .orderBy(desc(sessions.createdAt), sessions.id);
 }
 
-/** Revokes one live session of this user; false when there is none by that id. */
-export async function revokeUserSession(env: Env, userId: string, sessionId: string, now: number): Promise<boolean> {
-  const rows = await db(env)
+/** Revokes one live session of this user; nothing revoked when there is none by that id. */
+export async function revokeUserSession(env: Env, userId: string, sessionId: string, now: number): Promise<Revocation> {
+  const revoked = await db(env)
     .update(sessions)
     .set({ revokedAt: now })
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-    .returning({ id: sessions.id });
-  return rows.length > 0;
+    .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt });
+  return { userId, sessions: revoked };
 }
 
 /** Last seen, written by the user object at most every few minutes a session. */
@@ -63,29 +62,24 @@ export async function touchSession(env: Env, sessionId: string, at: number): Pro
  * toward the same failed-login limits as auth, and over them it is refused unchecked.
  */
 export async function checkPassword(env: Env, user: User, password: string, ip: string): Promise<void> {
-  const cfg = config(env);
-  const byName = limiter(env, `auth-user:${user.username.toLowerCase()}`);
-  const byAddress = limiter(env, `auth-ip:${ip}`);
-  const [a, b] = await Promise.all([byName.check(cfg.authFailsPerUsername), byAddress.check(cfg.authFailsPerAddress)]);
-  if (!a.ok || !b.ok) throw rateLimited(Math.max(a.retryAfterMs, b.retryAfterMs), "failed password checks");
-  const row = (await db(env).select({ hash: users.passwordHash }).from(users).where(and(eq(users.id, user.id), isNull(users.deletedAt))).limit(1))[0];
-  const check = await verifyPassword(password, row?.hash ?? (await decoyHash()));
-  if (row && check.ok) return;
-  await Promise.all([byName.hit(cfg.authFailsPerUsername), byAddress.hit(cfg.authFailsPerAddress)]);
-  throw new ApiError(401, "invalid_credentials", "the password is wrong", { password: "is wrong" });
+  const load = async () => (await db(env).select({ passwordHash: users.passwordHash }).from(users).where(and(eq(users.id, user.id), isNull(users.deletedAt))).limit(1))[0];
+  const wrong = new ApiError(401, "invalid_credentials", "the password is wrong", { password: "is wrong" });
+  await checkUnderLoginLimits(env, user.username.toLowerCase(), ip, password, load, wrong);
 }
 
-/** A new password; every session but `keepSessionId` is revoked, and unused recovery codes with them. */
-export async function setPassword(env: Env, userId: string, keepSessionId: string, newPassword: string, now: number): Promise<void> {
+/** A new password; every session but `keepSessionId` is revoked (returned), and unused recovery codes with them. */
+export async function setPassword(env: Env, userId: string, keepSessionId: string, newPassword: string, now: number): Promise<Revocation> {
   const hash = await hashPassword(newPassword);
-  await db(env).batch([
+  const [, revoked] = await db(env).batch([
     db(env).update(users).set({ passwordHash: hash }).where(eq(users.id, userId)),
     db(env)
       .update(sessions)
       .set({ revokedAt: now })
-      .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt))),
+      .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+      .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
     db(env).update(recoveryCodes).set({ usedAt: now }).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
   ]);
+  return { userId, sessions: revoked };
 }
 
 /**

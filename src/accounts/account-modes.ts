@@ -3,7 +3,7 @@
 import type { Device } from "./account-management";
 import * as accounts from "./accounts";
 import { reply } from "../contract/frames";
-import type { RequestOf, ResponseOf, User } from "../contract/protocol";
+import type { RequestOf, ResponseOf } from "../contract/protocol";
 
 export type AccountRequest = RequestOf<"register" | "auth" | "recovery" | "resetPassword" | "ping">;
 
@@ -11,35 +11,36 @@ export interface AccountAnswer {
   frame: ResponseOf<AccountRequest["mode"]>;
   /** register and auth: the new session, for binding the socket that asked. */
   session?: accounts.Session;
-  /** resetPassword: the user whose every session was revoked; their sockets must close. */
-  revoked?: User;
+  /**
+   * Sessions the request ended, whose sockets must close: every session of the user after
+   * resetPassword; the oldest after a login past the per-user cap.
+   */
+  revoked?: accounts.Revocation;
 }
+
+const ended = (r: accounts.Revocation) => (r.sessions.length ? { revoked: r } : {});
 
 export async function answerAccountMode(env: Env, r: AccountRequest, ip: string, defer: accounts.Defer, device: Device): Promise<AccountAnswer> {
   const id = r.request_id;
   switch (r.mode) {
     case "register": {
       const s = await accounts.register(env, r, ip, device);
-      return { frame: reply("register", id, 201, { token: s.token, user: s.user }), session: s.session };
+      return { frame: reply("register", id, 201, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
     }
     case "auth": {
       const s = await accounts.auth(env, r, ip, device);
-      return { frame: reply("auth", id, 200, { token: s.token, user: s.user }), session: s.session };
+      return { frame: reply("auth", id, 200, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
     }
-    case "recovery": {
-      // The same answer, in about the same time, whether or not an account matched: the
-      // answer waits for a floor that covers the lookups, and the mail goes out after it.
-      const started = Date.now();
-      await accounts.recovery(env, r, defer);
-      const spent = Date.now() - started;
-      if (spent < RECOVERY_FLOOR_MS) await scheduler.wait(RECOVERY_FLOOR_MS - spent);
+    case "recovery":
+      // The same answer, at once, whether or not an account matches: lookup, limit and mail
+      // all happen after it, so no part of their timing can show in the answer.
+      defer(accounts.recovery(env, r));
       return { frame: reply("recovery", id, 202, { message: accounts.RECOVERY_MESSAGE }) };
-    }
     case "resetPassword": {
-      const user = await accounts.resetPassword(env, r);
+      const revoked = await accounts.resetPassword(env, r);
       return {
         frame: reply("resetPassword", id, 200, { message: "password changed; every session has ended, log in again with auth" }),
-        revoked: user,
+        ...ended(revoked),
       };
     }
     case "ping":
@@ -48,6 +49,3 @@ export async function answerAccountMode(env: Env, r: AccountRequest, ip: string,
       return r satisfies never;
   }
 }
-
-/** Recovery answers never come sooner than this, so a sent mail does not show in the timing. */
-const RECOVERY_FLOOR_MS = 150;

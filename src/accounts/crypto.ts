@@ -49,12 +49,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return { ok: timingSafeEqual(actual, fromB64url(hash)), rehash: iterations < PBKDF2_ITERATIONS };
 }
 
-/** A hash to verify against when the user does not exist, so both cases cost the same. */
-let decoy: Promise<string> | undefined;
-export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(b64url(randomBytes(16)));
-  return decoy;
-}
+/**
+ * A hash to verify against when the user does not exist, so both cases cost one PBKDF2 of
+ * today's scheme. Made once with hashPassword from 32 random bytes that were then thrown
+ * away, and committed: computing it at run time would make an isolate's first unknown-user
+ * login cost two hashes. Keep its iterations equal to PBKDF2_ITERATIONS (a test checks).
+ */
+export const DECOY_HASH = "pbkdf2-sha256$100000$45M8XN9MPn3KlM9qsgNdBA$YdzjEvtbD-AtqKVqanhdF_xc_A7cgOHlugmBKfLQ7TI";
 
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;

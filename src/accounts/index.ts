@@ -13,6 +13,6 @@ export {
   type Device,
   type DeviceSessionRow,
 } from "./account-management";
-export { revokeSession, sessionOf, usersByName, type Defer, type Session } from "./accounts";
+export { purgeExpired, revokeSession, sessionOf, usersByName, type Defer, type Revocation, type Session } from "./accounts";
 export { sha256Hex } from "./crypto";
 export { RateLimiter, limiter } from "./rate-limiter";

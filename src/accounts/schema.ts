@@ -36,7 +36,8 @@ export const sessions = sqliteTable(
     userAgent: text("user_agent"),
     location: text("location"),
   },
-  (t) => [index("sessions_user_idx").on(t.userId)],
+  // By expiry: the hourly purge deletes expired rows.
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expiry_idx").on(t.expiresAt)],
 );
 
 export const recoveryCodes = sqliteTable(
@@ -51,5 +52,5 @@ export const recoveryCodes = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
     usedAt: integer("used_at"),
   },
-  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+  (t) => [index("recovery_codes_user_idx").on(t.userId), index("recovery_codes_expiry_idx").on(t.expiresAt)],
 );

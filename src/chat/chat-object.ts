@@ -3,20 +3,23 @@
 //   ChatObject
 //   ├── members   (members.ts)   who is in, from which ev to which, roles, read positions
 //   ├── messages  (messages.ts)  the gapless seq, idempotent sends, edits, deletes, pages
-//   └── outbox    (outbox.ts)    every change is an event with the next ev, fanned out to
-//                                each member's user object, retried until acknowledged
+//   ├── outbox    (outbox.ts)    every change is an event with the next ev, fanned out to
+//   │                            each member's user object, retried until acknowledged
+//   └── uploads   (uploads.ts)   the chat's files in R2: recorded after upload, attached by
+//                                a send, removed with their message or after a day unattached
 //
 // Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
 // data). The events it delivers are described in events.ts.
 import { DurableObject } from "cloudflare:workers";
-import { ApiError, catching, chatNotFound, forbidden, type Result } from "../contract/errors";
-import { MAX_GROUP_MEMBERS, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
-import { migrate } from "../platform/object-sql";
+import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
+import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { hasSchema, migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
 import { Members, type MemberState } from "./members";
 import { Messages, toMessage, type MessageRow } from "./messages";
 import { Outbox } from "./outbox";
 import { CHAT_SCHEMA } from "./schema";
+import { Uploads, type NewUpload } from "./uploads";
 
 /** A member's typing goes out at most this often; a client repeating it sooner is answered but not fanned out. */
 const TYPING_EVERY_MS = 2_000;
@@ -34,20 +37,17 @@ export class ChatObject extends DurableObject<Env> {
   private members!: Members;
   private messages!: Messages;
   private outbox!: Outbox;
+  private uploads!: Uploads;
   private typedAt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // A chat that was never created stores nothing, not even its schema: a request about an
+    // id that names no chat finds no member and leaves no trace.
     void ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, CHAT_SCHEMA);
-      const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
-      this.chatId = meta.get("chat_id") ?? "";
-      this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
-      this.title = meta.get("title") ?? "";
-      this.members = new Members(this.sql);
-      this.messages = new Messages(this.sql);
-      this.outbox = new Outbox(ctx, env, this.members, () => this.chatId);
+      if (!hasSchema(this.sql)) return;
+      this.load();
       await this.outbox.load();
     });
   }
@@ -58,6 +58,7 @@ export class ChatObject extends DurableObject<Env> {
   async openDirect(chatId: string, pair: [Member, Member], origin: Origin): Promise<Result<{ created: boolean; event: ChatEvent }>> {
     return catching("openDirect", () => {
       if (this.type) return { created: false, event: { ...this.outbox.eventAt(1), origin } };
+      this.load();
       this.init(chatId, "direct", "");
       for (const m of pair) this.addMember(m, "member");
       return { created: true, event: this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) };
@@ -67,6 +68,7 @@ export class ChatObject extends DurableObject<Env> {
   async createGroup(chatId: string, title: string, owner: Member, others: Member[], origin: Origin): Promise<Result<ChatEvent>> {
     return catching("createGroup", () => {
       if (this.type) throw new Error(`group id ${chatId} is taken`);
+      this.load();
       this.init(chatId, "group", title);
       this.addMember(owner, "owner");
       for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
@@ -128,7 +130,11 @@ export class ChatObject extends DurableObject<Env> {
 
   // ---- Messages ----
 
-  async send(actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin): Promise<Result<MessageResult>> {
+  /** `attachment`: an image or file message, with a file the sender uploaded into this chat. */
+  async send(
+    actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin,
+    attachment?: { content_type: "image" | "file"; file_id: string },
+  ): Promise<Result<MessageResult>> {
     return catching("send", () => {
       const m = this.requireMember(actor.id);
       if (this.type !== type)
@@ -138,13 +144,16 @@ export class ChatObject extends DurableObject<Env> {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
       }
+      const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
       const message: Message = {
         message_id: crypto.randomUUID(), chat_id: this.chatId, seq, sender: m.username, content,
-        content_type: "text", timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+        content_type: attachment?.content_type ?? "text", ...(file && { attachment: file }),
+        timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
       };
       const event = this.outbox.emit({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, null, origin);
       this.messages.insert(message, actor.id, event.ev);
+      if (file) this.uploads.attach(file.file_id, seq);
       // Sending reads the chat up to your own message.
       this.members.setRead(m, seq);
       return { message, event };
@@ -161,14 +170,19 @@ export class ChatObject extends DurableObject<Env> {
     });
   }
 
-  /** Deleting twice returns the first deletion. */
+  /** Deleting twice returns the first deletion. A message's file goes with it. */
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
-    return catching("remove", () => {
+    return catching("remove", async () => {
       const row = this.ownMessage(actorId, seq);
       if (row.deleted) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
       row.content = "";
       row.deleted = 1;
-      return this.rewrite(row, "messageDeleted", origin);
+      const result = this.rewrite(row, "messageDeleted", origin);
+      if (row.attachment !== null) {
+        this.uploads.remove((JSON.parse(row.attachment) as Attachment).file_id);
+        await this.uploads.purge();
+      }
+      return result;
     });
   }
 
@@ -207,11 +221,62 @@ export class ChatObject extends DurableObject<Env> {
     });
   }
 
+  // ---- Files (the Worker's POST /upload and GET /files; getFileUrls) ----
+
+  /** May this user upload into this chat? Asked before the Worker reads the body. */
+  async mayUpload(userId: string): Promise<Result<null>> {
+    return catching("mayUpload", () => {
+      this.requireMember(userId);
+      return null;
+    });
+  }
+
+  /** The Worker has the bytes in R2: the file is the chat's from now on, unattached. */
+  async addUpload(userId: string, file: NewUpload): Promise<Result<null>> {
+    return catching("addUpload", () => {
+      this.requireMember(userId);
+      this.uploads.add(userId, file);
+      return null;
+    });
+  }
+
+  /** May this user read this file? The same file_not_found for a non-member and for a file not here. */
+  async mayRead(userId: string, fileId: string): Promise<Result<null>> {
+    return catching("mayRead", () => {
+      const m = this.type ? this.members.get(userId) : undefined;
+      if (!m || m.leftEv !== null || !this.uploads.readable(fileId)) throw fileNotFound();
+      return null;
+    });
+  }
+
+  /** Which of these files a member may have download links for. */
+  async readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>> {
+    return catching("readableFiles", () => {
+      this.requireMember(userId);
+      return this.uploads.live(fileIds);
+    });
+  }
+
   override async alarm(): Promise<void> {
+    if (!this.type) return;
     await this.outbox.onAlarm();
+    await this.uploads.sweep(Date.now());
   }
 
   // ---- Internals ----
+
+  /** Creates the schema if this is the chat's creation, and reads the chat. */
+  private load(): void {
+    migrate(this.sql, CHAT_SCHEMA);
+    const meta = new Map(this.sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    this.chatId = meta.get("chat_id") ?? "";
+    this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
+    this.title = meta.get("title") ?? "";
+    this.members = new Members(this.sql);
+    this.messages = new Messages(this.sql);
+    this.outbox = new Outbox(this.ctx, this.env, this.members, () => this.chatId);
+    this.uploads = new Uploads(this.sql, this.env.FILES, (at) => void this.outbox.wakeAt(at));
+  }
 
   private init(chatId: string, type: "direct" | "group", title: string): void {
     this.chatId = chatId;
@@ -234,9 +299,12 @@ export class ChatObject extends DurableObject<Env> {
     return { mine, others };
   }
 
+  /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
   private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
     const message = toMessage(this.chatId, row);
-    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: JSON.stringify(message) }, null, origin);
+    const json = JSON.stringify(message);
+    this.outbox.rewriteMessage(row.seq, json);
+    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: json }, null, origin);
     row.ev = event.ev;
     this.messages.update(row);
     return { message, event };
@@ -275,8 +343,8 @@ export class ChatObject extends DurableObject<Env> {
   }
 
   private requireMember(userId: string): MemberState {
-    const m = this.members.get(userId);
-    if (!this.type || !m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
+    const m = this.type ? this.members.get(userId) : undefined;
+    if (!m || m.leftEv !== null) throw chatNotFound(this.chatId || "with this id");
     return m;
   }
 

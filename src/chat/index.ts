@@ -3,3 +3,4 @@
 // events.ts. Nothing else here is for outside use.
 export { ChatObject } from "./chat-object";
 export { isChatId, type ChatEvent, type ChatInfo, type EventBody, type Member, type Origin } from "./events";
+export type { NewUpload } from "./uploads";

@@ -1,6 +1,6 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content).
-import type { Message, PayloadOf, RequestOf } from "../contract/protocol";
+import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -13,6 +13,9 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
   edited_at: number | null;
   deleted: number;
   ev: number;
+  content_type: string;
+  /** The Attachment as JSON text, for image and file messages. */
+  attachment: string | null;
 }
 
 export class Messages {
@@ -33,8 +36,8 @@ export class Messages {
 
   insert(m: Message, senderId: string, ev: number): void {
     this.sql.exec(
-      "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      m.seq, m.message_id, senderId, m.sender, m.content, m.timestamp, m.client_msg_id ?? null, ev,
+      "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev, content_type, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      m.seq, m.message_id, senderId, m.sender, m.content, m.timestamp, m.client_msg_id ?? null, ev, m.content_type, m.attachment ? JSON.stringify(m.attachment) : null,
     );
     this.lastSeq = m.seq;
   }
@@ -78,7 +81,9 @@ export function toMessage(chatId: string, r: MessageRow): Message {
     seq: r.seq,
     sender: r.sender,
     content: r.content,
-    content_type: "text",
+    content_type: r.content_type as ContentType,
+    // A deleted message's file is deleted with it.
+    ...(r.attachment !== null && !r.deleted && { attachment: JSON.parse(r.attachment) }),
     timestamp: r.ts,
     ...(r.client_msg_id !== null && { client_msg_id: r.client_msg_id }),
     ...(r.edited_at !== null && { edited_at: r.edited_at }),

@@ -52,7 +52,10 @@ export class Outbox {
   emit(body: EventBody, audience: string[] | null, origin?: Origin): ChatEvent {
     const ev = this.lastEv + 1;
     const event = { ...body, chat_id: this.chatId(), ev, timestamp: Date.now() } as ChatEvent;
-    this.ctx.storage.sql.exec("INSERT INTO events (ev, data, audience) VALUES (?, ?, ?)", ev, JSON.stringify(event), audience && JSON.stringify(audience));
+    this.ctx.storage.sql.exec(
+      "INSERT INTO events (ev, data, audience, msg_seq) VALUES (?, ?, ?, ?)",
+      ev, JSON.stringify(event), audience && JSON.stringify(audience), textOf(event),
+    );
     this.lastEv = ev;
     const live = origin ? { ...event, origin } : event;
     this.recent.set(ev, { event: live, audience });
@@ -62,6 +65,22 @@ export class Outbox {
     // one now; it rides along with the requester's next delivery, or the alarm's.
     for (const m of this.members.all()) if (m.userId !== origin?.userId && !this.settled(m)) this.pump(m);
     return live;
+  }
+
+  /**
+   * A message was edited or deleted: every earlier event that carries its text (its
+   * newMessage, earlier edits, chat events whose last message it was) now carries `message`,
+   * so no replay and no delivery still to come shows a text that is gone.
+   */
+  rewriteMessage(seq: number, message: string): void {
+    const sql = this.ctx.storage.sql;
+    for (const row of sql.exec<{ ev: number; data: string }>("SELECT ev, data FROM events WHERE msg_seq = ?", seq).toArray()) {
+      const event = JSON.parse(row.data) as ChatEvent;
+      withText(event, seq, message);
+      sql.exec("UPDATE events SET data = ? WHERE ev = ?", JSON.stringify(event), row.ev);
+      const cached = this.recent.get(row.ev);
+      if (cached) withText(cached.event, seq, message);
+    }
   }
 
   eventAt(ev: number): ChatEvent {
@@ -150,8 +169,12 @@ export class Outbox {
     this.dirty.clear();
   }
 
-  private async wakeIn(ms: number): Promise<void> {
-    const at = Date.now() + ms;
+  private wakeIn(ms: number): Promise<void> {
+    return this.wakeAt(Date.now() + ms);
+  }
+
+  /** Makes sure the object's one alarm fires by `at`; the chat's other jobs share it through here. */
+  async wakeAt(at: number): Promise<void> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
@@ -172,4 +195,17 @@ function sees(m: MemberState, s: Stored): boolean {
   if (s.audience) return s.audience.includes(m.userId);
   const ev = s.event.ev;
   return m.joinedEv <= ev && (m.leftEv === null || ev <= m.leftEv);
+}
+
+/** The seq of the message whose text an event carries, if any. */
+function textOf(e: ChatEvent): number | null {
+  if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq;
+  if (e.kind === "chat" && e.chat.last_message !== null) return e.chat.last_seq;
+  return null;
+}
+
+/** Puts the current `message` (JSON) where an event carries message `seq`. */
+function withText(e: ChatEvent, seq: number, message: string): void {
+  if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") e.message = message;
+  else if (e.kind === "chat" && e.chat.last_seq === seq && e.chat.last_message !== null) e.chat.last_message = message;
 }

@@ -1,6 +1,7 @@
 // The chat object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // meta: the chat's id, type, title; members (members.ts); messages (messages.ts); events:
-// every change, numbered by `ev`, the outbox (outbox.ts).
+// every change, numbered by `ev`, the outbox (outbox.ts); uploads: the chat's files (uploads.ts),
+// and each message's content type and attachment.
 export const CHAT_SCHEMA = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
    CREATE TABLE members (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
@@ -10,4 +11,16 @@ export const CHAT_SCHEMA = [
      edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0, ev INTEGER NOT NULL);
    CREATE UNIQUE INDEX messages_idem ON messages (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
    CREATE TABLE events (ev INTEGER PRIMARY KEY, data TEXT NOT NULL, audience TEXT);`,
+  // events.msg_seq: the message whose text an event carries (its own, or a chat's last
+  // message), so that an edit or delete can rewrite every copy of that text (outbox.ts).
+  `ALTER TABLE events ADD COLUMN msg_seq INTEGER;
+   UPDATE events SET msg_seq = data ->> '$.seq' WHERE data ->> '$.kind' IN ('newMessage', 'messageEdited', 'messageDeleted');
+   UPDATE events SET msg_seq = data ->> '$.chat.last_seq' WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_message' IS NOT NULL;
+   CREATE INDEX events_by_msg ON events (msg_seq) WHERE msg_seq IS NOT NULL;`,
+  `ALTER TABLE messages ADD COLUMN content_type TEXT NOT NULL DEFAULT 'text';
+   ALTER TABLE messages ADD COLUMN attachment TEXT;
+   CREATE TABLE uploads (file_id TEXT PRIMARY KEY, r2_key TEXT NOT NULL, uploader_id TEXT NOT NULL,
+     name TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL, width INTEGER, height INTEGER,
+     uploaded_at INTEGER NOT NULL, attached_seq INTEGER, removed INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX uploads_unattached ON uploads (uploaded_at) WHERE attached_seq IS NULL AND removed = 0;`,
 ];

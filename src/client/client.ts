@@ -17,7 +17,9 @@ import {
   TypingPush,
   requestSchemas,
   responseSchemas,
+  type Chat,
   type Mode,
+  type Attachment,
   type PayloadOf,
   type PushMode,
   type RequestOf,
@@ -25,9 +27,15 @@ import {
   type User,
 } from "../contract/protocol";
 import { ClientError } from "./errors";
+import { contentTypeFor, upload, type FileData, type HttpFetch, type UploadOptions } from "./files";
 import { globalWebSocket, type FetchLike, type SocketLike, type WebSocketFactory } from "./socket";
 
 type Envelope = "mode" | "timestamp" | "request_id" | "token";
+export interface FileMessageOptions extends UploadOptions {
+  caption?: string;
+  chatType?: "direct" | "group";
+  client_msg_id?: string;
+}
 /** A request's own fields: the client adds mode, request_id and timestamp, the socket carries the token. */
 export type ParamsOf<M extends Mode> = Omit<RequestOf<M>, Envelope>;
 /** Sends default `content_type` to "text", the only type there is so far. */
@@ -73,8 +81,10 @@ export interface ClientOptions {
   webSocket?: WebSocketFactory;
   /** Used only to ask `POST /api` whether a token that failed to connect was revoked; defaults to the global fetch. */
   fetch?: FetchLike;
-  /** The HTTP endpoint for that check; defaults to `url` with http(s) and `/api`. */
+  /** The HTTP endpoint for that check; defaults to `url` with http(s) and `/api`. Uploads go beside it (`/upload`). */
   apiUrl?: string;
+  /** Used for uploads; defaults to the global fetch. */
+  httpFetch?: HttpFetch;
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   minReconnectDelayMs?: number;
@@ -91,6 +101,9 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** getAllChats' page: 50 chats whose last messages are 4,000 four-byte characters are about 820 KB. */
+const CHATS_PAGE = 50;
+
 /**
  * Modes whose request can be sent again after a drop without doing anything twice, so a
  * drop mid-request resends them instead of failing. Sends are made idempotent by the
@@ -98,8 +111,8 @@ export interface RequestOptions {
  */
 const RESENDABLE = new Set<Mode>([
   "ping", "getChats", "getMessages", "sendMessage", "sendGroupMessage", "createChat",
-  "addMembers", "markRead", "editMessage", "deleteMessage", "getSessions", "blockUser",
-  "unblockUser", "getBlocked",
+  "addMembers", "markRead", "editMessage", "deleteMessage", "getFileUrls", "getSessions",
+  "blockUser", "unblockUser", "getBlocked",
 ]);
 
 const PING = '{"mode":"ping"}';
@@ -119,7 +132,7 @@ type Listener = (value: never) => void;
 type Timer = "retry" | "connect" | "gap" | "heartbeat";
 
 export class ChatClient {
-  private readonly opts: Required<Omit<ClientOptions, "token" | "pts" | "fetch">> & { fetch: FetchLike | undefined };
+  private readonly opts: Required<Omit<ClientOptions, "token" | "pts" | "fetch" | "httpFetch">> & { fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined };
   private currentToken: string | undefined;
   private currentUser: User | undefined;
   private applied: number | undefined;
@@ -148,6 +161,7 @@ export class ChatClient {
       webSocket: options.webSocket ?? globalWebSocket,
       fetch: options.fetch ?? (typeof fetch === "function" ? (url, init) => fetch(url, init) : undefined),
       apiUrl: options.apiUrl ?? api.toString(),
+      httpFetch: options.httpFetch,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       minReconnectDelayMs: options.minReconnectDelayMs ?? 500,
@@ -411,8 +425,23 @@ export class ChatClient {
   ping(options?: RequestOptions) {
     return this.request("ping", {}, options);
   }
-  getChats(options?: RequestOptions) {
-    return this.request("getChats", {}, options);
+  /** One page of the chat list, latest activity first: `{ chats, has_more, cursor? }`. */
+  getChats(params: ParamsOf<"getChats"> = {}, options?: RequestOptions) {
+    return this.request("getChats", params, options);
+  }
+  /**
+   * The whole chat list, page by page: `limit` chats a request (default 50, which keeps an
+   * answer under 1 MB however long the chats' last messages are; see docs/protocol.md, getChats).
+   */
+  async getAllChats(params: { limit?: number } = {}, options?: RequestOptions): Promise<Chat[]> {
+    const chats = new Map<string, Chat>();
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.getChats({ limit: params.limit ?? CHATS_PAGE, ...(before !== undefined && { before }) }, options);
+      for (const chat of page.chats) if (!chats.has(chat.chat_id)) chats.set(chat.chat_id, chat);
+      if (!page.has_more || page.cursor === undefined) return [...chats.values()];
+      before = page.cursor;
+    }
   }
   getMessages(params: ParamsOf<"getMessages">, options?: RequestOptions) {
     return this.request("getMessages", params, options);
@@ -476,6 +505,38 @@ export class ChatClient {
   }
   getBlocked(options?: RequestOptions) {
     return this.request("getBlocked", {}, options);
+  }
+
+  // ---- Files ----
+
+  /** Uploads a file into a chat (POST /upload), to send with sendFile or in a message's `attachment`. */
+  uploadFile(chatId: string, data: FileData, options: UploadOptions = {}): Promise<Attachment> {
+    const token = this.currentToken;
+    if (token === undefined) return Promise.reject(new ClientError(401, "unauthorized", "log in before uploading"));
+    const url = new URL(`upload?chat_id=${encodeURIComponent(chatId)}`, new URL(".", this.opts.apiUrl)).toString();
+    return upload(url, token, data, options, this.opts.httpFetch);
+  }
+
+  /**
+   * Uploads a file and sends it: a png, jpeg, gif, webp or avif image as content_type
+   * "image", anything else as "file", with `caption` as the content. `chatType` defaults
+   * from the id (this service's group ids start with "g_").
+   */
+  async sendFile(chatId: string, data: FileData, options: FileMessageOptions = {}) {
+    const file = await this.uploadFile(chatId, data, options);
+    const params = {
+      chat_id: chatId, content: options.caption ?? "", content_type: contentTypeFor(file), attachment: { file_id: file.file_id },
+      ...(options.client_msg_id !== undefined && { client_msg_id: options.client_msg_id }),
+    };
+    const group = (options.chatType ?? (chatId.startsWith("g_") ? "group" : "direct")) === "group";
+    const sent = group ? await this.sendGroupMessage(params) : await this.sendMessage(params);
+    return { ...sent, file };
+  }
+
+  /** Download links for a chat's files, as absolute URLs that need no token, valid for an hour. */
+  async getFileUrls(params: ParamsOf<"getFileUrls">, options?: RequestOptions): Promise<PayloadOf<"getFileUrls">> {
+    const { urls } = await this.request("getFileUrls", params, options);
+    return { urls: Object.fromEntries(Object.entries(urls).map(([id, path]) => [id, new URL(path, this.opts.apiUrl).toString()])) };
   }
 
   // ---- Frames in ----

@@ -5,9 +5,9 @@ import type { ErrorCode } from "../contract/protocol";
  * `timeout` (no response in time), `disconnected` (the socket dropped while a request that
  * is not safe to resend was in flight, so whether it took effect is unknown), `closed`
  * (the client was closed or its session ended), `bad_response` (a frame that does not
- * match the contract).
+ * match the contract), `aborted` (an upload cancelled through its signal).
  */
-export type LocalErrorCode = "timeout" | "disconnected" | "closed" | "bad_response";
+export type LocalErrorCode = "timeout" | "disconnected" | "closed" | "bad_response" | "aborted";
 
 /** A failed request: the server's error frame, or one of the local failures (status 0). */
 export class ClientError extends Error {

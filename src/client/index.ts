@@ -1,7 +1,22 @@
 // edge-chat/client: a typed client for the chat service, for browsers, Node 22 and Workers.
 export { ChatClient } from "./client";
-export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, ParamsOf, RequestOptions, SendParams } from "./client";
+export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, FileMessageOptions, ParamsOf, RequestOptions, SendParams } from "./client";
+export type { FileData, HttpFetch, UploadOptions } from "./files";
 export { ClientError } from "./errors";
 export type { LocalErrorCode } from "./errors";
 export type { FetchLike, SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketFactory } from "./socket";
-export type { Chat, DeviceSession, ErrorCode, Message, PayloadOf, Push, PushMode, SessionEndReason, TypingPush, User } from "../contract/protocol";
+export type {
+  Attachment,
+  Chat,
+  ContentType,
+  DeviceSession,
+  ErrorCode,
+  Message,
+  PayloadOf,
+  Push,
+  PushMode,
+  SessionEndReason,
+  TypingPush,
+  User,
+} from "../contract/protocol";
+export { IMAGE_TYPES, isImageType } from "../contract/protocol";

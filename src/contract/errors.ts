@@ -44,12 +44,26 @@ export const rateLimited = (retryAfterMs: number, what: string) =>
 export const forbidden = (why: string) => new ApiError(403, "forbidden", why);
 export const chatNotFound = (chatId: string) =>
   new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
+/** One answer for an unknown file, a file of a chat you are not in, and a bad or expired link. */
+export const fileNotFound = () => new ApiError(404, "file_not_found", "no such file that you may read (or the link has expired)");
 
 /** Turns anything thrown into the error body to send; internals go to the log only. */
 export function toErrorBody(err: unknown, where: string): ErrorBody {
   if (err instanceof ApiError) return err.body();
-  console.error(`internal error in ${where}:`, err);
+  console.error(`internal error in ${where}:`, loggable(err));
   return { status: 500, error: "internal", message: "something went wrong on our side; try again" };
+}
+
+/**
+ * What may be logged of an error. A failed database query carries the query's parameters
+ * (password hashes, email addresses, message text) in its message and stack, so of those
+ * only the statement and the database's own reason are kept; other errors as they are.
+ */
+export function loggable(err: unknown): unknown {
+  if (!(err instanceof Error) || !("params" in err)) return err;
+  const query = "query" in err ? String(err.query) : "?";
+  const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : "no cause given";
+  return `query failed (${cause}): ${query}`;
 }
 
 export function errorFrame(mode: string, requestId: string | undefined, body: ErrorBody): ErrorFrame {

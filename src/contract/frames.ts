@@ -15,6 +15,8 @@ export type Parsed =
   | { ok: false; head: FrameHead; error: ApiError };
 
 const encoder = new TextEncoder();
+/** How much of a client's `mode` or `request_id` an answer echoes at most (characters). */
+const MAX_ECHO = 64;
 
 function utf8Length(s: string): number {
   // Cheap bound first: a string's UTF-8 length is at most 3 bytes a UTF-16 unit.
@@ -47,10 +49,10 @@ export function parseValue(value: unknown): Parsed {
   const raw = value as Record<string, unknown>;
   if (typeof raw.mode !== "string")
     return { ok: false, head: { mode: "error" }, error: new ApiError(400, "bad_request", "a frame needs a string `mode`") };
-  const head: FrameHead = { mode: raw.mode };
-  if (typeof raw.request_id === "string" && [...raw.request_id].length <= 64) head.requestId = raw.request_id;
-  if (!isMode(raw.mode))
-    return { ok: false, head, error: new ApiError(400, "unknown_mode", `there is no mode "${raw.mode.slice(0, 64)}"`) };
+  // An unknown mode is echoed cut to 64 characters, so an answer is never bigger than needed.
+  const head: FrameHead = { mode: isMode(raw.mode) ? raw.mode : [...raw.mode].slice(0, MAX_ECHO).join("") };
+  if (typeof raw.request_id === "string" && [...raw.request_id].length <= MAX_ECHO) head.requestId = raw.request_id;
+  if (!isMode(raw.mode)) return { ok: false, head, error: new ApiError(400, "unknown_mode", `there is no mode "${head.mode}"`) };
   const schema: z.ZodType = requestSchemas[raw.mode as Mode];
   const result = schema.safeParse(raw);
   if (!result.success) return { ok: false, head, error: invalid(result.error) };

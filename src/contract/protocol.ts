@@ -9,6 +9,17 @@ export const MAX_TITLE = 100;
 export const MAX_GROUP_MEMBERS = 1_000;
 export const MAX_PAGE = 200;
 export const MAX_SYNC_PAGE = 500;
+/** getChats: the most chats a page holds, and the default page. */
+export const MAX_CHATS_PAGE = 500;
+/** Attachments (POST /upload, GET /files/<file_id>): a file's name, and file ids per getFileUrls. */
+export const MAX_FILE_NAME = 255;
+export const MAX_FILE_URLS = 100;
+/**
+ * The image types a message of content_type "image" may carry, and the only types served
+ * for display rather than as a download. SVG can hold script, so it is a "file".
+ */
+export const IMAGE_TYPES: readonly string[] = ["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
+export const isImageType = (mime: string) => IMAGE_TYPES.includes(mime);
 
 /** Lengths in the contract count Unicode code points, not UTF-16 units. */
 export function codePoints(s: string): number {
@@ -37,21 +48,49 @@ const common = {
   token: z.string().max(512).optional(),
 };
 
-const req = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
-  z.object({ mode: z.literal(mode), ...common, ...shape });
+/** A lone surrogate: UTF-16 that is not Unicode. In `u` mode a well-formed pair is one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
-// Content is checked against its type so a future attachment type can have other rules.
-const withTextContent = <T extends { content_type?: string; content: string }>(
+/**
+ * Every string field of a request must be well-formed Unicode: SQLite would store each lone
+ * surrogate as U+FFFD, so what was answered and what is read back would differ. Checked
+ * once here, for every field of every mode, nested ones included.
+ */
+function wellFormed(value: unknown, ctx: z.core.$RefinementCtx<unknown>, path: PropertyKey[] = []): void {
+  if (typeof value === "string") {
+    if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: "custom", path, message: "must be well-formed Unicode (no lone surrogates)" });
+  } else if (Array.isArray(value)) value.forEach((v, i) => wellFormed(v, ctx, [...path, i]));
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) wellFormed(v, ctx, [...path, k]);
+}
+
+const req = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
+  z.object({ mode: z.literal(mode), ...common, ...shape }).superRefine(wellFormed);
+
+// Content is checked against its type: text needs 1–4000 characters; an image or a file
+// needs its attachment, and its content is an optional caption. Other types are refused
+// by the server as unsupported_content_type.
+const withContent = <T extends { content_type?: string; content: string; attachment?: unknown }>(
   v: T,
   ctx: z.core.$RefinementCtx<T>,
 ) => {
-  if (v.content_type !== undefined && v.content_type !== "text") return;
   const n = codePoints(v.content);
-  if (n < 1 || n > MAX_CONTENT)
-    ctx.addIssue({ code: "custom", path: ["content"], message: `must be 1 to ${MAX_CONTENT} characters` });
+  if (v.content_type === "text") {
+    if (n < 1 || n > MAX_CONTENT) ctx.addIssue({ code: "custom", path: ["content"], message: `must be 1 to ${MAX_CONTENT} characters` });
+    if (v.attachment !== undefined) ctx.addIssue({ code: "custom", path: ["attachment"], message: 'only content_type "image" or "file" carries an attachment' });
+  } else if (v.content_type === "image" || v.content_type === "file") {
+    if (n > MAX_CONTENT) ctx.addIssue({ code: "custom", path: ["content"], message: `a caption is at most ${MAX_CONTENT} characters` });
+    if (v.attachment === undefined) ctx.addIssue({ code: "custom", path: ["attachment"], message: "must be { file_id } of a file uploaded with POST /upload" });
+  }
 };
 
-const send = { chat_id: id, content: z.string(), content_type: z.string(), client_msg_id: chars(1, 64).optional() };
+const fileId = chars(1, 128);
+const send = {
+  chat_id: id,
+  content: z.string(),
+  content_type: z.string(),
+  client_msg_id: chars(1, 64).optional(),
+  attachment: z.object({ file_id: fileId }).optional(),
+};
 
 export const requestSchemas = {
   register: req("register", {
@@ -68,15 +107,19 @@ export const requestSchemas = {
   resetPassword: req("resetPassword", { code: chars(1, 256), new_password: chars(8, 256) }),
   logout: req("logout", {}),
   ping: req("ping", {}),
-  getChats: req("getChats", {}),
+  getChats: req("getChats", {
+    limit: z.number().int().min(1).max(MAX_CHATS_PAGE).optional(),
+    // The `cursor` of the page before; opaque to clients.
+    before: chars(1, 256).optional(),
+  }),
   getMessages: req("getMessages", {
     chat_id: id,
     before_seq: seq.optional(),
     after_seq: seq.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE).optional(),
   }),
-  sendMessage: req("sendMessage", send).superRefine(withTextContent),
-  sendGroupMessage: req("sendGroupMessage", send).superRefine(withTextContent),
+  sendMessage: req("sendMessage", send).superRefine(withContent),
+  sendGroupMessage: req("sendGroupMessage", send).superRefine(withContent),
   createChat: req("createChat", { username: chars(1, 256) }),
   createGroup: req("createGroup", {
     title: chars(1, MAX_TITLE),
@@ -98,6 +141,10 @@ export const requestSchemas = {
   sync: req("sync", {
     since: seq,
     limit: z.number().int().min(1).max(MAX_SYNC_PAGE).optional(),
+  }),
+  getFileUrls: req("getFileUrls", {
+    chat_id: id,
+    file_ids: z.array(fileId).max(MAX_FILE_URLS, `at most ${MAX_FILE_URLS} files a request`),
   }),
   // Account management and safety.
   getSessions: req("getSessions", {}),
@@ -132,6 +179,7 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.editMessage,
   requestSchemas.deleteMessage,
   requestSchemas.sync,
+  requestSchemas.getFileUrls,
   requestSchemas.getSessions,
   requestSchemas.revokeSession,
   requestSchemas.changePassword,
@@ -153,13 +201,28 @@ export function isMode(m: string): m is Mode {
 export const User = z.object({ id: z.string(), username: z.string() });
 export type User = z.infer<typeof User>;
 
+/** A file as POST /upload answers it, and as a message carries it. */
+export const Attachment = z.object({
+  file_id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  mime: z.string(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+export const CONTENT_TYPES = ["text", "image", "file"] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
 export const Message = z.object({
   message_id: z.string(),
   chat_id: z.string(),
   seq: z.number().int(),
   sender: z.string(),
   content: z.string(),
-  content_type: z.literal("text"),
+  content_type: z.enum(CONTENT_TYPES),
+  attachment: Attachment.optional(),
   timestamp: z.number(),
   client_msg_id: z.string().optional(),
   edited_at: z.number().optional(),
@@ -217,7 +280,7 @@ export const responseSchemas = {
   resetPassword: res("resetPassword", { message: z.string() }),
   logout: res("logout", {}),
   ping: res("pong", {}),
-  getChats: res("getChats", { chats: z.array(Chat) }),
+  getChats: res("getChats", { chats: z.array(Chat), has_more: z.boolean(), cursor: z.string().optional() }),
   getMessages: res("getMessages", { chat_id: z.string(), messages: z.array(Message), has_more: z.boolean() }),
   sendMessage: res("sendMessage", { message: Message, ...pts }),
   sendGroupMessage: res("sendGroupMessage", { message: Message, ...pts }),
@@ -231,6 +294,7 @@ export const responseSchemas = {
   editMessage: res("editMessage", { message: Message, ...pts }),
   deleteMessage: res("deleteMessage", { message: Message, ...pts }),
   sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
+  getFileUrls: res("getFileUrls", { urls: z.record(z.string(), z.string()) }),
   getSessions: res("getSessions", { sessions: z.array(DeviceSession) }),
   revokeSession: res("revokeSession", {}),
   changePassword: res("changePassword", {}),
@@ -255,6 +319,7 @@ export const ERROR_CODES = [
   "chat_not_found",
   "user_not_found",
   "message_not_found",
+  "file_not_found",
   "session_not_found",
   "username_taken",
   "email_taken",

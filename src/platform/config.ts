@@ -6,8 +6,14 @@ export interface Limit {
 
 export interface Config {
   sessionTtlMs: number;
+  /** Live sessions a user may have; a new one past it ends the oldest. */
+  sessionsPerUser: number;
   allowedOrigins: string[];
+  /** Strict: failed logins of one username from one address. */
+  authFailsPerUsernameAndAddress: Limit;
+  /** Loose and delay-based: failed logins of one username from anywhere (see accounts.ts, auth). */
   authFailsPerUsername: Limit;
+  /** Strict: failed logins from one address, whatever the username. */
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
@@ -15,6 +21,9 @@ export interface Config {
   sendsPerUser: Limit;
   /** createGroup and addMembers requests per user. */
   groupChangesPerUser: Limit;
+  /** POST /upload: the largest file, and uploads per user. */
+  maxUploadBytes: number;
+  uploadsPerUser: Limit;
 }
 
 const MINUTE = 60_000;
@@ -33,15 +42,19 @@ function sendRate(burst: number, perSecond: number): Limit {
 export function config(env: Env): Config {
   return {
     sessionTtlMs: num(env.SESSION_TTL_DAYS, 30) * 24 * HOUR,
+    sessionsPerUser: num(env.SESSIONS_PER_USER, 100),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
-    authFailsPerUsername: { limit: num(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE, 10), windowMs: MINUTE },
+    authFailsPerUsernameAndAddress: { limit: num(env.AUTH_FAILS_PER_USERNAME_AND_ADDRESS_PER_MINUTE, 10), windowMs: MINUTE },
+    authFailsPerUsername: { limit: num(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE, 30), windowMs: MINUTE },
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
     sendsPerUser: sendRate(num(env.SENDS_PER_USER_BURST, 30), num(env.SENDS_PER_USER_PER_SECOND, 5)),
     groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
+    maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
+    uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
   };
 }

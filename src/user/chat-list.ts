@@ -1,9 +1,9 @@
 // The user's chat list: one row per chat they are in, with its title, members, last
 // message and read position, kept from the chat events the update log applies. It is a
 // cache the chat objects could rebuild: each chat object owns its chat.
-import type { ChatInfo } from "../chat";
-import { chatNotFound } from "../contract/errors";
-import type { Chat, User } from "../contract/protocol";
+import { isChatId, type ChatInfo } from "../chat";
+import { ApiError, chatNotFound } from "../contract/errors";
+import type { Chat, PayloadOf, User } from "../contract/protocol";
 
 export interface ChatRow extends Record<string, SqlStorageValue> {
   chat_id: string;
@@ -38,8 +38,26 @@ export class ChatList {
     return this.sql.exec<ChatRow>("SELECT * FROM chats WHERE chat_id = ?", chatId).toArray()[0];
   }
 
-  all(me: User): Chat[] {
-    return this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, chat_id").toArray().map((row) => render(me, row));
+  /**
+   * A page of the list, latest activity first. However many chats someone has been added
+   * to, an answer holds at most `limit` (the contract's most: 500). The cursor names the
+   * last chat of the page by its place in that order; a chat whose activity moves it up
+   * while a client pages arrives as a push anyway.
+   */
+  page(me: User, limit: number, before: string | undefined): PayloadOf<"getChats"> {
+    const after = before === undefined ? null : readCursor(before);
+    const rows = (
+      after === null
+        ? this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, chat_id LIMIT ?", limit + 1)
+        : this.sql.exec<ChatRow>(
+            "SELECT * FROM chats WHERE updated_at < ?1 OR (updated_at = ?1 AND chat_id > ?2) ORDER BY updated_at DESC, chat_id LIMIT ?3",
+            after.updatedAt, after.chatId, limit + 1,
+          )
+    ).toArray();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const has_more = rows.length > limit;
+    return { chats: page.map((row) => render(me, row)), has_more, ...(has_more && last && { cursor: cursorOf(last) }) };
   }
 
   view(me: User, chatId: string): Chat {
@@ -130,4 +148,15 @@ function render(me: User, row: ChatRow): Chat {
     ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
   };
+}
+
+/** A getChats cursor: the last chat of a page, "updated_at.chat_id" (clients treat it as opaque). */
+function cursorOf(row: ChatRow): string {
+  return `${row.updated_at}.${row.chat_id}`;
+}
+
+function readCursor(cursor: string): { updatedAt: number; chatId: string } {
+  const m = cursor.match(/^(\d{1,16})\.(.+)$/);
+  if (!m || !isChatId(m[2]!)) throw new ApiError(400, "invalid_request", "check these fields: before", { before: "is not a cursor from getChats" });
+  return { updatedAt: Number(m[1]), chatId: m[2]! };
 }

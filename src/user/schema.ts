@@ -1,11 +1,20 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
-// chats: the chat list (chat-list.ts); log: the update log (update-log.ts); blocks and
-// blocked_by: whom the user blocks, and who blocks them (blocks.ts).
+// chats: the chat list (chat-list.ts); log: the update log (update-log.ts).
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
      owner TEXT, last_message TEXT, last_seq INTEGER NOT NULL, last_read_seq INTEGER NOT NULL, updated_at INTEGER NOT NULL);
    CREATE INDEX chats_by_activity ON chats (updated_at DESC);
    CREATE TABLE log (pts INTEGER PRIMARY KEY, ekey TEXT NOT NULL UNIQUE, frame TEXT NOT NULL);`,
+  // revoked: sessions of this user revoked before they expire (revoked.ts).
+  `CREATE TABLE revoked (session_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`,
+  // log.msg: "chat_id:seq" of the message whose text a frame carries (its own, or a chat's
+  // last message), so that an edit or delete can rewrite every copy of it (update-log.ts).
+  `ALTER TABLE log ADD COLUMN msg TEXT;
+   UPDATE log SET msg = (frame ->> '$.message.chat_id') || ':' || (frame ->> '$.message.seq') WHERE frame ->> '$.message.seq' IS NOT NULL;
+   UPDATE log SET msg = (frame ->> '$.chat.chat_id') || ':' || (frame ->> '$.chat.last_message.seq') WHERE frame ->> '$.chat.last_message.seq' IS NOT NULL;
+   CREATE INDEX log_by_msg ON log (msg) WHERE msg IS NOT NULL;`,
+  // chats.peer_*: a direct chat's other member's read position and deletion (chat-list.ts);
+  // blocks and blocked_by: whom the user blocks, and who blocks them (blocks.ts).
   `ALTER TABLE chats ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN peer_deleted INTEGER NOT NULL DEFAULT 0;
    CREATE TABLE blocks (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, at INTEGER NOT NULL);

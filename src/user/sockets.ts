@@ -1,7 +1,8 @@
 // The user's sockets, held with the Hibernation API: an idle user costs nothing. Each
-// socket carries who it is (session, address) in its attachment, which survives
+// socket carries who it is (session, address, device) in its attachment, which survives
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
 import type { Device, Session } from "../accounts";
+import { errorFrame, unauthorized } from "../contract/errors";
 import { CLOSE_REVOKED, type SessionEndReason, type SessionRevokedPush, type User } from "../contract/protocol";
 import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
@@ -26,10 +27,17 @@ export class Sockets {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"mode":"ping"}', '{"mode":"pong"}'));
   }
 
-  /** Accepts an upgrade the Worker authenticated; the session rides in a header. */
-  accept(request: Request): { response: Response; socket?: WebSocket; session?: Session } {
+  /**
+   * Accepts an upgrade the Worker authenticated; the session rides in a header. A session
+   * that has `ended` since the Worker checked it is refused as a bad token is (401).
+   */
+  accept(request: Request, ended: (session: Session) => boolean): { response: Response; socket?: WebSocket; session?: Session } {
     const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
     if (request.headers.get("Upgrade") !== "websocket" || !session) return { response: new Response("expected a WebSocket upgrade", { status: 400 }) };
+    if (ended(session)) {
+      const refused = errorFrame("error", undefined, unauthorized("the token is unknown, expired or revoked").body());
+      return { response: Response.json(refused, { status: 401 }) };
+    }
     const pair = new WebSocketPair();
     const info: SocketInfo = {
       socketId: crypto.randomUUID(),
@@ -81,14 +89,9 @@ export class Sockets {
     }
   }
 
-  /** Ends one session's sockets (or every socket): a sessionRevoked push, then close 4001. */
+  /** Ends one session's sockets (or, with null, every socket): a sessionRevoked push, then close 4001. */
   endSessions(sessionId: string | null, exceptSocketId: string | null, reason: SessionEndReason = "revoked"): void {
-    this.end(sessionId ? this.ctx.getWebSockets(sessionId) : this.ctx.getWebSockets(), exceptSocketId, reason);
-  }
-
-  /** Ends the sockets of every session but one (a password change keeps the asking session). */
-  endOtherSessions(keepSessionId: string): void {
-    this.end(this.ctx.getWebSockets().filter((ws) => this.info(ws).sessionId !== keepSessionId), null, "revoked");
+    this.end(sessionId === null ? this.ctx.getWebSockets() : this.ctx.getWebSockets(sessionId), exceptSocketId, reason);
   }
 
   /** Ends the sockets whose session has expired by `now`; returns the next expiry among the rest. */

@@ -3,7 +3,7 @@
 // catches up on everything with one request. Chat events are keyed (chat_id:ev) and
 // applied at most once, however often a chat object retries a delivery.
 import type { ChatEvent, Member } from "../chat";
-import type { Push } from "../contract/protocol";
+import type { Message, Push } from "../contract/protocol";
 import type { ChatList, MessageRun } from "./chat-list";
 
 export interface LoggedFrame {
@@ -30,7 +30,7 @@ export class UpdateLog {
   apply(me: Member, events: ChatEvent[], chats: ChatList, onRemoved: (chatId: string) => void): { out: number[]; frames: LoggedFrame[] } {
     const keys = events.map((e) => `${e.chat_id}:${e.ev}`);
     const known = this.logged(keys);
-    const rows: Array<LoggedFrame & { key: string }> = [];
+    const rows: Array<LoggedFrame & { key: string; msg: string | null }> = [];
     // Messages are folded per chat and written once, before anything else touches that chat.
     const folded = new Map<string, MessageRun>();
     const flush = (chatId: string) => {
@@ -47,6 +47,8 @@ export class UpdateLog {
       if (e.kind !== "newMessage") flush(e.chat_id);
       const head = `{"mode":"${e.kind === "chat" ? (chats.row(e.chat_id) ? "chatUpdated" : "chatCreated") : e.kind}","timestamp":${Date.now()},"pts":${pts}`;
       let frame: string;
+      // "chat_id:seq" of the message whose text the frame carries, if any.
+      let msg: string | null = null;
       switch (e.kind) {
         case "newMessage": {
           const run = folded.get(e.chat_id);
@@ -60,17 +62,23 @@ export class UpdateLog {
             run.others = Math.max(run.others, others);
           }
           frame = `${head},"message":${e.message}}`;
+          msg = `${e.chat_id}:${e.seq}`;
           break;
         }
         case "messageEdited":
         case "messageDeleted":
           chats.changeMessage(e.chat_id, e.seq, e.message);
           frame = `${head},"message":${e.message}}`;
+          msg = `${e.chat_id}:${e.seq}`;
+          this.rewriteMessage(msg, e.seq, e.message, rows);
           break;
-        case "chat":
+        case "chat": {
           chats.upsert(me, e.chat_id, e.chat, e.timestamp);
-          frame = `${head},"chat":${JSON.stringify(chats.render(me, e.chat_id))}}`;
+          const chat = chats.render(me, e.chat_id);
+          frame = `${head},"chat":${JSON.stringify(chat)}}`;
+          if (chat.last_message) msg = `${e.chat_id}:${chat.last_message.seq}`;
           break;
+        }
         case "removedFromChat":
           chats.remove(e.chat_id);
           onRemoved(e.chat_id);
@@ -86,17 +94,36 @@ export class UpdateLog {
       }
       this.pts = pts;
       known.set(key, pts);
-      rows.push({ pts, key, frame, except: e.origin?.userId === me.id ? e.origin.socketId : null });
+      rows.push({ pts, key, frame, msg, except: e.origin?.userId === me.id ? e.origin.socketId : null });
       return pts;
     });
     for (const chatId of [...folded.keys()]) flush(chatId);
-    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame) VALUES (?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame);
+    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame, rows[0]!.msg);
     else if (rows.length)
       this.sql.exec(
-        "INSERT INTO log (pts, ekey, frame) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
-        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame])),
+        "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
+        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
       );
     return { out, frames: rows };
+  }
+
+  /**
+   * A message was edited or deleted: every frame logged before that carries its text (its
+   * newMessage, earlier edits, chat frames whose last message it was), stored or still to be
+   * stored in this batch, now carries the current `message`, so sync never replays a text
+   * that is gone.
+   */
+  private rewriteMessage(msg: string, seq: number, message: string, pending: Array<{ frame: string; msg: string | null }>): void {
+    const current = JSON.parse(message) as Message;
+    const rewrite = (frame: string) => {
+      const f = JSON.parse(frame) as { message?: Message; chat?: { last_message: Message | null } };
+      if (f.message?.seq === seq) f.message = current;
+      if (f.chat?.last_message?.seq === seq) f.chat.last_message = current;
+      return JSON.stringify(f);
+    };
+    for (const row of this.sql.exec<{ pts: number; frame: string }>("SELECT pts, frame FROM log WHERE msg = ?", msg).toArray())
+      this.sql.exec("UPDATE log SET frame = ? WHERE pts = ?", rewrite(row.frame), row.pts);
+    for (const row of pending) if (row.msg === msg) row.frame = rewrite(row.frame);
   }
 
   /** A page of the log after `since`, for sync. */

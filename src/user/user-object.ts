@@ -4,32 +4,46 @@
 //   UserObject
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
 //   ├── sessions     (sessions.ts)    last seen, and ending a socket when its session expires (alarm.ts)
+//   ├── revoked      (revoked.ts)     sessions revoked before their expiry: no socket, frame or request of theirs
 //   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
 //   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
 //   ├── account      (account.ts)     devices, password change, deletion (deletion.ts)
 //   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
 //   └── limits       (send-limits.ts) sends and edits, group changes
 //
-// Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a logout or reset),
+// Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login past the cap),
 // `deliver` and `typing` (chat objects), `setBlockedBy` (another user's object). It reaches
 // chat objects through the CHATS binding and knows them only by their RPC methods and the
 // events they deliver (chat/events.ts). Its rules about time read `clock`, which a test
 // can stop and move.
 import { DurableObject } from "cloudflare:workers";
-import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Device, type Session } from "../accounts";
+import {
+  answerAccountMode,
+  revokeSession,
+  sessionOf,
+  sha256Hex,
+  usersByName,
+  type AccountRequest,
+  type Device,
+  type Revocation,
+  type Session,
+} from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
 import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
+  MAX_CHATS_PAGE,
   MAX_GROUP_MEMBERS,
   type ErrorFrame,
   type Mode,
   type RequestFrame,
   type ResponseOf,
+  type SessionEndReason,
   type TypingPush,
   type User,
 } from "../contract/protocol";
+import { signedPaths } from "../files";
 import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
@@ -38,7 +52,9 @@ import { Alarm } from "./alarm";
 import { Blocks } from "./blocks";
 import { ChatList } from "./chat-list";
 import { Deletion, type Leaving } from "./deletion";
+import { endSessionsOf } from "./end-sessions";
 import type { Answer, Caller } from "./requests";
+import { RevokedSessions } from "./revoked";
 import { USER_SCHEMA } from "./schema";
 import { SendLimits } from "./send-limits";
 import { SessionWatch } from "./sessions";
@@ -56,6 +72,7 @@ export class UserObject extends DurableObject<Env> {
   // Not there once a deleted account's storage is wiped (deletion.wiped).
   private chats!: ChatList;
   private log!: UpdateLog;
+  private revoked!: RevokedSessions;
   private blocks!: Blocks;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
 
@@ -73,6 +90,7 @@ export class UserObject extends DurableObject<Env> {
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.chats = new ChatList(ctx.storage.sql);
       this.log = new UpdateLog(ctx.storage.sql);
+      this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
     });
   }
@@ -81,8 +99,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    if (this.deletion.deleted) return new Response("this account is deleted", { status: 401 });
-    const { response, socket, session } = this.sockets.accept(request);
+    const { response, socket, session } = this.sockets.accept(request, (s) => this.ended(s) !== null);
     if (socket && session) this.sessions.accepted(socket, session);
     return response;
   }
@@ -92,7 +109,8 @@ export class UserObject extends DurableObject<Env> {
     const parsed = parseFrame(data);
     if (!parsed.ok) return send(ws, errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()));
     const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
-    if (this.sessions.expired(session)) return this.sockets.endSessions(info.sessionId, null, "expired");
+    const ended = this.ended(session);
+    if (ended) return this.sockets.endSessions(info.sessionId, null, ended);
     this.sessions.seen(session, ws);
     const answer = await this.answer(parsed.request, { session, ip: info.ip, device: info.device, socketId: info.socketId });
     send(ws, answer.frame);
@@ -114,13 +132,21 @@ export class UserObject extends DurableObject<Env> {
 
   /** POST /api for a logged-in request: the same answers as on a socket, without pushes back. */
   async api(request: RequestFrame, session: Session, ip: string, device: Device): Promise<ResponseOf<Mode> | ErrorFrame> {
+    if (this.ended(session))
+      return errorFrame(request.mode, request.request_id, unauthorized("this session has ended; log in again").body());
     this.sessions.seen(session);
     return (await this.answer(request, { session, ip, device, socketId: "" })).frame;
   }
 
-  /** Ends one session's sockets (or every socket of the user): a sessionRevoked push, then close 4001. */
-  endSessions(sessionId: string | null, exceptSocketId: string | null): void {
-    this.sockets.endSessions(sessionId, exceptSocketId);
+  /**
+   * Sessions of this user were revoked: remembered until they expire, so that no socket of
+   * theirs is accepted later, and their sockets get sessionRevoked and close 4001.
+   */
+  endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void {
+    // A deleted account has no sessions left to remember.
+    if (this.deletion.deleted) return;
+    this.revoked.add(sessions);
+    for (const s of sessions) this.sockets.endSessions(s.sessionId, exceptSocketId);
   }
 
   /** A chat object delivers its events: each applied at most once, in the order given. */
@@ -144,8 +170,6 @@ export class UserObject extends DurableObject<Env> {
 
   private async answer(r: RequestFrame, caller: Caller): Promise<Answer> {
     try {
-      // Its sessions are gone from D1; a request already past the Worker's check ends here.
-      if (this.deletion.deleted) throw unauthorized("this account is deleted");
       return await this.dispatch(r, caller);
     } catch (err) {
       return { frame: errorFrame(r.mode, r.request_id, toErrorBody(err, `UserObject ${r.mode}`)) };
@@ -162,17 +186,20 @@ export class UserObject extends DurableObject<Env> {
       case "logout":
         return this.logout(r.token, id, caller);
       case "getChats":
-        return { frame: reply(r.mode, id, 200, { chats: this.chats.all(me) }) };
+        return { frame: reply(r.mode, id, 200, this.chats.page(me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
       case "getMessages":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
       case "sendMessage":
       case "sendGroupMessage": {
-        if (r.content_type !== "text")
-          throw new ApiError(400, "unsupported_content_type", `content_type "${r.content_type.slice(0, 32)}" is not supported; use "text"`);
+        const ct = r.content_type;
+        if (ct !== "text" && ct !== "image" && ct !== "file")
+          throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
         if (type === "direct") this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
         this.limits.send();
-        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin));
+        // The schema makes sure an image or file message has its attachment.
+        const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
+        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin, attachment));
         return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
       }
       case "createChat": {
@@ -181,7 +208,7 @@ export class UserObject extends DurableObject<Env> {
         if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
         this.blocks.refuseBlockers([other.username]);
         const chatId = await directChatId(me.id, other.id);
-        const { created, event } = unwrap(await this.chat(chatId).openDirect(chatId, [me, other], origin));
+        const { created, event } = unwrap(await this.newChat(chatId).openDirect(chatId, [me, other], origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
       }
@@ -192,7 +219,7 @@ export class UserObject extends DurableObject<Env> {
         if (others.length + 1 > MAX_GROUP_MEMBERS)
           throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
-        const event = unwrap(await this.chat(chatId).createGroup(chatId, r.title, me, others, origin));
+        const event = unwrap(await this.newChat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
@@ -242,11 +269,22 @@ export class UserObject extends DurableObject<Env> {
       }
       case "sync":
         return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "getFileUrls": {
+        const readable = unwrap(await this.chat(r.chat_id).readableFiles(me.id, r.file_ids));
+        return { frame: reply(r.mode, id, 200, { urls: await signedPaths(this.env, readable) }) };
+      }
       case "getSessions":
       case "revokeSession":
       case "changePassword":
       case "deleteAccount":
-        return manageAccount(r, caller, { env: this.env, clock: this.clock, sockets: this.sockets, deletion: this.deletion, leaving: () => this.leaving() });
+        return manageAccount(r, caller, {
+          env: this.env,
+          clock: this.clock,
+          sockets: this.sockets,
+          deletion: this.deletion,
+          endSessions: (sessions, except) => this.endSessions(sessions, except),
+          leaving: () => this.leaving(),
+        });
       case "blockUser":
         await this.blocks.block(me, r.username);
         return { frame: reply(r.mode, id, 200, {}) };
@@ -267,26 +305,27 @@ export class UserObject extends DurableObject<Env> {
   }
 
   private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
-    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, (p) => this.ctx.waitUntil(p), caller.device);
+    const defer = (p: Promise<unknown>) => this.ctx.waitUntil(p);
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, defer, caller.device);
     if (!revoked) return { frame };
-    if (revoked.id !== caller.session.user.id) {
-      await this.env.USERS.get(this.env.USERS.idFromName(revoked.id)).endSessions(null, null);
+    if (revoked.userId !== caller.session.user.id) {
+      await endSessionsOf(this.env, revoked, defer);
       return { frame };
     }
-    this.endSessions(null, caller.socketId);
-    return { frame, closeAfter: "quietly" };
+    this.endSessions(revoked.sessions, caller.socketId);
+    return { frame, ...(revoked.sessions.some((s) => s.sessionId === caller.session.sessionId) && { closeAfter: "quietly" as const }) };
   }
 
   private async logout(token: string | undefined, requestId: string | undefined, caller: Caller): Promise<Answer> {
-    let sessionId = caller.session.sessionId;
+    let session = caller.session;
     if (token !== undefined && (await sha256Hex(token)) !== caller.session.tokenHash) {
       const s = await sessionOf(this.env, token);
       if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of this user");
-      sessionId = s.sessionId;
+      session = s;
     }
-    await revokeSession(this.env, sessionId);
-    this.endSessions(sessionId, caller.socketId);
-    return { frame: reply("logout", requestId, 200, {}), ...(sessionId === caller.session.sessionId && { closeAfter: "quietly" as const }) };
+    await revokeSession(this.env, session.user.id, session.sessionId);
+    this.endSessions([{ sessionId: session.sessionId, expiresAt: session.expiresAt }], caller.socketId);
+    return { frame: reply("logout", requestId, 200, {}), ...(session.sessionId === caller.session.sessionId && { closeAfter: "quietly" as const }) };
   }
 
   /** A token in a frame on a logged-in socket must be a valid token of this same user. */
@@ -317,7 +356,25 @@ export class UserObject extends DurableObject<Env> {
 
   // ---- Helpers ----
 
+  /** Why a session gets nothing more here (its account is deleted, it expired or was revoked), or null. */
+  private ended(session: Session): SessionEndReason | null {
+    if (this.deletion.deleted) return "deleted";
+    if (this.sessions.expired(session)) return "expired";
+    return this.revoked.has(session.sessionId) ? "revoked" : null;
+  }
+
+  /**
+   * A chat the user is in. Their chat list knows which: a chat that is not in it (no such
+   * chat, not a member, or added a moment ago and not yet told) is answered here without
+   * waking a chat object, so asking about ids creates nothing anywhere.
+   */
   private chat(chatId: string) {
+    if (!this.chats.row(chatId)) throw chatNotFound(chatId);
+    return this.newChat(chatId);
+  }
+
+  /** A chat by id, whether or not the user is in it yet: for creating one. */
+  private newChat(chatId: string) {
     // An id this service never hands out names no chat: answered without waking an object.
     if (!isChatId(chatId)) throw chatNotFound(chatId);
     let stub = this.chatStubs.get(chatId);

@@ -5,14 +5,17 @@
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "../accounts";
 import { sessionOf, type Defer, type Device, type Session } from "../accounts";
-import { errorFrame, toErrorBody, unauthorized } from "../contract/errors";
+import { errorFrame, loggable, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
 import { ANONYMOUS_MODES } from "../contract/protocol";
-import { connectToUser, endUserSessions } from "./to-user";
+import { endSessionsOf } from "../user";
+import { connectToUser } from "./to-user";
 
 export function anonymousSocket(env: Env, ip: string, device: Device, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
   const client = pair[1];
+  // Binary frames arrive as bytes (not Blobs), so they are measured, refused and piped as binary.
+  client.binaryType = "arraybuffer";
   client.accept();
   let upstream: WebSocket | null = null;
   // Frames are handled one at a time, in order, also while a login is binding the socket.
@@ -20,6 +23,7 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
 
   const bind = async (session: Session) => {
     const ws = await connectToUser(env, session, ip, device, null);
+    ws.binaryType = "arraybuffer";
     ws.accept();
     ws.addEventListener("message", (e) => trySend(client, e.data));
     ws.addEventListener("close", (e) => safeClose(client, e.code, e.reason));
@@ -38,7 +42,7 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
         const answer = await answerAccountMode(env, r as AccountRequest, ip, defer, device);
-        if (answer.revoked) await endUserSessions(env, answer.revoked.id);
+        if (answer.revoked) await endSessionsOf(env, answer.revoked, defer);
         trySend(client, JSON.stringify(answer.frame));
         if (answer.session) await bind(answer.session);
         return;
@@ -54,7 +58,7 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
   };
 
   client.addEventListener("message", (e) => {
-    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", err));
+    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", loggable(err)));
   });
   client.addEventListener("close", (e) => {
     if (!upstream) safeClose(client, e.code, e.reason);

@@ -8,7 +8,8 @@ import { config } from "../platform/config";
 import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame, tooLarge } from "../contract/frames";
 import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "../contract/protocol";
-import { endUserSessions, forwardUpgrade, userStub } from "./to-user";
+import { endSessionsOf } from "../user";
+import { forwardUpgrade, userStub } from "./to-user";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -20,15 +21,45 @@ function answerError(c: Ctx, mode: string, requestId: string | undefined, err: u
   return c.json(errorFrame(mode, requestId, body), body.status as 400);
 }
 
+/**
+ * The body as text, read no further than one byte past the largest frame: a body sent
+ * without Content-Length (chunked) could otherwise be of any size. Null when it is too large.
+ */
+async function readFrameBody(request: Request): Promise<string | null> {
+  if (Number(request.headers.get("Content-Length") ?? 0) > MAX_FRAME_BYTES) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_FRAME_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 export async function postApi(c: Ctx): Promise<Response> {
-  if (Number(c.req.header("Content-Length") ?? 0) > MAX_FRAME_BYTES) return answerError(c, "error", undefined, tooLarge());
-  const parsed = parseFrame(await c.req.text());
+  const body = await readFrameBody(c.req.raw);
+  if (body === null) return answerError(c, "error", undefined, tooLarge());
+  const parsed = parseFrame(body);
   if (!parsed.ok) return answerError(c, parsed.head.mode, parsed.head.requestId, parsed.error);
   const r = parsed.request;
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
       const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p), clientDevice(c));
-      if (answer.revoked) await endUserSessions(c.env, answer.revoked.id);
+      if (answer.revoked) await endSessionsOf(c.env, answer.revoked, (p) => c.executionCtx.waitUntil(p));
       return c.json(answer.frame, answer.frame.status as 200);
     }
     const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];

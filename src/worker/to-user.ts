@@ -1,6 +1,7 @@
 // How the Worker reaches a user's object: sockets by upgrade (the only way a WebSocket
 // can reach a Durable Object), everything else by RPC.
 import type { Device, Session } from "../accounts";
+import { unauthorized } from "../contract/errors";
 import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../user";
 
 export function userStub(env: Env, userId: string): DurableObjectStub<UserObject> {
@@ -26,10 +27,8 @@ export function forwardUpgrade(env: Env, session: Session, ip: string, device: D
 /** Opens a socket of our own to the user's object (for piping a socket that logged in late). */
 export async function connectToUser(env: Env, session: Session, ip: string, device: Device, protocol: string | null): Promise<WebSocket> {
   const res = await forwardUpgrade(env, session, ip, device, protocol);
+  // The session ended between the Worker's check and the hand-over.
+  if (res.status === 401) throw unauthorized("this session has ended; log in again");
   if (!res.webSocket) throw new Error(`user object refused the socket: ${res.status}`);
   return res.webSocket;
-}
-
-export function endUserSessions(env: Env, userId: string): Promise<void> {
-  return userStub(env, userId).endSessions(null, null);
 }

@@ -1,7 +1,9 @@
 // The web client in a real Chromium (playwright-core) against a real `wrangler dev`: two
 // people chat live, read each other's messages, edit and delete, reload, lose the
-// connection; groups; password recovery. Screenshots of the chat view go to test-results/.
-import { existsSync, mkdirSync } from "node:fs";
+// connection; photos and files; groups; password recovery. Screenshots of the chat view go to test-results/.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { crc32, deflateSync } from "node:zlib";
 import { ChatClient } from "edge-chat/client";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +62,19 @@ async function registerInUi(page: Page, username: string): Promise<void> {
   await page.getByRole("button", { name: "New chat", exact: true }).waitFor();
 }
 
+/** Two people registered in their own browsers; the first opens a direct chat with the second from the "New chat" dialog. */
+async function twoInAChat(first: [string, typeof PHONE | typeof DESKTOP], second: [string, typeof PHONE | typeof DESKTOP]) {
+  const [alicePage, bobPage] = [await newPage(first[1]), await newPage(second[1])];
+  const [alice, bob] = [uniqueName(first[0]), uniqueName(second[0])];
+  await registerInUi(alicePage, alice);
+  await registerInUi(bobPage, bob);
+  await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
+  await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
+  await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
+  await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+  return { alicePage, bobPage, alice, bob };
+}
+
 const chatItem = (page: Page, title: string) => page.locator(".chat-item", { has: page.locator(".chat-item-title", { hasText: title }) });
 const messageTexts = (page: Page) => page.locator(".messages .msg .text").allTextContents();
 const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
@@ -73,6 +88,27 @@ async function send(page: Page, text: string, how: "enter" | "button" = "enter")
   await message(page, text).locator(".meta time").waitFor();
 }
 
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** A real PNG of w x h pixels (a diagonal gradient), made here so the test needs no fixture file. */
+function png(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])));
+    return Buffer.concat([len, Buffer.from(type), data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) rows.set([(x * 255) / w, (y * 255) / h, 160], y * (w * 3 + 1) + 1 + x * 3);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}/${name}.png` });
@@ -80,8 +116,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 describe.skipIf(!hasChromium)("the web client in Chromium", () => {
   beforeAll(async () => {
-    // One user sends a long history in one go below: more than a person's send burst.
-    server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000" } });
+    // Below, one user sends a long history in one go and another makes 55 groups: more than
+    // a person's send burst and hourly group changes.
+    server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -97,18 +134,8 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
   });
 
   it("two people chat live: unread counts, typing, read state, edits, deletes, and a reload keeps the history", async () => {
-    const alicePage = await newPage(DESKTOP);
-    const bobPage = await newPage(PHONE);
-    const alice = uniqueName("alice");
-    const bob = uniqueName("bob");
-    await registerInUi(alicePage, alice);
-    await registerInUi(bobPage, bob);
-
     // Alice starts a direct chat by username (the dialog submits with Enter).
-    await alicePage.getByRole("button", { name: "New chat", exact: true }).click();
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).fill(bob);
-    await alicePage.getByRole("dialog").getByLabel("Username", { exact: true }).press("Enter");
-    await alicePage.locator(".chat-title", { hasText: bob }).waitFor();
+    const { alicePage, bobPage, alice, bob } = await twoInAChat(["alice", DESKTOP], ["bob", PHONE]);
     await send(alicePage, "Hello Bob");
 
     // Bob's list shows the new chat live, with an unread count that grows.
@@ -208,6 +235,67 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     expect(routes.length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
+  it("sends a photo and a file: the other sees the photo inline, opens it large and downloads it; uploads cancel and retry", async () => {
+    const { alicePage, bobPage, alice } = await twoInAChat(["ann", DESKTOP], ["ben", DESKTOP]);
+
+    // Alice attaches a photo with the "Attach file" button.
+    const photo = png(96, 64);
+    const [chooser] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    await chooser.setFiles({ name: "sunset.png", mimeType: "image/png", buffer: photo });
+    await alicePage.locator(".messages .att-img").waitFor();
+
+    // Bob sees it inline, at its own size from the first paint, and it loads.
+    await chatItem(bobPage, alice).click();
+    const img = bobPage.getByRole("button", { name: "Open image sunset.png" }).locator("img");
+    await img.waitFor();
+    expect([await img.getAttribute("width"), await img.getAttribute("height")]).toEqual(["96", "64"]);
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(96);
+    const box = (await img.boundingBox())!;
+    expect(Math.abs(box.width / box.height - 96 / 64)).toBeLessThan(0.02);
+    await screenshot(bobPage, "photo-inline");
+
+    // He opens it large and downloads it: the same bytes.
+    await img.click();
+    const viewer = bobPage.getByRole("dialog", { name: "sunset.png" });
+    await viewer.waitFor();
+    const [download] = await Promise.all([bobPage.waitForEvent("download"), viewer.getByRole("link", { name: "Download" }).click()]);
+    expect(download.suggestedFilename()).toBe("sunset.png");
+    expect(sha(readFileSync((await download.path())!))).toBe(sha(photo));
+    await viewer.getByRole("button", { name: "Close" }).click();
+
+    // A file dropped on the chat goes as a chip with its name, size and a download link.
+    const dropped = await alicePage.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["agenda: ship files\n"], "agenda.txt", { type: "text/plain" }));
+      return dt;
+    });
+    await alicePage.dispatchEvent(".chat", "drop", { dataTransfer: dropped });
+    const chip = bobPage.getByRole("link", { name: "Download agenda.txt, 19 B" });
+    await chip.waitFor();
+    expect(await chip.getAttribute("href")).toMatch(/\/files\/[0-9a-f]{32}\?exp=\d+&sig=/);
+
+    // An upload can be cancelled while it is on its way; a failed one says why and is retried.
+    let held: import("playwright-core").Route | null = null;
+    await alicePage.route("**/upload?**", (route) => void (held = route));
+    const [again] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    await again.setFiles({ name: "draft.txt", mimeType: "text/plain", buffer: Buffer.from("draft") });
+    await alicePage.getByRole("progressbar", { name: "Uploading draft.txt" }).waitFor();
+    await alicePage.getByRole("button", { name: "Cancel uploading draft.txt" }).click();
+    await expect.poll(() => alicePage.locator(".upload").count()).toBe(0);
+    await waitUntil(() => held !== null, "the held upload");
+    await held!.abort().catch(() => undefined);
+    await alicePage.unroute("**/upload?**");
+    let failNext = true;
+    await alicePage.route("**/upload?**", (route) => (failNext ? ((failNext = false), route.abort("connectionreset")) : route.continue()));
+    const [third] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    await third.setFiles({ name: "final.txt", mimeType: "text/plain", buffer: Buffer.from("final") });
+    await expect.poll(() => alicePage.locator(".upload-error").textContent()).toContain("Can't reach the server");
+    await alicePage.getByRole("button", { name: "Retry" }).click();
+    await bobPage.getByRole("link", { name: "Download final.txt, 5 B" }).waitFor();
+    expect(await bobPage.getByRole("link", { name: /draft\.txt/ }).count()).toBe(0);
+    await screenshot(alicePage, "files-sent");
+  }, 120_000);
+
   it("creates a group and manages its members", async () => {
     const page = await newPage(DESKTOP);
     const owner = uniqueName("olga");
@@ -299,6 +387,30 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     await page.getByText("Your account has been deleted.").waitFor();
     await page.getByRole("button", { name: "Log in", exact: true }).waitFor();
     await waitUntil(() => peerGone.includes(true), "Eve to see the account gone");
+  }, 120_000);
+
+  it("shows the chat list a page at a time", async () => {
+    const [uma, vic] = [await apiUser("uma"), await apiUser("vic")];
+    let heard = 0;
+    uma.client.on("chatCreated", () => heard++);
+    for (let i = 1; i <= 55; i++) await vic.client.createGroup({ title: `club ${String(i).padStart(2, "0")}`, members: [uma.username] });
+    await waitUntil(() => heard === 55, "uma to hear of 55 groups");
+    uma.client.close();
+
+    const page = await newPage(DESKTOP);
+    await page.goto(server.url);
+    await page.getByLabel("Username", { exact: true }).fill(uma.username);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    const more = page.getByRole("button", { name: "Show older chats" });
+    await more.waitFor();
+    // The latest 50 first; the rest with the next page.
+    expect(await page.locator(".chat-item").count()).toBe(50);
+    await more.click();
+    await expect.poll(() => page.locator(".chat-item").count()).toBe(55);
+    const titles = (await page.locator(".chat-item-title").allTextContents()).map((t) => t.replace(/group$/, "")).sort();
+    expect(titles).toEqual(Array.from({ length: 55 }, (_, i) => `club ${String(i + 1).padStart(2, "0")}`));
+    expect(await more.isVisible()).toBe(false);
   }, 120_000);
 
   it("resets a forgotten password with the mailed code", async () => {

@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { DrizzleQueryError } from "drizzle-orm/errors";
+import { describe, expect, it, vi } from "vitest";
+import { answerAccountMode } from "../../src/accounts";
+import { loggable } from "../../src/contract/errors";
 import { api, connect, mailsTo, registerUser, unique } from "./helpers";
 
 describe("register", () => {
@@ -20,6 +24,39 @@ describe("register", () => {
     const e = await api({ mode: "register", username: unique("other"), password: "password123", email: a.email.toUpperCase() });
     expect(e.status).toBe(409);
     expect(e.body.error).toBe("email_taken");
+  });
+
+  it("gives one of several concurrent registrations of a name 201 and the rest 409, and logs none of their data", async () => {
+    const logged: string[] = [];
+    const spies = (["log", "warn", "error"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(" "))),
+    );
+    try {
+      const username = unique("race");
+      const emails = Array.from({ length: 8 }, () => `${unique("mail")}@example.com`);
+      const answers = await Promise.all(emails.map((email) => api({ mode: "register", username, password: "password123", email }, { ip: unique("ip") })));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      for (const a of answers.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "username_taken", fields: { username: "is taken" } });
+
+      const email = `${unique("same")}@example.com`;
+      const byMail = await Promise.all(Array.from({ length: 6 }, () => api({ mode: "register", username: unique("mailrace"), password: "password123", email }, { ip: unique("ip") })));
+      expect(byMail.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      for (const a of byMail.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "email_taken", fields: { email: "is taken" } });
+
+      const all = logged.join("\n");
+      for (const secret of [...emails, email, "pbkdf2-sha256"]) expect(all).not.toContain(secret);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+  });
+
+  it("logs a failed query without its parameters", async () => {
+    const query = new DrizzleQueryError("insert into users values (?, ?)", ["secret@example.com", "pbkdf2-sha256$1$a$b"], new Error("D1_ERROR: disk I/O error"));
+    const line = String(loggable(query));
+    expect(line).toContain("insert into users");
+    expect(line).toContain("disk I/O error");
+    expect(line).not.toContain("secret@example.com");
+    expect(line).not.toContain("pbkdf2");
   });
 
   it("names every bad field at once", async () => {
@@ -122,6 +159,35 @@ describe("recovery and resetPassword", () => {
     // A username that does not match the email's account sends nothing.
     const other = await registerUser("rec");
     expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 1, 300)).toEqual([]);
+  });
+
+  it("answers before it looks anything up, and mails after the answer", async () => {
+    const a = await registerUser("rec");
+    // D1 held: any query waits until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, prop) {
+          const value = Reflect.get(t, prop) as unknown;
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            const out = (value as (...a: unknown[]) => unknown).apply(t, args);
+            if (out instanceof Promise) return held.then(() => out);
+            return typeof out === "object" && out !== null ? hold(out) : out;
+          };
+        },
+      });
+    const deferred: Array<Promise<unknown>> = [];
+    let answer: Awaited<ReturnType<typeof answerAccountMode>> | undefined;
+    const mails = await mailsTo(a.email, async () => {
+      answer = await answerAccountMode({ ...env, DB: hold(env.DB) }, { mode: "recovery", known_data: a.email, known_data_type: "email" }, unique("ip"), (p) => deferred.push(p), { userAgent: "" });
+      expect(answer.frame).toMatchObject({ mode: "recovery", status: 202 });
+      expect(deferred).toHaveLength(1);
+      release();
+      await Promise.all(deferred);
+    });
+    expect(mails).toHaveLength(1);
   });
 
   it("rejects a wrong code with 410", async () => {

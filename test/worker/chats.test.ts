@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, untilPts } from "./helpers";
+import { api, connect, fillChatList, registerUser, untilPts, type Frame } from "./helpers";
 
 describe("direct chats", () => {
   it("createChat makes one chat per pair, the same from either side", async () => {
@@ -136,5 +136,64 @@ describe("groups", () => {
     }
     const typing = await api({ mode: "typing", chat_id: g.chat_id }, { token: stranger.token });
     expect(typing.body.error).toBe("chat_not_found");
+  });
+});
+
+describe("the chat list in pages", () => {
+  it("pages latest activity first with an opaque cursor, and refuses a cursor it did not give", async () => {
+    const a = await registerUser("pg");
+    const ids = await fillChatList(a.user, 7, (i) => `message ${i}`);
+    const seen: string[] = [];
+    let before: string | undefined;
+    const shapes: Array<[number, boolean]> = [];
+    for (;;) {
+      const { status, body } = await api({ mode: "getChats", limit: 3, ...(before && { before }) }, { token: a.token });
+      expect(status).toBe(200);
+      shapes.push([body.chats.length, body.has_more]);
+      seen.push(...body.chats.map((c: Frame) => c.chat_id));
+      expect(typeof body.cursor).toBe(body.has_more ? "string" : "undefined");
+      if (!body.has_more) break;
+      before = body.cursor;
+    }
+    expect(shapes).toEqual([[3, true], [3, true], [1, false]]);
+    expect(seen).toEqual(ids);
+    const whole = await api({ mode: "getChats" }, { token: a.token });
+    expect(whole.body).toMatchObject({ has_more: false });
+    expect(whole.body.chats.map((c: Frame) => c.chat_id)).toEqual(ids);
+    expect(whole.body.cursor).toBeUndefined();
+
+    for (const bad of ["nonsense", "12.g_nope", `x${before}`]) {
+      const res = await api({ mode: "getChats", before: bad }, { token: a.token });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: "invalid_request", fields: { before: expect.any(String) } });
+    }
+    for (const limit of [0, 501, 2.5]) expect((await api({ mode: "getChats", limit }, { token: a.token })).body.fields.limit).toBeDefined();
+  });
+
+  it("holds at most 500 chats a page however many a user is added to; 50 chats of 4,000 four-byte characters stay under 1 MB", async () => {
+    const a = await registerUser("big");
+    const long = (i: number) => `${i} `.padEnd(4_000, "x");
+    await fillChatList(a.user, 600, long);
+    const s = await connect(a.token);
+    const first = await s.request({ mode: "getChats" });
+    expect(first).toMatchObject({ status: 200, has_more: true });
+    expect(first.chats).toHaveLength(500);
+    const second = await s.request({ mode: "getChats", before: first.cursor });
+    expect(second).toMatchObject({ status: 200, has_more: false });
+    expect(second.chats).toHaveLength(100);
+    // A full page of such chats cannot fit 1 MB: 500 last messages of 4,000 characters are
+    // 2,000,000 bytes of text alone. It measures about 2.2 MB (docs/protocol.md, getChats).
+    const fullPage = new TextEncoder().encode(JSON.stringify(first)).byteLength;
+    expect(fullPage).toBeGreaterThan(500 * 4_000);
+    expect(fullPage).toBeLessThan(500 * 4_700);
+
+    // The client library pages by 50: that fits 1 MB even with four-byte characters.
+    const b = await registerUser("wide");
+    await fillChatList(b.user, 60, (i) => `${i}${"😀".repeat(4_000 - String(i).length)}`);
+    const page = (await api({ mode: "getChats", limit: 50 }, { token: b.token })).body;
+    expect([...page.chats[0].last_message.content]).toHaveLength(4_000);
+    const widePage = new TextEncoder().encode(JSON.stringify(page)).byteLength;
+    expect(widePage).toBeLessThan(1024 * 1024);
+    s.close();
   });
 });

@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type ClientEvent, type ClientEvents, type Message } from "../../src/client";
-import { api, inUserObject, registerUser, unique, untilPts, userStub, type Account } from "./helpers";
+import { api, fillChatList, inUserObject, registerUser, unique, untilPts, userStub, type Account } from "./helpers";
 import { PoolNetwork } from "./pool-network";
 
 const open: ChatClient[] = [];
@@ -92,12 +92,26 @@ describe("requests", () => {
     await expect(c.createChat({ username: unique("nobody") })).rejects.toMatchObject({ status: 404, error: "user_not_found" });
   });
 
+  it("pages the chat list: getChats gives a page, getAllChats all of them", async () => {
+    const a = await registerUser("pages");
+    const ids = await fillChatList(a.user, 7, (i) => `hello ${i}`);
+    const net = new PoolNetwork();
+    const c = track(net.client({ token: a.token }));
+    const first = await c.getChats({ limit: 5 });
+    expect(first.chats.map((chat) => chat.chat_id)).toEqual(ids.slice(0, 5));
+    expect(first).toMatchObject({ has_more: true, cursor: expect.any(String) });
+    expect((await c.getAllChats({ limit: 3 })).map((chat) => chat.chat_id)).toEqual(ids);
+    const asked = net.current.sent.filter((f) => f.mode === "getChats" && f.limit === 3);
+    expect(asked.map((f) => f.before === undefined)).toEqual([true, false, false]);
+    expect((await c.getAllChats()).map((chat) => chat.chat_id)).toEqual(ids);
+  });
+
   it("times out a request that gets no answer", async () => {
     const a = await registerUser("to");
     const net = new PoolNetwork();
     const c = await connected(net, a);
     net.swallowOutgoing = (f) => f.mode === "getChats";
-    const err = await c.getChats({ timeoutMs: 100 }).catch((e: unknown) => e);
+    const err = await c.getChats({}, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientError);
     expect(err).toMatchObject({ status: 0, error: "timeout" });
   });

@@ -1,5 +1,7 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
 import { SELF, env, runInDurableObject } from "cloudflare:test";
+import type { RateLimiter } from "../../src/accounts";
+import type { ChatEvent } from "../../src/chat";
 import { expect } from "vitest";
 import type { UserObject } from "../../src/user";
 
@@ -201,4 +203,107 @@ export async function login(a: Account, init: { ip?: string; headers?: Record<st
   const { status, body } = await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip"), ...init });
   expect(status, JSON.stringify(body)).toBe(200);
   return body.token as string;
+}
+
+/**
+ * Holds every RateLimiter's clock still at `at` until `release`, so a test of a limit is exact
+ * however slow the machine: `set` moves it. Limiters take their time from `now()` on their
+ * prototype, which is shared by every limiter object in this isolate.
+ */
+export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: number): void; release(): void }> {
+  const stub = env.LIMITER.get(env.LIMITER.idFromName("clock"));
+  const proto = await runInDurableObject(stub, (instance: RateLimiter) => Object.getPrototypeOf(instance) as RateLimiter);
+  const real = proto.now;
+  let t = at;
+  proto.now = () => t;
+  return {
+    set: (ms) => void (t = ms),
+    release: () => void (proto.now = real),
+  };
+}
+
+/**
+ * Puts `count` groups into a user's chat list, each with one message of `content`, delivered
+ * as chat objects deliver them. Returns their ids, latest activity first.
+ */
+export async function fillChatList(me: { id: string; username: string }, count: number, content: (i: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  const events: ChatEvent[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    const chatId = `g_${crypto.randomUUID().replace(/-/g, "")}`;
+    ids.push(chatId);
+    const at = t0 + i;
+    const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
+    events.push(
+      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", last_seq: 0, last_message: null } },
+      { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
+    );
+  }
+  const user = env.USERS.get(env.USERS.idFromName(me.id));
+  for (let i = 0; i < events.length; i += 100) await user.deliver(me, events.slice(i, i + 100));
+  return ids.reverse();
+}
+
+// ---- Files ----
+
+export interface UploadInit {
+  token?: string;
+  type?: string | null;
+  name?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length). */
+export async function upload(chatId: string, body: BodyInit | null, init: UploadInit = {}) {
+  const headers: Record<string, string> = { "CF-Connecting-IP": "10.0.0.1" };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.type !== null) headers["Content-Type"] = init.type ?? "application/octet-stream";
+  if (init.name !== null) headers["X-File-Name"] = encodeURIComponent(init.name ?? "notes.txt");
+  Object.assign(headers, init.headers);
+  const res = await SELF.fetch(`http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`, { method: "POST", headers, body });
+  return { status: res.status, body: (await res.json()) as Frame };
+}
+
+/** GET /files/<id> (or a signed path from getFileUrls), with a token when given. */
+export function download(pathOrId: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const path = pathOrId.startsWith("/") ? pathOrId : `/files/${pathOrId}`;
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  return SELF.fetch(`http://chat.test${path}`, { headers });
+}
+
+/** Bytes that start like an image of this size: enough for a header to be read, not to be drawn. */
+export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number, height: number, padTo = 64): Uint8Array {
+  const out = new Uint8Array(Math.max(padTo, 64));
+  const view = new DataView(out.buffer);
+  const put = (at: number, bytes: number[]) => out.set(bytes, at);
+  if (kind === "png") {
+    put(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    view.setUint32(16, width);
+    view.setUint32(20, height);
+  } else if (kind === "gif") {
+    put(0, [...new TextEncoder().encode("GIF89a")]);
+    view.setUint16(6, width, true);
+    view.setUint16(8, height, true);
+  } else if (kind === "webp") {
+    put(0, [...new TextEncoder().encode("RIFF")]);
+    view.setUint32(4, out.byteLength - 8, true);
+    put(8, [...new TextEncoder().encode("WEBPVP8X")]);
+    view.setUint32(16, 10, true);
+    // VP8X: 24-bit width-1 and height-1.
+    view.setUint32(24, width - 1, true);
+    view.setUint32(27, height - 1, true);
+  } else {
+    // SOI, an APP0 segment, then a baseline frame header (SOF0).
+    put(0, [0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+    put(20, [0xff, 0xc0, 0, 17, 8]);
+    view.setUint16(25, height);
+    view.setUint16(27, width);
+  }
+  return out;
+}
+
+export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,5 +1,6 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, untilPts, type Account } from "./helpers";
+import { api, connect, registerUser, untilPts, type Account, type Frame } from "./helpers";
 
 async function directChat(): Promise<{ a: Account; b: Account; chatId: string }> {
   const [a, b] = await Promise.all([registerUser("mA"), registerUser("mB")]);
@@ -57,9 +58,11 @@ describe("sending", () => {
     expect(wrong1.body.error).toBe("wrong_chat_type");
     const wrong2 = await api(text(group, "x"), { token: a.token });
     expect(wrong2.body.error).toBe("wrong_chat_type");
+    const video = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "video" }, { token: a.token });
+    expect(video.status).toBe(400);
+    expect(video.body.error).toBe("unsupported_content_type");
     const image = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "image" }, { token: a.token });
-    expect(image.status).toBe(400);
-    expect(image.body.error).toBe("unsupported_content_type");
+    expect(image.body).toMatchObject({ status: 400, error: "invalid_request", fields: { attachment: expect.any(String) } });
     const empty = await api(text(chatId, ""), { token: a.token });
     expect(empty.body).toMatchObject({ error: "invalid_request", fields: { content: expect.any(String) } });
     const long = await api(text(chatId, "x".repeat(4001)), { token: a.token });
@@ -183,5 +186,74 @@ describe("typing, editing, deleting", () => {
     const page = await api({ mode: "getMessages", chat_id: chatId }, { token: b.token });
     expect(page.body.messages[0]).toMatchObject({ content: "", deleted: true });
     sb.close();
+  });
+});
+
+describe("deleted and edited text", () => {
+  const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
+  const eventsOf = (chatId: string) =>
+    runInDurableObject(chatStub(chatId), (_: unknown, state) => state.storage.sql.exec<{ data: string }>("SELECT data FROM events ORDER BY ev").toArray().map((r) => r.data));
+  const syncOf = async (token: string) => (await api({ mode: "sync", since: 0, limit: 500 }, { token })).body;
+
+  it("an edit replays the current text; after a delete the text is gone from history, sync and the chat's events", async () => {
+    const { a, b, chatId } = await directChat();
+    const sb = await connect(b.token);
+    const sent = await api(text(chatId, "my bank PIN is 4321"), { token: a.token });
+    await sb.nextPush("newMessage");
+    const edited = await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "my bank PIN is 9876" }, { token: a.token });
+    await sb.nextPush("messageEdited");
+
+    // After the edit every replay carries the current text, never the first one.
+    for (const account of [a, b]) {
+      const replay = JSON.stringify(await syncOf(account.token));
+      expect(replay).not.toContain("4321");
+      expect(replay).toContain("9876");
+    }
+    const newMessage = (await syncOf(b.token)).updates.find((u: Frame) => u.mode === "newMessage");
+    expect(newMessage.message).toMatchObject({ seq: 1, content: "my bank PIN is 9876", edited_at: edited.body.message.edited_at });
+    expect((await eventsOf(chatId)).join("\n")).not.toContain("4321");
+
+    const deleted = await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: a.token });
+    expect(deleted.body.message).toMatchObject({ seq: 1, content: "", deleted: true });
+    await sb.nextPush("messageDeleted");
+    await untilPts(b.token, deleted.body.pts);
+
+    for (const account of [a, b]) {
+      const replay = await syncOf(account.token);
+      expect(JSON.stringify(replay)).not.toMatch(/4321|9876/);
+      const ofMessage = replay.updates.filter((u: Frame) => u.message?.seq === 1);
+      expect(ofMessage.map((u: Frame) => u.mode)).toEqual(["newMessage", "messageEdited", "messageDeleted"]);
+      for (const u of ofMessage) expect(u.message).toMatchObject({ message_id: sent.body.message.message_id, content: "", deleted: true });
+      const history = await api({ mode: "getMessages", chat_id: chatId }, { token: account.token });
+      expect(history.body.messages).toEqual([deleted.body.message]);
+      const listed = (await api({ mode: "getChats" }, { token: account.token })).body.chats[0];
+      expect(listed.last_message).toEqual(deleted.body.message);
+    }
+    expect((await eventsOf(chatId)).join("\n")).not.toMatch(/4321|9876/);
+    sb.close();
+  });
+
+  it("is gone from a later member's chatCreated too", async () => {
+    const [owner, early, late] = await Promise.all([registerUser("dO"), registerUser("dE"), registerUser("dL")]);
+    const [se, sl] = await Promise.all([connect(early.token), connect(late.token)]);
+    const g = (await api({ mode: "createGroup", title: "secrets", members: [early.username] }, { token: owner.token })).body.chat.chat_id;
+    await api({ mode: "sendGroupMessage", chat_id: g, content: "the door code is 1357", content_type: "text" }, { token: owner.token });
+    // The late member's chatCreated shows that message as the group's last one.
+    const added = await api({ mode: "addMembers", chat_id: g, members: [late.username] }, { token: owner.token });
+    expect(added.body.chat.last_message.content).toBe("the door code is 1357");
+    expect((await sl.nextPush("chatCreated")).chat.last_message.content).toBe("the door code is 1357");
+    expect((await api({ mode: "deleteMessage", chat_id: g, seq: 1 }, { token: owner.token })).status).toBe(200);
+    await Promise.all([se.nextPush("messageDeleted"), sl.nextPush("messageDeleted")]);
+
+    for (const account of [owner, early, late]) {
+      expect(JSON.stringify(await syncOf(account.token))).not.toContain("1357");
+      const chat = (await api({ mode: "getChats" }, { token: account.token })).body.chats[0];
+      expect(chat.last_message).toMatchObject({ seq: 1, content: "", deleted: true });
+    }
+    const lateCreated = (await syncOf(late.token)).updates.find((u: Frame) => u.mode === "chatCreated");
+    expect(lateCreated.chat.last_message).toMatchObject({ content: "", deleted: true });
+    expect((await eventsOf(g)).join("\n")).not.toContain("1357");
+    se.close();
+    sl.close();
   });
 });

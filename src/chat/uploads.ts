@@ -1,0 +1,114 @@
+// The chat's uploads: each file a member put into this chat with POST /upload. The Worker
+// streams the bytes into R2, then records the file here; a send attaches it to one message
+// (`attached_seq`); deleting that message removes it, and so does being left unattached
+// for a day. Removal takes two steps: the row is marked removed in the same transaction
+// as the change that removes it, so from then on nobody can read or attach it; then its R2
+// object is deleted, and the row with it. An R2 delete that failed is retried from the alarm.
+import { ApiError } from "../contract/errors";
+import { isImageType, type Attachment } from "../contract/protocol";
+
+export const UNATTACHED_TTL_MS = 24 * 3600_000;
+const RETRY_MS = 60_000;
+
+/** What the Worker records once the bytes are in R2. */
+export interface NewUpload extends Attachment {
+  key: string;
+  uploadedAt: number;
+}
+
+interface UploadRow extends Record<string, SqlStorageValue> {
+  file_id: string;
+  r2_key: string;
+  uploader_id: string;
+  name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  uploaded_at: number;
+  attached_seq: number | null;
+  removed: number;
+}
+
+const refused = (field: string, why: string) => new ApiError(400, "invalid_request", `${field} ${why}`, { [field]: why });
+
+export class Uploads {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly bucket: R2Bucket,
+    /** Makes sure the object's alarm fires by then (the alarm is shared with the outbox). */
+    private readonly wakeAt: (at: number) => void,
+  ) {}
+
+  add(uploaderId: string, f: NewUpload): void {
+    this.sql.exec(
+      "INSERT INTO uploads (file_id, r2_key, uploader_id, name, mime, size, width, height, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      f.file_id, f.key, uploaderId, f.name, f.mime, f.size, f.width ?? null, f.height ?? null, f.uploadedAt,
+    );
+    this.wakeAt(f.uploadedAt + UNATTACHED_TTL_MS);
+  }
+
+  /** The file a sender attaches to a new message: theirs, uploaded into this chat, not attached yet. */
+  claim(senderId: string, fileId: string, contentType: "image" | "file"): Attachment {
+    const r = this.row(fileId);
+    if (!r || r.removed || r.uploader_id !== senderId) throw refused("attachment", "is not a file you uploaded into this chat (or it was removed)");
+    if (r.attached_seq !== null) throw refused("attachment", `is already attached to message ${r.attached_seq}`);
+    if (contentType === "image" && !isImageType(r.mime)) throw refused("content_type", `is "image" but the file is ${r.mime}: send it as "file"`);
+    return {
+      file_id: r.file_id, name: r.name, size: r.size, mime: r.mime,
+      ...(r.width !== null && r.height !== null && { width: r.width, height: r.height }),
+    };
+  }
+
+  attach(fileId: string, seq: number): void {
+    this.sql.exec("UPDATE uploads SET attached_seq = ? WHERE file_id = ?", seq, fileId);
+  }
+
+  /** Is the file here and not removed? */
+  readable(fileId: string): boolean {
+    const r = this.row(fileId);
+    return !!r && !r.removed;
+  }
+
+  /** Which of these files are here and not removed. */
+  live(fileIds: string[]): string[] {
+    return this.sql
+      .exec<{ file_id: string }>("SELECT file_id FROM uploads WHERE removed = 0 AND file_id IN (SELECT value FROM json_each(?))", JSON.stringify(fileIds))
+      .toArray()
+      .map((r) => r.file_id);
+  }
+
+  /** Marks a file removed; `purge` then deletes it from R2. */
+  remove(fileId: string): void {
+    this.sql.exec("UPDATE uploads SET removed = 1 WHERE file_id = ?", fileId);
+  }
+
+  /** From the alarm: removes what was never attached within a day, finishes removals, and comes back for the next. */
+  async sweep(now: number): Promise<void> {
+    this.sql.exec("UPDATE uploads SET removed = 1 WHERE attached_seq IS NULL AND removed = 0 AND uploaded_at <= ?", now - UNATTACHED_TTL_MS);
+    await this.purge();
+    const next = this.sql.exec<{ t: number | null }>("SELECT MIN(uploaded_at) AS t FROM uploads WHERE attached_seq IS NULL AND removed = 0").one().t;
+    if (next !== null) this.wakeAt(next + UNATTACHED_TTL_MS);
+  }
+
+  /** Deletes removed files from R2, then their rows (R2 deletes up to 1,000 keys a call). */
+  async purge(): Promise<void> {
+    for (;;) {
+      const rows = this.sql.exec<{ file_id: string; r2_key: string }>("SELECT file_id, r2_key FROM uploads WHERE removed = 1 LIMIT 1000").toArray();
+      if (!rows.length) return;
+      try {
+        await this.bucket.delete(rows.map((r) => r.r2_key));
+      } catch (err) {
+        console.warn(`deleting ${rows.length} removed files from R2 failed; retrying from the alarm`, err);
+        this.wakeAt(Date.now() + RETRY_MS);
+        return;
+      }
+      this.sql.exec("DELETE FROM uploads WHERE file_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.file_id)));
+      if (rows.length < 1000) return;
+    }
+  }
+
+  private row(fileId: string): UploadRow | undefined {
+    return this.sql.exec<UploadRow>("SELECT * FROM uploads WHERE file_id = ?", fileId).toArray()[0];
+  }
+}
