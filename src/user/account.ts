@@ -1,7 +1,7 @@
 // The account modes a logged-in user sends about their own account: their devices
 // (getSessions, revokeSession), changePassword and deleteAccount. D1 holds the facts
 // (accounts/); this side ends the sockets of the sessions that end.
-import { checkPassword, eraseAccount, liveSessions, revokeUserSession, setPassword } from "../accounts";
+import { checkPassword, eraseAccount, liveSessions, revokeUserSession, setPassword, type Revocation } from "../accounts";
 import { ApiError } from "../contract/errors";
 import { reply } from "../contract/frames";
 import type { DeviceSession, RequestOf } from "../contract/protocol";
@@ -17,6 +17,8 @@ export interface AccountHost {
   clock: Clock;
   sockets: Sockets;
   deletion: Deletion;
+  /** Remembers sessions as revoked and ends their sockets (revoked.ts). */
+  endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void;
   leaving(): Leaving;
 }
 
@@ -38,18 +40,20 @@ export async function manageAccount(r: AccountManagementRequest, caller: Caller,
       return { frame: reply(r.mode, id, 200, { sessions: list }) };
     }
     case "revokeSession": {
-      if (!(await revokeUserSession(env, me.id, r.session_id, clock.now())))
+      const revoked = await revokeUserSession(env, me.id, r.session_id, clock.now());
+      if (!revoked.sessions.length)
         throw new ApiError(404, "session_not_found", "no live session of yours has this id", { session_id: "is not one of your sessions" });
       // The asking session's own: as logout, the asking socket closes after its answer.
       const own = r.session_id === caller.session.sessionId;
-      sockets.endSessions(r.session_id, own ? caller.socketId : null);
+      host.endSessions(revoked.sessions, own ? caller.socketId : null);
       return { frame: reply(r.mode, id, 200, {}), ...(own && { closeAfter: "quietly" as const }) };
     }
-    case "changePassword":
+    case "changePassword": {
       await checkPassword(env, me, r.password, caller.ip);
-      await setPassword(env, me.id, caller.session.sessionId, r.new_password, clock.now());
-      sockets.endOtherSessions(caller.session.sessionId);
+      const revoked = await setPassword(env, me.id, caller.session.sessionId, r.new_password, clock.now());
+      host.endSessions(revoked.sessions, null);
       return { frame: reply(r.mode, id, 200, {}) };
+    }
     case "deleteAccount":
       await checkPassword(env, me, r.password, caller.ip);
       await eraseAccount(env, me.id, clock.now());

@@ -195,11 +195,13 @@ export class UserObject extends DurableObject<Env> {
         if (ct !== "text" && ct !== "image" && ct !== "file")
           throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
+        // A chat the user is not in is answered first: asking about it counts for nothing.
+        const stub = this.chat(r.chat_id);
         if (type === "direct") this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
         this.limits.send();
         // The schema makes sure an image or file message has its attachment.
         const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
-        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin, attachment));
+        const { message, event } = unwrap(await stub.send(me, type, r.content, r.client_msg_id, origin, attachment));
         return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
       }
       case "createChat": {
@@ -224,10 +226,11 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "addMembers": {
+        const stub = this.chat(r.chat_id);
         this.limits.groupChange();
         const users = await this.resolve(r.members, "members");
         this.blocks.refuseBlockers(users.map((u) => u.username));
-        const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
+        const event = unwrap(await stub.addMembers(me.id, users, origin));
         const pts = event ? this.applyOne(me, event) : undefined;
         return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...(pts && { pts }) }) };
       }
@@ -259,11 +262,11 @@ export class UserObject extends DurableObject<Env> {
         return { frame: reply(r.mode, id, 200, {}) };
       case "editMessage":
       case "deleteMessage": {
+        const stub = this.chat(r.chat_id);
         if (r.mode === "editMessage") {
           this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
           this.limits.send();
         }
-        const stub = this.chat(r.chat_id);
         const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
         return { frame: reply(r.mode, id, 200, { message: res.message, pts: this.applyOne(me, res.event) }) };
       }
