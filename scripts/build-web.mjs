@@ -1,8 +1,11 @@
 // Builds the web client (web/) into public/, which Workers static assets serve at `/`:
-// index.html as written, app.js (web/main.ts with the client library and zod, bundled)
-// and app.css. wrangler runs this before `dev`, `deploy` and `types` ([build] in wrangler.toml).
+// index.html as written, app.js (web/main.ts with the client library and zod, bundled),
+// app.css, and sw.js, the service worker (web/sw.ts), whose cache is named after a hash of
+// the other three so a deploy that changes them replaces the cached copies.
+// wrangler runs this before `dev`, `deploy` and `types` ([build] in wrangler.toml).
 import { build } from "esbuild";
-import { copyFile, mkdir, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,4 +46,18 @@ await Promise.all([
     logLevel: "warning",
   }),
 ]);
+const hash = createHash("sha256");
+for (const file of ["index.html", "app.js", "app.css"]) hash.update(await readFile(`${out}/${file}`));
+await build({
+  absWorkingDir: root,
+  entryPoints: [{ in: "web/sw.ts", out: "sw" }],
+  outdir: out,
+  bundle: true,
+  format: "iife",
+  target: ["es2022", "chrome110", "firefox115", "safari16"],
+  minify: true,
+  legalComments: "none",
+  define: { BUILD_VERSION: JSON.stringify(hash.digest("hex").slice(0, 16)) },
+  logLevel: "warning",
+});
 console.log("web client built into public/");

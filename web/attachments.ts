@@ -5,7 +5,7 @@
 // as a chip with its name, size and a download link. Links are signed by the server for an
 // hour; they are asked for in one request per chat and reused while they last.
 import { isImageType, type Attachment, type Chat, type ChatClient, type Message } from "edge-chat/client";
-import { h, icon } from "./dom";
+import { h, icon, syncChildren } from "./dom";
 import { describe } from "./forms";
 
 /** Ask again for links this long before they expire. */
@@ -26,8 +26,11 @@ export class Attachments {
   private links = new Map<string, { url: string; until: number }>();
   private uploads: Upload[] = [];
   private nextId = 0;
-  /** Where the uploads of the open chat are listed (above the composer). */
-  readonly tray = h("div", { class: "uploads", "aria-live": "polite" });
+  /**
+   * Where the uploads of the open chat are listed (above the composer). Not a live region:
+   * a failure is said by the app's one live region (`announce`).
+   */
+  readonly tray = h("div", { class: "uploads" });
   private viewer: HTMLDialogElement | null = null;
 
   constructor(
@@ -38,6 +41,10 @@ export class Attachments {
       sent(m: Message): void;
       /** Links arrived for messages on screen. */
       linksReady(): void;
+      /** Says something in the app's live region. */
+      announce(text: string): void;
+      /** Where the keyboard goes when the upload it was on is gone. */
+      fallbackFocus(): HTMLElement | null;
     },
   ) {}
 
@@ -107,6 +114,7 @@ export class Attachments {
         (err: unknown) => {
           if (u.controller.signal.aborted) return this.drop(u);
           u.error = describe(err);
+          this.host.announce(`${u.file.name} not sent: ${u.error}`);
           this.renderTray();
         },
       );
@@ -121,26 +129,46 @@ export class Attachments {
   renderTray(): void {
     const open = this.host.openChat()?.chat_id;
     const mine = this.uploads.filter((u) => u.chat.chat_id === open);
-    this.tray.replaceChildren(
-      ...mine.map((u) =>
-        h(
-          "div",
-          { class: `upload${u.error ? " upload-failed" : ""}`, "data-upload": u.id },
-          h("span", { class: "upload-name" }, u.file.name),
-          h("span", { class: "upload-size" }, size(u.file.size)),
-          u.error
-            ? h("p", { class: "upload-error", role: "alert" }, `Not sent: ${u.error}`)
-            : h("progress", { max: u.file.size || 1, value: u.sent, "aria-label": `Uploading ${u.file.name}` }),
-          u.error
-            ? h(
-                "span",
-                { class: "upload-actions" },
-                h("button", { type: "button", class: "btn-link btn-xs", on: { click: () => (this.drop(u), this.start({ ...u, sent: 0, error: null, controller: new AbortController() })) } }, "Retry"),
-                h("button", { type: "button", class: "btn-link btn-xs danger", on: { click: () => this.drop(u) } }, "Dismiss"),
-              )
-            : h("button", { type: "button", class: "btn-link btn-xs danger", "aria-label": `Cancel uploading ${u.file.name}`, on: { click: () => u.controller.abort() } }, "Cancel"),
-        ),
-      ),
+    syncChildren(
+      this.tray,
+      mine.map((u) => ({
+        key: String(u.id),
+        version: u.error ?? "",
+        render: () =>
+          h(
+            "div",
+            { class: `upload${u.error ? " upload-failed" : ""}`, "data-upload": u.id, tabindex: "-1" },
+            h("span", { class: "upload-name" }, u.file.name),
+            h("span", { class: "upload-size" }, size(u.file.size)),
+            u.error
+              ? h("p", { class: "upload-error" }, `Not sent: ${u.error}`)
+              : h("progress", { max: u.file.size || 1, value: u.sent, "aria-label": `Uploading ${u.file.name}` }),
+            u.error
+              ? h(
+                  "span",
+                  { class: "upload-actions" },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn-link btn-xs",
+                      "aria-label": `Retry sending ${u.file.name}`,
+                      // Where the keyboard goes from Cancel when the upload fails.
+                      "data-control": "upload-action",
+                      on: { click: () => (this.drop(u), this.start({ ...u, sent: 0, error: null, controller: new AbortController() })) },
+                    },
+                    "Retry",
+                  ),
+                  h("button", { type: "button", class: "btn-link btn-xs danger", "aria-label": `Dismiss ${u.file.name}`, on: { click: () => this.drop(u) } }, "Dismiss"),
+                )
+              : h(
+                  "button",
+                  { type: "button", class: "btn-link btn-xs danger", "aria-label": `Cancel uploading ${u.file.name}`, "data-control": "upload-action", on: { click: () => u.controller.abort() } },
+                  "Cancel",
+                ),
+          ),
+      })),
+      () => this.host.fallbackFocus(),
     );
   }
 
@@ -151,20 +179,29 @@ export class Attachments {
 
   // ---- Showing ----
 
-  /** A message's attachment as it appears in the bubble. */
-  view(m: Message): HTMLElement | null {
+  /**
+   * What of a message's attachment can change on screen: its link, once it is known (and
+   * asked for, if it is not, even when the message is not drawn again).
+   */
+  linkOf(m: Message): string {
+    return m.attachment && !m.deleted ? (this.link(m.chat_id, m.attachment.file_id) ?? "") : "";
+  }
+
+  /** A message's attachment as it appears in the bubble (with `id`, for what it describes). */
+  view(m: Message, id?: string): HTMLElement | null {
     const a = m.attachment;
     if (!a || m.deleted) return null;
     const url = this.link(m.chat_id, a.file_id);
     if (m.content_type === "image" && isImageType(a.mime) && a.width && a.height) {
       const img = h("img", { class: "att-img", width: a.width, height: a.height, alt: a.name, src: url ?? false, decoding: "async" });
-      return h("button", { type: "button", class: "att-image", "aria-label": `Open image ${a.name}`, on: { click: () => url && this.open(a, url) } }, img);
+      return h("button", { type: "button", class: "att-image", id, "aria-label": `Open image ${a.name}`, on: { click: () => url && this.open(a, url) } }, img);
     }
+    // Named by its text ("Download agenda.txt 19 B"), so the name holds what is seen.
     return h(
       "a",
-      { class: "att-file", href: url ?? false, download: a.name, "aria-label": `Download ${a.name}, ${size(a.size)}` },
+      { class: "att-file", id, href: url ?? false, download: a.name },
       icon("file"),
-      h("span", { class: "att-file-name" }, a.name),
+      h("span", { class: "att-file-name" }, h("span", { class: "sr-only" }, "Download "), a.name),
       h("span", { class: "att-file-size" }, size(a.size)),
     );
   }
@@ -186,7 +223,9 @@ export class Attachments {
   private wanted = new Map<string, Set<string>>();
 
   private async fetchLinks(chatId: string): Promise<void> {
-    const ids = [...(this.wanted.get(chatId) ?? [])].slice(0, 100);
+    const wanted = this.wanted.get(chatId);
+    if (!wanted) return;
+    const ids = [...wanted].slice(0, 100);
     try {
       const { urls } = await this.client.getFileUrls({ chat_id: chatId, file_ids: ids });
       const until = Date.now() + LINK_LIFE_MS;
@@ -194,10 +233,13 @@ export class Attachments {
       for (const id of ids) this.links.set(id, { url: urls[id] ?? "", until });
     } catch {
       // Offline or refused: the next render asks again.
-      return;
-    } finally {
       this.wanted.delete(chatId);
+      return;
     }
+    // Files wanted while this request was out (or past its 100) go in the next one.
+    for (const id of ids) wanted.delete(id);
+    if (wanted.size) void this.fetchLinks(chatId);
+    else this.wanted.delete(chatId);
     this.host.linksReady();
   }
 

@@ -6,7 +6,7 @@ import { field, form } from "./forms";
 type Tab = "login" | "register" | "recover";
 
 export function renderAuth(root: HTMLElement, client: ChatClient, notice?: string): void {
-  const panel = h("div", { class: "auth-panel", id: "auth-panel", role: "tabpanel" });
+  const panel = h("div", { class: "auth-panel", id: "auth-panel" });
   const noticeEl = h("p", { class: "notice", role: "status" }, notice ?? "");
   noticeEl.hidden = !notice;
   const tabs: Record<Exclude<Tab, "recover">, HTMLButtonElement> = {
@@ -34,7 +34,14 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
       el.tabIndex = name === tab ? 0 : -1;
     }
     tablist.hidden = tab === "recover";
-    panel.setAttribute("aria-labelledby", tab === "recover" ? "recover-title" : `tab-${tab}`);
+    // Recovery has no tab of its own, so its panel is not a tab panel.
+    if (tab === "recover") {
+      panel.removeAttribute("role");
+      panel.removeAttribute("aria-labelledby");
+    } else {
+      panel.setAttribute("role", "tabpanel");
+      panel.setAttribute("aria-labelledby", `tab-${tab}`);
+    }
     panel.replaceChildren(tab === "login" ? loginForm() : tab === "register" ? registerForm() : recoverForms());
     panel.querySelector("input")?.focus();
   }
@@ -106,7 +113,7 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
       h(
         "div",
         { class: "auth-card" },
-        h("div", { class: "brand brand-lg" }, h("span", { class: "brand-mark" }, icon("chat")), "edge-chat"),
+        h("h1", { class: "brand brand-lg" }, h("span", { class: "brand-mark" }, icon("chat")), "edge-chat"),
         h("p", { class: "auth-lead" }, "Real-time chat at the edge."),
         noticeEl,
         tablist,
@@ -115,4 +122,10 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
     ),
   );
   show("login", true);
+  // Served by the service worker while the server is down, the form would look as if it
+  // worked: one cheap request (no socket) finds out, and the notice says so.
+  if (!notice)
+    fetch(new URL("/api", location.href), { method: "POST", body: '{"mode":"ping"}' }).catch(() => {
+      if (noticeEl.hidden) setNotice("You are offline: the server can't be reached. Log in once the connection is back.");
+    });
 }

@@ -1,6 +1,7 @@
 // Logged in: the chat list and the open chat (or the settings), kept live by the client's
 // pushes. This file only wires: each client event goes into the store (store.ts), then to
-// the views it changes (chat-list.ts, conversation.ts, settings.ts, dialogs.ts).
+// the views it changes (chat-list.ts, conversation.ts, settings.ts, dialogs.ts) and to what
+// the app says about it (status.ts: the connection banner, the live region, the page title).
 //
 // The chat list comes from getChats once the client is caught up, a page of the latest
 // chats first and older pages when asked for; every push after the first page is applied
@@ -10,22 +11,29 @@ import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
 import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
-import { h } from "./dom";
+import { h, onePane, shown } from "./dom";
 import { Settings } from "./settings";
+import { AppStatus } from "./status";
 import { loadSaved, saveSaved, type Session } from "./storage";
 import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
 
+/** How much of a message an announcement reads out. */
+const ANNOUNCED_CHARS = 200;
+
 export class ChatApp {
   private readonly store: Store;
+  private readonly status = new AppStatus();
   private readonly list: ChatList;
   private readonly conversation: Conversation;
   private readonly dialogs: Dialogs;
   private readonly settings: Settings;
   private readonly shell: HTMLElement;
   private unsubscribe: (() => void)[] = [];
-  /** getBlocked has answered (it is asked once per app, like getChats). */
+  /** getBlocked has answered (it is asked once per app, like the first page of chats). */
   private blockedLoaded = false;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** New messages from others that came in while catching up: announced as a count once caught up. */
+  private missed = 0;
 
   constructor(
     root: HTMLElement,
@@ -40,39 +48,46 @@ export class ChatApp {
       removeChat: (chatId) => this.removeChat(chatId),
       open: (chatId) => this.open(chatId),
     });
-    this.list = new ChatList(this.store, client, {
+    this.list = new ChatList(this.store, {
       open: (chatId) => void this.open(chatId),
       newChat: () => this.dialogs.newChat(),
       newGroup: () => this.dialogs.newGroup(),
-      settings: () => this.openSettings(),
       more: () => void this.loadMoreChats(),
+      settings: () => this.openSettings(),
       logout: () => void this.logout(),
     });
     this.conversation = new Conversation(this.store, client, this.dialogs, {
       received: (m, changed) => this.onMessage(m, changed),
-      listChanged: () => this.list.render(),
+      listChanged: () => this.renderList(),
       back: () => this.closeChat(),
+      announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
     this.settings = new Settings(this.store, client, this.dialogs, {
-      back: () => this.closeChat(),
+      back: () => this.closeSettings(),
+      announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
-    this.shell = h("div", { class: "shell" }, this.list.el, this.conversation.el, this.settings.el, this.dialogs.el);
+    this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.settings.el, this.status.live, this.dialogs.el);
     root.replaceChildren(this.shell);
     this.conversation.showEmpty();
-    this.list.renderConn();
+    this.status.renderConn(client.state);
 
     const on = <E extends keyof ClientEvents>(event: E, fn: (v: ClientEvents[E]) => void) => this.unsubscribe.push(client.on(event, fn));
-    on("state", () => this.list.renderConn());
+    on("state", (state) => this.status.renderConn(state));
     on("ready", () => {
-      this.list.renderConn();
       if (!this.store.listLoaded) void this.loadChats();
       if (!this.blockedLoaded) void this.loadBlocked();
+      if (this.missed) this.status.announce(`${this.missed} new message${this.missed === 1 ? "" : "s"}.`);
+      this.missed = 0;
+      this.conversation.resendFailed();
       this.conversation.markReadSoon();
     });
     on("pts", (pts) => this.saveSoon(pts));
-    on("newMessage", (p) => this.onMessage(p.message, false));
+    on("newMessage", (p) => {
+      this.onMessage(p.message, false);
+      this.announce(p.message);
+    });
     on("messageEdited", (p) => this.onMessage(p.message, true));
     on("messageDeleted", (p) => this.onMessage(p.message, true));
     on("chatCreated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
@@ -80,13 +95,18 @@ export class ChatApp {
     on("removedFromChat", (p) => this.store.listLoaded && this.removeChat(p.chat_id));
     on("readReceipt", (p) => this.onReceipt(p.chat_id, p.username, p.seq));
     on("typing", (p) => this.onTyping(p.chat_id, p.username));
-    const onVisible = () => this.conversation.markReadSoon();
-    document.addEventListener("visibilitychange", onVisible);
-    this.unsubscribe.push(() => document.removeEventListener("visibilitychange", onVisible));
+    const listen = (target: EventTarget, type: string, fn: () => void) => {
+      target.addEventListener(type, fn);
+      this.unsubscribe.push(() => target.removeEventListener(type, fn));
+    };
+    listen(document, "visibilitychange", () => this.conversation.markReadSoon());
     // A browser knows when the network is back before the backoff does.
-    const onOnline = () => client.connect();
-    window.addEventListener("online", onOnline);
-    this.unsubscribe.push(() => window.removeEventListener("online", onOnline));
+    listen(window, "online", () => client.connect());
+    // The open chat's (or the settings') title is the page's h1 when it is the only pane showing.
+    listen(onePane, "change", () => {
+      this.conversation.renderHead();
+      this.settings.renderHead();
+    });
     client.connect();
   }
 
@@ -94,14 +114,35 @@ export class ChatApp {
     for (const u of this.unsubscribe.splice(0)) u();
     clearTimeout(this.saveTimer);
     this.dialogs.close();
+    this.status.setUnread(0);
+  }
+
+  /** Just logged in: the keyboard starts at the view's heading rather than nowhere. */
+  focusStart(): void {
+    this.list.focusHeading();
   }
 
   private async loadChats(): Promise<void> {
     try {
       this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
-      this.list.render();
+      this.renderList();
     } catch {
       // The next `ready` (after a reconnect) tries again.
+    }
+  }
+
+  private async loadMoreChats(): Promise<void> {
+    const before = this.store.listCursor;
+    if (before === null || this.store.listLoadingMore) return;
+    this.store.listLoadingMore = true;
+    this.renderList();
+    try {
+      this.store.addChats(await this.client.getChats({ limit: CHATS_PAGE, before }));
+    } catch {
+      // The button stays; pressing it again tries again.
+    } finally {
+      this.store.listLoadingMore = false;
+      this.renderList();
     }
   }
 
@@ -117,22 +158,7 @@ export class ChatApp {
 
   private blockedChanged(): void {
     this.conversation.renderHead();
-    if (this.settings.shown) this.settings.renderBlocked();
-  }
-
-  private async loadMoreChats(): Promise<void> {
-    const before = this.store.listCursor;
-    if (before === null || this.store.listLoadingMore) return;
-    this.store.listLoadingMore = true;
-    this.list.render();
-    try {
-      this.store.addChats(await this.client.getChats({ limit: CHATS_PAGE, before }));
-    } catch {
-      // The button stays; pressing it again tries again.
-    } finally {
-      this.store.listLoadingMore = false;
-      this.list.render();
-    }
+    this.settings.renderBlocked();
   }
 
   private saveSoon(pts: number): void {
@@ -151,43 +177,72 @@ export class ChatApp {
 
   // ---- From the client and the views, into the store, out to the views ----
 
+  /** The chat list and the unread count in the page title. */
+  private renderList(): void {
+    this.list.render();
+    this.status.setUnread(this.store.unreadTotal());
+  }
+
   private upsertChat(chat: Chat): void {
     const wasOpen = this.store.openId === chat.chat_id ? this.store.openChat : undefined;
     this.store.upsertChat(chat);
-    this.list.render();
+    this.renderList();
     if (!wasOpen) return;
+    if (!chat.peer_deleted || wasOpen.peer_deleted) return this.conversation.renderHead();
     // The other member deleted their account: the composer gives way to a note.
-    if (chat.peer_deleted && !wasOpen.peer_deleted) void this.conversation.show(this.store.openChat!);
-    else this.conversation.renderHead();
+    const hadFocus = this.conversation.el.contains(document.activeElement);
+    void this.conversation.show(this.store.openChat!);
+    if (hadFocus) this.conversation.focusTitle();
+    this.status.announce(`${chat.title} deleted their account.`);
   }
 
   private removeChat(chatId: string): void {
     const chat = this.store.removeChat(chatId);
-    this.list.render();
+    this.renderList();
     if (chatId !== this.store.openId) return;
+    const focus = document.activeElement;
+    const focusGoes = !focus || focus === document.body || this.conversation.el.contains(focus) || this.dialogs.el.contains(focus);
     this.store.close();
     this.dialogs.close();
-    this.conversation.showEmpty(chat ? `You are no longer in ${chat.title}.` : undefined);
+    this.shell.classList.remove("show-chat");
+    const note = chat ? `You are no longer in ${chat.title}.` : undefined;
+    this.conversation.showEmpty(note);
+    // Where the chat was, the note says why it is gone; on a phone the list is back instead.
+    if (focusGoes) this.conversation.focusEmpty() || this.list.focusHeading();
+    else if (note) this.status.announce(note);
   }
 
   private onMessage(m: Message, changed: boolean): void {
-    if (this.store.receive(m, changed)) this.list.render();
+    if (this.store.receive(m, changed)) this.renderList();
     if (!changed) this.store.stoppedTyping(m.chat_id, m.sender);
     if (m.chat_id === this.store.openId) this.conversation.update();
   }
 
+  /** A new message from someone else, said by the live region (while catching up, only counted). */
+  private announce(m: Message): void {
+    if (m.sender === this.store.me || !this.store.listLoaded) return;
+    if (this.client.state !== "ready") {
+      this.missed++;
+      return;
+    }
+    const chat = this.store.chats.get(m.chat_id);
+    const text = m.content.length > ANNOUNCED_CHARS ? `${m.content.slice(0, ANNOUNCED_CHARS)}…` : m.content;
+    if (m.chat_id === this.store.openId && document.visibilityState === "visible") this.status.announce(`${m.sender}: ${text}`);
+    else this.status.announce(`New message from ${m.sender}${chat?.type === "group" ? ` in ${chat.title}` : ""}: ${text}`);
+  }
+
   private onReceipt(chatId: string, username: string, seq: number): void {
-    if (this.store.receipt(chatId, username, seq)) this.list.render();
+    if (this.store.receipt(chatId, username, seq)) this.renderList();
     if (chatId === this.store.openId) this.conversation.renderThread();
   }
 
   private onTyping(chatId: string, username: string): void {
     this.store.typing(chatId, username);
     if (chatId === this.store.openId) this.conversation.renderTyping();
-    this.list.render();
+    this.renderList();
     setTimeout(() => {
       if (chatId === this.store.openId) this.conversation.renderTyping();
-      this.list.render();
+      this.renderList();
     }, TYPING_SHOWN_MS + 50);
   }
 
@@ -197,27 +252,39 @@ export class ChatApp {
     this.settings.hide();
     this.conversation.el.hidden = false;
     this.shell.classList.add("show-chat");
-    this.list.render();
-    await this.conversation.show(chat);
+    this.renderList();
+    const showing = this.conversation.show(chat);
+    // On a phone the chat takes the list's place, hiding the row that had the keyboard.
+    const focus = document.activeElement;
+    if (!focus || focus === document.body || !shown(focus)) this.conversation.focusTitle();
+    await showing;
   }
 
+  private closeChat(): void {
+    const chatId = this.store.openId;
+    this.store.close();
+    this.shell.classList.remove("show-chat");
+    this.renderList();
+    this.conversation.showEmpty();
+    this.list.focusChat(chatId);
+  }
+
+  /** Settings take the open chat's pane (on a phone, the whole screen). */
   private openSettings(): void {
     this.store.close();
     this.dialogs.close();
-    this.list.render();
+    this.renderList();
     this.conversation.showEmpty();
     this.conversation.el.hidden = true;
     this.shell.classList.add("show-chat");
     this.settings.show();
+    this.settings.focusTitle();
   }
 
-  private closeChat(): void {
-    this.store.close();
+  private closeSettings(): void {
     this.settings.hide();
     this.conversation.el.hidden = false;
     this.shell.classList.remove("show-chat");
-    this.list.render();
-    this.conversation.showEmpty();
-    this.list.focusCurrent();
+    this.list.focusSettings();
   }
 }

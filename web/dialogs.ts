@@ -25,40 +25,45 @@ export class Dialogs {
     if (this.el.open) this.el.close();
   }
 
-  confirm(title: string, text: string, action: string, run: () => Promise<void>): void {
+  /**
+   * Asks before something that cannot be undone. It opens on Cancel, the safe answer;
+   * `done` runs once the dialog has closed after `run` succeeded (to place the keyboard:
+   * nothing outside a modal dialog can take focus while it is open).
+   */
+  confirm(options: { title: string; text: string; action: string; run: () => Promise<void>; done?: () => void }): void {
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const go = h("button", { type: "button", class: "btn btn-danger" }, action);
+    const go = h("button", { type: "button", class: "btn btn-danger" }, options.action);
     go.addEventListener("click", () => {
       go.disabled = true;
-      run().then(
-        () => this.el.close(),
+      options.run().then(
+        () => {
+          this.close();
+          options.done?.();
+        },
         (err: unknown) => {
           go.disabled = false;
           showError(error, err);
+          go.focus();
         },
       );
     });
-    this.show(
-      title,
-      h("p", { class: "dialog-text" }, text),
-      error,
-      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "btn btn-ghost", on: { click: () => this.el.close() } }, "Cancel"), go),
-    );
-    go.focus();
+    const cancel = h("button", { type: "button", class: "btn btn-ghost", on: { click: () => this.el.close() } }, "Cancel");
+    this.show(options.title, h("p", { class: "dialog-text" }, options.text), error, h("div", { class: "dialog-actions" }, cancel, go));
+    cancel.focus();
   }
 
-  /** Like confirm, for what needs the password again (deleting the account). */
-  confirmWithPassword(title: string, text: string, action: string, run: (password: string) => Promise<void>): void {
+  /** Like confirm, for what needs the password again (deleting the account); it opens on the password. */
+  confirmWithPassword(options: { title: string; text: string; action: string; run: (password: string) => Promise<void> }): void {
     const password = field("Password", "password", { type: "password", autocomplete: "current-password" });
     this.show(
-      title,
-      h("p", { class: "dialog-text" }, text),
+      options.title,
+      h("p", { class: "dialog-text" }, options.text),
       form({
         fields: [password],
-        submitLabel: action,
+        submitLabel: options.action,
         submitClass: "btn btn-danger btn-block",
         submit: async () => {
-          await run(password.input.value);
+          await options.run(password.input.value);
           this.close();
         },
         extra: [h("button", { type: "button", class: "btn btn-ghost btn-block", on: { click: () => this.el.close() } }, "Cancel")],
@@ -77,17 +82,21 @@ export class Dialogs {
     this.startChat("New group", [title, members], "Create group", () => this.client.createGroup({ title: title.input.value.trim(), members: names(members.input.value) }));
   }
 
-  /** The open group's members: the owner removes and adds them; anyone can leave. */
-  members(): void {
+  /**
+   * The open group's members: the owner removes and adds them; anyone can leave. After a
+   * removal the keyboard goes to the Remove button now in the removed one's place.
+   */
+  members(removedAt?: number): void {
     const chat = this.store.openChat;
     if (!chat) return;
     const { me } = this.store;
     const owner = chat.owner === me;
+    const others = chat.members.filter((m) => m !== me);
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const fail = (err: unknown) => showError(error, err);
-    const refresh = (c: Chat) => {
+    const refresh = (c: Chat, removedAt?: number) => {
       this.host.upsertChat(c);
-      this.members();
+      this.members(removedAt);
     };
     const list = h(
       "ul",
@@ -106,7 +115,7 @@ export class Dialogs {
                   type: "button",
                   class: "btn-link btn-xs danger",
                   "aria-label": `Remove ${m}`,
-                  on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c), fail) },
+                  on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c, others.indexOf(m)), fail) },
                 },
                 "Remove",
               )
@@ -133,9 +142,14 @@ export class Dialogs {
         class: "btn btn-danger-outline",
         on: {
           click: () =>
-            this.confirm(`Leave ${chat.title}?`, "You will stop getting its messages. Someone can add you again.", "Leave group", async () => {
-              await this.client.leaveChat({ chat_id: chat.chat_id });
-              this.host.removeChat(chat.chat_id);
+            this.confirm({
+              title: `Leave ${chat.title}?`,
+              text: "You will stop getting its messages. Someone can add you again.",
+              action: "Leave group",
+              run: async () => {
+                await this.client.leaveChat({ chat_id: chat.chat_id });
+                this.host.removeChat(chat.chat_id);
+              },
             }),
         },
       },
@@ -143,6 +157,10 @@ export class Dialogs {
     );
     this.show(`${chat.title}: members`, list, error, ...(addForm ? [addForm] : []), h("div", { class: "dialog-actions" }, leave));
     if (!owner) leave.focus();
+    else if (removedAt !== undefined) {
+      const removes = [...list.querySelectorAll<HTMLElement>("button")];
+      (removes[Math.min(removedAt, removes.length - 1)] ?? add.input).focus();
+    }
   }
 
   /** A form that creates a chat, then lists and opens it. */

@@ -22,6 +22,68 @@ function append(el: Element, children: Child[]): void {
   for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === "number" ? String(c) : c);
 }
 
+/**
+ * The width at which styles.css shows one pane at a time (the chat list or the open chat),
+ * so the open chat is the page and its title the page's h1.
+ */
+export const onePane = matchMedia("(max-width: 720px)");
+
+/** Whether the element takes up space on the screen (not inside something hidden). */
+export const shown = (el: Element | null): el is HTMLElement => el instanceof HTMLElement && el.checkVisibility();
+
+/** One child of a keyed list: `version` changes whenever what `render` would build changes. */
+export interface Keyed {
+  key: string;
+  version: string;
+  render(): HTMLElement;
+}
+
+/**
+ * Makes `list`'s children `items`, in order, building only the new and changed ones and
+ * leaving the rest in place, so a screen reader is not handed the whole list again and a
+ * keyboard user keeps their place. Focus inside a rebuilt child moves to the control with
+ * the same `data-control` in its new version, else to the child itself (give it
+ * tabindex="-1"); if its child is gone, to `fallback`.
+ */
+export function syncChildren(list: HTMLElement, items: Keyed[], fallback?: () => HTMLElement | null | undefined): void {
+  const focused = document.activeElement;
+  const active = focused instanceof HTMLElement && list.contains(focused) ? focused : null;
+  const focusedChild = active && [...list.children].find((c) => c.contains(active));
+  const focusedKey = focusedChild instanceof HTMLElement ? focusedChild.dataset.key : undefined;
+  const control = active?.closest<HTMLElement>("[data-control]")?.dataset.control;
+
+  const old = new Map<string, HTMLElement>();
+  for (const child of [...list.children] as HTMLElement[]) {
+    if (child.dataset.key !== undefined) old.set(child.dataset.key, child);
+    else child.remove();
+  }
+  const wanted = new Set(items.map((i) => i.key));
+  for (const [key, child] of old) if (!wanted.has(key)) child.remove();
+  let at = list.firstElementChild;
+  for (const item of items) {
+    let el = old.get(item.key);
+    if (!el || el.dataset.version !== item.version) {
+      const fresh = item.render();
+      fresh.dataset.key = item.key;
+      fresh.dataset.version = item.version;
+      if (el) {
+        if (at === el) at = fresh;
+        el.replaceWith(fresh);
+      }
+      el = fresh;
+    }
+    if (el === at) at = el.nextElementSibling;
+    else list.insertBefore(el, at);
+  }
+
+  if (!active || document.activeElement === active) return;
+  // Moved (which blurs it) rather than rebuilt: focus it again where it is now.
+  if (active.isConnected) return active.focus();
+  const now = focusedKey === undefined ? undefined : ([...list.children].find((c) => (c as HTMLElement).dataset.key === focusedKey) as HTMLElement | undefined);
+  const target = now ? ((control && now.querySelector<HTMLElement>(`[data-control="${CSS.escape(control)}"]`)) || now) : fallback?.();
+  target?.focus();
+}
+
 const ICONS = {
   send: "M3.4 20.4 20.85 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L4 11l9 1-9 1-2 6.3a1 1 0 0 0 1.4 1.1z",
   plus: "M12 5v14M5 12h14",
@@ -54,7 +116,10 @@ export function avatar(name: string, size: "sm" | "md" = "md"): HTMLElement {
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
   const initials = name.replace(/[^A-Za-z0-9]/g, "").slice(0, 2).toUpperCase() || "?";
-  return h("span", { class: `avatar avatar-${size}`, style: `--hue:${hash % 360}`, "aria-hidden": "true" }, initials);
+  const el = h("span", { class: `avatar avatar-${size}`, "aria-hidden": "true" }, initials);
+  // Through the CSSOM, not a style attribute: a strict Content-Security-Policy blocks those.
+  el.style.setProperty("--hue", String(hash % 360));
+  return el;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });

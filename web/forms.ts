@@ -28,24 +28,25 @@ export function field(label: string, name: string, attrs: Record<string, string 
     setError(message) {
       error.hidden = message === null;
       error.textContent = message ?? "";
-      input.toggleAttribute("aria-invalid", message !== null);
+      if (message === null) input.removeAttribute("aria-invalid");
+      else input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", [hintEl?.id, message !== null ? error.id : null].filter(Boolean).join(" "));
     },
   };
 }
 
+/** The request failed because the server could not be reached, not because of what it asked. */
+export const isConnectionError = (err: unknown) => err instanceof ClientError && (err.error === "timeout" || err.error === "disconnected" || err.error === "closed");
+
 /** What to tell a person about a failed request. */
 export function describe(err: unknown): string {
   if (!(err instanceof ClientError)) return "Something went wrong. Please try again.";
+  if (isConnectionError(err)) return "Can't reach the server right now. Check your connection and try again.";
   switch (err.error) {
     case "invalid_credentials":
       return err.fields?.password ? "That password is wrong." : "Wrong username or password.";
     case "rate_limited":
       return `Too many attempts. Try again in ${Math.ceil((err.retryAfterMs ?? 60_000) / 1000)} seconds.`;
-    case "timeout":
-    case "disconnected":
-    case "closed":
-      return "Can't reach the server right now. Check your connection and try again.";
     case "code_expired":
       return "That code is wrong, used or expired. Ask for a new one.";
     case "user_not_found":

@@ -42,6 +42,7 @@ function start(session: Session | null, notice?: string): void {
   client.on("session", (s) => {
     saveSession(s);
     loggedIn(s);
+    app?.focusStart();
   });
   client.on("sessionEnded", ({ reason }) => signOut(ENDED[reason]));
   if (session) loggedIn(session);
@@ -49,3 +50,6 @@ function start(session: Session | null, notice?: string): void {
 }
 
 start(loadSession());
+
+// The service worker keeps the app's own files for when the server cannot be reached (sw.ts).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => undefined);

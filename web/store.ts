@@ -19,7 +19,10 @@ export interface Outgoing {
   chatId: string;
   content: string;
   timestamp: number;
+  /** Not stored: shown with Retry and Discard. */
   failed: boolean;
+  /** It failed for want of a connection, so it goes out again by itself once there is one. */
+  resendOnReconnect: boolean;
 }
 
 /** A page of history as getMessages returns it. */
@@ -136,6 +139,13 @@ export class Store {
     this.openId = null;
   }
 
+  /** Unread messages over all chats, for the page title. */
+  unreadTotal(): number {
+    let total = 0;
+    for (const c of this.chats.values()) total += unreadOf(c);
+    return total;
+  }
+
   readUpTo(chat: Chat, seq: number): void {
     chat.last_read_seq = Math.max(chat.last_read_seq, seq);
   }
@@ -190,7 +200,7 @@ export class Store {
   }
 
   queue(chatId: string, content: string, clientMsgId: string): Outgoing {
-    const out: Outgoing = { clientMsgId, chatId, content, timestamp: Date.now(), failed: false };
+    const out: Outgoing = { clientMsgId, chatId, content, timestamp: Date.now(), failed: false, resendOnReconnect: false };
     this.outgoing.set(clientMsgId, out);
     return out;
   }
