@@ -1,11 +1,15 @@
 // Builds the web client (web/) into public/, which Workers static assets serve at `/`:
 // index.html as written, app.js (web/main.ts with the client library and zod, bundled),
-// app.css, and sw.js, the service worker (web/sw.ts), whose cache is named after a hash of
-// the other three so a deploy that changes them replaces the cached copies.
-// wrangler runs this before `dev`, `deploy` and `types` ([build] in wrangler.toml).
+// app.css, sw.js, the service worker (web/sw.ts), whose cache is named after a hash of the
+// other three so a deploy that changes them replaces the cached copies, and _headers: the
+// security headers the runtime adds to every asset, the same ones the Worker adds to its own
+// responses (src/worker/security-headers.ts). wrangler runs this before `dev`, `deploy` and
+// `types` ([build] in wrangler.toml).
+//
+// Source maps only when WEB_SOURCEMAP=1 (`npm run dev` sets it): a deploy does not publish them.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,10 +29,19 @@ const englishOnly = {
   },
 };
 
+/** public/_headers: every path gets the Worker's security headers. */
+async function headersFile() {
+  const compiled = await build({ absWorkingDir: root, entryPoints: ["src/worker/security-headers.ts"], bundle: false, format: "esm", write: false, logLevel: "warning" });
+  const { SECURITY_HEADERS } = await import(`data:text/javascript,${encodeURIComponent(compiled.outputFiles[0].text)}`);
+  const lines = Object.entries(SECURITY_HEADERS).map(([name, value]) => `  ${name}: ${value}`);
+  return `# Written by scripts/build-web.mjs from src/worker/security-headers.ts.\n/*\n${lines.join("\n")}\n`;
+}
+
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await Promise.all([
   copyFile(`${root}web/index.html`, `${out}/index.html`),
+  headersFile().then((text) => writeFile(`${out}/_headers`, text)),
   build({
     absWorkingDir: root,
     entryPoints: [
@@ -40,7 +53,7 @@ await Promise.all([
     format: "esm",
     target: ["es2022", "chrome110", "firefox115", "safari16"],
     minify: true,
-    sourcemap: "linked",
+    sourcemap: process.env.WEB_SOURCEMAP === "1" ? "linked" : false,
     legalComments: "none",
     plugins: [englishOnly],
     logLevel: "warning",

@@ -4,6 +4,7 @@
 import { and, desc, eq, gt, inArray, isNotNull, isNull, lte, notInArray, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { config, type Limit } from "../platform/config";
+import { errorSummary, log } from "../platform/log";
 import {
   DECOY_HASH,
   hashPassword,
@@ -13,7 +14,7 @@ import {
   sha256Hex,
   verifyPassword,
 } from "./crypto";
-import { ApiError, loggable, rateLimited } from "../contract/errors";
+import { ApiError, rateLimited } from "../contract/errors";
 import type { Device } from "./account-management";
 import { mailer } from "./mailer";
 import type { RequestOf, User } from "../contract/protocol";
@@ -226,7 +227,7 @@ export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void
   try {
     await issueRecoveryCode(env, r);
   } catch (err) {
-    console.error("recovery failed", loggable(err));
+    log({ level: "error", event: "recovery_failed", exception: errorSummary(err) });
   }
 }
 

@@ -13,6 +13,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { errorSummary, log } from "../platform/log";
 import { hasSchema, migrate } from "../platform/object-sql";
 import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
 import { Members, type MemberState } from "./members";
@@ -39,6 +40,8 @@ export class ChatObject extends DurableObject<Env> {
   private outbox!: Outbox;
   private uploads!: Uploads;
   private typedAt = new Map<string, number>();
+  /** The clock typing is throttled by. Tests stop and move it (through runInDurableObject). */
+  now: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -211,12 +214,14 @@ export class ChatObject extends DurableObject<Env> {
   async typing(actorId: string): Promise<Result<null>> {
     return catching("typing", () => {
       const m = this.requireMember(actorId);
-      const now = Date.now();
+      const now = this.now();
       if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
       this.typedAt.set(actorId, now);
       for (const other of this.members.current())
         if (other.userId !== actorId)
-          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) => console.warn("typing push failed", err));
+          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) =>
+            log({ level: "warn", event: "typing_failed", chat_id: this.chatId, user_id: other.userId, exception: errorSummary(err) }),
+          );
       return null;
     });
   }

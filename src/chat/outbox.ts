@@ -5,6 +5,7 @@
 // each (chat_id, ev) once, so retries never show anything twice. Cursors are persisted
 // lazily from the alarm: after a restart a member may be sent a few events again, which
 // its user object ignores.
+import { errorSummary, log } from "../platform/log";
 import type { ChatEvent, EventBody, Origin } from "./events";
 import type { MemberState, Members } from "./members";
 
@@ -15,6 +16,8 @@ const RECENT = 512;
 /** How soon after a change the alarm persists cursors and re-checks deliveries. */
 const FLUSH_MS = 2_000;
 const MAX_BACKOFF_MS = 60_000;
+/** From this failure in a row on (after a minute or so of retries), a failed delivery is logged as an error. */
+const STUCK_AFTER = 7;
 
 interface Stored {
   event: ChatEvent;
@@ -94,6 +97,7 @@ export class Outbox {
     this.alarmAt = null;
     this.persistCursors();
     for (const m of this.members.all()) {
+      if (m.failures) log({ level: "info", event: "delivery_retry", chat_id: this.chatId(), user_id: m.userId, attempt: m.failures + 1 });
       m.failures = 0;
       if (!this.settled(m)) this.pump(m);
     }
@@ -123,7 +127,15 @@ export class Outbox {
           m.inflight = false;
           m.failures++;
           const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (m.failures - 1)) * (0.5 + Math.random() / 2);
-          console.warn(`delivery of ${this.chatId()} to ${m.userId} failed (${m.failures}), retrying in ${Math.round(delay)} ms`, err);
+          log({
+            level: m.failures >= STUCK_AFTER ? "error" : "warn",
+            event: "delivery_failed",
+            chat_id: this.chatId(),
+            user_id: m.userId,
+            attempt: m.failures,
+            retry_in_ms: Math.round(delay),
+            exception: errorSummary(err),
+          });
           void this.wakeIn(delay);
         },
       );

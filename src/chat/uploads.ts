@@ -5,6 +5,7 @@
 // as the change that removes it, so from then on nobody can read or attach it; then its R2
 // object is deleted, and the row with it. An R2 delete that failed is retried from the alarm.
 import { ApiError } from "../contract/errors";
+import { errorSummary, log } from "../platform/log";
 import { isImageType, type Attachment } from "../contract/protocol";
 
 export const UNATTACHED_TTL_MS = 24 * 3600_000;
@@ -99,7 +100,7 @@ export class Uploads {
       try {
         await this.bucket.delete(rows.map((r) => r.r2_key));
       } catch (err) {
-        console.warn(`deleting ${rows.length} removed files from R2 failed; retrying from the alarm`, err);
+        log({ level: "warn", event: "file_delete_failed", count: rows.length, retry_in_ms: RETRY_MS, exception: errorSummary(err) });
         this.wakeAt(Date.now() + RETRY_MS);
         return;
       }

@@ -1,6 +1,8 @@
 // One error shape for the whole service. Anything thrown that is not an ApiError is a bug:
-// it is logged with its details and answered as a bare 500 `internal`.
-import type { ErrorCode, ErrorFrame } from "./protocol";
+// it is logged (as a summary that leaves out the values it carries) and answered as a bare
+// 500 `internal`.
+import { errorSummary, levelOf, log } from "../platform/log";
+import { isMode, type ErrorCode, type ErrorFrame } from "./protocol";
 
 /** What an error looks like everywhere: on the socket, over HTTP, across RPC. */
 export interface ErrorBody {
@@ -50,20 +52,8 @@ export const fileNotFound = () => new ApiError(404, "file_not_found", "no such f
 /** Turns anything thrown into the error body to send; internals go to the log only. */
 export function toErrorBody(err: unknown, where: string): ErrorBody {
   if (err instanceof ApiError) return err.body();
-  console.error(`internal error in ${where}:`, loggable(err));
+  log({ level: "error", event: "internal_error", where, exception: errorSummary(err) });
   return { status: 500, error: "internal", message: "something went wrong on our side; try again" };
-}
-
-/**
- * What may be logged of an error. A failed database query carries the query's parameters
- * (password hashes, email addresses, message text) in its message and stack, so of those
- * only the statement and the database's own reason are kept; other errors as they are.
- */
-export function loggable(err: unknown): unknown {
-  if (!(err instanceof Error) || !("params" in err)) return err;
-  const query = "query" in err ? String(err.query) : "?";
-  const cause = err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : "no cause given";
-  return `query failed (${cause}): ${query}`;
 }
 
 export function errorFrame(mode: string, requestId: string | undefined, body: ErrorBody): ErrorFrame {
@@ -73,6 +63,23 @@ export function errorFrame(mode: string, requestId: string | undefined, body: Er
     ...(requestId !== undefined && { request_id: requestId }),
     ...body,
   } satisfies ErrorFrame;
+}
+
+/** A mode as it may be logged: one of the protocol's, or "unknown" (a client's made-up mode is its own text). */
+export const loggableMode = (mode: string | undefined): string | undefined => (mode === undefined ? undefined : isMode(mode) ? mode : "unknown");
+
+/** One log line for a socket frame answered with an error (`started`: when the frame came in). */
+export function logErrorAnswer(frame: ErrorFrame, userId: string | undefined, started: number): void {
+  log({
+    level: levelOf(frame.status),
+    event: "frame",
+    mode: loggableMode(frame.mode),
+    status: frame.status,
+    error: frame.error,
+    duration_ms: Date.now() - started,
+    request_id: crypto.randomUUID(),
+    ...(userId !== undefined && { user_id: userId }),
+  });
 }
 
 /**

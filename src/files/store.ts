@@ -4,6 +4,7 @@
 // is counted as it arrives and goes up in fixed parts of a multipart upload, so at most
 // one part is held; past the limit the multipart upload is aborted: nothing is kept.
 import { ApiError } from "../contract/errors";
+import { errorSummary, log } from "../platform/log";
 
 /** R2's smallest part (every part but the last must have the same size). */
 const PART_BYTES = 5 * 1024 * 1024;
@@ -62,7 +63,7 @@ export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableS
     return size;
   } catch (err) {
     await reader.cancel().catch(() => undefined);
-    await upload?.abort().catch((e: unknown) => console.warn(`aborting the multipart upload of ${key} failed`, e));
+    await upload?.abort().catch((e: unknown) => log({ level: "warn", event: "upload_abort_failed", exception: errorSummary(e) }));
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import type { Origin } from "../chat";
 import { unwrap } from "../contract/errors";
 import type { User } from "../contract/protocol";
 import type { Clock } from "../platform/clock";
+import { errorSummary, log } from "../platform/log";
 import type { Alarm } from "./alarm";
 import type { Blocks } from "./blocks";
 import type { ChatList } from "./chat-list";
@@ -78,12 +79,15 @@ export class Deletion {
       }),
       ...blocks.blocked().map((u) => () => blocks.unblock(user, u.username)),
     ];
-    let failed = 0;
+    const failures: unknown[] = [];
     for (let i = 0; i < jobs.length; i += PARALLEL) {
       const results = await Promise.allSettled(jobs.slice(i, i + PARALLEL).map((job) => job()));
-      for (const r of results) if (r.status === "rejected") (failed++, console.warn("account deletion: a step failed, retrying later", r.reason));
+      for (const r of results) if (r.status === "rejected") failures.push(r.reason);
     }
-    if (failed) return this.alarm.wakeAt(this.clock.now() + RETRY_MS);
+    if (failures.length) {
+      log({ level: "warn", event: "account_deletion_retry", user_id: user.id, count: failures.length, retry_in_ms: RETRY_MS, exception: errorSummary(failures[0]) });
+      return this.alarm.wakeAt(this.clock.now() + RETRY_MS);
+    }
     await this.storage.deleteAll();
     this.mark = { ...this.mark!, done: true };
     this.storage.kv.put(DELETED_KEY, this.mark);

@@ -3,6 +3,7 @@
 // must not leave a revoked session's socket open for the rest of the session's life, so
 // the call is retried, after the answer, until it lands.
 import type { Defer, Revocation } from "../accounts";
+import { errorSummary, log } from "../platform/log";
 
 const RETRY_AFTER_MS = [250, 1_000, 4_000, 15_000, 60_000];
 
@@ -12,19 +13,19 @@ export async function endSessionsOf(env: Env, revoked: Revocation, defer: Defer)
   try {
     return await attempt();
   } catch (err) {
-    console.warn(`ending sessions of user ${revoked.userId} failed; retrying`, err);
+    log({ level: "warn", event: "end_sessions_failed", user_id: revoked.userId, attempt: 1, retry_in_ms: RETRY_AFTER_MS[0], exception: errorSummary(err) });
   }
   defer(
     (async () => {
-      for (const ms of RETRY_AFTER_MS) {
+      for (const [i, ms] of RETRY_AFTER_MS.entries()) {
         await scheduler.wait(ms);
         try {
           return await attempt();
         } catch (err) {
-          console.warn(`ending sessions of user ${revoked.userId} failed again`, err);
+          const next = RETRY_AFTER_MS[i + 1];
+          log({ level: next === undefined ? "error" : "warn", event: "end_sessions_failed", user_id: revoked.userId, attempt: i + 2, retry_in_ms: next, exception: errorSummary(err) });
         }
       }
-      console.error(`gave up ending ${revoked.sessions.length} revoked sessions of user ${revoked.userId}`);
     })(),
   );
 }

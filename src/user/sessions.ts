@@ -6,6 +6,7 @@
 //     (sessionRevoked, close 4001), not at its next frame.
 import { touchSession, type Session } from "../accounts";
 import type { Clock } from "../platform/clock";
+import { errorSummary, log } from "../platform/log";
 import type { Alarm } from "./alarm";
 import type { Sockets } from "./sockets";
 
@@ -37,7 +38,8 @@ export class SessionWatch {
     if (now - last < LAST_SEEN_EVERY_MS) return;
     this.written.set(session.sessionId, now);
     if (ws && info) this.sockets.save(ws, { ...info, seenAt: now });
-    this.ctx.waitUntil(touchSession(this.env, session.sessionId, now).catch((err: unknown) => console.warn("last seen not written", err)));
+    const failed = (err: unknown) => log({ level: "warn", event: "last_seen_failed", user_id: session.user.id, exception: errorSummary(err) });
+    this.ctx.waitUntil(touchSession(this.env, session.sessionId, now).catch(failed));
   }
 
   /** Has this session run out (by the object's clock)? */

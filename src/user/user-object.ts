@@ -29,7 +29,7 @@ import {
   type Session,
 } from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
-import { ApiError, chatNotFound, errorFrame, toErrorBody, unauthorized, unwrap } from "../contract/errors";
+import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
@@ -105,15 +105,21 @@ export class UserObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const started = Date.now();
     const info = this.sockets.info(ws);
     const parsed = parseFrame(data);
-    if (!parsed.ok) return send(ws, errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()));
+    if (!parsed.ok) {
+      const frame = errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body());
+      send(ws, frame);
+      return logErrorAnswer(frame, info.user.id, started);
+    }
     const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
     const ended = this.ended(session);
     if (ended) return this.sockets.endSessions(info.sessionId, null, ended);
     this.sessions.seen(session, ws);
     const answer = await this.answer(parsed.request, { session, ip: info.ip, device: info.device, socketId: info.socketId });
     send(ws, answer.frame);
+    if ("error" in answer.frame) logErrorAnswer(answer.frame, info.user.id, started);
     if (answer.closeAfter) this.sockets.endAsking(ws, answer.closeAfter);
   }
 

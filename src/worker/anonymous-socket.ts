@@ -5,9 +5,9 @@
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "../accounts";
 import { sessionOf, type Defer, type Device, type Session } from "../accounts";
-import { errorFrame, loggable, toErrorBody, unauthorized } from "../contract/errors";
+import { errorFrame, logErrorAnswer, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
-import { ANONYMOUS_MODES } from "../contract/protocol";
+import { ANONYMOUS_MODES, type ErrorFrame } from "../contract/protocol";
 import { endSessionsOf } from "../user";
 import { connectToUser } from "./to-user";
 
@@ -34,10 +34,16 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
     if (client.readyState === WebSocket.CLOSING || client.readyState === WebSocket.CLOSED) safeClose(ws, 1000, "client gone");
   };
 
+  const answerError = (frame: ErrorFrame, started: number) => {
+    trySend(client, JSON.stringify(frame));
+    logErrorAnswer(frame, undefined, started);
+  };
+
   const onFrame = async (data: string | ArrayBuffer) => {
     if (upstream) return upstream.send(data);
+    const started = Date.now();
     const parsed = parseFrame(data);
-    if (!parsed.ok) return trySend(client, JSON.stringify(errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body())));
+    if (!parsed.ok) return answerError(errorFrame(parsed.head.mode, parsed.head.requestId, parsed.error.body()), started);
     const r = parsed.request;
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
@@ -53,12 +59,13 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
       await bind(session);
       upstream!.send(data);
     } catch (err) {
-      trySend(client, JSON.stringify(errorFrame(r.mode, r.request_id, toErrorBody(err, `anonymous socket ${r.mode}`))));
+      answerError(errorFrame(r.mode, r.request_id, toErrorBody(err, `anonymous socket ${r.mode}`)), started);
     }
   };
 
   client.addEventListener("message", (e) => {
-    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => console.error("anonymous socket", loggable(err)));
+    // onFrame answers its own errors; what escapes it is a bug, logged like any other.
+    queue = queue.then(() => onFrame(e.data)).catch((err: unknown) => void toErrorBody(err, "anonymous socket"));
   });
   client.addEventListener("close", (e) => {
     if (!upstream) safeClose(client, e.code, e.reason);

@@ -1,15 +1,21 @@
 // The Hono app: POST /api and GET /ws in front, POST /upload and GET /files/<id> for
 // attachments (files/), the web client from static assets (served by the runtime before
-// the Worker runs), and one JSON shape for every error. The Worker's other entry is its
-// cron trigger, which purges what has expired.
+// the Worker runs), and one JSON shape for every error. Every response gets the security
+// headers, and every request a log line. The Worker's other entry is its cron trigger,
+// which purges what has expired.
 import { Hono } from "hono";
 import { purgeExpired } from "../accounts";
-import { errorFrame, loggable, toErrorBody } from "../contract/errors";
+import { errorFrame, toErrorBody } from "../contract/errors";
 import { handleDownload, handleUpload } from "../files";
+import { errorSummary, log } from "../platform/log";
 import { getWs, postApi } from "./doors";
+import { requestLog, type AppEnv } from "./request-log";
+import { securityHeaders } from "./security-headers";
 
-export const app = new Hono<{ Bindings: Env }>();
+export const app = new Hono<AppEnv>();
 
+app.use(requestLog);
+app.use(securityHeaders);
 app.post("/api", postApi);
 app.get("/ws", getWs);
 app.post("/upload", (c) => handleUpload(c.req.raw, c.env));
@@ -26,8 +32,8 @@ export const worker = {
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(
       purgeExpired(env).then(
-        (gone) => console.log(`purged ${gone.sessions} sessions and ${gone.codes} recovery codes`),
-        (err: unknown) => console.error("purge failed", loggable(err)),
+        (gone) => log({ level: "info", event: "purge", purged: gone }),
+        (err: unknown) => log({ level: "error", event: "purge_failed", exception: errorSummary(err) }),
       ),
     );
   },

@@ -9,9 +9,10 @@ import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/err
 import { parseFrame, tooLarge } from "../contract/frames";
 import { ANONYMOUS_MODES, MAX_FRAME_BYTES } from "../contract/protocol";
 import { endSessionsOf } from "../user";
+import type { AppEnv } from "./request-log";
 import { forwardUpgrade, userStub } from "./to-user";
 
-type Ctx = Context<{ Bindings: Env }>;
+type Ctx = Context<AppEnv>;
 
 const clientIp = (c: Ctx) => c.req.header("CF-Connecting-IP") ?? "unknown";
 const clientDevice = (c: Ctx): Device => device(c.req.header("User-Agent"), c.req.raw.cf?.country);
@@ -54,17 +55,20 @@ export async function postApi(c: Ctx): Promise<Response> {
   const body = await readFrameBody(c.req.raw);
   if (body === null) return answerError(c, "error", undefined, tooLarge());
   const parsed = parseFrame(body);
+  c.set("mode", parsed.head.mode);
   if (!parsed.ok) return answerError(c, parsed.head.mode, parsed.head.requestId, parsed.error);
   const r = parsed.request;
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
       const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p), clientDevice(c));
+      c.set("userId", answer.session?.user.id ?? answer.revoked?.userId);
       if (answer.revoked) await endSessionsOf(c.env, answer.revoked, (p) => c.executionCtx.waitUntil(p));
       return c.json(answer.frame, answer.frame.status as 200);
     }
     const bearer = c.req.header("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
     const session = await sessionOf(c.env, r.token ?? bearer);
     if (!session) throw unauthorized("this mode needs a valid token: in the body or as Authorization: Bearer");
+    c.set("userId", session.user.id);
     // The token that authenticated the request is the one a logout ends.
     const request = r.mode === "logout" ? { ...r, token: r.token ?? bearer } : r;
     const frame = await userStub(c.env, session.user.id).api(request, session, clientIp(c), clientDevice(c));
@@ -95,5 +99,6 @@ export async function getWs(c: Ctx): Promise<Response> {
   if (token === undefined) return anonymousSocket(c.env, clientIp(c), clientDevice(c), protocol, (p) => c.executionCtx.waitUntil(p));
   const session = await sessionOf(c.env, token);
   if (!session) return fail(unauthorized("the token is unknown, expired or revoked"));
+  c.set("userId", session.user.id);
   return forwardUpgrade(c.env, session, clientIp(c), clientDevice(c), protocol);
 }

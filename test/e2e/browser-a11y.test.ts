@@ -187,8 +187,8 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await audit(page, "offline, not sent");
       net.online();
       await page.clock.fastForward(31_000);
-      await message(page, "sent from a tunnel").locator(".meta time").waitFor({ timeout: 20_000 });
-    }, 300_000);
+      await message(page, "sent from a tunnel").locator(".meta time").waitFor();
+    });
   }
 
   it("draws input borders, selected states and the focus ring at 3:1 or more against what is next to them, light and dark", async () => {
@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       }
     }
     expect(low).toEqual([]);
-  }, 60_000);
+  });
 
   it("reflows at 320 px: a 32-character username, the New chat and New group buttons, a long member name, a 100-character title", async () => {
     const page = await env.newPage(NARROW);
@@ -260,5 +260,5 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
     expect(await overflowing(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Close" }).click();
     await expect.poll(() => dialog.count()).toBe(0);
-  }, 60_000);
+  });
 });

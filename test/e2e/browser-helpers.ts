@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { crc32, deflateSync } from "node:zlib";
 import { ChatClient } from "edge-chat/client";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, expect, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -59,10 +59,9 @@ export function useBrowser(): BrowserEnv {
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   const clients: ChatClient[] = [];
+  /** What the pages' consoles reported as blocked by the Content-Security-Policy. */
+  const cspViolations: string[] = [];
   beforeAll(async () => {
-    // expect.poll gives up after 1 s by default: too soon for a loaded machine. Waiting
-    // longer costs nothing when things are quick (it returns as soon as the state is there).
-    vi.setConfig({ expect: { poll: { timeout: 15_000 } } });
     // The tests send long histories and make many groups as one user, past a person's send
     // burst and hourly group changes (test/worker/send-limits.test.ts tests those limits).
     server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" } });
@@ -71,6 +70,10 @@ export function useBrowser(): BrowserEnv {
       headless: true,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
+  });
+  // The app runs under the headers it is served with: anything they block fails the test.
+  afterEach(() => {
+    expect(cspViolations.splice(0)).toEqual([]);
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -89,6 +92,9 @@ export function useBrowser(): BrowserEnv {
       contexts.push(context);
       const page = await context.newPage();
       page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error" && /Content Security Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+      });
       return page;
     },
     async apiUser(prefix, length) {
@@ -136,7 +142,7 @@ export function useBrowser(): BrowserEnv {
   return env;
 }
 
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

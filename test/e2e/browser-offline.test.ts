@@ -33,7 +33,7 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await screenshot(page, "offline");
     net.online();
 
-    await expect.poll(() => messageTexts(page), { timeout: 20_000 }).toEqual(["before the drop", ...missed]);
+    await expect.poll(() => messageTexts(page)).toEqual(["before the drop", ...missed]);
     await dave.sendMessage({ chat_id: chatId, content: "after the drop" });
     await expect.poll(() => messageTexts(page)).toEqual(["before the drop", ...missed, "after the drop"]);
     expect(await page.locator(".conn").isVisible()).toBe(false);
@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     expect(said).toContain("Back online.");
     expect(said).toContain("5 new messages.");
     expect(said.filter((s) => s.includes("while offline"))).toEqual([]);
-  }, 120_000);
+  });
 
   it("on a phone, an open chat shows it is offline, and what failed goes out once when the connection is back", async () => {
     const page = await env.newPage(PHONE);
@@ -80,13 +80,13 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     net.lostResponses.clear();
     net.online();
     await page.clock.fastForward(31_000);
-    await message(page, "written offline").locator(".meta time").waitFor({ timeout: 20_000 });
+    await message(page, "written offline").locator(".meta time").waitFor();
     await message(page, "into a tunnel").locator(".meta time").waitFor();
     await expect.poll(() => banner.isVisible()).toBe(false);
     expect(await messageTexts(page)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
     const { messages } = await hana.getMessages({ chat_id: chatId, limit: 10 });
     expect(messages.map((m) => m.content)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
-  }, 120_000);
+  });
 
   // Last in this file: it stops the file's server.
   it("a reload while the server is down shows the app and says it is offline; the worker keeps only the app's own files", async () => {
@@ -129,7 +129,7 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await env.server.stop();
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "edge-chat" }).waitFor();
-    await expect.poll(() => page.locator(".conn").textContent(), { timeout: 20_000 }).toBe("Offline. Reconnecting…");
+    await expect.poll(() => page.locator(".conn").textContent()).toBe("Offline. Reconnecting…");
     await screenshot(page, "server-down");
     // Nothing but the shell comes from the cache.
     const answered = await page.evaluate(() =>
@@ -141,5 +141,5 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await page.evaluate(() => localStorage.clear());
     await page.reload();
     await page.getByText("You are offline: the server can't be reached. Log in once the connection is back.").waitFor();
-  }, 120_000);
+  });
 });

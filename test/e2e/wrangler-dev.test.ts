@@ -1,15 +1,9 @@
 // A real client (the `ws` package) against a real `wrangler dev`: register, auth, logout.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import WebSocket from "ws";
-import { startLocalServer, type LocalServer } from "../../scripts/local-server";
+import { serverForThisFile } from "./server";
 
-let server: LocalServer;
-beforeAll(async () => {
-  server = await startLocalServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const local = serverForThisFile();
 
 type Frame = Record<string, any>;
 
@@ -24,7 +18,7 @@ function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; next:
     });
     const closed = new Promise<number>((r) => ws.on("close", (code) => (r(code), wake())));
     const next = async (match: (f: Frame) => boolean = () => true) => {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 30_000;
       for (;;) {
         const i = frames.findIndex(match);
         if (i >= 0) return frames.splice(i, 1)[0]!;
@@ -42,7 +36,7 @@ function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; next:
 
 it("registers, logs in and logs out over a real socket", async () => {
   const username = `e2e_${Date.now().toString(36)}`;
-  const anon = await open(server.wsUrl);
+  const anon = await open(local().wsUrl);
   anon.ws.send(JSON.stringify({ mode: "register", request_id: "1", username, password: "e2e password", email: `${username}@example.com` }));
   const reg = await anon.next((f) => f.request_id === "1");
   expect(reg).toMatchObject({ mode: "register", status: 201, user: { username } });
@@ -52,11 +46,11 @@ it("registers, logs in and logs out over a real socket", async () => {
   expect(await anon.next((f) => f.request_id === "2")).toMatchObject({ mode: "getChats", status: 200, chats: [] });
 
   // A second socket logs in with auth, then a third with the token as a subprotocol.
-  const second = await open(server.wsUrl);
+  const second = await open(local().wsUrl);
   second.ws.send(JSON.stringify({ mode: "auth", request_id: "3", username: username.toUpperCase(), password: "e2e password" }));
   const auth = await second.next((f) => f.request_id === "3");
   expect(auth).toMatchObject({ mode: "auth", status: 200, user: { username } });
-  const third = await open(server.wsUrl, ["chat", `token.${auth.token}`]);
+  const third = await open(local().wsUrl, ["chat", `token.${auth.token}`]);
   expect(third.ws.protocol).toBe("chat");
 
   // Logging out the auth session closes its two sockets and leaves the first one working.
@@ -70,7 +64,7 @@ it("registers, logs in and logs out over a real socket", async () => {
 
   // The revoked token no longer opens a socket.
   const refused = await new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(`${server.wsUrl}?token=${auth.token}`);
+    const ws = new WebSocket(`${local().wsUrl}?token=${auth.token}`);
     ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
     ws.on("open", () => reject(new Error("a revoked token opened a socket")));
   });

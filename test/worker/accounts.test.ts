@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { describe, expect, it, vi } from "vitest";
 import { answerAccountMode } from "../../src/accounts";
-import { loggable } from "../../src/contract/errors";
+import { errorSummary } from "../../src/platform/log";
 import { api, connect, mailsTo, registerUser, unique } from "./helpers";
 
 describe("register", () => {
@@ -52,7 +52,7 @@ describe("register", () => {
 
   it("logs a failed query without its parameters", async () => {
     const query = new DrizzleQueryError("insert into users values (?, ?)", ["secret@example.com", "pbkdf2-sha256$1$a$b"], new Error("D1_ERROR: disk I/O error"));
-    const line = String(loggable(query));
+    const line = JSON.stringify(errorSummary(query));
     expect(line).toContain("insert into users");
     expect(line).toContain("disk I/O error");
     expect(line).not.toContain("secret@example.com");
@@ -158,7 +158,7 @@ describe("recovery and resetPassword", () => {
     expect(a!.body.message).toBe(b.body.message);
     // A username that does not match the email's account sends nothing.
     const other = await registerUser("rec");
-    expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 1, 300)).toEqual([]);
+    expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 0)).toEqual([]);
   });
 
   it("answers before it looks anything up, and mails after the answer", async () => {

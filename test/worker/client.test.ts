@@ -3,8 +3,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type ClientEvent, type ClientEvents, type Message } from "../../src/client";
-import { api, fillChatList, inUserObject, registerUser, unique, untilPts, userStub, type Account } from "./helpers";
-import { PoolNetwork } from "./pool-network";
+import { api, fillChatList, inUserObject, registerUser, unique, until, untilPts, userStub, type Account } from "./helpers";
+import { MAX_RECONNECT_DELAY_MS, PoolNetwork } from "./pool-network";
 
 const open: ChatClient[] = [];
 afterEach(() => {
@@ -20,18 +20,6 @@ function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientEvents[E
   const seen: ClientEvents[E][] = [];
   c.on(event, (v) => seen.push(v));
   return seen;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(fn: () => T | undefined | null | false, what = "condition", timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 async function connected(net: PoolNetwork, account: Account, options: Parameters<PoolNetwork["client"]>[0] = {}): Promise<ChatClient> {
@@ -145,7 +133,8 @@ describe("pushes", () => {
     expect(bobPhone.pts).toBe(bob.pts);
     await until(() => alicePushes.length === 1, "reply at alice");
     expect(alicePushes[0]!.message.sender).toBe(b.username);
-    await sleep(100);
+    // Answered on the socket it started with: it never had to reconnect.
+    await bob.getChats();
     expect(bNet.sockets).toHaveLength(1);
   });
 
@@ -164,8 +153,8 @@ describe("pushes", () => {
     await until(() => pushes.length === 1, "push");
     bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts, message: pushes[0]!.message });
     await alice.sendMessage({ chat_id: chatId, content: "next" });
+    // The copy came before "next", so it would have been emitted first.
     await until(() => pushes.length === 2, "second push");
-    await sleep(50);
     expect(contents(pushes)).toEqual(["just once", "next"]);
   });
 
@@ -209,11 +198,13 @@ describe("drops", () => {
     await until(() => bob.state === "ready", "ready again");
     await alice.sendMessage({ chat_id: chatId, content: "after" });
     await until(() => pushes.length === 8, "a live message after resuming");
-    await sleep(100);
-    expect(contents(pushes)).toEqual(["before", ...sent, "after"]);
+    // One more: a repeat of anything earlier would be emitted before it.
+    await alice.sendMessage({ chat_id: chatId, content: "last" });
+    await until(() => pushes.at(-1)?.message.content === "last", "the last message");
+    expect(contents(pushes)).toEqual(["before", ...sent, "after", "last"]);
     expectGapless(pushes.map((p) => p.pts), 2);
-    expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(8);
-    expect(bob.pts).toBe(9);
+    expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(9);
+    expect(bob.pts).toBe(10);
     // It came back with its token, as a subprotocol, and went through waiting and syncing.
     expect(bNet.current.protocols).toEqual(["chat", `token.${b.token}`]);
     expect(states).toEqual(expect.arrayContaining(["waiting", "connecting", "syncing", "ready"]));
@@ -229,9 +220,10 @@ describe("drops", () => {
       }
     })();
     await sending;
-    await until(() => pushes.length >= 20, "twenty messages", 10_000);
-    await sleep(200);
-    expect(contents(pushes)).toEqual(Array.from({ length: 20 }, (_, i) => `n${i + 1}`));
+    // One more once the drops are over: a repeat of anything earlier would be emitted before it.
+    await alice.sendMessage({ chat_id: chatId, content: "n21" });
+    await until(() => pushes.at(-1)?.message.content === "n21", "the last message");
+    expect(contents(pushes)).toEqual(Array.from({ length: 21 }, (_, i) => `n${i + 1}`));
     expectGapless(pushes.map((p) => p.pts), pushes[0]!.pts);
   });
 
@@ -251,9 +243,10 @@ describe("drops", () => {
     const { messages } = await alice.getMessages({ chat_id: chatId });
     expect(messages.map((m: Message) => m.content)).toEqual(["exactly once"]);
     expect(messages[0]!.message_id).toBe(message.message_id);
-    await until(() => atBob.length === 1, "bob's push");
-    await sleep(100);
-    expect(atBob).toHaveLength(1);
+    // One more: a second copy of the resent message would reach Bob before it.
+    await alice.sendMessage({ chat_id: chatId, content: "next" });
+    await until(() => atBob.at(-1)?.message.content === "next", "bob's pushes");
+    expect(contents(atBob)).toEqual(["exactly once", "next"]);
   });
 
   it("fails a request that is not safe to resend when the socket drops under it", async () => {
@@ -268,11 +261,12 @@ describe("drops", () => {
   it("drops a socket that goes silent (half-open) and reconnects", async () => {
     const a = await registerUser("hb");
     const net = new PoolNetwork();
-    const c = await connected(net, a, { heartbeatMs: 40 });
+    // Long enough that a pong on a slow machine is never late for a socket that works.
+    const c = await connected(net, a, { heartbeatMs: 1_000 });
     // The first socket hears nothing more, as a half-open connection would; later ones work.
     const first = net.current;
     net.loseIncoming = () => net.current === first;
-    await until(() => net.sockets.length >= 2, "a new socket after the silence", 2000);
+    await until(() => net.sockets.length >= 2, "a new socket after the silence");
     expect(first.sent.some((f) => f.mode === "ping")).toBe(true);
     await until(() => c.state === "ready", "ready on the new socket");
   });
@@ -307,7 +301,9 @@ describe("sessions", () => {
     expect(ended[0]).toEqual({ reason: "revoked" });
     expect(c.state).toBe("closed");
     expect(c.token).toBeUndefined();
-    await sleep(100);
+    // A reconnect would be due at most the longest retry delay after the close; timers fire
+    // in the order they are due, so one set now for that long fires after it.
+    await new Promise((r) => setTimeout(r, MAX_RECONNECT_DELAY_MS));
     expect(net.sockets).toHaveLength(1);
   });
 

@@ -3,7 +3,7 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserObject } from "../../src/user";
-import { api, connect, registerUser, untilPts, type Frame } from "./helpers";
+import { api, captureLog, connect, registerUser, untilPts, type Frame } from "./helpers";
 
 const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
@@ -18,28 +18,26 @@ async function directChatWatchedByB(prefix: string) {
 }
 
 /**
- * Makes the user object of `userId` throw on its next delivery, for the duration of `during`.
- * RPC calls methods off the prototype, so that is where the fault goes. Returns how many
- * deliveries to that user failed.
+ * Makes every delivery to the user object of `userId` throw while `during` runs, and then
+ * until at least one has failed. RPC calls methods off the prototype, so that is where the
+ * fault goes.
  */
-async function failNextDelivery(userId: string, during: () => Promise<void>): Promise<number> {
+async function failDeliveries(userId: string, during: () => Promise<void>): Promise<void> {
   const proto = await runInDurableObject(userStub(userId), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
   const real = proto.deliver;
-  let calls = 0;
-  let failed = 0;
+  let failed!: () => void;
+  const oneFailed = new Promise<void>((resolve) => (failed = resolve));
   proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
-    if (args[0].id === userId && calls++ === 0) {
-      failed++;
-      throw new Error("injected delivery failure");
-    }
-    return real.apply(this, args);
+    if (args[0].id !== userId) return real.apply(this, args);
+    failed();
+    throw new Error("injected delivery failure");
   };
   try {
     await during();
+    await oneFailed;
   } finally {
     proto.deliver = real;
   }
-  return failed;
 }
 
 describe("ordering", () => {
@@ -70,8 +68,11 @@ describe("ordering", () => {
       expect(got.map((p) => p.message.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
       const pts = got.map((p) => p.pts);
       expect(pts).toEqual(Array.from({ length: 200 }, (_, i) => pts[0] + i));
-      await w.expectQuiet(50, (f) => f.mode === "newMessage");
     }
+    // One more message: it reaches each member after anything sent before it, so nothing
+    // else came if it comes next.
+    await api({ mode: "sendGroupMessage", chat_id: g, content: "last", content_type: "text" }, { token: owner!.token });
+    for (const w of watchers) await w.nothingBefore((f) => f.message?.content === "last", (f) => f.mode === "newMessage");
     for (const s of [...sockets, ...watchers]) s.close();
   });
 });
@@ -81,37 +82,44 @@ describe("fan-out retries", () => {
     const { a, b, sb, chatId } = await directChatWatchedByB("f");
 
     let sent: Awaited<ReturnType<typeof api>> | undefined;
-    const failures = await failNextDelivery(b.user.id, async () => {
-      sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
-      expect(sent.status).toBe(200);
-      await sb.expectQuiet(200);
+    const logged = await captureLog(async () => {
+      await failDeliveries(b.user.id, async () => {
+        sent = await api({ mode: "sendMessage", chat_id: chatId, content: "survives", content_type: "text" }, { token: a.token });
+        expect(sent.status).toBe(200);
+      });
+      // The retry is the alarm's (it may also have run by itself meanwhile).
+      await runDurableObjectAlarm(chatStub(chatId));
+      const push = await sb.nextPush("newMessage");
+      expect(push.message).toEqual(sent!.body.message);
     });
-    expect(failures).toBe(1);
-
-    expect(await runDurableObjectAlarm(chatStub(chatId))).toBe(true);
-    const push = await sb.nextPush("newMessage");
-    expect(push.message).toEqual(sent!.body.message);
+    // An operator sees the failure and the retry.
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: "warn", event: "delivery_failed", chat_id: chatId, user_id: b.user.id, attempt: 1, retry_in_ms: expect.any(Number) }),
+    );
+    expect(logged).toContainEqual(expect.objectContaining({ level: "info", event: "delivery_retry", chat_id: chatId, user_id: b.user.id }));
+    expect(JSON.stringify(logged)).not.toContain("survives");
     // A second alarm run (and a resend) shows nothing again.
     await runDurableObjectAlarm(chatStub(chatId));
     await api({ mode: "sendMessage", chat_id: chatId, content: "next", content_type: "text" }, { token: a.token });
     expect((await sb.nextPush("newMessage")).message.seq).toBe(2);
-    await sb.expectQuiet(150);
+    await api({ mode: "sendMessage", chat_id: chatId, content: "last", content_type: "text" }, { token: a.token });
+    await sb.nothingBefore((f) => f.message?.content === "last");
     const sync = await sb.request({ mode: "sync", since: 0 });
-    expect(sync.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq)).toEqual([1, 2]);
+    expect(sync.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq)).toEqual([1, 2, 3]);
     sb.close();
   });
 
   it("a message delivered late does not replace a later last message", async () => {
     const [a, b] = await Promise.all([registerUser("lA"), registerUser("lB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    // a's message (seq 1) fails to reach b; b's own (seq 2) is applied from b's answer.
-    const failures = await failNextDelivery(b.user.id, async () => {
+    await untilPts(b.token, 1);
+    // a's message (seq 1) cannot reach b until b's own (seq 2) is applied from b's answer.
+    await failDeliveries(b.user.id, async () => {
       await api({ mode: "sendMessage", chat_id: chatId, content: "first", content_type: "text" }, { token: a.token });
-      await new Promise((r) => setTimeout(r, 50));
+      await api({ mode: "sendMessage", chat_id: chatId, content: "second", content_type: "text" }, { token: b.token });
     });
-    expect(failures).toBe(1);
-    await api({ mode: "sendMessage", chat_id: chatId, content: "second", content_type: "text" }, { token: b.token });
     await runDurableObjectAlarm(chatStub(chatId));
+    await untilPts(b.token, 3);
     const chat = (await api({ mode: "getChats" }, { token: b.token })).body.chats[0];
     expect(chat).toMatchObject({ last_message: { seq: 2, content: "second" }, last_read_seq: 2, unread: 0 });
     const seqs = (await api({ mode: "sync", since: 0 }, { token: b.token })).body.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq);

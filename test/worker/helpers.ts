@@ -1,16 +1,39 @@
 // Shared helpers for driving the real Worker and objects: sockets, requests, pushes.
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { expect } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
 import type { ChatEvent } from "../../src/chat";
-import { expect } from "vitest";
 import type { UserObject } from "../../src/user";
+import worker from "../../src/index";
 
 export type Frame = Record<string, any>;
+
+/**
+ * How long a test waits for something that should happen before it gives up. It only
+ * matters when something is broken, so it is long: CI runs on slow, loaded machines.
+ */
+export const WAIT_MS = 20_000;
+
+/** Polls `check` until it returns something truthy; fails after WAIT_MS naming `what`. */
+export async function until<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what = "condition", timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 let counter = 0;
 /** A name no other test uses, so tests never share objects or accounts. */
 export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
+/**
+ * POST /api to the Worker. It returns once the work the answer left behind is done too (a
+ * recovery mail, closing revoked sessions' sockets), so a test looks at its effects without
+ * waiting for time to pass. `cf` stands for what Cloudflare's edge puts on a request (its country).
+ */
 export async function api(
   frame: Frame | string,
   init: { token?: string; ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {},
@@ -19,8 +42,11 @@ export async function api(
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
   const text = typeof frame === "string" ? frame : JSON.stringify(frame);
-  const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers, body: text, ...(init.cf && { cf: init.cf }) });
+  const request = new Request("http://chat.test/api", { method: "POST", headers, body: text, ...(init.cf && { cf: init.cf }) });
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, env, ctx);
   const body = (await res.json()) as Frame;
+  await waitOnExecutionContext(ctx);
   return { status: res.status, body };
 }
 
@@ -75,11 +101,26 @@ export class TestSocket {
   }
 
   /** The next frame (taken off the queue) that matches. */
-  async next(match: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
+  async next(match: (f: Frame) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Frame> {
+    return this.frames.splice(await this.indexOf(match, timeoutMs), 1)[0]!;
+  }
+
+  /**
+   * Waits for the frame `barrier` matches (taken off the queue) and asserts that no frame
+   * `unwanted` matches came before it. The barrier is something caused after whatever must
+   * not arrive, on a path that keeps order, so "nothing came" needs no fixed wait.
+   */
+  async nothingBefore(barrier: (f: Frame) => boolean, unwanted: (f: Frame) => boolean = () => true): Promise<Frame> {
+    const i = await this.indexOf(barrier, WAIT_MS);
+    expect(this.frames.slice(0, i).filter(unwanted)).toEqual([]);
+    return this.frames.splice(i, 1)[0]!;
+  }
+
+  private async indexOf(match: (f: Frame) => boolean, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.frames.findIndex(match);
-      if (i >= 0) return this.frames.splice(i, 1)[0]!;
+      if (i >= 0) return i;
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; had ${JSON.stringify(this.frames)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching frame in ${timeoutMs} ms; had ${JSON.stringify(this.frames)}`);
@@ -102,13 +143,7 @@ export class TestSocket {
     return [...this.frames];
   }
 
-  /** Waits a little and asserts that nothing (matching) arrived. */
-  async expectQuiet(ms = 150, match: (f: Frame) => boolean = () => true) {
-    await new Promise((r) => setTimeout(r, ms));
-    expect(this.frames.filter(match)).toEqual([]);
-  }
-
-  async closedWith(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  async closedWith(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error("socket did not close");
@@ -149,10 +184,11 @@ export async function connect(token?: string, how: "query" | "protocol" = "query
 }
 
 /**
- * Runs `action` and collects the console mail sink's lines addressed to `to`. Mails go out
- * after the answer, so this waits until `count` have been seen (or `waitMs` passed).
+ * Runs `action` and collects the console mail sink's lines addressed to `to`, waiting until
+ * `count` have come. A recovery sends its mail after the answer, and `api` returns once that
+ * is done, so by then a mail too many is among them too.
  */
-export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1, waitMs = 2000): Promise<Array<{ to: string; subject: string; code: string }>> {
+export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1): Promise<Array<{ to: string; subject: string; code: string }>> {
   const mails: Array<{ to: string; subject: string; code: string }> = [];
   const orig = console.log;
   console.log = (...args: unknown[]) => {
@@ -167,10 +203,7 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
   };
   try {
     await action();
-    const until = Date.now() + waitMs;
-    while (mails.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    // A little longer, so a mail too many would be seen too.
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => mails.length >= count, `${count} mail(s) to ${to}`);
   } finally {
     console.log = orig;
   }
@@ -181,14 +214,30 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
  * Waits until a user's update log reaches `pts`. Deliveries to other members run after the
  * sender's answer, so a test that reads another user's state first waits for them.
  */
-export async function untilPts(token: string, pts: number, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await api({ mode: "sync", since: pts - 1, limit: 1 }, { token });
-    if (body.updates?.length) return;
-    if (Date.now() > until) throw new Error(`update log never reached pts ${pts} (at ${body.pts})`);
-    await new Promise((r) => setTimeout(r, 10));
+export async function untilPts(token: string, pts: number): Promise<void> {
+  await until(async () => (await api({ mode: "sync", since: pts - 1, limit: 1 }, { token })).body.updates?.length, `update log at pts ${pts}`);
+}
+
+/** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
+export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
+  const lines: Frame[] = [];
+  const originals = { log: console.log, warn: console.warn, error: console.error };
+  for (const level of ["log", "warn", "error"] as const)
+    console[level] = (...args: unknown[]) => {
+      try {
+        const line = JSON.parse(String(args[0])) as Frame;
+        if (typeof line?.event === "string") lines.push(line);
+      } catch {
+        // not a log line of ours
+      }
+      originals[level](...args);
+    };
+  try {
+    await action();
+  } finally {
+    Object.assign(console, originals);
   }
+  return lines;
 }
 
 export const userStub = (userId: string) => env.USERS.get(env.USERS.idFromName(userId));

@@ -6,6 +6,9 @@ import type { Frame } from "./helpers";
 
 type Handler = (event: never) => void;
 
+/** The clients' longest wait before reconnecting: short, so tests of drops run quickly. */
+export const MAX_RECONNECT_DELAY_MS = 200;
+
 export class PoolSocket implements SocketLike {
   private handlers = new Map<string, Set<Handler>>();
   private ws: WebSocket | null = null;
@@ -109,7 +112,7 @@ export class PoolNetwork {
       },
       fetch: this.fetch,
       minReconnectDelayMs: 20,
-      maxReconnectDelayMs: 200,
+      maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
       ...options,
     });
   }
