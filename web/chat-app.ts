@@ -1,7 +1,7 @@
-// Logged in: the chat list and the open chat, kept live by the client's pushes. This file
-// only wires: each client event goes into the store (store.ts), then to the views it
-// changes (chat-list.ts, conversation.ts, dialogs.ts) and to what the app says about it
-// (status.ts: the connection banner, the live region, the page title).
+// Logged in: the chat list and the open chat (or the settings), kept live by the client's
+// pushes. This file only wires: each client event goes into the store (store.ts), then to
+// the views it changes (chat-list.ts, conversation.ts, settings.ts, dialogs.ts) and to what
+// the app says about it (status.ts: the connection banner, the live region, the page title).
 //
 // The chat list comes from getChats once the client is caught up, a page of the latest
 // chats first and older pages when asked for; every push after the first page is applied
@@ -12,6 +12,7 @@ import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
+import { Settings } from "./settings";
 import { AppStatus } from "./status";
 import { loadSaved, saveSaved, type Session } from "./storage";
 import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
@@ -25,8 +26,11 @@ export class ChatApp {
   private readonly list: ChatList;
   private readonly conversation: Conversation;
   private readonly dialogs: Dialogs;
+  private readonly settings: Settings;
   private readonly shell: HTMLElement;
   private unsubscribe: (() => void)[] = [];
+  /** getBlocked has answered (it is asked once per app, like the first page of chats). */
+  private blockedLoaded = false;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** New messages from others that came in while catching up: announced as a count once caught up. */
   private missed = 0;
@@ -49,6 +53,7 @@ export class ChatApp {
       newChat: () => this.dialogs.newChat(),
       newGroup: () => this.dialogs.newGroup(),
       more: () => void this.loadMoreChats(),
+      settings: () => this.openSettings(),
       logout: () => void this.logout(),
     });
     this.conversation = new Conversation(this.store, client, this.dialogs, {
@@ -56,8 +61,14 @@ export class ChatApp {
       listChanged: () => this.renderList(),
       back: () => this.closeChat(),
       announce: (text) => this.status.announce(text),
+      blockedChanged: () => this.blockedChanged(),
     });
-    this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.status.live, this.dialogs.el);
+    this.settings = new Settings(this.store, client, this.dialogs, {
+      back: () => this.closeSettings(),
+      announce: (text) => this.status.announce(text),
+      blockedChanged: () => this.blockedChanged(),
+    });
+    this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.settings.el, this.status.live, this.dialogs.el);
     root.replaceChildren(this.shell);
     this.conversation.showEmpty();
     this.status.renderConn(client.state);
@@ -66,6 +77,7 @@ export class ChatApp {
     on("state", (state) => this.status.renderConn(state));
     on("ready", () => {
       if (!this.store.listLoaded) void this.loadChats();
+      if (!this.blockedLoaded) void this.loadBlocked();
       if (this.missed) this.status.announce(`${this.missed} new message${this.missed === 1 ? "" : "s"}.`);
       this.missed = 0;
       this.conversation.resendFailed();
@@ -91,8 +103,11 @@ export class ChatApp {
     listen(document, "visibilitychange", () => this.conversation.markReadSoon());
     // A browser knows when the network is back before the backoff does.
     listen(window, "online", () => client.connect());
-    // The open chat's title is the page's h1 when it is the only pane showing.
-    listen(onePane, "change", () => this.conversation.renderHead());
+    // The open chat's (or the settings') title is the page's h1 when it is the only pane showing.
+    listen(onePane, "change", () => {
+      this.conversation.renderHead();
+      this.settings.renderHead();
+    });
     client.connect();
   }
 
@@ -132,6 +147,21 @@ export class ChatApp {
     }
   }
 
+  private async loadBlocked(): Promise<void> {
+    try {
+      this.store.setBlocked((await this.client.getBlocked()).users);
+      this.blockedLoaded = true;
+      this.blockedChanged();
+    } catch {
+      // The next `ready` tries again.
+    }
+  }
+
+  private blockedChanged(): void {
+    this.conversation.renderHead();
+    this.settings.renderBlocked();
+  }
+
   private saveSoon(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
@@ -158,9 +188,16 @@ export class ChatApp {
   }
 
   private upsertChat(chat: Chat): void {
+    const wasOpen = this.store.openId === chat.chat_id ? this.store.openChat : undefined;
     this.store.upsertChat(chat);
     this.renderList();
-    if (chat.chat_id === this.store.openId) this.conversation.renderHead();
+    if (!wasOpen) return;
+    if (!chat.peer_deleted || wasOpen.peer_deleted) return this.conversation.renderHead();
+    // The other member deleted their account: the composer gives way to a note.
+    const hadFocus = this.conversation.el.contains(document.activeElement);
+    void this.conversation.show(this.store.openChat!);
+    if (hadFocus) this.conversation.focusTitle();
+    this.status.announce(`${chat.title} deleted their account.`);
   }
 
   private removeChat(chatId: string): void {
@@ -216,6 +253,8 @@ export class ChatApp {
   private async open(chatId: string): Promise<void> {
     const chat = this.store.open(chatId);
     if (!chat) return;
+    this.settings.hide();
+    this.conversation.el.hidden = false;
     this.shell.classList.add("show-chat");
     this.renderList();
     const showing = this.conversation.show(chat);
@@ -232,5 +271,24 @@ export class ChatApp {
     this.renderList();
     this.conversation.showEmpty();
     this.list.focusChat(chatId);
+  }
+
+  /** Settings take the open chat's pane (on a phone, the whole screen). */
+  private openSettings(): void {
+    this.store.close();
+    this.dialogs.close();
+    this.renderList();
+    this.conversation.showEmpty();
+    this.conversation.el.hidden = true;
+    this.shell.classList.add("show-chat");
+    this.settings.show();
+    this.settings.focusTitle();
+  }
+
+  private closeSettings(): void {
+    this.settings.hide();
+    this.conversation.el.hidden = false;
+    this.shell.classList.remove("show-chat");
+    this.list.focusSettings();
   }
 }

@@ -12,6 +12,7 @@ export interface ChatListActions {
   newGroup(): void;
   /** Load the next page of older chats. */
   more(): void;
+  settings(): void;
   logout(): void;
 }
 
@@ -38,7 +39,13 @@ export class ChatList {
         this.heading,
         h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => actions.logout() } }, icon("logout"), h("span", {}, "Log out")),
       ),
-      h("p", { class: "me" }, avatar(me, "sm"), h("span", {}, "Signed in as ", h("strong", {}, me))),
+      h(
+        "div",
+        { class: "me" },
+        avatar(me, "sm"),
+        h("p", { class: "me-name" }, "Signed in as ", h("strong", {}, me)),
+        h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "settings", on: { click: () => actions.settings() } }, icon("settings"), h("span", {}, "Settings")),
+      ),
       h(
         "div",
         { class: "side-actions" },
@@ -71,6 +78,11 @@ export class ChatList {
   /** After logging in: the view's heading, so a screen reader says where the keyboard is. */
   focusHeading(): void {
     this.heading.focus();
+  }
+
+  /** Back from the settings, the keyboard lands on the button that opened them. */
+  focusSettings(): void {
+    this.el.querySelector<HTMLElement>('[data-control="settings"]')?.focus();
   }
 
   /** Back from a chat, the keyboard lands on it in the list (or on the first chat). */

@@ -25,6 +25,8 @@ export interface ConversationHost {
   back(): void;
   /** Says something in the app's live region. */
   announce(text: string): void;
+  /** The store's block list changed. */
+  blockedChanged(): void;
 }
 
 /** A message's item, the same for your message on its way and once it is stored. */
@@ -233,14 +235,20 @@ export class Conversation {
       this.lastTypingSent = Date.now();
       this.client.typing({ chat_id: chatId }).catch(() => undefined);
     });
-    const section = h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread, this.typingEl, this.attachments.tray, sendForm);
-    this.attachments.listen(section, composer);
-    this.attachments.renderTray();
+    // Nothing more can be sent where the other member deleted their account.
+    const closed = chat.peer_deleted ? h("p", { class: "thread-note composer-closed" }, `${chat.title} deleted their account. You can read this chat, but not reply.`) : null;
+    const section = closed
+      ? h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread, this.typingEl, closed)
+      : h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread, this.typingEl, this.attachments.tray, sendForm);
+    if (!closed) {
+      this.attachments.listen(section, composer);
+      this.attachments.renderTray();
+    }
     this.el.replaceChildren(section);
     this.renderHead();
     this.renderTyping();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
-    if (matchMedia("(hover: hover)").matches) composer.focus();
+    if (!closed && matchMedia("(hover: hover)").matches) composer.focus();
   }
 
   /** The header; its title is the page's h1 when the chat is the only pane showing. */
@@ -282,7 +290,38 @@ export class Conversation {
         version: "",
         render: () => h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "members", on: { click: () => this.dialogs.members() } }, icon("members"), h("span", {}, "Members")),
       });
+    else if (!chat.peer_deleted && others[0]) {
+      const peer = others[0];
+      const blocked = this.store.isBlocked(peer);
+      items.push({
+        key: "block",
+        version: String(blocked),
+        render: () =>
+          h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "block", on: { click: () => this.confirmBlock(peer, blocked) } }, icon("block"), h("span", {}, blocked ? "Unblock" : "Block")),
+      });
+    }
     syncChildren(this.headEl, items);
+  }
+
+  /** Block (or unblock) the other member of the open direct chat, asking first. */
+  private confirmBlock(peer: string, blocked: boolean): void {
+    this.dialogs.confirm({
+      title: blocked ? `Unblock ${peer}?` : `Block ${peer}?`,
+      text: blocked
+        ? `${peer} will be able to message you and add you to groups again.`
+        : `${peer} will not be able to message you or add you to groups, and you will not see them typing. They are not told.`,
+      action: blocked ? "Unblock" : "Block",
+      run: async () => {
+        if (blocked) await this.client.unblockUser({ username: peer });
+        else await this.client.blockUser({ username: peer });
+        if (blocked) this.store.unblock(peer);
+        else this.store.block(peer);
+        this.host.blockedChanged();
+        this.host.announce(blocked ? `${peer} is unblocked.` : `${peer} is blocked.`);
+      },
+      // The button changed its word: the keyboard goes back to it.
+      done: () => this.headEl?.querySelector<HTMLElement>('[data-control="block"]')?.focus(),
+    });
   }
 
   renderTyping(): void {
@@ -344,7 +383,9 @@ export class Conversation {
     const { me, receipts } = this.store;
     // Other members' reads are not pushed in a large group.
     if (!chat.members) return "Sent";
-    const readers = chat.members.filter((m) => m !== me && (receipts[chat.chat_id]?.[m] ?? 0) >= seq);
+    // A direct chat's Chat says how far the other member has read; receipts pushed since may say more.
+    const readBy = (m: string) => Math.max(receipts[chat.chat_id]?.[m] ?? 0, chat.type === "direct" ? (chat.peer_last_read_seq ?? 0) : 0);
+    const readers = chat.members.filter((m) => m !== me && readBy(m) >= seq);
     if (!readers.length) return "Sent";
     return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
   }

@@ -55,6 +55,25 @@ export class Dialogs {
     cancel.focus();
   }
 
+  /** Like confirm, for what needs the password again (deleting the account); it opens on the password. */
+  confirmWithPassword(options: { title: string; text: string; action: string; run: (password: string) => Promise<void> }): void {
+    const password = field("Password", "password", { type: "password", autocomplete: "current-password" });
+    this.show(
+      options.title,
+      h("p", { class: "dialog-text" }, options.text),
+      form({
+        fields: [password],
+        submitLabel: options.action,
+        submitClass: "btn btn-danger btn-block",
+        submit: async () => {
+          await options.run(password.input.value);
+          this.close();
+        },
+        extra: [h("button", { type: "button", class: "btn btn-ghost btn-block", on: { click: () => this.el.close() } }, "Cancel")],
+      }).el,
+    );
+  }
+
   newChat(): void {
     const username = field("Username", "username", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Who do you want to talk to?");
     this.startChat("New chat", [username], "Start chat", () => this.client.createChat({ username: username.input.value.trim() }));

@@ -44,7 +44,7 @@ export function describe(err: unknown): string {
   if (isConnectionError(err)) return "Can't reach the server right now. Check your connection and try again.";
   switch (err.error) {
     case "invalid_credentials":
-      return "Wrong username or password.";
+      return err.fields?.password ? "That password is wrong." : "Wrong username or password.";
     case "rate_limited":
       return `Too many attempts. Try again in ${Math.ceil((err.retryAfterMs ?? 60_000) / 1000)} seconds.`;
     case "code_expired":
@@ -74,9 +74,11 @@ export function form(options: {
   submit: () => Promise<void>;
   extra?: (Node | null)[];
   className?: string;
+  /** The submit button's classes, for a form whose action is dangerous. */
+  submitClass?: string;
 }): { el: HTMLFormElement; setError(message: string | null): void } {
   const alert = h("p", { class: "form-error", role: "alert", hidden: true });
-  const button = h("button", { type: "submit", class: "btn btn-primary btn-block" }, options.submitLabel);
+  const button = h("button", { type: "submit", class: options.submitClass ?? "btn btn-primary btn-block" }, options.submitLabel);
   const setError = (message: string | null) => {
     alert.hidden = message === null;
     alert.textContent = message ?? "";

@@ -1,6 +1,6 @@
 // The web client's entry: one ChatClient per session, the auth screens while logged out,
 // the chat app while logged in.
-import { ChatClient } from "edge-chat/client";
+import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
 import { loadSaved, loadSession, saveSaved, saveSession, type Session } from "./storage";
@@ -10,6 +10,14 @@ const wsUrl = new URL("/ws", location.href);
 wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
 
 let app: ChatApp | null = null;
+
+/** What the login screen says after a session ended, by why it ended. */
+const ENDED: Record<ClientEvents["sessionEnded"]["reason"], string | undefined> = {
+  logout: undefined,
+  revoked: "Your session has ended. Please log in again.",
+  expired: "Your session has expired. Please log in again.",
+  deleted: "Your account has been deleted.",
+};
 
 function start(session: Session | null, notice?: string): void {
   const client = new ChatClient({
@@ -36,7 +44,7 @@ function start(session: Session | null, notice?: string): void {
     loggedIn(s);
     app?.focusStart();
   });
-  client.on("sessionEnded", ({ reason }) => signOut(reason === "revoked" ? "Your session has ended. Please log in again." : undefined));
+  client.on("sessionEnded", ({ reason }) => signOut(ENDED[reason]));
   if (session) loggedIn(session);
   else renderAuth(root, client, notice);
 }

@@ -57,6 +57,8 @@ export class Store {
   readonly outgoing = new Map<string, Outgoing>();
   private readonly typingSeen = new Map<string, Map<string, number>>();
   openId: string | null = null;
+  /** Whom the user blocks (getBlocked, then this side's own changes), in name order. */
+  blocked: string[] = [];
 
   constructor(
     /** The signed-in username. */
@@ -92,12 +94,32 @@ export class Store {
   upsertChat(incoming: Chat): void {
     const old = this.chats.get(incoming.chat_id);
     const last = old?.last_message && (!incoming.last_message || old.last_message.seq > incoming.last_message.seq) ? old.last_message : incoming.last_message;
+    const peerRead = Math.max(incoming.peer_last_read_seq ?? 0, old?.peer_last_read_seq ?? 0);
     this.chats.set(incoming.chat_id, {
       ...incoming,
       last_message: last,
       last_read_seq: Math.max(incoming.last_read_seq, old?.last_read_seq ?? 0),
       updated_at: Math.max(incoming.updated_at, old?.updated_at ?? 0),
+      ...(incoming.type === "direct" && { peer_last_read_seq: peerRead }),
     });
+  }
+
+  // ---- Blocked users ----
+
+  isBlocked(username: string): boolean {
+    return this.blocked.some((b) => b.toLowerCase() === username.toLowerCase());
+  }
+
+  setBlocked(usernames: string[]): void {
+    this.blocked = [...usernames];
+  }
+
+  block(username: string): void {
+    if (!this.isBlocked(username)) this.blocked = [...this.blocked, username].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  }
+
+  unblock(username: string): void {
+    this.blocked = this.blocked.filter((b) => b.toLowerCase() !== username.toLowerCase());
   }
 
   /** Forgets a chat and its thread; returns what it was, for saying so. */

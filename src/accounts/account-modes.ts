@@ -1,5 +1,6 @@
 // The modes an anonymous socket may send (register, auth, recovery, resetPassword, ping),
 // answered the same way wherever they arrive: anonymous socket, logged-in socket, POST /api.
+import type { Device } from "./account-management";
 import * as accounts from "./accounts";
 import { reply } from "../contract/frames";
 import type { RequestOf, ResponseOf } from "../contract/protocol";
@@ -19,15 +20,15 @@ export interface AccountAnswer {
 
 const ended = (r: accounts.Revocation) => (r.sessions.length ? { revoked: r } : {});
 
-export async function answerAccountMode(env: Env, r: AccountRequest, ip: string, defer: accounts.Defer): Promise<AccountAnswer> {
+export async function answerAccountMode(env: Env, r: AccountRequest, ip: string, defer: accounts.Defer, device: Device): Promise<AccountAnswer> {
   const id = r.request_id;
   switch (r.mode) {
     case "register": {
-      const s = await accounts.register(env, r, ip);
+      const s = await accounts.register(env, r, ip, device);
       return { frame: reply("register", id, 201, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
     }
     case "auth": {
-      const s = await accounts.auth(env, r, ip);
+      const s = await accounts.auth(env, r, ip, device);
       return { frame: reply("auth", id, 200, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
     }
     case "recovery":

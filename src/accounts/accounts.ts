@@ -14,7 +14,8 @@ import {
   sha256Hex,
   verifyPassword,
 } from "./crypto";
-import { ApiError } from "../contract/errors";
+import { ApiError, rateLimited } from "../contract/errors";
+import type { Device } from "./account-management";
 import { mailer } from "./mailer";
 import type { RequestOf, User } from "../contract/protocol";
 import { addressKey } from "./address";
@@ -33,6 +34,8 @@ export interface Session {
   tokenHash: string;
   expiresAt: number;
   user: User;
+  /** When D1 last recorded the session as seen (see touchSession). */
+  seenAt?: number;
 }
 
 /** Sessions of one user that have just been revoked: their sockets must close. */
@@ -44,23 +47,28 @@ export interface Revocation {
 
 const db = (env: Env) => drizzle(env.DB);
 
-function rateLimited(retryAfterMs: number, what: string): ApiError {
-  return new ApiError(429, "rate_limited", `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
-}
-
 /**
  * Starts a session. A user keeps at most `sessionsPerUser` live sessions: starting one more
  * revokes the oldest (returned, so that their sockets are closed).
  */
-async function startSession(env: Env, user: User): Promise<{ token: string; user: User; session: Session; revoked: Revocation }> {
+async function startSession(env: Env, user: User, device: Device): Promise<{ token: string; user: User; session: Session; revoked: Revocation }> {
   const cfg = config(env);
   const token = newToken();
   const now = Date.now();
-  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + cfg.sessionTtlMs, user };
+  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + cfg.sessionTtlMs, user, seenAt: now };
   const live = and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
   const newest = db(env).select({ id: sessions.id }).from(sessions).where(live).orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(cfg.sessionsPerUser);
   const [, evicted] = await db(env).batch([
-    db(env).insert(sessions).values({ id: session.sessionId, userId: user.id, tokenHash: session.tokenHash, createdAt: now, expiresAt: session.expiresAt }),
+    db(env).insert(sessions).values({
+      id: session.sessionId,
+      userId: user.id,
+      tokenHash: session.tokenHash,
+      createdAt: now,
+      expiresAt: session.expiresAt,
+      lastSeenAt: now,
+      userAgent: device.userAgent,
+      location: device.location ?? null,
+    }),
     db(env)
       .update(sessions)
       .set({ revokedAt: now })
@@ -70,7 +78,7 @@ async function startSession(env: Env, user: User): Promise<{ token: string; user
   return { token, user, session, revoked: { userId: user.id, sessions: evicted } };
 }
 
-export async function register(env: Env, r: RequestOf<"register">, ip: string) {
+export async function register(env: Env, r: RequestOf<"register">, ip: string, device: Device) {
   const verdict = await limiter(env, `register-ip:${addressKey(ip)}`).take(config(env).registerPerAddress);
   if (!verdict.ok) throw rateLimited(verdict.retryAfterMs, "registrations from this address");
   const usernameKey = r.username.toLowerCase();
@@ -105,7 +113,7 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string) {
     }
     throw err;
   }
-  return startSession(env, user);
+  return startSession(env, user, device);
 }
 
 /** The longest a login waits for its turn under the per-username limit before it is refused. */
@@ -119,9 +127,31 @@ export const MAX_LOGIN_DELAY_MS = 10_000;
  * attempts wait their turn (up to MAX_LOGIN_DELAY_MS) before it refuses, so guessing from
  * elsewhere cannot lock the owner out with a few failures.
  */
-export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
-  const cfg = config(env);
+export async function auth(env: Env, r: RequestOf<"auth">, ip: string, device: Device) {
   const usernameKey = r.username.toLowerCase();
+  // A deleted account is unknown here: its name stays taken, but nobody logs in as it.
+  const load = async () => (await db(env).select().from(users).where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt))).limit(1))[0];
+  const wrong = new ApiError(401, "invalid_credentials", "wrong username or password");
+  const { row, rehash } = await checkUnderLoginLimits(env, usernameKey, ip, r.password, load, wrong);
+  if (rehash) await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
+  return startSession(env, { id: row.id, username: row.username }, device);
+}
+
+/**
+ * Checks a password under the failed-login limits of `usernameKey` and the address (auth,
+ * and a logged-in user's changePassword and deleteAccount). `load` finds the account, or
+ * nothing: then a decoy is checked, so the time does not tell who exists. A wrong password
+ * throws `wrong`; over a limit, 429 before anything is checked.
+ */
+export async function checkUnderLoginLimits<T extends { passwordHash: string }>(
+  env: Env,
+  usernameKey: string,
+  ip: string,
+  password: string,
+  load: () => Promise<T | undefined>,
+  wrong: ApiError,
+): Promise<{ row: T; rehash: boolean }> {
+  const cfg = config(env);
   const address = addressKey(ip);
   const taken = await takeAll(
     [
@@ -132,14 +162,11 @@ export async function auth(env: Env, r: RequestOf<"auth">, ip: string) {
     "failed logins",
   );
   if (taken.delayMs) await scheduler.wait(taken.delayMs);
-  const row = (await db(env).select().from(users).where(eq(users.usernameKey, usernameKey)).limit(1))[0];
-  // Unknown users cost one PBKDF2 as well, so timing does not tell who exists.
-  const check = await verifyPassword(r.password, row?.passwordHash ?? DECOY_HASH);
-  if (!row || !check.ok) throw new ApiError(401, "invalid_credentials", "wrong username or password");
+  const row = await load();
+  const check = await verifyPassword(password, row?.passwordHash ?? DECOY_HASH);
+  if (!row || !check.ok) throw wrong;
   await taken.giveBack();
-  if (check.rehash)
-    await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
-  return startSession(env, { id: row.id, username: row.username });
+  return { row, rehash: check.rehash };
 }
 
 interface Take {
@@ -168,14 +195,20 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
   const tokenHash = await sha256Hex(token);
   const row = (
     await db(env)
-      .select({ id: sessions.id, expiresAt: sessions.expiresAt, userId: users.id, username: users.username })
+      .select({ id: sessions.id, expiresAt: sessions.expiresAt, seenAt: sessions.lastSeenAt, userId: users.id, username: users.username })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now())))
       .limit(1)
   )[0];
   if (!row) return null;
-  return { sessionId: row.id, tokenHash, expiresAt: row.expiresAt, user: { id: row.userId, username: row.username } };
+  return {
+    sessionId: row.id,
+    tokenHash,
+    expiresAt: row.expiresAt,
+    user: { id: row.userId, username: row.username },
+    ...(row.seenAt !== null && { seenAt: row.seenAt }),
+  };
 }
 
 /** Revokes one session of a user; its sockets are for the caller to close. */
@@ -201,7 +234,7 @@ export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void
 async function issueRecoveryCode(env: Env, r: RequestOf<"recovery">): Promise<void> {
   const key = r.known_data.toLowerCase();
   const column = r.known_data_type === "email" ? users.emailKey : users.usernameKey;
-  const row = (await db(env).select().from(users).where(eq(column, key)).limit(1))[0];
+  const row = (await db(env).select().from(users).where(and(eq(column, key), isNull(users.deletedAt))).limit(1))[0];
   // Where both are given they must name the same account.
   if (!row || (r.username !== undefined && r.username.toLowerCase() !== row.usernameKey)) return;
   const verdict = await limiter(env, `recovery-user:${row.id}`).take(config(env).recoveryPerAccount);
@@ -258,7 +291,7 @@ export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessio
   return { sessions: gone.meta.changes, codes: codes.meta.changes };
 }
 
-/** Users by username (any case), for starting chats and adding members. */
+/** Users by username (any case), for starting chats and adding members; deleted accounts are not found. */
 export async function usersByName(env: Env, names: string[]): Promise<Map<string, User>> {
   const keys = [...new Set(names.map((n) => n.toLowerCase()))];
   const found = new Map<string, User>();
@@ -267,7 +300,7 @@ export async function usersByName(env: Env, names: string[]): Promise<Map<string
     const rows = await db(env)
       .select({ id: users.id, username: users.username, key: users.usernameKey })
       .from(users)
-      .where(inArray(users.usernameKey, keys.slice(i, i + 90)));
+      .where(and(inArray(users.usernameKey, keys.slice(i, i + 90)), isNull(users.deletedAt)));
     for (const r of rows) found.set(r.key, { id: r.id, username: r.username });
   }
   return found;

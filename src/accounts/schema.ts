@@ -12,6 +12,10 @@ export const users = sqliteTable("users", {
   // Self-describing: "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>".
   passwordHash: text("password_hash").notNull(),
   createdAt: integer("created_at").notNull(),
+  // A deleted account keeps its row, so its name stays taken and old chats still name it;
+  // its email and password hash are erased (email_key becomes "deleted:<id>", which no
+  // address can equal, so the address is free again).
+  deletedAt: integer("deleted_at"),
 });
 
 export const sessions = sqliteTable(
@@ -26,6 +30,11 @@ export const sessions = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
+    // To the nearest few minutes: the user object writes it at most every LAST_SEEN_EVERY_MS.
+    lastSeenAt: integer("last_seen_at"),
+    // What the device said it was (User-Agent, cut short) and where (country code), at login.
+    userAgent: text("user_agent"),
+    location: text("location"),
   },
   // By expiry: the hourly purge deletes expired rows.
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expiry_idx").on(t.expiresAt)],

@@ -14,7 +14,7 @@
 // Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
 // data). The events it delivers are described in events.ts.
 import { DurableObject } from "cloudflare:workers";
-import { ApiError, catching, chatNotFound, fileNotFound, type Result } from "../contract/errors";
+import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import { config } from "../platform/config";
 import { errorSummary, log } from "../platform/log";
@@ -140,6 +140,21 @@ export class ChatObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A member deleted their account. In a direct chat (a group is left instead) they stay
+   * listed for the other member, who is told (peer_deleted) and can send nothing more;
+   * nothing more is delivered to them.
+   */
+  async memberDeleted(userId: string, origin: Origin): Promise<Result<null>> {
+    return catching("memberDeleted", () => {
+      this.requireMember(userId);
+      if (this.type !== "direct") throw new ApiError(400, "wrong_chat_type", "a deleted member leaves a group with leave");
+      const event = this.outbox.emit({ kind: "chat", chat: this.info({}, [userId]) }, null, origin);
+      this.members.leave(userId, event.ev);
+      return null;
+    });
+  }
+
   // ---- Messages ----
 
   /** `attachment`: an image or file message, with a file the sender uploaded into this chat. */
@@ -151,6 +166,7 @@ export class ChatObject extends DurableObject<Env> {
       const m = this.requireMember(actor.id);
       if (this.type !== type)
         throw new ApiError(400, "wrong_chat_type", type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage");
+      if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.chatId, row), event: this.outbox.eventAt(row.ev) };
@@ -425,17 +441,30 @@ export class ChatObject extends DurableObject<Env> {
     return row;
   }
 
-  /** The chat for the next event: a small chat's whole member list, a large group's count and ev. */
-  private info(change: { added?: string[]; removed?: string[] } = {}): ChatInfo {
+  /** A direct chat is left only by deleting the account. */
+  private peerDeleted(): boolean {
+    return this.type === "direct" && this.members.current().length < 2;
+  }
+
+  /**
+   * The chat for the next event: a small chat's whole member list (a direct chat keeps
+   * listing a member who deleted their account), a large group's count and ev. `deleting`:
+   * members whose deletion this is about (still current).
+   */
+  private info(change: { added?: string[]; removed?: string[] } = {}, deleting: string[] = []): ChatInfo {
+    const members = this.large.since !== null ? [] : this.type === "direct" ? [...this.members.all()].sort((a, b) => a.joinedEv - b.joinedEv) : this.members.ordered();
     const owner = this.members.ownerId === null ? undefined : this.members.get(this.members.ownerId);
     const last = this.messages.get(this.messages.lastSeq);
+    const deleted = members.filter((m) => m.leftEv !== null || deleting.includes(m.userId)).map((m) => m.username);
     return {
       type: this.type!,
       title: this.title,
-      ...(this.large.since === null ? { members: this.members.ordered().map((m) => m.username) } : { large: true as const, ev: this.outbox.nextEv }),
+      ...(this.large.since === null ? { members: members.map((m) => m.username) } : { large: true as const, ev: this.outbox.nextEv }),
       ...change,
       ...(this.type === "group" && owner && { owner: owner.username }),
       member_count: this.members.count,
+      ...(this.type === "direct" && { reads: Object.fromEntries(members.map((m) => [m.username, m.lastReadSeq])) }),
+      ...(deleted.length > 0 && this.type === "direct" && { deleted }),
       last_seq: this.messages.lastSeq,
       last_message: last ? JSON.stringify(toMessage(this.chatId, last)) : null,
     };

@@ -27,6 +27,10 @@ export interface ChatInfo {
   /** A large group, with its latest event (for a new member: the event their view starts after). */
   large?: true;
   ev?: number;
+  /** Direct chats: each member's read position, by username (the other's shows as peer_last_read_seq). */
+  reads?: Record<string, number>;
+  /** Direct chats: members whose account is deleted. */
+  deleted?: string[];
   last_seq: number;
   /** The last message as JSON text, or null; left out for a member who lists the chat already. */
   last_message?: string | null;

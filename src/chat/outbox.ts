@@ -276,7 +276,8 @@ export class Outbox {
  * costs bytes in their object, and a group has many members).
  */
 function forMember(m: MemberState, e: ChatEvent): ChatEvent {
-  if (e.kind !== "chat" || m.joinedEv >= e.ev || e.chat.members === undefined) return e;
+  // A direct chat's few events carry what each member's copy needs (read positions, deletions).
+  if (e.kind !== "chat" || e.chat.type !== "group" || m.joinedEv >= e.ev || e.chat.members === undefined) return e;
   const { members: _members, last_message: _last, ...changed } = e.chat;
   return { ...e, chat: changed };
 }

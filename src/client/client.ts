@@ -19,6 +19,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_SYNC_PAGE,
   Push,
+  SessionRevokedPush,
   TypingPush,
   requestSchemas,
   responseSchemas,
@@ -28,6 +29,7 @@ import {
   type PayloadOf,
   type PushMode,
   type RequestOf,
+  type SessionEndReason,
   type User,
 } from "../contract/protocol";
 import { ClientError } from "./errors";
@@ -65,8 +67,13 @@ export type ClientEvents = PushEvents & {
   ev: { chat_id: string; ev: number | null };
   /** register or auth succeeded: the socket is now this user's. Store the token. */
   session: { token: string; user: User };
-  /** The session is over (this client logged out, or it was revoked elsewhere); log in again. */
-  sessionEnded: { reason: "logout" | "revoked" };
+  /**
+   * The session is over; log in again. `logout`: this client logged out; `deleted`: the
+   * account was deleted (here or on another device); `expired`: the session's lifetime ran
+   * out; `revoked`: it was ended elsewhere (a logout or revokeSession from another device,
+   * a password change or reset).
+   */
+  sessionEnded: { reason: "logout" | SessionEndReason };
   /** An error frame that answers no request (for example a frame the server could not read). */
   error: ErrorFrame;
 };
@@ -117,7 +124,8 @@ const CHATS_PAGE = 50;
  */
 const RESENDABLE = new Set<Mode>([
   "ping", "getChats", "getMessages", "sendMessage", "sendGroupMessage", "createChat",
-  "addMembers", "markRead", "editMessage", "deleteMessage", "getFileUrls", "getChatUpdates", "getMembers",
+  "addMembers", "markRead", "editMessage", "deleteMessage", "getFileUrls", "getSessions",
+  "blockUser", "unblockUser", "getBlocked", "getChatUpdates", "getMembers",
 ]);
 
 const PING = '{"mode":"ping"}';
@@ -514,6 +522,31 @@ export class ChatClient {
   getMembers(params: ParamsOf<"getMembers">, options?: RequestOptions) {
     return this.request("getMembers", params, options);
   }
+  /** This user's logged-in devices, newest first; `current` marks this one. */
+  getSessions(options?: RequestOptions) {
+    return this.request("getSessions", {}, options);
+  }
+  /** Ends one of this user's sessions; ending this client's own is a logout (`sessionEnded` follows). */
+  revokeSession(params: ParamsOf<"revokeSession">, options?: RequestOptions) {
+    return this.request("revokeSession", params, options);
+  }
+  /** Every other session of the user ends; this one stays. */
+  changePassword(params: ParamsOf<"changePassword">, options?: RequestOptions) {
+    return this.request("changePassword", params, options);
+  }
+  /** Deletes the account for good; `sessionEnded` with reason "deleted" follows the answer. */
+  deleteAccount(params: ParamsOf<"deleteAccount">, options?: RequestOptions) {
+    return this.request("deleteAccount", params, options);
+  }
+  blockUser(params: ParamsOf<"blockUser">, options?: RequestOptions) {
+    return this.request("blockUser", params, options);
+  }
+  unblockUser(params: ParamsOf<"unblockUser">, options?: RequestOptions) {
+    return this.request("unblockUser", params, options);
+  }
+  getBlocked(options?: RequestOptions) {
+    return this.request("getBlocked", {}, options);
+  }
 
   // ---- Files ----
 
@@ -586,6 +619,7 @@ export class ChatClient {
     this.settle(p, { payload });
     if (p.mode === "register" || p.mode === "auth") this.adopt(payload.token as string, payload.user as User);
     else if (p.mode === "logout") this.endSession("logout");
+    else if (p.mode === "deleteAccount") this.endSession("deleted");
     else if (p.mode === "sync" || p.mode === "getChatUpdates") return;
     // A change this socket made is not pushed back: its response's pts (or, in a large
     // group, its ev) counts as applied.
@@ -600,7 +634,7 @@ export class ChatClient {
   }
 
   private pushed(f: Record<string, unknown>): void {
-    if (f.mode === "sessionRevoked") return this.endSession("revoked");
+    if (f.mode === "sessionRevoked") return this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
     if (f.mode === "typing") {
       const t = TypingPush.safeParse(f);
       if (t.success) this.emit("typing", t.data);
@@ -636,7 +670,7 @@ export class ChatClient {
     }
   }
 
-  private endSession(reason: "logout" | "revoked"): void {
+  private endSession(reason: ClientEvents["sessionEnded"]["reason"]): void {
     if (this.currentToken === undefined && this.currentState === "closed") return;
     this.currentToken = undefined;
     this.currentUser = undefined;

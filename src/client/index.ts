@@ -5,5 +5,20 @@ export type { FileData, HttpFetch, UploadOptions } from "./files";
 export { ClientError } from "./errors";
 export type { LocalErrorCode } from "./errors";
 export type { FetchLike, SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketFactory } from "./socket";
-export type { Attachment, Chat, ContentType, ErrorCode, LargePush, MemberEntry, Message, PayloadOf, Push, PushMode, TypingPush, User } from "../contract/protocol";
+export type {
+  Attachment,
+  Chat,
+  ContentType,
+  DeviceSession,
+  ErrorCode,
+  LargePush,
+  MemberEntry,
+  Message,
+  PayloadOf,
+  Push,
+  PushMode,
+  SessionEndReason,
+  TypingPush,
+  User,
+} from "../contract/protocol";
 export { IMAGE_TYPES, isImageType } from "../contract/protocol";

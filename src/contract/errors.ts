@@ -41,6 +41,9 @@ export class ApiError extends Error {
 
 export const unauthorized = (why = "log in first: send auth or register, or give a valid token") =>
   new ApiError(401, "unauthorized", why);
+export const rateLimited = (retryAfterMs: number, what: string) =>
+  new ApiError(429, "rate_limited", `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
+export const forbidden = (why: string) => new ApiError(403, "forbidden", why);
 export const chatNotFound = (chatId: string) =>
   new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
 /** One answer for an unknown file, a file of a chat you are not in, and a bad or expired link. */

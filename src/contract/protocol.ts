@@ -160,6 +160,14 @@ export const requestSchemas = {
     chat_id: id,
     file_ids: z.array(fileId).max(MAX_FILE_URLS, `at most ${MAX_FILE_URLS} files a request`),
   }),
+  // Account management and safety.
+  getSessions: req("getSessions", {}),
+  revokeSession: req("revokeSession", { session_id: id }),
+  changePassword: req("changePassword", { password: chars(1, 1024), new_password: chars(8, 256) }),
+  deleteAccount: req("deleteAccount", { password: chars(1, 1024) }),
+  blockUser: req("blockUser", { username: chars(1, 256) }),
+  unblockUser: req("unblockUser", { username: chars(1, 256) }),
+  getBlocked: req("getBlocked", {}),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -188,6 +196,13 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.getChatUpdates,
   requestSchemas.getMembers,
   requestSchemas.getFileUrls,
+  requestSchemas.getSessions,
+  requestSchemas.revokeSession,
+  requestSchemas.changePassword,
+  requestSchemas.deleteAccount,
+  requestSchemas.blockUser,
+  requestSchemas.unblockUser,
+  requestSchemas.getBlocked,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -248,8 +263,25 @@ export const Chat = z.object({
   unread: z.number().int(),
   last_read_seq: z.number().int(),
   updated_at: z.number(),
+  /** Direct chats: how far the other member has read. */
+  peer_last_read_seq: z.number().int().optional(),
+  /** Direct chats: the other member deleted their account; nothing more can be sent here. */
+  peer_deleted: z.literal(true).optional(),
 });
 export type Chat = z.infer<typeof Chat>;
+
+/** A logged-in device, as getSessions lists it. */
+export const DeviceSession = z.object({
+  session_id: z.string(),
+  created_at: z.number(),
+  last_seen_at: z.number(),
+  user_agent: z.string(),
+  /** A country code, where the edge knew one. */
+  location: z.string().optional(),
+  /** The session that asked. */
+  current: z.boolean(),
+});
+export type DeviceSession = z.infer<typeof DeviceSession>;
 
 // ---- Responses ----
 
@@ -292,6 +324,13 @@ export const responseSchemas = {
   getChatUpdates: res("getChatUpdates", { chat_id: z.string(), updates: z.array(z.lazy(() => LargePush)), ev: z.number().int(), has_more: z.boolean() }),
   getMembers: res("getMembers", { chat_id: z.string(), members: z.array(MemberEntry), has_more: z.boolean() }),
   getFileUrls: res("getFileUrls", { urls: z.record(z.string(), z.string()) }),
+  getSessions: res("getSessions", { sessions: z.array(DeviceSession) }),
+  revokeSession: res("revokeSession", {}),
+  changePassword: res("changePassword", {}),
+  deleteAccount: res("deleteAccount", {}),
+  blockUser: res("blockUser", {}),
+  unblockUser: res("unblockUser", {}),
+  getBlocked: res("getBlocked", { users: z.array(z.string()) }),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */
@@ -310,6 +349,7 @@ export const ERROR_CODES = [
   "user_not_found",
   "message_not_found",
   "file_not_found",
+  "session_not_found",
   "username_taken",
   "email_taken",
   "code_expired",
@@ -383,7 +423,18 @@ export const TypingPush = z.object({
   username: z.string(),
 });
 export type TypingPush = z.infer<typeof TypingPush>;
-export const SessionRevokedPush = z.object({ mode: z.literal("sessionRevoked"), timestamp: z.number() });
+/**
+ * `reason` is this service's addition to the contract's empty payload, so a client can say
+ * why: "revoked" (a logout, revokeSession, a password change or reset elsewhere),
+ * "expired" (the session's lifetime ran out), "deleted" (the account was deleted).
+ */
+export const SESSION_END_REASONS = ["revoked", "expired", "deleted"] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+export const SessionRevokedPush = z.object({
+  mode: z.literal("sessionRevoked"),
+  timestamp: z.number(),
+  reason: z.enum(SESSION_END_REASONS).optional(),
+});
 export type SessionRevokedPush = z.infer<typeof SessionRevokedPush>;
 
 /** Close code for a socket whose session was revoked (logout, password reset, expiry). */

@@ -19,6 +19,10 @@ export interface Config {
   registerPerAddress: Limit;
   /** A group with more members than this is large: fan-out on read. */
   largeGroupMembers: number;
+  /** Sends and edits per user: `limit` at once, then `limit / windowMs` steadily. */
+  sendsPerUser: Limit;
+  /** createGroup and addMembers requests per user. */
+  groupChangesPerUser: Limit;
   /** POST /upload: the largest file, and uploads per user. */
   maxUploadBytes: number;
   uploadsPerUser: Limit;
@@ -30,6 +34,11 @@ const HOUR = 60 * MINUTE;
 function num(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** A burst of `burst` and a steady `perSecond`, as a limit over the window that refills the burst. */
+function sendRate(burst: number, perSecond: number): Limit {
+  return { limit: burst, windowMs: (burst / perSecond) * 1000 };
 }
 
 export function config(env: Env): Config {
@@ -46,6 +55,8 @@ export function config(env: Env): Config {
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
     largeGroupMembers: Math.floor(num(env.LARGE_GROUP_MEMBERS, 50)),
+    sendsPerUser: sendRate(num(env.SENDS_PER_USER_BURST, 30), num(env.SENDS_PER_USER_PER_SECOND, 5)),
+    groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
     uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
   };

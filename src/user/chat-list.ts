@@ -18,6 +18,9 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   large: number;
   ev: number;
   member_count: number;
+  /** Direct chats: how far the other member has read, and whether they deleted their account. */
+  peer_read_seq: number;
+  peer_deleted: number;
 }
 
 /** A run of new messages of one chat, folded into one update of its row. */
@@ -27,6 +30,8 @@ export interface MessageRun {
   at: number;
   /** The highest seq among them that the user sent (0: none): sending reads up to it. */
   own: number;
+  /** The highest seq among them that others sent: in a direct chat the peer has read up to it. */
+  others: number;
 }
 
 export class ChatList {
@@ -69,24 +74,29 @@ export class ChatList {
     return render(me, this.row(chatId)!);
   }
 
-  upsert(chatId: string, c: ChatInfo, at: number): void {
+  upsert(me: User, chatId: string, c: ChatInfo, at: number): void {
     const row = this.row(chatId);
     const large = c.large ? 1 : 0;
+    const peer = c.type === "direct" ? c.members?.find((m) => m !== me.username) : undefined;
+    const peerRead = peer === undefined ? 0 : (c.reads?.[peer] ?? 0);
+    const peerDeleted = peer !== undefined && c.deleted?.includes(peer) ? 1 : 0;
     if (row) {
-      // A chat we list already comes with what changed, not the whole member list.
+      // A chat we list already comes with what changed, not the whole member list. An older
+      // event's info (a repeated createChat answers with the first one) moves nothing back.
       const members = large ? "[]" : JSON.stringify(c.members ?? withChange(JSON.parse(row.members) as string[], c));
       this.sql.exec(
-        "UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ? WHERE chat_id = ?",
-        c.title, members, c.owner ?? null, large, c.ev ?? 0, c.member_count, chatId,
+        `UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ?,
+           peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?`,
+        c.title, members, c.owner ?? null, large, c.ev ?? 0, c.member_count, peerRead, peerDeleted, chatId,
       );
       return;
     }
     // A member who joins starts with everything before read.
     this.sql.exec(
-      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       chatId, c.type, c.title, JSON.stringify(c.members ?? []), c.owner ?? null, c.last_message ?? null, c.last_seq, c.last_seq, at,
-      large, c.ev ?? 0, c.member_count,
+      large, c.ev ?? 0, c.member_count, peerRead, peerDeleted,
     );
   }
 
@@ -113,8 +123,9 @@ export class ChatList {
     // send is applied from the answer) does not become the last message.
     this.sql.exec(
       `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
-         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4) WHERE chat_id = ?5`,
-      run.seq, run.message, run.at, run.own, chatId,
+         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4),
+         peer_read_seq = CASE WHEN type = 'direct' THEN MAX(peer_read_seq, ?6) ELSE peer_read_seq END WHERE chat_id = ?5`,
+      run.seq, run.message, run.at, run.own, chatId, run.others,
     );
   }
 
@@ -125,6 +136,22 @@ export class ChatList {
 
   markRead(chatId: string, seq: number): void {
     this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", seq, chatId);
+  }
+
+  /** Another member read up to `seq`: in a direct chat, that is the peer. */
+  peerRead(chatId: string, seq: number): void {
+    this.sql.exec("UPDATE chats SET peer_read_seq = MAX(peer_read_seq, ?) WHERE chat_id = ? AND type = 'direct'", seq, chatId);
+  }
+
+  /** The other member of a direct chat, by username; undefined for a group or a chat not listed. */
+  peerOf(me: User, chatId: string): string | undefined {
+    const row = this.row(chatId);
+    if (row?.type !== "direct") return undefined;
+    return (JSON.parse(row.members) as string[]).find((m) => m !== me.username);
+  }
+
+  chatIds(): Array<{ chatId: string; type: string }> {
+    return this.sql.exec<{ chat_id: string; type: string }>("SELECT chat_id, type FROM chats").toArray().map((r) => ({ chatId: r.chat_id, type: r.type }));
   }
 
   remove(chatId: string): void {
@@ -152,6 +179,8 @@ function render(me: User, row: ChatRow): Chat {
     unread: Math.max(0, row.last_seq - row.last_read_seq),
     last_read_seq: row.last_read_seq,
     updated_at: row.updated_at,
+    ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
+    ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
   };
 }
 

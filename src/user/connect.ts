@@ -4,3 +4,5 @@
 export const CONNECT_SESSION_HEADER = "X-Chat-Session";
 export const CONNECT_IP_HEADER = "X-Chat-Client-Ip";
 export const CONNECT_PROTOCOL_HEADER = "X-Chat-Protocol";
+/** The client's Device (accounts/), for a login made later on that socket. */
+export const CONNECT_DEVICE_HEADER = "X-Chat-Device";

@@ -85,19 +85,19 @@ export class LargeGroups {
    * The requester's own change in a large group: not logged (the group keeps it), but their
    * chat list shows it at once. Returns the ev for the response.
    */
-  own(e: ChatEvent): { ev: number } {
+  own(me: Member, e: ChatEvent): { ev: number } {
     switch (e.kind) {
       case "newMessage":
-        this.chats.addMessages(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own: e.seq });
+        this.chats.addMessages(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own: e.seq, others: 0 });
         break;
       case "messageEdited":
       case "messageDeleted":
         this.chats.changeMessage(e.chat_id, e.seq, e.message);
         break;
       case "chat":
-        this.chats.upsert(e.chat_id, e.chat, e.timestamp);
+        this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
         // Its last message as the group has it now: ours may be behind (theirs are not logged here).
-        if (e.chat.last_message) this.chats.addMessages(e.chat_id, { seq: e.chat.last_seq, message: e.chat.last_message, at: 0, own: 0 });
+        if (e.chat.last_message) this.chats.addMessages(e.chat_id, { seq: e.chat.last_seq, message: e.chat.last_message, at: 0, own: 0, others: 0 });
         break;
       default:
         throw new Error(`a large group has no ${e.kind} of its own`);

@@ -14,6 +14,12 @@ export const USER_SCHEMA = [
    UPDATE log SET msg = (frame ->> '$.message.chat_id') || ':' || (frame ->> '$.message.seq') WHERE frame ->> '$.message.seq' IS NOT NULL;
    UPDATE log SET msg = (frame ->> '$.chat.chat_id') || ':' || (frame ->> '$.chat.last_message.seq') WHERE frame ->> '$.chat.last_message.seq' IS NOT NULL;
    CREATE INDEX log_by_msg ON log (msg) WHERE msg IS NOT NULL;`,
+  // chats.peer_*: a direct chat's other member's read position and deletion (chat-list.ts);
+  // blocks and blocked_by: whom the user blocks, and who blocks them (blocks.ts).
+  `ALTER TABLE chats ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN peer_deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE blocks (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE TABLE blocked_by (user_id TEXT PRIMARY KEY, username TEXT NOT NULL);`,
   `ALTER TABLE chats ADD COLUMN large INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN ev INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;`,

@@ -1,10 +1,10 @@
 // The user's sockets, held with the Hibernation API: an idle user costs nothing. Each
-// socket carries who it is (session, address) in its attachment, which survives
+// socket carries who it is (session, address, device) in its attachment, which survives
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
-import type { Session } from "../accounts";
+import type { Device, Session } from "../accounts";
 import { errorFrame, unauthorized } from "../contract/errors";
-import { CLOSE_REVOKED, type SessionRevokedPush, type User } from "../contract/protocol";
-import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
+import { CLOSE_REVOKED, type SessionEndReason, type SessionRevokedPush, type User } from "../contract/protocol";
+import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
 /** Kept with each socket (survives hibernation). */
 export interface SocketInfo {
@@ -14,6 +14,9 @@ export interface SocketInfo {
   tokenHash: string;
   expiresAt: number;
   ip: string;
+  device: Device;
+  /** When D1 last recorded the session as seen, as far as this socket knows (sessions.ts). */
+  seenAt?: number;
 }
 
 export class Sockets {
@@ -28,12 +31,12 @@ export class Sockets {
    * Accepts an upgrade the Worker authenticated; the session rides in a header. A session
    * that has `ended` since the Worker checked it is refused as a bad token is (401).
    */
-  accept(request: Request, ended: (session: Session) => boolean): Response {
+  accept(request: Request, ended: (session: Session) => boolean): { response: Response; socket?: WebSocket; session?: Session } {
     const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
-    if (request.headers.get("Upgrade") !== "websocket" || !session) return new Response("expected a WebSocket upgrade", { status: 400 });
+    if (request.headers.get("Upgrade") !== "websocket" || !session) return { response: new Response("expected a WebSocket upgrade", { status: 400 }) };
     if (ended(session)) {
       const refused = errorFrame("error", undefined, unauthorized("the token is unknown, expired or revoked").body());
-      return Response.json(refused, { status: 401 });
+      return { response: Response.json(refused, { status: 401 }) };
     }
     const pair = new WebSocketPair();
     const info: SocketInfo = {
@@ -43,12 +46,26 @@ export class Sockets {
       tokenHash: session.tokenHash,
       expiresAt: session.expiresAt,
       ip: request.headers.get(CONNECT_IP_HEADER) ?? "unknown",
+      device: (JSON.parse(request.headers.get(CONNECT_DEVICE_HEADER) ?? "null") as Device | null) ?? { userAgent: "" },
+      ...(session.seenAt !== undefined && { seenAt: session.seenAt }),
     };
     this.ctx.acceptWebSocket(pair[1], [session.sessionId]);
     pair[1].serializeAttachment(info);
     this.infos.set(pair[1], info);
     const protocol = request.headers.get(CONNECT_PROTOCOL_HEADER);
-    return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+    const response = new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+    return { response, socket: pair[1], session };
+  }
+
+  /** The open sockets and what each carries. */
+  *all(): Generator<[WebSocket, SocketInfo]> {
+    for (const ws of this.ctx.getWebSockets()) yield [ws, this.info(ws)];
+  }
+
+  /** Keeps a changed attachment across hibernation. */
+  save(ws: WebSocket, info: SocketInfo): void {
+    this.infos.set(ws, info);
+    ws.serializeAttachment(info);
   }
 
   info(ws: WebSocket): SocketInfo {
@@ -91,18 +108,48 @@ export class Sockets {
     return open;
   }
 
-  /** Ends one session's sockets: a sessionRevoked push, then close 4001. */
-  endSessions(sessionId: string, exceptSocketId: string | null): void {
-    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now() } satisfies SessionRevokedPush);
-    for (const ws of this.ctx.getWebSockets(sessionId)) {
+  /** Ends one session's sockets (or, with null, every socket): a sessionRevoked push, then close 4001. */
+  endSessions(sessionId: string | null, exceptSocketId: string | null, reason: SessionEndReason = "revoked"): void {
+    this.end(sessionId === null ? this.ctx.getWebSockets() : this.ctx.getWebSockets(sessionId), exceptSocketId, reason);
+  }
+
+  /** Ends the sockets whose session has expired by `now`; returns the next expiry among the rest. */
+  endExpired(now: number): number | null {
+    const expired: WebSocket[] = [];
+    let next: number | null = null;
+    for (const [ws, info] of this.all()) {
+      if (info.expiresAt <= now) expired.push(ws);
+      else next = Math.min(next ?? Infinity, info.expiresAt);
+    }
+    this.end(expired, null, "expired");
+    return next;
+  }
+
+  /** Ends the socket that asked, after its answer: quietly (as logout), or with a sessionRevoked push. */
+  endAsking(ws: WebSocket, how: "quietly" | SessionEndReason): void {
+    if (how === "quietly") return closeRevoked(ws, "session revoked");
+    this.end([ws], null, how);
+  }
+
+  private end(sockets: WebSocket[], exceptSocketId: string | null, reason: SessionEndReason): void {
+    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now(), reason } satisfies SessionRevokedPush);
+    for (const ws of sockets) {
       if (this.info(ws).socketId === exceptSocketId) continue;
       try {
         ws.send(frame);
-        ws.close(CLOSE_REVOKED, "session revoked");
       } catch {
-        // already gone
+        // closing already
       }
+      closeRevoked(ws, `session ${reason}`);
     }
+  }
+}
+
+function closeRevoked(ws: WebSocket, reason: string): void {
+  try {
+    ws.close(CLOSE_REVOKED, reason);
+  } catch {
+    // already closed
   }
 }
 

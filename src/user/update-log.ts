@@ -53,11 +53,13 @@ export class UpdateLog {
         case "newMessage": {
           const run = folded.get(e.chat_id);
           const own = e.sender === me.username ? e.seq : 0;
-          if (!run) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own });
+          const others = own ? 0 : e.seq;
+          if (!run) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own, others });
           else {
             if (e.seq > run.seq) (run.seq = e.seq), (run.message = e.message);
             run.at = Math.max(run.at, e.timestamp);
             run.own = Math.max(run.own, own);
+            run.others = Math.max(run.others, others);
           }
           frame = `${head},"message":${e.message}}`;
           msg = `${e.chat_id}:${e.seq}`;
@@ -71,7 +73,7 @@ export class UpdateLog {
           this.rewriteMessage(msg, e.seq, e.message, rows);
           break;
         case "chat": {
-          chats.upsert(e.chat_id, e.chat, e.timestamp);
+          chats.upsert(me, e.chat_id, e.chat, e.timestamp);
           const chat = chats.render(me, e.chat_id);
           frame = `${head},"chat":${JSON.stringify(chat)}}`;
           if (chat.last_message) msg = `${e.chat_id}:${chat.last_message.seq}`;
@@ -84,6 +86,7 @@ export class UpdateLog {
           break;
         case "readReceipt":
           if (e.username === me.username) chats.markRead(e.chat_id, e.seq);
+          else chats.peerRead(e.chat_id, e.seq);
           frame = `${head},"chat_id":${JSON.stringify(e.chat_id)},"username":${JSON.stringify(e.username)},"seq":${e.seq}}`;
           break;
         default:

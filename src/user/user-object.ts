@@ -3,72 +3,99 @@
 //
 //   UserObject
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
+//   ├── sessions     (sessions.ts)    last seen, and ending a socket when its session expires (alarm.ts)
+//   ├── revoked      (revoked.ts)     sessions revoked before their expiry: no socket, frame or request of theirs
 //   ├── update log   (update-log.ts)  every push gets the next pts, is stored, then sent; sync replays it
 //   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
-//   ├── revoked      (revoked.ts)     sessions revoked before their expiry: no socket, frame or request of theirs
+//   ├── account      (account.ts)     devices, password change, deletion (deletion.ts)
+//   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
+//   ├── limits       (send-limits.ts) sends and edits, group changes
 //   └── large groups (large-groups.ts) told when the user comes and goes online; pushes
 //                                       passed on unstored; their state read for the list
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login past the cap),
-// `deliver`, `pushLarge` and `typing` (chat objects). It reaches chat objects through the CHATS binding
-// and knows them only by their RPC methods and the events they deliver (chat/events.ts).
+// `deliver`, `pushLarge` and `typing` (chat objects), `setBlockedBy` (another user's object). It reaches
+// chat objects through the CHATS binding and knows them only by their RPC methods and the
+// events they deliver (chat/events.ts). Its rules about time read `clock`, which a test
+// can stop and move.
 import { DurableObject } from "cloudflare:workers";
-import { answerAccountMode, revokeSession, sessionOf, sha256Hex, usersByName, type AccountRequest, type Revocation, type Session } from "../accounts";
+import {
+  answerAccountMode,
+  revokeSession,
+  sessionOf,
+  sha256Hex,
+  usersByName,
+  type AccountRequest,
+  type Device,
+  type Revocation,
+  type Session,
+} from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin, type PushItem } from "../chat";
 import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
-  CLOSE_REVOKED,
   MAX_CHATS_PAGE,
   type ErrorFrame,
   type Mode,
   type RequestFrame,
   type ResponseOf,
+  type SessionEndReason,
   type TypingPush,
   type User,
 } from "../contract/protocol";
 import { signedPaths } from "../files";
+import { Clock } from "../platform/clock";
+import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
+import { manageAccount } from "./account";
+import { Alarm } from "./alarm";
+import { Blocks } from "./blocks";
 import { ChatList } from "./chat-list";
+import { Deletion, type Leaving } from "./deletion";
 import { LargeGroups } from "./large-groups";
 import { endSessionsOf } from "./end-sessions";
+import type { Answer, Caller } from "./requests";
 import { RevokedSessions } from "./revoked";
 import { USER_SCHEMA } from "./schema";
+import { SendLimits } from "./send-limits";
+import { SessionWatch } from "./sessions";
 import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
 
-/** Who is asking, and from where. */
-interface Caller {
-  session: Session;
-  ip: string;
-  /** Empty for POST /api, which has no socket to spare. */
-  socketId: string;
-}
-
-interface Answer {
-  frame: ResponseOf<Mode> | ErrorFrame;
-  /** Close the asking socket with 4001 once the answer is sent (its session just ended). */
-  closeAfter?: boolean;
-}
-
 export class UserObject extends DurableObject<Env> {
+  /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
+  readonly clock = new Clock();
   private sockets: Sockets;
-  private chats: ChatList;
+  private alarms: Alarm;
+  private sessions: SessionWatch;
+  private limits: SendLimits;
+  private deletion: Deletion;
+  // Not there once a deleted account's storage is wiped (deletion.wiped).
+  private chats!: ChatList;
   private log!: UpdateLog;
-  private large: LargeGroups;
+  private large!: LargeGroups;
   private revoked!: RevokedSessions;
+  private blocks!: Blocks;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sockets = new Sockets(ctx);
-    this.chats = new ChatList(ctx.storage.sql);
-    this.large = new LargeGroups(this.chats, (chatId) => this.chat(chatId), (p) => ctx.waitUntil(p));
+    this.alarms = new Alarm(ctx.storage);
+    this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
+    this.limits = new SendLimits(ctx.storage, config(env), this.clock);
+    this.deletion = new Deletion(ctx.storage, env, this.alarms, this.clock);
     void ctx.blockConcurrencyWhile(async () => {
+      await this.alarms.load();
+      // A deleted account's object keeps nothing: not even empty tables are made again.
+      if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
+      this.chats = new ChatList(ctx.storage.sql);
+      this.large = new LargeGroups(this.chats, (chatId) => this.chat(chatId), (p) => ctx.waitUntil(p));
       this.log = new UpdateLog(ctx.storage.sql);
       this.revoked = new RevokedSessions(ctx.storage.sql);
+      this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
     });
   }
 
@@ -76,11 +103,13 @@ export class UserObject extends DurableObject<Env> {
 
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    const res = this.sockets.accept(request, (s) => this.ended(s.sessionId, s.expiresAt));
-    // The first socket: the large groups push from now on, before the socket is usable.
-    const open = this.openSockets();
-    if (res.webSocket && open.length === 1) await this.large.connected(this.sockets.info(open[0]!).user);
-    return res;
+    const { response, socket, session } = this.sockets.accept(request, (s) => this.ended(s) !== null);
+    if (socket && session) {
+      this.sessions.accepted(socket, session);
+      // The first socket: the large groups push from now on, before the socket is usable.
+      if (this.openSockets().length === 1) await this.large.connected(session.user);
+    }
+    return response;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -92,12 +121,14 @@ export class UserObject extends DurableObject<Env> {
       send(ws, frame);
       return logErrorAnswer(frame, info.user.id, started);
     }
-    if (this.ended(info.sessionId, info.expiresAt)) return this.sockets.endSessions(info.sessionId, null);
     const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
-    const answer = await this.answer(parsed.request, { session, ip: info.ip, socketId: info.socketId });
+    const ended = this.ended(session);
+    if (ended) return this.sockets.endSessions(info.sessionId, null, ended);
+    this.sessions.seen(session, ws);
+    const answer = await this.answer(parsed.request, { session, ip: info.ip, device: info.device, socketId: info.socketId });
     send(ws, answer.frame);
     if ("error" in answer.frame) logErrorAnswer(answer.frame, info.user.id, started);
-    if (answer.closeAfter) ws.close(CLOSE_REVOKED, "session revoked");
+    if (answer.closeAfter) this.sockets.endAsking(ws, answer.closeAfter);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -109,13 +140,21 @@ export class UserObject extends DurableObject<Env> {
     this.socketGone(ws);
   }
 
+  /** Sessions that expire, and a deletion that could not finish at once. */
+  override async alarm(): Promise<void> {
+    this.alarms.rang();
+    this.sessions.onAlarm();
+    await this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving());
+  }
+
   // ---- RPC surface ----
 
   /** POST /api for a logged-in request: the same answers as on a socket, without pushes back. */
-  async api(request: RequestFrame, session: Session, ip: string): Promise<ResponseOf<Mode> | ErrorFrame> {
-    if (this.ended(session.sessionId, session.expiresAt))
+  async api(request: RequestFrame, session: Session, ip: string, device: Device): Promise<ResponseOf<Mode> | ErrorFrame> {
+    if (this.ended(session))
       return errorFrame(request.mode, request.request_id, unauthorized("this session has ended; log in again").body());
-    return (await this.answer(request, { session, ip, socketId: "" })).frame;
+    this.sessions.seen(session);
+    return (await this.answer(request, { session, ip, device, socketId: "" })).frame;
   }
 
   /**
@@ -123,12 +162,16 @@ export class UserObject extends DurableObject<Env> {
    * theirs is accepted later, and their sockets get sessionRevoked and close 4001.
    */
   endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void {
+    // A deleted account has no sessions left to remember.
+    if (this.deletion.deleted) return;
     this.revoked.add(sessions);
     for (const s of sessions) this.sockets.endSessions(s.sessionId, exceptSocketId);
   }
 
   /** A chat object delivers its events: each applied at most once, in the order given. */
   deliver(me: Member, events: ChatEvent[]): void {
+    // A deleted account keeps nothing; the delivery counts as done.
+    if (this.deletion.deleted) return;
     this.apply(me, events);
   }
 
@@ -139,7 +182,13 @@ export class UserObject extends DurableObject<Env> {
   }
 
   typing(chatId: string, username: string): void {
+    if (this.deletion.deleted || this.blocks.blocks(username)) return;
     this.sockets.broadcast(JSON.stringify({ mode: "typing", timestamp: Date.now(), chat_id: chatId, username } satisfies TypingPush), null);
+  }
+
+  /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */
+  setBlockedBy(blocker: User, on: boolean): void {
+    if (!this.deletion.deleted) this.blocks.setBlockedBy(blocker, on);
   }
 
   // ---- Requests ----
@@ -172,30 +221,40 @@ export class UserObject extends DurableObject<Env> {
         if (ct !== "text" && ct !== "image" && ct !== "file")
           throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
         const type = r.mode === "sendMessage" ? "direct" : "group";
+        // A chat the user is not in is answered first: asking about it counts for nothing.
+        const stub = this.chat(r.chat_id);
+        if (type === "direct") this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
+        this.limits.send();
         // The schema makes sure an image or file message has its attachment.
         const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
-        const { message, event } = unwrap(await this.chat(r.chat_id).send(me, type, r.content, r.client_msg_id, origin, attachment));
+        const { message, event } = unwrap(await stub.send(me, type, r.content, r.client_msg_id, origin, attachment));
         return { frame: reply(r.mode, id, 200, { message, ...this.applyOwn(me, event) }) };
       }
       case "createChat": {
         const other = (await usersByName(this.env, [r.username])).get(r.username.toLowerCase());
         if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
         if (other.id === me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
+        this.blocks.refuseBlockers([other.username]);
         const chatId = await directChatId(me.id, other.id);
         const { created, event } = unwrap(await this.newChat(chatId).openDirect(chatId, [me, other], origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, created ? 201 : 200, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "createGroup": {
+        this.limits.groupChange();
         const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
+        this.blocks.refuseBlockers(others.map((u) => u.username));
         const chatId = `g_${crypto.randomUUID()}`;
         const event = unwrap(await this.newChat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
         return { frame: reply(r.mode, id, 201, { chat: this.chats.view(me, chatId), pts }) };
       }
       case "addMembers": {
+        const stub = this.chat(r.chat_id);
+        this.limits.groupChange();
         const users = await this.resolve(r.members, "members");
-        const event = unwrap(await this.chat(r.chat_id).addMembers(me.id, users, origin));
+        this.blocks.refuseBlockers(users.map((u) => u.username));
+        const event = unwrap(await stub.addMembers(me.id, users, origin));
         const applied = event ? this.applyOwn(me, event) : {};
         return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...applied }) };
       }
@@ -228,6 +287,10 @@ export class UserObject extends DurableObject<Env> {
       case "editMessage":
       case "deleteMessage": {
         const stub = this.chat(r.chat_id);
+        if (r.mode === "editMessage") {
+          this.blocks.refuseBlockers([this.chats.peerOf(me, r.chat_id)]);
+          this.limits.send();
+        }
         const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
         return { frame: reply(r.mode, id, 200, { message: res.message, ...this.applyOwn(me, res.event) }) };
       }
@@ -241,6 +304,26 @@ export class UserObject extends DurableObject<Env> {
         const readable = unwrap(await this.chat(r.chat_id).readableFiles(me.id, r.file_ids));
         return { frame: reply(r.mode, id, 200, { urls: await signedPaths(this.env, readable) }) };
       }
+      case "getSessions":
+      case "revokeSession":
+      case "changePassword":
+      case "deleteAccount":
+        return manageAccount(r, caller, {
+          env: this.env,
+          clock: this.clock,
+          sockets: this.sockets,
+          deletion: this.deletion,
+          endSessions: (sessions, except) => this.endSessions(sessions, except),
+          leaving: () => this.leaving(),
+        });
+      case "blockUser":
+        await this.blocks.block(me, r.username);
+        return { frame: reply(r.mode, id, 200, {}) };
+      case "unblockUser":
+        await this.blocks.unblock(me, r.username);
+        return { frame: reply(r.mode, id, 200, {}) };
+      case "getBlocked":
+        return { frame: reply(r.mode, id, 200, { users: this.blocks.list() }) };
       case "register":
       case "auth":
       case "recovery":
@@ -254,14 +337,14 @@ export class UserObject extends DurableObject<Env> {
 
   private async accountMode(r: AccountRequest, caller: Caller): Promise<Answer> {
     const defer = (p: Promise<unknown>) => this.ctx.waitUntil(p);
-    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, defer);
+    const { frame, revoked } = await answerAccountMode(this.env, r, caller.ip, defer, caller.device);
     if (!revoked) return { frame };
     if (revoked.userId !== caller.session.user.id) {
       await endSessionsOf(this.env, revoked, defer);
       return { frame };
     }
     this.endSessions(revoked.sessions, caller.socketId);
-    return { frame, closeAfter: revoked.sessions.some((s) => s.sessionId === caller.session.sessionId) };
+    return { frame, ...(revoked.sessions.some((s) => s.sessionId === caller.session.sessionId) && { closeAfter: "quietly" as const }) };
   }
 
   private async logout(token: string | undefined, requestId: string | undefined, caller: Caller): Promise<Answer> {
@@ -273,7 +356,7 @@ export class UserObject extends DurableObject<Env> {
     }
     await revokeSession(this.env, session.user.id, session.sessionId);
     this.endSessions([{ sessionId: session.sessionId, expiresAt: session.expiresAt }], caller.socketId);
-    return { frame: reply("logout", requestId, 200, {}), closeAfter: session.sessionId === caller.session.sessionId };
+    return { frame: reply("logout", requestId, 200, {}), ...(session.sessionId === caller.session.sessionId && { closeAfter: "quietly" as const }) };
   }
 
   /** A token in a frame on a logged-in socket must be a valid token of this same user. */
@@ -281,6 +364,11 @@ export class UserObject extends DurableObject<Env> {
     if ((await sha256Hex(token)) === caller.session.tokenHash) return;
     const s = await sessionOf(this.env, token);
     if (!s || s.user.id !== caller.session.user.id) throw unauthorized("this token is not a valid session of the logged-in user");
+  }
+
+  /** What deleting the account needs while the user still has chats. */
+  private leaving(): Leaving {
+    return { chats: this.chats, blocks: this.blocks, chat: (chatId) => this.chat(chatId) };
   }
 
   // ---- Applying chat events ----
@@ -292,7 +380,7 @@ export class UserObject extends DurableObject<Env> {
 
   /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
   private applyOwn(me: Member, e: ChatEvent): { pts: number } | { ev: number } {
-    return e.large ? this.large.own(e) : { pts: this.applyOne(me, e) };
+    return e.large ? this.large.own(me, e) : { pts: this.applyOne(me, e) };
   }
 
   private apply(me: Member, events: ChatEvent[]): number[] {
@@ -319,14 +407,17 @@ export class UserObject extends DurableObject<Env> {
 
   /** A socket closed: if it was the last, the large groups stop pushing here. */
   private socketGone(ws: WebSocket): void {
-    if (!this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
+    // A deleted account's object has no chat list and no large groups to tell.
+    if (this.large && !this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
   }
 
   // ---- Helpers ----
 
-  /** A session that expired or was revoked gets nothing more here. */
-  private ended(sessionId: string, expiresAt: number): boolean {
-    return expiresAt <= Date.now() || this.revoked.has(sessionId);
+  /** Why a session gets nothing more here (its account is deleted, it expired or was revoked), or null. */
+  private ended(session: Session): SessionEndReason | null {
+    if (this.deletion.deleted) return "deleted";
+    if (this.sessions.expired(session)) return "expired";
+    return this.revoked.has(session.sessionId) ? "revoked" : null;
   }
 
   /**

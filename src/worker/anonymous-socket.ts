@@ -4,14 +4,14 @@
 // so the client's socket becomes the user's without reconnecting. A WebSocket cannot be
 // handed to a Durable Object over RPC; piping is how it moves.
 import { answerAccountMode, type AccountRequest } from "../accounts";
-import { sessionOf, type Defer, type Session } from "../accounts";
+import { sessionOf, type Defer, type Device, type Session } from "../accounts";
 import { errorFrame, logErrorAnswer, toErrorBody, unauthorized } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
 import { ANONYMOUS_MODES, type ErrorFrame } from "../contract/protocol";
 import { endSessionsOf } from "../user";
 import { connectToUser } from "./to-user";
 
-export function anonymousSocket(env: Env, ip: string, protocol: string | null, defer: Defer): Response {
+export function anonymousSocket(env: Env, ip: string, device: Device, protocol: string | null, defer: Defer): Response {
   const pair = new WebSocketPair();
   const client = pair[1];
   // Binary frames arrive as bytes (not Blobs), so they are measured, refused and piped as binary.
@@ -22,7 +22,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
   let queue: Promise<void> = Promise.resolve();
 
   const bind = async (session: Session) => {
-    const ws = await connectToUser(env, session, ip, null);
+    const ws = await connectToUser(env, session, ip, device, null);
     ws.binaryType = "arraybuffer";
     ws.accept();
     ws.addEventListener("message", (e) => trySend(client, e.data));
@@ -47,7 +47,7 @@ export function anonymousSocket(env: Env, ip: string, protocol: string | null, d
     const r = parsed.request;
     try {
       if (ANONYMOUS_MODES.has(r.mode)) {
-        const answer = await answerAccountMode(env, r as AccountRequest, ip, defer);
+        const answer = await answerAccountMode(env, r as AccountRequest, ip, defer, device);
         if (answer.revoked) await endSessionsOf(env, answer.revoked, defer);
         trySend(client, JSON.stringify(answer.frame));
         if (answer.session) await bind(answer.session);

@@ -2,7 +2,7 @@
 // GET /ws (authenticate the upgrade, then hand it to the user's object).
 import type { Context } from "hono";
 import { answerAccountMode, type AccountRequest } from "../accounts";
-import { sessionOf } from "../accounts";
+import { device, sessionOf, type Device } from "../accounts";
 import { anonymousSocket } from "./anonymous-socket";
 import { config } from "../platform/config";
 import { ApiError, errorFrame, toErrorBody, unauthorized } from "../contract/errors";
@@ -15,6 +15,7 @@ import { forwardUpgrade, userStub } from "./to-user";
 type Ctx = Context<AppEnv>;
 
 const clientIp = (c: Ctx) => c.req.header("CF-Connecting-IP") ?? "unknown";
+const clientDevice = (c: Ctx): Device => device(c.req.header("User-Agent"), c.req.raw.cf?.country);
 
 function answerError(c: Ctx, mode: string, requestId: string | undefined, err: unknown): Response {
   const body = toErrorBody(err, `POST /api ${mode}`);
@@ -59,7 +60,7 @@ export async function postApi(c: Ctx): Promise<Response> {
   const r = parsed.request;
   try {
     if (ANONYMOUS_MODES.has(r.mode)) {
-      const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p));
+      const answer = await answerAccountMode(c.env, r as AccountRequest, clientIp(c), (p) => c.executionCtx.waitUntil(p), clientDevice(c));
       c.set("userId", answer.session?.user.id ?? answer.revoked?.userId);
       if (answer.revoked) await endSessionsOf(c.env, answer.revoked, (p) => c.executionCtx.waitUntil(p));
       return c.json(answer.frame, answer.frame.status as 200);
@@ -70,7 +71,7 @@ export async function postApi(c: Ctx): Promise<Response> {
     c.set("userId", session.user.id);
     // The token that authenticated the request is the one a logout ends.
     const request = r.mode === "logout" ? { ...r, token: r.token ?? bearer } : r;
-    const frame = await userStub(c.env, session.user.id).api(request, session, clientIp(c));
+    const frame = await userStub(c.env, session.user.id).api(request, session, clientIp(c), clientDevice(c));
     return c.json(frame, frame.status as 200);
   } catch (err) {
     return answerError(c, r.mode, r.request_id, err);
@@ -95,9 +96,9 @@ export async function getWs(c: Ctx): Promise<Response> {
   const proto = subprotocols(c.req.header("Sec-WebSocket-Protocol"));
   const token = c.req.query("token") ?? proto.token;
   const protocol = proto.chat ? "chat" : null;
-  if (token === undefined) return anonymousSocket(c.env, clientIp(c), protocol, (p) => c.executionCtx.waitUntil(p));
+  if (token === undefined) return anonymousSocket(c.env, clientIp(c), clientDevice(c), protocol, (p) => c.executionCtx.waitUntil(p));
   const session = await sessionOf(c.env, token);
   if (!session) return fail(unauthorized("the token is unknown, expired or revoked"));
   c.set("userId", session.user.id);
-  return forwardUpgrade(c.env, session, clientIp(c), protocol);
+  return forwardUpgrade(c.env, session, clientIp(c), clientDevice(c), protocol);
 }

@@ -1,27 +1,32 @@
 // How the Worker reaches a user's object: sockets by upgrade (the only way a WebSocket
 // can reach a Durable Object), everything else by RPC.
-import type { Session } from "../accounts";
+import type { Device, Session } from "../accounts";
 import { unauthorized } from "../contract/errors";
-import { CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../user";
+import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../user";
 
 export function userStub(env: Env, userId: string): DurableObjectStub<UserObject> {
   return env.USERS.get(env.USERS.idFromName(userId));
 }
 
-function connectRequest(session: Session, ip: string, protocol: string | null): Request {
-  const headers = new Headers({ Upgrade: "websocket", [CONNECT_SESSION_HEADER]: JSON.stringify(session), [CONNECT_IP_HEADER]: ip });
+function connectRequest(session: Session, ip: string, device: Device, protocol: string | null): Request {
+  const headers = new Headers({
+    Upgrade: "websocket",
+    [CONNECT_SESSION_HEADER]: JSON.stringify(session),
+    [CONNECT_IP_HEADER]: ip,
+    [CONNECT_DEVICE_HEADER]: JSON.stringify(device),
+  });
   if (protocol) headers.set(CONNECT_PROTOCOL_HEADER, protocol);
   return new Request("https://user.internal/connect", { headers });
 }
 
 /** Hands an authenticated upgrade to the user's object; its 101 goes back to the client. */
-export function forwardUpgrade(env: Env, session: Session, ip: string, protocol: string | null): Promise<Response> {
-  return userStub(env, session.user.id).fetch(connectRequest(session, ip, protocol));
+export function forwardUpgrade(env: Env, session: Session, ip: string, device: Device, protocol: string | null): Promise<Response> {
+  return userStub(env, session.user.id).fetch(connectRequest(session, ip, device, protocol));
 }
 
 /** Opens a socket of our own to the user's object (for piping a socket that logged in late). */
-export async function connectToUser(env: Env, session: Session, ip: string, protocol: string | null): Promise<WebSocket> {
-  const res = await forwardUpgrade(env, session, ip, protocol);
+export async function connectToUser(env: Env, session: Session, ip: string, device: Device, protocol: string | null): Promise<WebSocket> {
+  const res = await forwardUpgrade(env, session, ip, device, protocol);
   // The session ended between the Worker's check and the hand-over.
   if (res.status === 401) throw unauthorized("this session has ended; log in again");
   if (!res.webSocket) throw new Error(`user object refused the socket: ${res.status}`);

@@ -62,7 +62,9 @@ export function useBrowser(): BrowserEnv {
   /** What the pages' consoles reported as blocked by the Content-Security-Policy. */
   const cspViolations: string[] = [];
   beforeAll(async () => {
-    server = await startLocalServer();
+    // The tests send long histories and make many groups as one user, past a person's send
+    // burst and hourly group changes (test/worker/send-limits.test.ts tests those limits).
+    server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

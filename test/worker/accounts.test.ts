@@ -181,7 +181,7 @@ describe("recovery and resetPassword", () => {
     const deferred: Array<Promise<unknown>> = [];
     let answer: Awaited<ReturnType<typeof answerAccountMode>> | undefined;
     const mails = await mailsTo(a.email, async () => {
-      answer = await answerAccountMode({ ...env, DB: hold(env.DB) }, { mode: "recovery", known_data: a.email, known_data_type: "email" }, unique("ip"), (p) => deferred.push(p));
+      answer = await answerAccountMode({ ...env, DB: hold(env.DB) }, { mode: "recovery", known_data: a.email, known_data_type: "email" }, unique("ip"), (p) => deferred.push(p), { userAgent: "" });
       expect(answer.frame).toMatchObject({ mode: "recovery", status: 202 });
       expect(deferred).toHaveLength(1);
       release();

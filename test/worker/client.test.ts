@@ -1,8 +1,9 @@
 // The client library (src/client) against the real Worker and objects, over sockets the
 // pool opens with SELF.fetch, with drops, outages and lost frames made on purpose.
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type ClientEvents, type Message } from "../../src/client";
-import { api, fillChatList, registerUser, unique, until, untilPts, type Account } from "./helpers";
+import { api, fillChatList, inUserObject, registerUser, unique, until, untilPts, userStub, type Account } from "./helpers";
 import { MAX_RECONNECT_DELAY_MS, PoolNetwork, collect } from "./pool-network";
 
 const open: ChatClient[] = [];
@@ -314,6 +315,56 @@ describe("sessions", () => {
     net.offline = false;
     await until(() => ended.length === 1, "sessionEnded");
     expect(c.state).toBe("closed");
+  });
+
+  it("says why a session ended: revoked from another device, expired, or the account deleted", async () => {
+    const a = await registerUser("why");
+    const second = (await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip") })).body.token as string;
+    const [net1, net2] = [new PoolNetwork(), new PoolNetwork()];
+    const c1 = await connected(net1, a);
+    const c2 = await connected(net2, { ...a, token: second });
+    const [ended1, ended2] = [collect(c1, "sessionEnded"), collect(c2, "sessionEnded")];
+    const sessions = (await c1.getSessions()).sessions;
+    expect(sessions.map((s) => s.current)).toEqual([false, true]);
+    await c1.revokeSession({ session_id: sessions[0]!.session_id });
+    await until(() => ended2.length === 1, "sessionEnded on the revoked client");
+    expect(ended2).toEqual([{ reason: "revoked" }]);
+
+    const c3 = await connected(new PoolNetwork(), { ...a, token: (await c1.auth({ username: a.username, password: a.password })).token });
+    await until(() => c1.state === "ready", "c1 ready as the new session");
+    const ended3 = collect(c3, "sessionEnded");
+    await inUserObject(a.user.id, (o) => o.clock.advance(31 * 24 * 3_600_000));
+    expect(await runDurableObjectAlarm(userStub(a.user.id))).toBe(true);
+    await until(() => ended3.length === 1 && ended1.length === 1, "sessionEnded on expiry");
+    expect(ended3).toEqual([{ reason: "expired" }]);
+    expect(ended1).toEqual([{ reason: "expired" }]);
+  });
+
+  it("changes the password, blocks, and deletes the account, ending with sessionEnded 'deleted'", async () => {
+    const { a, alice, bob, chatId } = await pair();
+    const other = (await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip") })).body.token as string;
+    expect((await alice.getSessions()).sessions).toHaveLength(2);
+    await alice.changePassword({ password: a.password, new_password: "a newer password" });
+    expect((await api({ mode: "getChats" }, { token: other })).status).toBe(401);
+    const wrong = await alice.changePassword({ password: a.password, new_password: "whatever else" }).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ status: 401, error: "invalid_credentials" });
+
+    await bob.blockUser({ username: a.username });
+    expect(await bob.getBlocked()).toEqual({ users: [a.username] });
+    const refused = await alice.sendMessage({ chat_id: chatId, content: "hello?" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClientError);
+    expect(refused).toMatchObject({ status: 403, error: "forbidden" });
+    await bob.unblockUser({ username: a.username });
+    expect((await bob.getBlocked()).users).toEqual([]);
+
+    const ended = collect(alice, "sessionEnded");
+    const peerGone = collect(bob, "chatUpdated");
+    await alice.deleteAccount({ password: "a newer password" });
+    expect(ended).toEqual([{ reason: "deleted" }]);
+    expect(alice.state).toBe("closed");
+    expect(alice.token).toBeUndefined();
+    await until(() => peerGone.length === 1, "chatUpdated for bob");
+    expect(peerGone[0]!.chat).toMatchObject({ chat_id: chatId, peer_deleted: true });
   });
 
   it("logs out, then logs in again on a fresh anonymous socket", async () => {

@@ -3,6 +3,7 @@ import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionC
 import { expect } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
 import type { ChatEvent } from "../../src/chat";
+import type { UserObject } from "../../src/user";
 import worker from "../../src/index";
 
 export type Frame = Record<string, any>;
@@ -31,13 +32,17 @@ export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(c
 /**
  * POST /api to the Worker. It returns once the work the answer left behind is done too (a
  * recovery mail, closing revoked sessions' sockets), so a test looks at its effects without
- * waiting for time to pass.
+ * waiting for time to pass. `cf` stands for what Cloudflare's edge puts on a request (its country).
  */
-export async function api(frame: Frame | string, init: { token?: string; ip?: string; headers?: Record<string, string> } = {}) {
+export async function api(
+  frame: Frame | string,
+  init: { token?: string; ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {},
+) {
   const headers: Record<string, string> = { "Content-Type": "application/json", ...init.headers };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
-  const request = new Request("http://chat.test/api", { method: "POST", headers, body: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  const text = typeof frame === "string" ? frame : JSON.stringify(frame);
+  const request = new Request("http://chat.test/api", { method: "POST", headers, body: text, ...(init.cf && { cf: init.cf }) });
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, env, ctx);
   const body = (await res.json()) as Frame;
@@ -233,6 +238,20 @@ export async function captureLog(action: () => Promise<unknown>): Promise<Frame[
     Object.assign(console, originals);
   }
   return lines;
+}
+
+export const userStub = (userId: string) => env.USERS.get(env.USERS.idFromName(userId));
+
+/** Runs `fn` inside a user's object, e.g. to stop or move its clock (`o.clock`). */
+export function inUserObject<T>(userId: string, fn: (o: UserObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(userStub(userId), fn);
+}
+
+/** Logs the account in once more: a second session (a second device). */
+export async function login(a: Account, init: { ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {}): Promise<string> {
+  const { status, body } = await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip"), ...init });
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.token as string;
 }
 
 /**

@@ -55,7 +55,7 @@ describe("a session revoked after the Worker checked it", () => {
     const a = await registerUser("race");
     const checked = await sessionOf(a);
     expect((await api({ mode: "logout" }, { token: a.token })).status).toBe(200);
-    const frame = await userStub(a.user.id).api({ mode: "createGroup", title: "too late", members: [] }, checked, "10.0.0.1");
+    const frame = await userStub(a.user.id).api({ mode: "createGroup", title: "too late", members: [] }, checked, "10.0.0.1", { userAgent: "" });
     expect(frame).toMatchObject({ mode: "createGroup", status: 401, error: "unauthorized" });
   });
 

@@ -34,9 +34,10 @@ describe("asking about chats that are not yours", () => {
     const theirs: string = (await api({ mode: "createChat", username: c.username }, { token: b.token })).body.chat.chat_id;
     await api({ mode: "sendMessage", chat_id: theirs, content: "private", content_type: "text" }, { token: b.token });
     const probes = [...Array.from({ length: 10 }, () => randomId("d")), ...Array.from({ length: 10 }, () => randomId("g"))];
+    // Connected first: a socket sets its user object's alarm for its session's expiry.
+    const s = await connect(a.token);
     const before = { chats: await storedChatIds(), theirs: await databaseSize(chatStub(theirs)), mine: await databaseSize(userStub(a.user.id)) };
 
-    const s = await connect(a.token);
     const answers = await Promise.all([
       ...[...probes, theirs].flatMap((id) => chatModes(id, b.username)).map((f) => api(f, { token: a.token }).then((r) => r.body)),
       ...chatModes(probes[0]!, b.username).map((f) => s.request(f)),

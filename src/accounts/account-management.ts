@@ -1,0 +1,99 @@
+// What a logged-in user does to their own account in D1: list and end their sessions
+// (devices), change the password, delete the account. The user object calls these and
+// does the rest (closing sockets, leaving chats).
+import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { ApiError } from "../contract/errors";
+import type { User } from "../contract/protocol";
+import { checkUnderLoginLimits, type Revocation } from "./accounts";
+import { hashPassword } from "./crypto";
+import { recoveryCodes, sessions, users } from "./schema";
+
+const db = (env: Env) => drizzle(env.DB);
+
+/** What a device told us about itself when it logged in. */
+export interface Device {
+  /** Its User-Agent, cut to USER_AGENT_MAX characters; "" when it sent none. */
+  userAgent: string;
+  /** Its country code, where the edge knew one (request.cf.country). */
+  location?: string;
+}
+
+const USER_AGENT_MAX = 256;
+
+export function device(userAgent: string | null | undefined, country: unknown): Device {
+  return { userAgent: [...(userAgent ?? "")].slice(0, USER_AGENT_MAX).join(""), ...(typeof country === "string" && country && { location: country }) };
+}
+
+export interface DeviceSessionRow {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  userAgent: string | null;
+  location: string | null;
+}
+
+/** The user's live sessions, newest first. */
+export function liveSessions(env: Env, userId: string, now: number): Promise<DeviceSessionRow[]> {
+  return db(env)
+    .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, userAgent: sessions.userAgent, location: sessions.location })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sessions.createdAt), sessions.id);
+}
+
+/** Revokes one live session of this user; nothing revoked when there is none by that id. */
+export async function revokeUserSession(env: Env, userId: string, sessionId: string, now: number): Promise<Revocation> {
+  const revoked = await db(env)
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt });
+  return { userId, sessions: revoked };
+}
+
+/** Last seen, written by the user object at most every few minutes a session. */
+export async function touchSession(env: Env, sessionId: string, at: number): Promise<void> {
+  await db(env).update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId));
+}
+
+/**
+ * Checks a logged-in user's password (changePassword, deleteAccount). A wrong one counts
+ * toward the same failed-login limits as auth, and over them it is refused unchecked.
+ */
+export async function checkPassword(env: Env, user: User, password: string, ip: string): Promise<void> {
+  const load = async () => (await db(env).select({ passwordHash: users.passwordHash }).from(users).where(and(eq(users.id, user.id), isNull(users.deletedAt))).limit(1))[0];
+  const wrong = new ApiError(401, "invalid_credentials", "the password is wrong", { password: "is wrong" });
+  await checkUnderLoginLimits(env, user.username.toLowerCase(), ip, password, load, wrong);
+}
+
+/** A new password; every session but `keepSessionId` is revoked (returned), and unused recovery codes with them. */
+export async function setPassword(env: Env, userId: string, keepSessionId: string, newPassword: string, now: number): Promise<Revocation> {
+  const hash = await hashPassword(newPassword);
+  const [, revoked] = await db(env).batch([
+    db(env).update(users).set({ passwordHash: hash }).where(eq(users.id, userId)),
+    db(env)
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+      .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
+    db(env).update(recoveryCodes).set({ usedAt: now }).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
+  ]);
+  return { userId, sessions: revoked };
+}
+
+/**
+ * Erases an account: its sessions and recovery codes go, its email and password hash are
+ * overwritten. The row stays with its username, so the name is never taken by someone
+ * else who would then appear as this person in old chats.
+ */
+export async function eraseAccount(env: Env, userId: string, now: number): Promise<void> {
+  await db(env).batch([
+    db(env).delete(sessions).where(eq(sessions.userId, userId)),
+    db(env).delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    db(env)
+      .update(users)
+      .set({ deletedAt: now, email: "", emailKey: `deleted:${userId}`, passwordHash: "" })
+      .where(eq(users.id, userId)),
+  ]);
+}
