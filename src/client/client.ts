@@ -741,7 +741,7 @@ export class ChatClient {
       if (reconnected) {
         this.drain();
         const before = this.evs;
-        const { chats } = await this.request("getChats", {});
+        const chats = await this.getAllChats();
         const moved = chats.filter((c) => c.large && c.ev !== undefined && before[c.chat_id] !== undefined && c.ev > before[c.chat_id]!);
         if (this.opts.catchUpLargeGroups) await Promise.all(moved.map((c) => this.fill(c.chat_id)));
       }
@@ -852,7 +852,7 @@ export class ChatClient {
     try {
       if (g.ev === undefined) {
         await this.catchUp();
-        if (g.ev === undefined) await this.request("getChats", {});
+        if (g.ev === undefined) await this.getAllChats();
         if (g.ev === undefined) return;
       }
       for (;;) {

@@ -1,4 +1,4 @@
-// Large groups (fan-out on read): in these tests a group of more than 5 is large
+// Large groups (fan-out on read): in these tests a group of more than 10 is large
 // (LARGE_GROUP_MEMBERS in vitest.config.ts). Their events are pushed by ev to the members
 // online, never written in members' logs, and read back with getChatUpdates.
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
