@@ -16,6 +16,9 @@ export default defineConfig(async () => {
             // Tests read recovery codes off the console mail sink; deploys send mail.
             MAILER: "console",
             ALLOWED_ORIGINS: "https://chat.example, http://localhost:8787",
+            // Groups of more than 5 are large here, so tests can make them with a few
+            // accounts; the default (50) is kept by an end-to-end test.
+            LARGE_GROUP_MEMBERS: "5",
             // The secret that signs download links (production: wrangler secret put).
             FILES_SIGNING_KEY: "test-signing-key-not-a-secret",
             // Just over R2's 5 MiB part, so a chunked upload at the limit goes up in two parts.

@@ -115,6 +115,23 @@ export function cpuUs(pids: number[]): number {
   return ticks * TICK_US;
 }
 
+/**
+ * Bytes these processes caused to be written to storage (`write_bytes` in /proc/<pid>/io):
+ * for workerd, the pages and WAL frames of the objects' SQLite files as they are committed.
+ */
+export function writeBytes(pids: number[]): number {
+  let bytes = 0;
+  for (const p of pids) {
+    try {
+      const m = readFileSync(`/proc/${p}/io`, "utf8").match(/^write_bytes:\s+(\d+)/m);
+      bytes += m ? Number(m[1]) : 0;
+    } catch {
+      // gone
+    }
+  }
+  return bytes;
+}
+
 /** Resident set size of these processes, in bytes. */
 export function rssBytes(pids: number[]): number {
   let kb = 0;

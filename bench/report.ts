@@ -1,7 +1,7 @@
 // Turns the results into the table printed at the end, docs/benchmarks.md, and a chart
 // (SVG written by hand: no dependencies).
 import { readFileSync } from "node:fs";
-import type { Baseline, Fanout, Outcome, Results } from "./types";
+import type { Baseline, Connect, Fanout, LargeGroup, LargeGroups, MembershipChange, Outcome, Results } from "./types";
 import type { Dist } from "./stats";
 
 type Row = [section: string, figure: string, value: string, note: string];
@@ -22,8 +22,8 @@ function rows(r: Results): Row[] {
   const error = (section: string, o: Outcome<object> | undefined) => {
     if (o && "error" in o) out.push([section, "FAILED", "", o.error.slice(0, 120)]);
   };
-  const cpuRow = (section: string, c: { workerUsPerPush: number; proxyUsPerPush: number; pushes: number }) =>
-    out.push([section, "server CPU per delivered push", us(c.workerUsPerPush), `${num(c.pushes, 0)} pushes; wrangler proxy +${us(c.proxyUsPerPush)}`]);
+  const cpuRow = (section: string, c: { workerUsPerPush: number; proxyUsPerPush: number; pushes: number }, extra = "") =>
+    out.push([section, "server CPU per delivered push", us(c.workerUsPerPush), `${num(c.pushes, 0)} pushes; wrangler proxy +${us(c.proxyUsPerPush)}${extra}`]);
 
   if (base) {
     const s = "baseline: echo DO";
@@ -56,7 +56,8 @@ function rows(r: Results): Row[] {
   const d = ok(p.direct);
   if (d) {
     const s = "direct chat";
-    const chain = base?.pacedChain?.p50;
+    const chain = d.floorChain?.p50 ?? base?.pacedChain?.p50;
+    if (d.floorChain) out.push([s, "floor beside it: two storing hops at its pace, p50 / p95 / p99", pcts(d.floorChain), "measured right before this phase"]);
     out.push([s, `A sends -> B's push, p50 / p95 / p99 (${num(d.messages, 0)} at ${d.ratePerSec}/s)`, pcts(d.latency), `p50 ${x(d.latency.p50, rtt)}, p99 ${x(d.latency.p99, rtt)} baseline RTT p50${chain ? `; p50 ${x(d.latency.p50, chain)} the two-storing-hop floor` : ""}`]);
     out.push([s, "A's sendMessage answered, p50 / p95 / p99", pcts(d.ack), `p50 ${x(d.ack.p50, rtt)}`]);
     cpuRow(s, d.cpu);
@@ -76,13 +77,17 @@ function rows(r: Results): Row[] {
   for (const o of [p.fanoutSmall, p.fanoutLarge]) {
     const f = ok<Fanout>(o);
     if (!f) continue;
-    const s = `fan-out ${num(f.members, 0)}`;
-    const floor = base?.rpcFanout?.find((k) => k.members === f.members)?.write.p50;
-    out.push([s, `send -> last member's socket, p50 / p95 / p99 (${f.messages} msgs, one at a time)`, pcts(f.last), `p50 ${x(f.last.p50, rtt)} baseline RTT p50${floor ? `, ${x(f.last.p50, floor)} the ${num(f.members, 0)}-RPC-with-write floor` : ""}`]);
+    const large = f.members > LARGE_AT;
+    const s = `fan-out ${num(f.members, 0)}${large ? " (large group)" : ""}`;
+    const fl = base?.rpcFanout?.find((k) => k.members === f.members);
+    const call = f.floor ?? (fl && { call: fl.call, workerUsPerCall: fl.workerUsPerCall });
+    if (f.floor) out.push([s, `floor beside it: ${num(f.members, 0)} RPCs at once, no writes, p50 / p95 / p99`, pcts(f.floor.call), `${us(f.floor.workerUsPerCall)} CPU per call; measured right before this phase`]);
+    const floors = `${call ? `, ${x(f.last.p50, call.call.p50)} the ${num(f.members, 0)}-RPC floor without writes` : ""}${fl ? `, ${x(f.last.p50, fl.write.p50)} the one with a write each (baseline)` : ""}`;
+    out.push([s, `send -> last member's socket, p50 / p95 / p99 (${f.messages} msgs, one at a time)`, pcts(f.last), `p50 ${x(f.last.p50, rtt)} baseline RTT p50${floors}`]);
     out.push([s, "send -> each member's socket, p50 / p95 / p99", pcts(f.member), ""]);
     out.push([s, "sender's answer, p50 / p99", `${ms(f.ack.p50)} / ${ms(f.ack.p99)}`, ""]);
     out.push([s, "createGroup until every member has chatCreated", ms(f.createMs), `connecting ${num(f.members, 0)} sockets took ${ms(f.connectMs)}`]);
-    cpuRow(s, f.cpu);
+    cpuRow(s, f.cpu, call ? `; ${x(f.cpu.workerUsPerPush, call.workerUsPerCall)} the floor's CPU per call` : "");
   }
   error("fan-out", p.fanoutSmall);
   error("fan-out", p.fanoutLarge);
@@ -111,12 +116,47 @@ function rows(r: Results): Row[] {
     out.push([s, "GET /files by a signed link, read to the end, MiB/s", num(f.downloadMiBps, 1), `${x(f.downloadMiBps, f.floorDownloadMiBps)} the floor: a bare R2 get, ${num(f.floorDownloadMiBps, 1)} MiB/s`]);
   }
   error("files", p.files);
+
+  const lg = ok<LargeGroups>(p.large);
+  if (lg) {
+    for (const g of [lg.all, lg.some]) {
+      const s = `large group ${num(g.members, 0)}, ${num(g.online, 0)} online`;
+      const b = base?.rpcFanout?.find((k) => k.members === g.online);
+      const fl = g.floor ?? (b && { call: b.call, workerUsPerCall: b.workerUsPerCall });
+      if (g.floor) out.push([s, `floor beside it: ${num(g.online, 0)} RPCs at once, no writes, p50 / p95 / p99`, pcts(g.floor.call), `${us(g.floor.workerUsPerCall)} CPU per call; measured right before this phase`]);
+      out.push([s, `send -> last online member's socket, p50 / p95 / p99 (${g.messages} msgs, one at a time)`, pcts(g.last), fl ? `${x(g.last.p50, fl.call.p50)} the ${num(g.online, 0)}-RPC floor without writes` : ""]);
+      out.push([s, "sender's answer, p50 / p99", `${ms(g.ack.p50)} / ${ms(g.ack.p99)}`, ""]);
+      out.push([s, "server CPU per message (all its pushes)", us(g.workerUsPerMessage), g === lg.some ? `${x(g.workerUsPerMessage, lg.all.workerUsPerMessage)} a group of ${num(lg.all.members, 0)} all online` : ""]);
+      cpuRow(s, g.cpu, fl ? `; ${x(g.cpu.workerUsPerPush, fl.workerUsPerCall)} the floor's CPU per call` : "");
+    }
+  }
+  error("large groups", p.large);
+
+  const c = ok<Connect>(p.connect);
+  if (c) {
+    const s = `a user in ${c.groups} large groups`;
+    out.push([s, `upgrade -> socket open, p50 / p95 / p99 (${c.rounds} connects)`, pcts(c.open), `a user in none: ${pcts(c.plainOpen)}`]);
+    out.push([s, "upgrade -> first getChats answered, p50 / p95 / p99", pcts(c.usable), `a user in none: ${pcts(c.plainUsable)}`]);
+    out.push([s, "server CPU per connect (open, getChats, close)", us(c.workerUsPerConnect), `a user in none: ${us(c.plainWorkerUsPerConnect)}`]);
+  }
+  error("connect", p.connect);
+
+  for (const o of [p.membersSmall, p.membersLarge]) {
+    const mc = ok<MembershipChange>(o);
+    if (!mc) continue;
+    const s = `membership, group of ${num(mc.members, 0)}${mc.large ? " (large)" : ""}`;
+    out.push([s, `bytes written to storage per member added or removed (${mc.changes} changes)`, `${num(mc.bytesPerChange / 1024, 1)} KB`, "the Worker's workerd write_bytes, every member's object included"]);
+    out.push([s, "owner's request answered, p50 / p99", `${ms(mc.ack.p50)} / ${ms(mc.ack.p99)}`, ""]);
+    out.push([s, "server CPU per change, deliveries included", us(mc.workerUsPerChange), ""]);
+  }
+  error("membership", p.membersSmall);
+  error("membership", p.membersLarge);
   return out;
 }
 
 function targetRows(r: Results): [string, string, string, string][] {
   return r.targets.map((t) => [
-    t.pass ? "PASS" : "MISS",
+    t.pass ? "HIT" : "MISS",
     t.name,
     t.value === null ? "n/a" : `${num(t.value, 2)} ${t.unit}`,
     t.limit === null ? (t.error ?? "") : `${t.op} ${num(t.limit, 2)} ${t.unit}${t.error ? ` (${t.error})` : ""}`,
@@ -130,7 +170,9 @@ function align(table: string[][]): string {
 
 function header(r: Results): string {
   const m = r.machine;
-  return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}`;
+  const loads = Object.values(r.load ?? {}).flat();
+  const load = loads.length ? `; the machine's 1-minute load average over the phases ${num(Math.min(...loads), 1)}–${num(Math.max(...loads), 1)} (${m.cores} cores, shared)` : "";
+  return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}${load}`;
 }
 
 export function renderTable(r: Results): string {
@@ -214,6 +256,28 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    streams the object back. Chat and floor take turns, round by round (${c.fileRounds ?? "n/a"} rounds after a
    warm-up one); the figure is the median MiB/s, from the request to the last byte of the
    answer.
+8. **Large groups** (more than ${LARGE_AT} members: fan-out on read). The fan-out groups of
+   ${c.fanoutSmall} and ${num(c.fanoutLarge ?? NaN, 0)} above are large groups, and are read against the floor of
+   N RPCs at once to objects that do not write (a large group's push writes nothing). The
+   echo Worker stays up through the run, and that floor is measured again right before each
+   phase read against it (as is the two-storing-hop floor before the direct phase): the
+   machine is shared, and its load can change several times over in the minutes between
+   the baseline and a phase. Then
+   one group of ${num(c.largeOnline ?? NaN, 0)} with everyone online and one of ${num(c.largeMembers ?? NaN, 0)} with the same ${num(c.largeOnline ?? NaN, 0)}
+   online (one socket each; groups past 1,000 are made with createGroup and addMembers of
+   1,000 names each): ${c.largeMessages} messages one at a time (after 5 warm-up ones), the time until the last
+   online member's socket has each, and the server CPU per message. Before each, the
+   benchmark waits until the server is idle (under 3% of a core for a second), so the
+   deliveries of chatCreated to the offline members' objects are not counted.
+9. **Connecting in many large groups**: a user in ${c.connectGroups} large groups of ${LARGE_AT + 2} opens a
+   socket (${c.connectRounds} times, after 2 warm-up ones), against a user in none: the time until the socket
+   is open (the user object tells each large group before it accepts), until its first
+   getChats is answered, and the server CPU of each open, getChats and close.
+10. **Membership changes**: one member added and removed, alternately (${c.memberChanges} changes), in a
+   small group of ${c.membersSmall} and a large one of ${num(c.fanoutLarge ?? NaN, 0)}: the bytes the Worker's workerd wrote
+   to storage (\`write_bytes\` in /proc: SQLite pages and WAL frames of every object,
+   the deliveries to members' logs included, counted until the server is idle again) per
+   change, and the CPU.
 
 wrangler dev 4.x also runs a *local observability collector* by default that receives the
 trace events of every invocation (and of every storage call in it). It is not part of
@@ -233,9 +297,11 @@ minutes earlier are the steadier reading.
 counts: 400 echo round trips and 8 x 600 echo frames, RPC floors of 100 / 10 / 3 frames
 instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150
 messages per group sender; fan-out to 100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
-messages; 300 idle users settled 2 s instead of 2,000 for 15 s; 3 file rounds instead of 10. It writes to
+messages; 300 idle users settled 2 s instead of 2,000 for 15 s; 3 file rounds instead of 10; a large group of
+1,000 with 100 online (20 messages) instead of 5,000 with 500 (50); 10 large groups instead of 50 for the
+connecting user, 5 connects instead of 20; 10 membership changes instead of 20. It writes to
 \`bench/out/\` (not committed) so the full run's figures here stay. Other options:
-\`--only=baseline,direct,group,fanout,many,idle,files\` runs a subset; \`--source=REV\` measures
+\`--only=baseline,direct,group,fanout,many,idle,files,large,connect,members\` runs a subset; \`--source=REV\` measures
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); each of these also writes to
 \`bench/out/\`.
@@ -244,6 +310,8 @@ ${readFileSync(new URL("./tried.md", import.meta.url), "utf8")}`;
 }
 
 const SETUP = 8;
+/** The server's LARGE_GROUP_MEMBERS in the benchmark (wrangler.toml's default). */
+const LARGE_AT = 50;
 
 // ---- Chart ----
 
@@ -269,21 +337,38 @@ export function renderSvg(r: Results): string {
   const m = ok(p.many);
   const lat: Bar[] = [];
   if (base) lat.push({ label: "echo baseline RTT", p50: base.rtt.p50, p99: base.rtt.p99, marks: [], grey: true });
-  if (base?.pacedChain) lat.push({ label: "floor: 2 storing hops", p50: base.pacedChain.p50, p99: base.pacedChain.p99, marks: [], grey: true });
+  // Floors measured beside a phase where the run has them: the load drifts over a run.
+  const chain = d?.floorChain ?? base?.pacedChain;
+  if (chain) lat.push({ label: "floor: 2 storing hops", p50: chain.p50, p99: chain.p99, marks: [], grey: true });
   if (d)
-    lat.push({ label: "direct chat", p50: d.latency.p50, p99: d.latency.p99, marks: base ? [[2 * base.rtt.p50, "p50 target"], [8 * base.rtt.p50, "p99 target"]] : [] });
+    lat.push({
+      label: "direct chat",
+      p50: d.latency.p50,
+      p99: d.latency.p99,
+      marks: [...(base ? ([[2 * base.rtt.p50, "p50 target"], [8 * base.rtt.p50, "p99 target"]] as [number, string][]) : []), ...(chain ? ([[1.15 * chain.p50, "p50 target: 1.15x floor"]] as [number, string][]) : [])],
+    });
   if (g) lat.push({ label: `group ${g.members}, flooded`, p50: g.latency.p50, p99: g.latency.p99, marks: [] });
-  const floor = (n: number | undefined) => {
-    const k = base?.rpcFanout?.find((f) => f.members === n);
+  const floor = (f: Fanout | null) => {
+    const k = base?.rpcFanout?.find((r) => r.members === f?.members);
     if (k) lat.push({ label: `floor: ${k.members} RPCs + writes`, p50: k.write.p50, p99: k.write.p99, marks: [], grey: true });
+    const call = f?.floor?.call ?? k?.call;
+    if (f && call && f.members > LARGE_AT) lat.push({ label: `floor: ${num(f.members, 0)} RPCs, no write`, p50: call.p50, p99: call.p99, marks: [], grey: true });
+    return call;
   };
-  floor(fs?.members);
+  const smallCall = floor(fs);
   const hub = base?.hubFanout?.find((h) => h.members === fs?.members && h.hubs === 1);
   if (hub) lat.push({ label: `${hub.members} sockets in 1 hub object`, p50: hub.last.p50, p99: hub.last.p99, marks: [], grey: true });
-  if (fs) lat.push({ label: `fan-out ${fs.members} (last)`, p50: fs.last.p50, p99: fs.last.p99, marks: [[15, "p50 target"], [50, "p99 target"]] });
-  floor(fl?.members);
-  if (fl) lat.push({ label: `fan-out ${fl.members} (last)`, p50: fl.last.p50, p99: fl.last.p99, marks: [] });
+  if (fs) lat.push({ label: `fan-out ${fs.members} (last)`, p50: fs.last.p50, p99: fs.last.p99, marks: [[15, "p50 target"], [50, "p99 target"], ...(smallCall ? ([[1.25 * smallCall.p50, "p50 target: 1.25x floor"]] as [number, string][]) : [])] });
+  const largeCall = floor(fl);
+  if (fl) lat.push({ label: `fan-out ${fl.members} (last)`, p50: fl.last.p50, p99: fl.last.p99, marks: largeCall ? [[1.25 * largeCall.p50, "p50 target: 1.25x floor"]] : [] });
   if (m) lat.push({ label: `${m.chats} chats, flooded`, p50: m.latency.p50, p99: m.latency.p99, marks: [] });
+  const lg = ok<LargeGroups>(p.large);
+  if (lg) {
+    const g: LargeGroup = lg.some;
+    const k = g.floor?.call ?? base?.rpcFanout?.find((f) => f.members === g.online)?.call;
+    if (k) lat.push({ label: `floor: ${num(g.online, 0)} RPCs, no write`, p50: k.p50, p99: k.p99, marks: [], grey: true });
+    lat.push({ label: `large ${g.members}, ${g.online} online`, p50: g.last.p50, p99: g.last.p99, marks: k ? [[1.25 * k.p50, "p50 target: 1.25x floor"]] : [] });
+  }
   const tput: { label: string; value: number; mark?: number }[] = [];
   if (base) tput.push({ label: "echo baseline frames/s", value: base.framesPerSec });
   if (g) tput.push({ label: `group ${g.members}: msgs/s to all`, value: g.deliveredPerSec, ...(base && { mark: 0.25 * base.framesPerSec }) });

@@ -25,6 +25,13 @@ export interface RpcFanout {
   workerUsPerCallWrite: number;
 }
 
+/** The N-RPC floor without writes, measured again right before the phase read against it (the machine's load drifts). */
+export interface NearFloor {
+  members: number;
+  call: Dist;
+  workerUsPerCall: number;
+}
+
 /** One frame to the echo object, which has `hubs` objects log it for the users whose sockets they hold and push it. */
 export interface HubFanout {
   members: number;
@@ -59,6 +66,8 @@ export interface PhaseCpu extends CpuWindow {
 }
 
 export interface Direct {
+  /** The two-storing-hop floor, measured again right before this phase. */
+  floorChain?: Dist;
   messages: number;
   ratePerSec: number;
   /** Send on A's socket to the newMessage push on B's socket. */
@@ -95,6 +104,56 @@ export interface Fanout {
   createMs: number;
   connectMs: number;
   cpu: PhaseCpu;
+  floor?: NearFloor;
+}
+
+/** One message at a time into a large group with `online` of its `members` online (one socket each). */
+export interface LargeGroup {
+  members: number;
+  online: number;
+  messages: number;
+  /** Send to the last online member's socket having it. */
+  last: Dist;
+  /** Send to the sender's own response. */
+  ack: Dist;
+  cpu: PhaseCpu;
+  /** Server CPU per message sent (all of its pushes), µs. */
+  workerUsPerMessage: number;
+  floor?: NearFloor;
+}
+
+export interface LargeGroups {
+  /** Every member online. */
+  all: LargeGroup;
+  /** Many members, few of them online. */
+  some: LargeGroup;
+}
+
+/** A user in `groups` large groups opening a socket, against a user in none. */
+export interface Connect {
+  groups: number;
+  rounds: number;
+  /** Upgrade sent to the socket open (the large groups told first). */
+  open: Dist;
+  /** Upgrade sent to the first getChats answered on it. */
+  usable: Dist;
+  workerUsPerConnect: number;
+  /** The same for a user in no large group. */
+  plainOpen: Dist;
+  plainUsable: Dist;
+  plainWorkerUsPerConnect: number;
+}
+
+/** One member added or removed, alternately, in a group of `members`. */
+export interface MembershipChange {
+  members: number;
+  large: boolean;
+  changes: number;
+  /** The owner's request answered. */
+  ack: Dist;
+  /** Storage bytes written by the Worker's workerd per change (every object it touched, deliveries included). */
+  bytesPerChange: number;
+  workerUsPerChange: number;
 }
 
 export interface Many {
@@ -176,9 +235,15 @@ export interface Results {
     fanoutLarge?: Outcome<Fanout>;
     many?: Outcome<Many>;
     idle?: Outcome<Idle>;
+    large?: Outcome<LargeGroups>;
+    connect?: Outcome<Connect>;
+    membersSmall?: Outcome<MembershipChange>;
+    membersLarge?: Outcome<MembershipChange>;
     files?: Outcome<Files>;
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];
+  /** The machine's 1-minute load average as each phase began and ended (it is shared with other work). */
+  load?: Record<string, [number, number]>;
   targets: Target[];
 }

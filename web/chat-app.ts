@@ -83,7 +83,8 @@ export class ChatApp {
       this.conversation.resendFailed();
       this.conversation.markReadSoon();
     });
-    on("pts", (pts) => this.saveSoon(pts));
+    on("pts", () => this.saveSoon());
+    on("ev", () => this.saveSoon());
     on("newMessage", (p) => {
       this.onMessage(p.message, false);
       this.announce(p.message);
@@ -161,9 +162,12 @@ export class ChatApp {
     this.settings.renderBlocked();
   }
 
-  private saveSoon(pts: number): void {
+  private saveSoon(): void {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => saveSaved(this.session.user, { pts, receipts: this.store.receipts }), 300);
+    this.saveTimer = setTimeout(() => {
+      const { pts, evs } = this.client;
+      if (pts !== undefined) saveSaved(this.session.user, { pts, evs, receipts: this.store.receipts });
+    }, 300);
   }
 
   private async logout(): Promise<void> {

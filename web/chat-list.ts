@@ -4,7 +4,7 @@
 // changes.
 import type { Chat } from "edge-chat/client";
 import { avatar, h, icon, shortTime, syncChildren, type Keyed } from "./dom";
-import { unreadOf, type Store } from "./store";
+import { memberCount, unreadOf, type Store } from "./store";
 
 export interface ChatListActions {
   open(chatId: string): void;
@@ -101,7 +101,7 @@ export class ChatList {
         : `${typing.join(", ")} typing…`
       : !c.last_message
         ? c.type === "group"
-          ? `${c.members.length} members`
+          ? `${memberCount(c)} members`
           : "No messages yet"
         : `${c.last_message.sender === store.me ? "You: " : c.type === "group" ? `${c.last_message.sender}: ` : ""}${c.last_message.deleted ? "Message deleted" : c.last_message.content || (c.last_message.content_type === "image" ? "Photo" : (c.last_message.attachment?.name ?? ""))}`;
     const time = c.last_message ? shortTime(c.last_message.timestamp) : "";

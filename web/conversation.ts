@@ -10,7 +10,7 @@ import { Attachments } from "./attachments";
 import { avatar, clockTime, dayLabel, fullTime, h, icon, onePane, shown, syncChildren, type Keyed } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, isConnectionError, showError } from "./forms";
-import { lastSeq, type Outgoing, type Store } from "./store";
+import { lastSeq, memberCount, type Outgoing, type Store } from "./store";
 
 const PAGE = 50;
 const TYPING_SENT_EVERY_MS = 3_000;
@@ -256,8 +256,14 @@ export class Conversation {
     const chat = this.store.openChat;
     if (!chat || !this.headEl) return;
     const { me } = this.store;
-    const others = chat.members.filter((m) => m !== me);
-    const sub = chat.type === "group" ? `${chat.members.length} members: ${chat.members.join(", ")}` : `Direct chat with ${others[0] ?? me}`;
+    const others = (chat.members ?? []).filter((m) => m !== me);
+    // A large group shows how many are in it; its members page in the Members dialog.
+    const sub =
+      chat.type === "direct"
+        ? `Direct chat with ${others[0] ?? me}`
+        : chat.members
+          ? `${chat.members.length} members: ${chat.members.join(", ")}`
+          : `${memberCount(chat).toLocaleString()} members`;
     const level = onePane.matches ? "h1" : "h2";
     const items: Keyed[] = [
       {
@@ -375,6 +381,8 @@ export class Conversation {
   /** Under your latest message: who has read it, from the read receipts. */
   private readState(chat: Chat, seq: number): string {
     const { me, receipts } = this.store;
+    // Other members' reads are not pushed in a large group.
+    if (!chat.members) return "Sent";
     // A direct chat's Chat says how far the other member has read; receipts pushed since may say more.
     const readBy = (m: string) => Math.max(receipts[chat.chat_id]?.[m] ?? 0, chat.type === "direct" ? (chat.peer_last_read_seq ?? 0) : 0);
     const readers = chat.members.filter((m) => m !== me && readBy(m) >= seq);

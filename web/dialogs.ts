@@ -1,11 +1,14 @@
 // The one modal <dialog>, and what it shows: starting a chat or a group, a group's
 // members, and asking before something that cannot be undone.
-import type { Chat, ChatClient } from "edge-chat/client";
+import type { Chat, ChatClient, MemberEntry } from "edge-chat/client";
 import { avatar, h } from "./dom";
 import { field, form, showError, type Field } from "./forms";
 import type { Store } from "./store";
 
 /** What the dialogs ask of the rest of the app once the server has answered. */
+/** Members shown per page in a large group's member list. */
+const MEMBERS_PAGE = 50;
+
 export interface DialogsHost {
   upsertChat(chat: Chat): void;
   removeChat(chatId: string): void;
@@ -91,38 +94,50 @@ export class Dialogs {
     if (!chat) return;
     const { me } = this.store;
     const owner = chat.owner === me;
-    const others = chat.members.filter((m) => m !== me);
+    const others = (chat.members ?? []).filter((m) => m !== me);
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const fail = (err: unknown) => showError(error, err);
     const refresh = (c: Chat, removedAt?: number) => {
       this.host.upsertChat(c);
       this.members(removedAt);
     };
-    const list = h(
-      "ul",
-      { class: "member-list" },
-      ...chat.members.map((m) =>
-        h(
-          "li",
-          {},
-          avatar(m, "sm"),
-          h("span", { class: "member-name" }, m, m === me ? " (you)" : ""),
-          m === chat.owner ? h("span", { class: "tag" }, "owner") : null,
-          owner && m !== me
-            ? h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs danger",
-                  "aria-label": `Remove ${m}`,
-                  on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c, others.indexOf(m)), fail) },
-                },
-                "Remove",
-              )
-            : null,
-        ),
-      ),
-    );
+    const item = (m: string) =>
+      h(
+        "li",
+        {},
+        avatar(m, "sm"),
+        h("span", { class: "member-name" }, m, m === me ? " (you)" : ""),
+        m === chat.owner ? h("span", { class: "tag" }, "owner") : null,
+        owner && m !== me
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "btn-link btn-xs danger",
+                "aria-label": `Remove ${m}`,
+                on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c, others.indexOf(m)), fail) },
+              },
+              "Remove",
+            )
+          : null,
+      );
+    const list = h("ul", { class: "member-list" }, ...(chat.members ?? []).map(item));
+    // A large group lists no members in its chat: they come a page at a time, by name.
+    const more = h("button", { type: "button", class: "btn btn-ghost btn-sm", hidden: true }, "Show more members");
+    if (!chat.members) {
+      let after: string | undefined;
+      const page = () => {
+        more.disabled = true;
+        this.client.getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) }).then(({ members, has_more }) => {
+          list.append(...members.map((m: MemberEntry) => item(m.username)));
+          after = members.at(-1)?.username;
+          more.hidden = !has_more;
+          more.disabled = false;
+        }, fail);
+      };
+      more.addEventListener("click", page);
+      page();
+    }
     const add = field("Add members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Usernames, separated by commas.");
     const addForm = owner
       ? form({
@@ -155,7 +170,7 @@ export class Dialogs {
       },
       "Leave group",
     );
-    this.show(`${chat.title}: members`, list, error, ...(addForm ? [addForm] : []), h("div", { class: "dialog-actions" }, leave));
+    this.show(`${chat.title}: members`, list, more, error, ...(addForm ? [addForm] : []), h("div", { class: "dialog-actions" }, leave));
     if (!owner) leave.focus();
     else if (removedAt !== undefined) {
       const removes = [...list.querySelectorAll<HTMLElement>("button")];

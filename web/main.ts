@@ -22,7 +22,7 @@ const ENDED: Record<ClientEvents["sessionEnded"]["reason"], string | undefined> 
 function start(session: Session | null, notice?: string): void {
   const client = new ChatClient({
     url: wsUrl.toString(),
-    ...(session && { token: session.token, pts: loadSaved(session.user).pts }),
+    ...(session && { token: session.token, ...savedPosition(session) }),
   });
   let current = session;
   const loggedIn = (s: Session) => {
@@ -47,6 +47,12 @@ function start(session: Session | null, notice?: string): void {
   client.on("sessionEnded", ({ reason }) => signOut(ENDED[reason]));
   if (session) loggedIn(session);
   else renderAuth(root, client, notice);
+}
+
+/** Where the client left off: the log's pts and each large group's ev. */
+function savedPosition(session: Session): { pts?: number; evs?: Record<string, number> } {
+  const { pts, evs } = loadSaved(session.user);
+  return { ...(pts !== undefined && { pts }), ...(evs && { evs }) };
 }
 
 start(loadSession());

@@ -16,6 +16,8 @@ export type Receipts = Record<string, Record<string, number>>;
 
 export interface Saved {
   pts?: number;
+  /** The last ev applied of each large group. */
+  evs?: Record<string, number>;
   receipts: Receipts;
 }
 
@@ -48,8 +50,12 @@ export const saveSession = (session: Session | null) => write(SESSION, session);
 export function loadSaved(user: User): Saved {
   const s = read(stateKey(user));
   if (typeof s !== "object" || s === null) return { receipts: {} };
-  const { pts, receipts } = s as Partial<Saved>;
-  return { ...(typeof pts === "number" && { pts }), receipts: typeof receipts === "object" && receipts !== null ? receipts : {} };
+  const { pts, evs, receipts } = s as Partial<Saved>;
+  return {
+    ...(typeof pts === "number" && { pts }),
+    ...(typeof evs === "object" && evs !== null && { evs }),
+    receipts: typeof receipts === "object" && receipts !== null ? receipts : {},
+  };
 }
 
 /** null forgets it: on logging out nothing of the user stays behind. */

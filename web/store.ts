@@ -36,6 +36,8 @@ export const TYPING_SHOWN_MS = 6_000;
 export const CHATS_PAGE = 50;
 
 export const lastSeq = (c: Chat) => c.last_message?.seq ?? 0;
+/** A group's size: a large group lists no members, only their count. */
+export const memberCount = (c: Chat) => c.member_count ?? c.members?.length ?? 0;
 export const unreadOf = (c: Chat) => Math.max(0, lastSeq(c) - c.last_read_seq);
 /** The newer of two versions of a message: a deletion is final, otherwise the later edit. */
 const newer = (a: Message, b: Message) => (a.deleted ? a : b.deleted ? b : (b.edited_at ?? 0) >= (a.edited_at ?? 0) ? b : a);

@@ -5,19 +5,26 @@
 //   ├── messages  (messages.ts)  the gapless seq, idempotent sends, edits, deletes, pages
 //   ├── outbox    (outbox.ts)    every change is an event with the next ev, fanned out to
 //   │                            each member's user object, retried until acknowledged
-//   └── uploads   (uploads.ts)   the chat's files in R2: recorded after upload, attached by
-//                                a send, removed with their message or after a day unattached
+//   ├── uploads   (uploads.ts)   the chat's files in R2: recorded after upload, attached by
+//   │                            a send, removed with their message or after a day unattached
+//   └── large     (large.ts)     past LARGE_GROUP_MEMBERS: fan-out on read. Events stay here,
+//       ├── online (online.ts)   pushed only to the members online, read back by ev;
+//       └── log queue (log-queue.ts)  a member's own join, leave and reads still reach their log
 //
 // Its RPC surface is the public methods below; each answers a Result (errors cross RPC as
 // data). The events it delivers are described in events.ts.
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import { config } from "../platform/config";
 import { errorSummary, log } from "../platform/log";
 import { hasSchema, migrate } from "../platform/object-sql";
-import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
+import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
+import { LargeGroup, type LargeSummary } from "./large";
+import { LogQueue } from "./log-queue";
 import { Members, type MemberState } from "./members";
 import { Messages, toMessage, type MessageRow } from "./messages";
+import { Online, type PushItem } from "./online";
 import { Outbox } from "./outbox";
 import { CHAT_SCHEMA } from "./schema";
 import { Uploads, type NewUpload } from "./uploads";
@@ -30,6 +37,8 @@ export interface MessageResult {
   event: ChatEvent;
 }
 
+export type { LargeSummary, PushItem };
+
 export class ChatObject extends DurableObject<Env> {
   private sql: SqlStorage;
   private chatId = "";
@@ -38,6 +47,8 @@ export class ChatObject extends DurableObject<Env> {
   private members!: Members;
   private messages!: Messages;
   private outbox!: Outbox;
+  private large!: LargeGroup;
+  private online!: Online;
   private uploads!: Uploads;
   private typedAt = new Map<string, number>();
   /** The clock typing is throttled by. Tests stop and move it (through runInDurableObject). */
@@ -75,6 +86,7 @@ export class ChatObject extends DurableObject<Env> {
       this.init(chatId, "group", title);
       this.addMember(owner, "owner");
       for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
+      if (this.members.count > this.largeAt()) this.large.start(this.outbox.nextEv);
       return this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin);
     });
   }
@@ -86,13 +98,25 @@ export class ChatObject extends DurableObject<Env> {
       this.requireOwner(actorId);
       const added = users.filter((u) => !this.members.isMember(u.id));
       if (!added.length) return null;
-      const count = this.members.current().length + added.length;
+      const count = this.members.count + added.length;
       if (count > MAX_GROUP_MEMBERS)
         throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, {
           members: `would make ${count} members, over ${MAX_GROUP_MEMBERS}`,
         });
       for (const u of added) this.addMember(u, "member");
-      return this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin);
+      const change = { added: added.map((u) => u.username).sort((a, b) => a.localeCompare(b)) };
+      if (this.large.since === null) {
+        // Passing the size is the event that makes the group large: it is the last one in
+        // every member's log, and it tells them from which ev its updates come.
+        if (count > this.largeAt()) this.large.start(this.outbox.nextEv);
+        return this.outbox.emit({ kind: "chat", chat: this.info(change) }, null, origin);
+      }
+      // A large group: the others see the change by ev; each new member gets chatCreated in
+      // their own log, with the event their view starts after.
+      const event = this.emitLarge({ kind: "chat", chat: this.info(change) }, origin);
+      const { large: _large, origin: _origin, ...joined } = event;
+      for (const u of added) this.outbox.toLog(this.members.get(u.id)!, joined, origin);
+      return event;
     });
   }
 
@@ -125,7 +149,7 @@ export class ChatObject extends DurableObject<Env> {
     return catching("memberDeleted", () => {
       this.requireMember(userId);
       if (this.type !== "direct") throw new ApiError(400, "wrong_chat_type", "a deleted member leaves a group with leave");
-      const event = this.outbox.emit({ kind: "chat", chat: this.info([userId]) }, null, origin);
+      const event = this.outbox.emit({ kind: "chat", chat: this.info({}, [userId]) }, null, origin);
       this.members.leave(userId, event.ev);
       return null;
     });
@@ -154,7 +178,7 @@ export class ChatObject extends DurableObject<Env> {
         content_type: attachment?.content_type ?? "text", ...(file && { attachment: file }),
         timestamp: Date.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
       };
-      const event = this.outbox.emit({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, null, origin);
+      const event = this.emitChange({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
       if (file) this.uploads.attach(file.file_id, seq);
       // Sending reads the chat up to your own message.
@@ -205,6 +229,13 @@ export class ChatObject extends DurableObject<Env> {
       const target = Math.min(seq, lastSeq);
       if (target <= m.lastReadSeq) return { last_read_seq: m.lastReadSeq, last_seq: lastSeq, event: null };
       this.members.setRead(m, target);
+      if (this.large.since !== null) {
+        // In a large group a read is the reader's own business: it goes to their log only
+        // (their other devices clear the count), and it is not one of the group's events.
+        const own: ChatEvent = { kind: "readReceipt", chat_id: this.chatId, ev: 0, key: `${this.chatId}:r${target}`, timestamp: Date.now(), username: m.username, seq: target };
+        this.outbox.toLog(m, own, origin);
+        return { last_read_seq: target, last_seq: lastSeq, event: { ...own, origin } };
+      }
       const event = this.outbox.emit({ kind: "readReceipt", username: m.username, seq: target }, null, origin);
       return { last_read_seq: target, last_seq: lastSeq, event };
     });
@@ -217,13 +248,57 @@ export class ChatObject extends DurableObject<Env> {
       const now = this.now();
       if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
       this.typedAt.set(actorId, now);
-      for (const other of this.members.current())
-        if (other.userId !== actorId)
-          this.outbox.user(other.userId).typing(this.chatId, m.username).catch((err: unknown) =>
-            log({ level: "warn", event: "typing_failed", chat_id: this.chatId, user_id: other.userId, exception: errorSummary(err) }),
-          );
+      const send = (userId: string) =>
+        this.outbox.user(userId).typing(this.chatId, m.username).catch((err: unknown) =>
+          log({ level: "warn", event: "typing_failed", chat_id: this.chatId, user_id: userId, exception: errorSummary(err) }),
+        );
+      if (this.large.since !== null) this.online.typing(actorId, send);
+      else for (const other of this.members.current()) if (other.userId !== actorId) void send(other.userId);
       return null;
     });
+  }
+
+  // ---- Large groups ----
+
+  /** getChatUpdates: a large group's pushes after `sinceEv` that the member may see. */
+  async updates(actorId: string, sinceEv: number, limit: number): Promise<Result<PayloadOf<"getChatUpdates">>> {
+    return catching("updates", () => {
+      const m = this.requireMember(actorId);
+      if (this.large.since === null)
+        throw new ApiError(400, "wrong_chat_type", this.type === "direct" ? "a direct chat's updates come by sync" : "this group is not large: its updates come by sync");
+      return { chat_id: this.chatId, ...this.large.replay(m, sinceEv, limit) };
+    });
+  }
+
+  /** getMembers: a page of the group's members by lower-cased name. */
+  async memberPage(actorId: string, after: string | undefined, limit: number): Promise<Result<PayloadOf<"getMembers">>> {
+    return catching("memberPage", () => {
+      this.requireMember(actorId);
+      if (this.type !== "group") throw new ApiError(400, "wrong_chat_type", "a direct chat has no member list to page");
+      return { chat_id: this.chatId, ...this.members.page(after, limit) };
+    });
+  }
+
+  /**
+   * A member's user object got its first socket (`online`), or lost its last. Online, it
+   * gets the group as it is now (to list it), and pushes from then on, or from `fromEv`.
+   * A user object that is not a member (any more) is told so with null.
+   */
+  async presence(userId: string, since: number, online: boolean, fromEv?: number): Promise<LargeSummary | null> {
+    if (!this.type) return null;
+    if (!online) {
+      this.online.offline(userId, since);
+      return null;
+    }
+    const m = this.members.get(userId);
+    if (!m || m.leftEv !== null || this.large.since === null) return null;
+    this.online.online(userId, since, fromEv);
+    return this.summaryFor(m);
+  }
+
+  /** A large group as this member lists it now (getChats). */
+  async summary(actorId: string): Promise<Result<LargeSummary>> {
+    return catching("summary", () => this.summaryFor(this.requireMember(actorId)));
   }
 
   // ---- Files (the Worker's POST /upload and GET /files; getFileUrls) ----
@@ -266,6 +341,7 @@ export class ChatObject extends DurableObject<Env> {
     if (!this.type) return;
     await this.outbox.onAlarm();
     await this.uploads.sweep(Date.now());
+    this.online.retry();
   }
 
   // ---- Internals ----
@@ -279,7 +355,16 @@ export class ChatObject extends DurableObject<Env> {
     this.title = meta.get("title") ?? "";
     this.members = new Members(this.sql);
     this.messages = new Messages(this.sql);
-    this.outbox = new Outbox(this.ctx, this.env, this.members, () => this.chatId);
+    this.large = new LargeGroup(this.sql, { chatId: () => this.chatId, lastEv: () => this.outbox.ev, message: (seq) => this.messages.get(seq) });
+    this.outbox = new Outbox(this.ctx, this.env, this.members, new LogQueue(this.sql), () => this.chatId, () => this.large.since);
+    this.online = new Online(this.sql, {
+      user: (userId) => this.outbox.user(userId),
+      after: (ev, max) => this.outbox.after(ev, max),
+      lastEv: () => this.outbox.ev,
+      frame: (e, userId) => this.large.frame(e, this.members.get(userId)),
+      wake: (ms) => void this.outbox.wakeIn(ms),
+      chatId: () => this.chatId,
+    });
     this.uploads = new Uploads(this.sql, this.env.FILES, (at) => void this.outbox.wakeAt(at));
   }
 
@@ -298,10 +383,43 @@ export class ChatObject extends DurableObject<Env> {
 
   /** A member leaves or is removed: they are told, the rest see the new member list. */
   private depart(userId: string, origin: Origin): { mine: ChatEvent; others: ChatEvent | null } {
+    const m = this.members.get(userId)!;
+    const change = { removed: [m.username] };
+    if (this.large.since !== null) {
+      // One event of the group for the others; the one who left has it in their log as
+      // removedFromChat, and gets no more pushes.
+      this.members.leave(userId, this.outbox.nextEv);
+      this.online.drop(userId);
+      const others = this.emitLarge({ kind: "chat", chat: this.info(change) }, origin);
+      const mine: ChatEvent = { kind: "removedFromChat", chat_id: this.chatId, ev: others.ev, timestamp: others.timestamp };
+      this.outbox.toLog(m, mine, origin);
+      return { mine: { ...mine, origin }, others };
+    }
     const mine = this.outbox.emit({ kind: "removedFromChat" }, [userId], origin);
     this.members.leave(userId, mine.ev);
-    const others = this.members.current().length ? this.outbox.emit({ kind: "chat", chat: this.info() }, null, origin) : null;
+    const others = this.members.count ? this.outbox.emit({ kind: "chat", chat: this.info(change) }, null, origin) : null;
     return { mine, others };
+  }
+
+  /** The largest a group may be and stay small. */
+  private largeAt(): number {
+    return config(this.env).largeGroupMembers;
+  }
+
+  /** Stores a change everyone in the chat sees: by cursor into each member's log, or, in a large group, pushed by ev. */
+  private emitChange(body: EventBody, origin: Origin): ChatEvent {
+    return this.large.since === null ? this.outbox.emit(body, null, origin) : this.emitLarge(body, origin);
+  }
+
+  private emitLarge(body: EventBody, origin: Origin): ChatEvent {
+    const event = this.outbox.emitLarge(body, origin);
+    this.online.push();
+    return event;
+  }
+
+  private summaryFor(m: MemberState): LargeSummary {
+    const owner = this.members.ownerId === null ? undefined : this.members.get(this.members.ownerId)?.username;
+    return this.large.summary({ title: this.title, ...(owner !== undefined && { owner }), member_count: this.members.count }, m, this.messages.lastSeq);
   }
 
   /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
@@ -309,7 +427,7 @@ export class ChatObject extends DurableObject<Env> {
     const message = toMessage(this.chatId, row);
     const json = JSON.stringify(message);
     this.outbox.rewriteMessage(row.seq, json);
-    const event = this.outbox.emit({ kind, seq: row.seq, sender: row.sender, message: json }, null, origin);
+    const event = this.emitChange({ kind, seq: row.seq, sender: row.sender, message: json }, origin);
     row.ev = event.ev;
     this.messages.update(row);
     return { message, event };
@@ -328,18 +446,23 @@ export class ChatObject extends DurableObject<Env> {
     return this.type === "direct" && this.members.current().length < 2;
   }
 
-  /** What members list; `deleting`: members whose deletion this is about (still current). */
-  private info(deleting: string[] = []): ChatInfo {
-    // A direct chat keeps listing a member who deleted their account.
-    const members = this.type === "direct" ? [...this.members.all()].sort((a, b) => a.joinedEv - b.joinedEv) : this.members.ordered();
-    const owner = members.find((m) => m.role === "owner");
+  /**
+   * The chat for the next event: a small chat's whole member list (a direct chat keeps
+   * listing a member who deleted their account), a large group's count and ev. `deleting`:
+   * members whose deletion this is about (still current).
+   */
+  private info(change: { added?: string[]; removed?: string[] } = {}, deleting: string[] = []): ChatInfo {
+    const members = this.large.since !== null ? [] : this.type === "direct" ? [...this.members.all()].sort((a, b) => a.joinedEv - b.joinedEv) : this.members.ordered();
+    const owner = this.members.ownerId === null ? undefined : this.members.get(this.members.ownerId);
     const last = this.messages.get(this.messages.lastSeq);
     const deleted = members.filter((m) => m.leftEv !== null || deleting.includes(m.userId)).map((m) => m.username);
     return {
       type: this.type!,
       title: this.title,
-      members: members.map((m) => m.username),
+      ...(this.large.since === null ? { members: members.map((m) => m.username) } : { large: true as const, ev: this.outbox.nextEv }),
+      ...change,
       ...(this.type === "group" && owner && { owner: owner.username }),
+      member_count: this.members.count,
       ...(this.type === "direct" && { reads: Object.fromEntries(members.map((m) => [m.username, m.lastReadSeq])) }),
       ...(deleted.length > 0 && this.type === "direct" && { deleted }),
       last_seq: this.messages.lastSeq,

@@ -8,26 +8,44 @@ export interface Origin {
   socketId: string;
 }
 
-/** What a member needs to know of a chat to list it. */
+/**
+ * What a member needs to know of a chat to list it. A member who lists the chat already is
+ * sent only what changed (`added`, `removed`); one who does not gets `members` in whole.
+ * A large group has no member list here at all (getMembers pages it).
+ */
 export interface ChatInfo {
   type: "direct" | "group";
   title: string;
-  members: string[];
+  /** The whole list, in the order they joined: for a member new to the chat (and direct chats). */
+  members?: string[];
+  /** Names that joined with this change, in join order. */
+  added?: string[];
+  /** Names that left with this change. */
+  removed?: string[];
   owner?: string;
+  member_count: number;
+  /** A large group, with its latest event (for a new member: the event their view starts after). */
+  large?: true;
+  ev?: number;
   /** Direct chats: each member's read position, by username (the other's shows as peer_last_read_seq). */
   reads?: Record<string, number>;
   /** Direct chats: members whose account is deleted. */
   deleted?: string[];
   last_seq: number;
-  /** The last message as JSON text, or null. */
-  last_message: string | null;
+  /** The last message as JSON text, or null; left out for a member who lists the chat already. */
+  last_message?: string | null;
 }
 
 interface Base {
   chat_id: string;
+  /** The chat's event number; 0 for a large group's read receipt, which has none (see `key`). */
   ev: number;
   timestamp: number;
   origin?: Origin;
+  /** Its key in the user's log when it is not `chat_id:ev`. */
+  key?: string;
+  /** One of a large group's events (fan-out on read): pushed to members online, never logged. */
+  large?: true;
 }
 
 export type ChatEvent = Base &

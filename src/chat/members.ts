@@ -1,6 +1,7 @@
 // The chat's members: who is in it, from which event (`joined_ev`) and until which
 // (`left_ev`), their role and read position, and how far the outbox has delivered to them.
 // A member who left stays listed until the outbox has told them.
+import type { MemberEntry } from "../contract/protocol";
 import type { Member } from "./events";
 
 export interface MemberState {
@@ -18,6 +19,10 @@ export interface MemberState {
 
 export class Members {
   private map = new Map<string, MemberState>();
+  /** How many are in now (kept as they come and go: a large group has many). */
+  count = 0;
+  /** The owner's user id, while there is one (a group). */
+  ownerId: string | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     for (const r of sql.exec<{
@@ -27,6 +32,8 @@ export class Members {
         userId: r.user_id, username: r.username, role: r.role as "owner" | "member", joinedEv: r.joined_ev,
         leftEv: r.left_ev, lastReadSeq: r.last_read_seq, acked: r.delivered_ev, inflight: false, failures: 0,
       });
+      if (r.left_ev === null) this.count++;
+      if (r.left_ev === null && r.role === "owner") this.ownerId = r.user_id;
     }
   }
 
@@ -51,6 +58,8 @@ export class Members {
   /** Adds (or re-adds) a member from event `ev` on, having read everything before. */
   add(u: Member, role: "owner" | "member", ev: number, lastSeq: number): void {
     const prior = this.map.get(u.id);
+    if (!prior || prior.leftEv !== null) this.count++;
+    if (role === "owner") this.ownerId = u.id;
     const m: MemberState = {
       userId: u.id, username: u.username, role, joinedEv: ev, leftEv: null, lastReadSeq: lastSeq,
       acked: prior ? prior.acked : ev - 1, inflight: prior?.inflight ?? false, failures: prior?.failures ?? 0,
@@ -66,14 +75,17 @@ export class Members {
   leave(userId: string, ev: number): void {
     const m = this.map.get(userId)!;
     m.leftEv = ev;
+    this.count--;
     const wasOwner = m.role === "owner";
+    if (wasOwner) this.ownerId = null;
     m.role = "member";
     this.sql.exec("UPDATE members SET left_ev = ?, role = 'member' WHERE user_id = ?", ev, userId);
-    const rest = this.current();
-    if (wasOwner && rest.length) {
+    const rest = wasOwner ? this.current() : [];
+    if (rest.length) {
       // The longest-standing member inherits the group.
       const heir = rest.reduce((a, b) => (b.joinedEv < a.joinedEv ? b : a));
       heir.role = "owner";
+      this.ownerId = heir.userId;
       this.sql.exec("UPDATE members SET role = 'owner' WHERE user_id = ?", heir.userId);
     }
   }
@@ -85,6 +97,18 @@ export class Members {
 
   saveCursor(m: MemberState): void {
     this.sql.exec("UPDATE members SET delivered_ev = ? WHERE user_id = ?", m.acked, m.userId);
+  }
+
+  /** A page of the current members ordered by lower-cased username, after `after` (compared ignoring case). */
+  page(after: string | undefined, limit: number): { members: MemberEntry[]; has_more: boolean } {
+    const rows = this.sql
+      .exec<{ username: string; role: string }>(
+        `SELECT username, role FROM members WHERE left_ev IS NULL ${after === undefined ? "" : "AND lower(username) > lower(?)"} ORDER BY lower(username) LIMIT ?`,
+        ...(after === undefined ? [] : [after]), limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit).map((r) => ({ username: r.username, role: r.role as MemberEntry["role"] }));
+    return { members: page, has_more: rows.length > limit };
   }
 
   /** Current members in the order they joined, for the member list. */

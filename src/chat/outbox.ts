@@ -5,8 +5,14 @@
 // each (chat_id, ev) once, so retries never show anything twice. Cursors are persisted
 // lazily from the alarm: after a restart a member may be sent a few events again, which
 // its user object ignores.
+//
+// A large group's events after the switch (`largeSince`) are not delivered by cursor: they
+// are pushed to the members online (online.ts) and read back with getChatUpdates. What
+// each member must still have in their log waits in the log queue (log-queue.ts), which
+// this outbox delivers after the member's cursor has reached the switch.
 import { errorSummary, log } from "../platform/log";
 import type { ChatEvent, EventBody, Origin } from "./events";
+import type { LogQueue } from "./log-queue";
 import type { MemberState, Members } from "./members";
 
 /** How many events one delivery carries at most. */
@@ -36,7 +42,10 @@ export class Outbox {
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
     private readonly members: Members,
+    private readonly queue: LogQueue,
     private readonly chatId: () => string,
+    /** The event that made the group large (the last one delivered by cursor), or null. */
+    private readonly largeSince: () => number | null,
   ) {
     this.lastEv = ctx.storage.sql.exec<{ e: number | null }>("SELECT MAX(ev) AS e FROM events").one().e ?? 0;
   }
@@ -51,10 +60,46 @@ export class Outbox {
     return this.lastEv + 1;
   }
 
+  /** The latest event's number. */
+  get ev(): number {
+    return this.lastEv;
+  }
+
   /** Stores an event with the next `ev` and starts delivering it. `audience` null: the members at that moment. */
   emit(body: EventBody, audience: string[] | null, origin?: Origin): ChatEvent {
+    const live = this.store(body, audience, false, origin);
+    void this.wakeIn(FLUSH_MS);
+    // The requester's own user object applies the event from our answer, so it is not sent
+    // one now; it rides along with the requester's next delivery, or the alarm's.
+    for (const m of this.members.all()) if (m.userId !== origin?.userId && !this.settled(m)) this.pump(m);
+    return live;
+  }
+
+  /** Stores one of a large group's events: no member's log gets it (online.ts pushes it). */
+  emitLarge(body: EventBody, origin?: Origin): ChatEvent {
+    return this.store(body, null, true, origin);
+  }
+
+  /** Puts an event in one member's log (a large group's join, leave or read) and starts delivering it. */
+  toLog(m: MemberState, event: ChatEvent, origin?: Origin): void {
+    this.queue.add(m.userId, event);
+    if (m.userId !== origin?.userId) this.pump(m);
+    else void this.wakeIn(FLUSH_MS);
+  }
+
+  /** Stored events after `ev`, oldest first, at most `max` (from memory while recent). */
+  after(ev: number, max: number): ChatEvent[] {
+    const out: ChatEvent[] = [];
+    for (const s of this.eventsAfter(ev)) {
+      if (out.length >= max) break;
+      out.push(s.event);
+    }
+    return out;
+  }
+
+  private store(body: EventBody, audience: string[] | null, large: boolean, origin?: Origin): ChatEvent {
     const ev = this.lastEv + 1;
-    const event = { ...body, chat_id: this.chatId(), ev, timestamp: Date.now() } as ChatEvent;
+    const event = { ...body, chat_id: this.chatId(), ev, timestamp: Date.now(), ...(large && { large: true }) } as ChatEvent;
     this.ctx.storage.sql.exec(
       "INSERT INTO events (ev, data, audience, msg_seq) VALUES (?, ?, ?, ?)",
       ev, JSON.stringify(event), audience && JSON.stringify(audience), textOf(event),
@@ -63,10 +108,6 @@ export class Outbox {
     const live = origin ? { ...event, origin } : event;
     this.recent.set(ev, { event: live, audience });
     if (this.recent.size > RECENT) this.recent.delete(ev - RECENT);
-    void this.wakeIn(FLUSH_MS);
-    // The requester's own user object applies the event from our answer, so it is not sent
-    // one now; it rides along with the requester's next delivery, or the alarm's.
-    for (const m of this.members.all()) if (m.userId !== origin?.userId && !this.settled(m)) this.pump(m);
     return live;
   }
 
@@ -107,10 +148,26 @@ export class Outbox {
   /** Sends a member everything they have not acknowledged, one batch in flight at a time. */
   private pump(m: MemberState): void {
     if (m.inflight || m.failures) return;
-    const { events, upTo } = this.pending(m);
-    if (!events.length) {
-      if (upTo > m.acked) (m.acked = upTo), this.dirty.add(m.userId);
-      return;
+    let done: () => void;
+    let events: ChatEvent[];
+    if (this.cursorDone(m)) {
+      // Past the cursor's part: what waits in the log queue.
+      if (!this.queue.has(m.userId)) return;
+      const next = this.queue.next(m.userId, BATCH);
+      events = next.events;
+      done = () => this.queue.done(m.userId, next.upTo);
+    } else {
+      const { events: due, upTo } = this.pending(m);
+      if (!due.length) {
+        if (upTo > m.acked) (m.acked = upTo), this.dirty.add(m.userId);
+        if (this.cursorDone(m)) this.pump(m);
+        return;
+      }
+      events = due;
+      done = () => {
+        m.acked = upTo;
+        this.dirty.add(m.userId);
+      };
     }
     m.inflight = true;
     this.user(m.userId)
@@ -118,8 +175,7 @@ export class Outbox {
       .then(
         () => {
           m.inflight = false;
-          m.acked = upTo;
-          this.dirty.add(m.userId);
+          done();
           void this.wakeIn(FLUSH_MS);
           this.pump(m);
         },
@@ -143,19 +199,29 @@ export class Outbox {
 
   /** Has everything this member will ever see been delivered? */
   private settled(m: MemberState): boolean {
-    return m.acked >= (m.leftEv ?? this.lastEv);
+    return this.cursorDone(m) && !this.queue.has(m.userId);
+  }
+
+  /** The last event a member's cursor delivers: a large group's later ones are not in their log. */
+  private cursorEnd(m: MemberState): number {
+    return Math.min(m.leftEv ?? this.lastEv, this.largeSince() ?? Infinity);
+  }
+
+  private cursorDone(m: MemberState): boolean {
+    return m.acked >= this.cursorEnd(m);
   }
 
   private pending(m: MemberState): { events: ChatEvent[]; upTo: number } {
     const events: ChatEvent[] = [];
     let upTo = m.acked;
-    while (events.length < BATCH && upTo < this.lastEv) {
+    const end = this.cursorEnd(m);
+    while (events.length < BATCH && upTo < end) {
       const scan = this.eventsAfter(upTo);
       if (!scan.length) break;
       for (const s of scan) {
-        if (events.length >= BATCH) break;
+        if (events.length >= BATCH || s.event.ev > end) break;
         upTo = s.event.ev;
-        if (sees(m, s)) events.push(s.event);
+        if (sees(m, s)) events.push(forMember(m, s.event));
       }
     }
     return { events, upTo };
@@ -181,7 +247,8 @@ export class Outbox {
     this.dirty.clear();
   }
 
-  private wakeIn(ms: number): Promise<void> {
+  /** Sets the alarm to come within `ms` (it retries deliveries and online pushes). */
+  wakeIn(ms: number): Promise<void> {
     return this.wakeAt(Date.now() + ms);
   }
 
@@ -201,6 +268,18 @@ export class Outbox {
     }
     return stub;
   }
+}
+
+/**
+ * A member who lists the chat already is sent only what changed in it: not the whole
+ * member list, nor the last message it has (each member's copy of a membership change
+ * costs bytes in their object, and a group has many members).
+ */
+function forMember(m: MemberState, e: ChatEvent): ChatEvent {
+  // A direct chat's few events carry what each member's copy needs (read positions, deletions).
+  if (e.kind !== "chat" || e.chat.type !== "group" || m.joinedEv >= e.ev || e.chat.members === undefined) return e;
+  const { members: _members, last_message: _last, ...changed } = e.chat;
+  return { ...e, chat: changed };
 }
 
 function sees(m: MemberState, s: Stored): boolean {

@@ -1,7 +1,9 @@
 // The chat object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // meta: the chat's id, type, title; members (members.ts); messages (messages.ts); events:
 // every change, numbered by `ev`, the outbox (outbox.ts); uploads: the chat's files (uploads.ts),
-// and each message's content type and attachment.
+// and each message's content type and attachment. Large groups: members by name for
+// getMembers; online: the members with a socket open (online.ts); log_queue: what a large
+// group still has to write in particular members' logs (log-queue.ts).
 export const CHAT_SCHEMA = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
    CREATE TABLE members (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
@@ -23,4 +25,8 @@ export const CHAT_SCHEMA = [
      name TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL, width INTEGER, height INTEGER,
      uploaded_at INTEGER NOT NULL, attached_seq INTEGER, removed INTEGER NOT NULL DEFAULT 0);
    CREATE INDEX uploads_unattached ON uploads (uploaded_at) WHERE attached_seq IS NULL AND removed = 0;`,
+  `CREATE INDEX members_by_name ON members (lower(username)) WHERE left_ev IS NULL;
+   CREATE TABLE online (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
+   CREATE TABLE log_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, data TEXT NOT NULL);
+   CREATE INDEX log_queue_by_user ON log_queue (user_id, id);`,
 ];

@@ -6,10 +6,16 @@
 // is held until the pushes before it arrive, and a gap that stays open (or a reconnect)
 // is filled with `sync`. A change the client caused itself is not pushed back to it; its
 // response carries the pts instead, which counts as applied without being emitted again.
+//
+// A large group's pushes are numbered by that group's own `ev` instead, and are not in the
+// user's log: the client applies them per group in the same way (once each, in order,
+// holding early ones), fills a gap with `getChatUpdates`, and after a reconnect asks
+// `getChats` which groups moved and catches those up.
 import type { z } from "zod";
 import {
   CLOSE_REVOKED,
   ErrorFrame,
+  LargePush,
   MAX_FRAME_BYTES,
   MAX_SYNC_PAGE,
   Push,
@@ -48,7 +54,8 @@ export type SendParams<M extends "sendMessage" | "sendGroupMessage"> = Omit<Para
  */
 export type ConnectionState = "closed" | "connecting" | "syncing" | "ready" | "waiting";
 
-type PushEvents = { [M in PushMode]: Extract<Push, { mode: M }> };
+/** A push of the user's log (with `pts`) or, for newMessage, messageEdited, messageDeleted and chatUpdated, of a large group (with `chat_id` and `ev`). */
+type PushEvents = { [M in PushMode]: (Extract<Push, { mode: M }> & { ev?: never }) | (Extract<LargePush, { mode: M }> & { pts?: never }) };
 export type ClientEvents = PushEvents & {
   typing: TypingPush;
   state: ConnectionState;
@@ -56,6 +63,8 @@ export type ClientEvents = PushEvents & {
   ready: { pts: number };
   /** The last applied pts moved; store it to resume from there next time. */
   pts: number;
+  /** A large group's last applied ev moved (or the client stopped following it: ev null); store it with the pts. */
+  ev: { chat_id: string; ev: number | null };
   /** register or auth succeeded: the socket is now this user's. Store the token. */
   session: { token: string; user: User };
   /**
@@ -77,6 +86,10 @@ export interface ClientOptions {
   token?: string;
   /** The last pts the app applied (stored from the `pts` event); without one the client starts at the user's latest. */
   pts?: number;
+  /** The last ev the app applied of each large group (stored from the `ev` events); without it a group starts at its latest. */
+  evs?: Record<string, number>;
+  /** After a reconnect, catch up every large group whose ev moved (default), or leave that to `catchUpChat`. */
+  catchUpLargeGroups?: boolean;
   /** Opens sockets; defaults to the global WebSocket (browsers, Node 22). */
   webSocket?: WebSocketFactory;
   /** Used only to ask `POST /api` whether a token that failed to connect was revoked; defaults to the global fetch. */
@@ -112,7 +125,7 @@ const CHATS_PAGE = 50;
 const RESENDABLE = new Set<Mode>([
   "ping", "getChats", "getMessages", "sendMessage", "sendGroupMessage", "createChat",
   "addMembers", "markRead", "editMessage", "deleteMessage", "getFileUrls", "getSessions",
-  "blockUser", "unblockUser", "getBlocked",
+  "blockUser", "unblockUser", "getBlocked", "getChatUpdates", "getMembers",
 ]);
 
 const PING = '{"mode":"ping"}';
@@ -131,8 +144,18 @@ interface Pending {
 type Listener = (value: never) => void;
 type Timer = "retry" | "connect" | "gap" | "heartbeat";
 
+/** One large group as the client follows it. */
+interface Followed {
+  /** Applied up to here; undefined until the client learns where the group stands. */
+  ev: number | undefined;
+  /** Pushes (or events answered in a response: null) that came before the ones they follow. */
+  held: Map<number, LargePush | null>;
+  gap: ReturnType<typeof setTimeout> | null;
+  filling: boolean;
+}
+
 export class ChatClient {
-  private readonly opts: Required<Omit<ClientOptions, "token" | "pts" | "fetch" | "httpFetch">> & { fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined };
+  private readonly opts: Required<Omit<ClientOptions, "token" | "pts" | "evs" | "fetch" | "httpFetch">> & { fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined };
   private currentToken: string | undefined;
   private currentUser: User | undefined;
   private applied: number | undefined;
@@ -143,6 +166,7 @@ export class ChatClient {
   /** Pushes (or pts already answered in a response: null) that arrived before the pts they follow. */
   private held = new Map<number, Push | null>();
   private syncing = false;
+  private groups = new Map<string, Followed>();
   private attempts = 0;
   private lastFrameAt = 0;
   private pingedAt: number | null = null;
@@ -169,9 +193,11 @@ export class ChatClient {
       heartbeatMs: options.heartbeatMs ?? 20_000,
       gapTimeoutMs: options.gapTimeoutMs ?? 500,
       syncPageSize: Math.min(options.syncPageSize ?? 100, MAX_SYNC_PAGE),
+      catchUpLargeGroups: options.catchUpLargeGroups ?? true,
     };
     this.currentToken = options.token;
     this.applied = options.pts;
+    for (const [chatId, ev] of Object.entries(options.evs ?? {})) this.follow(chatId).ev = ev;
   }
 
   get state(): ConnectionState {
@@ -187,6 +213,12 @@ export class ChatClient {
   /** Known after register or auth on this client; a client started with a token learns it from neither. */
   get user(): User | undefined {
     return this.currentUser;
+  }
+  /** The last ev applied of each large group the client follows. */
+  get evs(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [chatId, g] of this.groups) if (g.ev !== undefined) out[chatId] = g.ev;
+    return out;
   }
 
   // ---- Events ----
@@ -265,7 +297,7 @@ export class ChatClient {
       this.setState("ready");
     } else {
       this.setState("syncing");
-      void this.catchUp();
+      void this.catchUp(true);
     }
   }
 
@@ -320,6 +352,7 @@ export class ChatClient {
     const ws = this.ws;
     this.ws = null;
     for (const name of [...this.timers.keys()]) this.stop(name);
+    for (const g of this.groups.values()) if (g.gap) clearTimeout(g.gap), (g.gap = null);
     if (ws) {
       try {
         ws.close(1000, "client closed");
@@ -481,6 +514,14 @@ export class ChatClient {
   deleteMessage(params: ParamsOf<"deleteMessage">, options?: RequestOptions) {
     return this.request("deleteMessage", params, options);
   }
+  /** A large group's pushes after `since_ev`, as they are now (the client applies them itself when it fills a gap; this is for apps that page on their own). */
+  getChatUpdates(params: ParamsOf<"getChatUpdates">, options?: RequestOptions) {
+    return this.request("getChatUpdates", params, options);
+  }
+  /** A page of a group's members, by lower-cased username. */
+  getMembers(params: ParamsOf<"getMembers">, options?: RequestOptions) {
+    return this.request("getMembers", params, options);
+  }
   /** This user's logged-in devices, newest first; `current` marks this one. */
   getSessions(options?: RequestOptions) {
     return this.request("getSessions", {}, options);
@@ -579,8 +620,17 @@ export class ChatClient {
     if (p.mode === "register" || p.mode === "auth") this.adopt(payload.token as string, payload.user as User);
     else if (p.mode === "logout") this.endSession("logout");
     else if (p.mode === "deleteAccount") this.endSession("deleted");
-    // A change this socket made is not pushed back: its response's pts counts as applied.
-    else if (p.mode !== "sync" && typeof payload.pts === "number") this.receive(payload.pts, null);
+    else if (p.mode === "sync" || p.mode === "getChatUpdates") return;
+    // A change this socket made is not pushed back: its response's pts (or, in a large
+    // group, its ev) counts as applied.
+    else if (typeof payload.pts === "number") this.receive(payload.pts, null);
+    else if (typeof payload.ev === "number") {
+      const about = (payload.message ?? payload.chat) as { chat_id: string } | undefined;
+      if (about) this.receiveEv(about.chat_id, payload.ev, null);
+    }
+    if (p.mode === "getChats") this.learn((payload as { chats: Chat[] }).chats);
+    else if (p.mode === "leaveChat") this.forget(payload.chat_id as string);
+    else if (payload.chat && typeof payload.pts === "number") this.learn([payload.chat as Chat]);
   }
 
   private pushed(f: Record<string, unknown>): void {
@@ -588,6 +638,11 @@ export class ChatClient {
     if (f.mode === "typing") {
       const t = TypingPush.safeParse(f);
       if (t.success) this.emit("typing", t.data);
+      return;
+    }
+    if (f.pts === undefined && typeof f.ev === "number") {
+      const large = LargePush.safeParse(f);
+      if (large.success) this.receiveEv(large.data.chat_id, large.data.ev, large.data);
       return;
     }
     const push = Push.safeParse(f);
@@ -603,6 +658,7 @@ export class ChatClient {
     // A new session may be another user's: start from their latest update, not the old pts.
     this.applied = undefined;
     this.held.clear();
+    this.forgetAll();
     this.emit("session", { token, user });
     if (wasUser && this.ws) {
       // The socket still belongs to the previous user: reconnect as the new one.
@@ -610,7 +666,7 @@ export class ChatClient {
       this.connect();
     } else if (this.ws) {
       this.setState("syncing");
-      void this.catchUp();
+      void this.catchUp(true);
     }
   }
 
@@ -620,6 +676,7 @@ export class ChatClient {
     this.currentUser = undefined;
     this.applied = undefined;
     this.held.clear();
+    this.forgetAll();
     this.detach();
     this.failAll(new ClientError(0, "closed", "the session ended"));
     this.setState("closed");
@@ -642,15 +699,22 @@ export class ChatClient {
       const push = this.held.get(next) ?? null;
       this.held.delete(next);
       this.applied = next;
-      if (push) this.emit(push.mode, push);
+      if (push) {
+        this.logged(push);
+        this.emit(push.mode, push);
+      }
     }
     if (this.applied !== before) this.emit("pts", this.applied);
     this.stop("gap");
     if (this.held.size && !this.syncing && this.ws) this.later("gap", this.opts.gapTimeoutMs, () => void this.catchUp());
   }
 
-  /** Fetches what was missed (or, with no pts yet, where the user's log stands), then applies what was held. */
-  private async catchUp(): Promise<void> {
+  /**
+   * Fetches what was missed (or, with no pts yet, where the user's log stands), then applies
+   * what was held. After a (re)connect (`reconnected`) it also asks getChats where the large
+   * groups stand, and catches up those that moved.
+   */
+  private async catchUp(reconnected = false): Promise<void> {
     if (this.syncing) return;
     this.syncing = true;
     const ws = this.ws;
@@ -674,6 +738,13 @@ export class ChatClient {
         for (const u of page.updates) this.receive(u.pts, u);
         if (!page.has_more) break;
       }
+      if (reconnected) {
+        this.drain();
+        const before = this.evs;
+        const { chats } = await this.request("getChats", {});
+        const moved = chats.filter((c) => c.large && c.ev !== undefined && before[c.chat_id] !== undefined && c.ev > before[c.chat_id]!);
+        if (this.opts.catchUpLargeGroups) await Promise.all(moved.map((c) => this.fill(c.chat_id)));
+      }
     } catch {
       this.syncing = false;
       // Dropped: the reconnect syncs again. Timed out on a socket that looks open: it is not
@@ -688,6 +759,117 @@ export class ChatClient {
       this.attempts = 0;
       this.setState("ready");
       this.emit("ready", { pts: this.applied });
+    }
+  }
+
+  // ---- Large groups, in ev order ----
+
+  /** Catches a large group up now (with `catchUpLargeGroups: false`, when the app opens it): its pushes are emitted as usual. */
+  async catchUpChat(chatId: string): Promise<void> {
+    await this.fill(chatId);
+  }
+
+  private follow(chatId: string): Followed {
+    let g = this.groups.get(chatId);
+    if (!g) this.groups.set(chatId, (g = { ev: undefined, held: new Map(), gap: null, filling: false }));
+    return g;
+  }
+
+  private forget(chatId: string): void {
+    const g = this.groups.get(chatId);
+    if (!g) return;
+    if (g.gap) clearTimeout(g.gap);
+    this.groups.delete(chatId);
+    if (g.ev !== undefined) this.emit("ev", { chat_id: chatId, ev: null });
+  }
+
+  private forgetAll(): void {
+    for (const chatId of [...this.groups.keys()]) this.forget(chatId);
+  }
+
+  /** What an applied log push says about large groups: one joined or became large (from its ev on), or one left. */
+  private logged(push: Push): void {
+    if (push.mode === "removedFromChat") return this.forget(push.chat_id);
+    if ((push.mode === "chatCreated" || push.mode === "chatUpdated") && push.chat.large) {
+      const g = this.follow(push.chat.chat_id);
+      // Joining starts a new view; becoming large starts one where there was none.
+      if (push.mode === "chatCreated" || g.ev === undefined) this.setEv(push.chat.chat_id, g, push.chat.ev ?? 0, true);
+      this.drainEv(push.chat.chat_id);
+    }
+  }
+
+  /** Where getChats (or a response's chat) says large groups stand: a starting point for those the client has none of. */
+  private learn(chats: Chat[]): void {
+    for (const c of chats) {
+      if (!c.large || c.ev === undefined) continue;
+      const g = this.follow(c.chat_id);
+      if (g.ev !== undefined) continue;
+      this.setEv(c.chat_id, g, c.ev, true);
+      this.drainEv(c.chat_id);
+    }
+  }
+
+  private setEv(chatId: string, g: Followed, ev: number, reset = false): void {
+    g.ev = reset ? ev : Math.max(g.ev ?? ev, ev);
+    for (const k of g.held.keys()) if (k <= g.ev) g.held.delete(k);
+    this.emit("ev", { chat_id: chatId, ev: g.ev });
+  }
+
+  /** One of a large group's updates (a push, or null for one answered in a response). */
+  private receiveEv(chatId: string, ev: number, push: LargePush | null): void {
+    const g = this.follow(chatId);
+    if (g.ev !== undefined && ev <= g.ev) return;
+    g.held.set(ev, g.held.get(ev) === null ? null : push);
+    this.drainEv(chatId);
+  }
+
+  /** Applies what is in order; a gap left open is filled after gapTimeoutMs (unless a fill is running). */
+  private drainEv(chatId: string): void {
+    const g = this.groups.get(chatId);
+    if (!g) return;
+    if (g.ev !== undefined) {
+      const before = g.ev;
+      for (let next = g.ev + 1; g.held.has(next); next++) {
+        const push = g.held.get(next) ?? null;
+        g.held.delete(next);
+        g.ev = next;
+        if (push) this.emit(push.mode, push as never);
+      }
+      if (g.ev !== before) this.emit("ev", { chat_id: chatId, ev: g.ev });
+    }
+    if (g.gap) clearTimeout(g.gap), (g.gap = null);
+    if (g.held.size && !g.filling && this.ws) g.gap = setTimeout(() => ((g.gap = null), void this.fill(chatId)), this.opts.gapTimeoutMs);
+  }
+
+  /**
+   * Fills a large group's gap, or catches it up, with getChatUpdates. A group whose starting
+   * point is not known yet waits for the log (sync) or, failing that, getChats.
+   */
+  private async fill(chatId: string): Promise<void> {
+    const g = this.groups.get(chatId);
+    if (!g || g.filling) return;
+    g.filling = true;
+    try {
+      if (g.ev === undefined) {
+        await this.catchUp();
+        if (g.ev === undefined) await this.request("getChats", {});
+        if (g.ev === undefined) return;
+      }
+      for (;;) {
+        const page = await this.request("getChatUpdates", { chat_id: chatId, since_ev: g.ev!, limit: this.opts.syncPageSize });
+        if (this.groups.get(chatId) !== g) return;
+        for (const u of page.updates) g.held.set(u.ev, g.held.get(u.ev) === null ? null : u);
+        // The group's latest, when nothing came: there is nothing between.
+        if (!page.updates.length && page.ev > g.ev!) for (let e = g.ev! + 1; e <= page.ev; e++) if (!g.held.has(e)) g.held.set(e, null);
+        this.drainEv(chatId);
+        if (!page.has_more) break;
+      }
+    } catch (err) {
+      // Not a member any more: its removedFromChat comes by the log.
+      if (err instanceof ClientError && err.error === "chat_not_found") this.forget(chatId);
+    } finally {
+      g.filling = false;
+      if (this.groups.get(chatId) === g) this.drainEv(chatId);
     }
   }
 }

@@ -11,6 +11,8 @@ export type {
   ContentType,
   DeviceSession,
   ErrorCode,
+  LargePush,
+  MemberEntry,
   Message,
   PayloadOf,
   Push,

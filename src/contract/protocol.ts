@@ -6,9 +6,13 @@ import { z } from "zod";
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
 export const MAX_TITLE = 100;
-export const MAX_GROUP_MEMBERS = 1_000;
+/** Members a group may have; past LARGE_GROUP_MEMBERS (a server setting) it is a large group. */
+export const MAX_GROUP_MEMBERS = 100_000;
+/** Usernames one createGroup or addMembers may name. */
+export const MAX_NAMES_PER_REQUEST = 1_000;
 export const MAX_PAGE = 200;
 export const MAX_SYNC_PAGE = 500;
+export const MAX_MEMBERS_PAGE = 1_000;
 /** getChats: the most chats a page holds, and the default page. */
 export const MAX_CHATS_PAGE = 500;
 /** Attachments (POST /upload, GET /files/<file_id>): a file's name, and file ids per getFileUrls. */
@@ -123,14 +127,14 @@ export const requestSchemas = {
   createChat: req("createChat", { username: chars(1, 256) }),
   createGroup: req("createGroup", {
     title: chars(1, MAX_TITLE),
-    members: z.array(chars(1, 256)).max(MAX_GROUP_MEMBERS, `a group has at most ${MAX_GROUP_MEMBERS} members`),
+    members: z.array(chars(1, 256)).max(MAX_NAMES_PER_REQUEST, `at most ${MAX_NAMES_PER_REQUEST} names a request`),
   }),
   addMembers: req("addMembers", {
     chat_id: id,
     members: z
       .array(chars(1, 256))
       .min(1, "name at least one member")
-      .max(MAX_GROUP_MEMBERS, `a group has at most ${MAX_GROUP_MEMBERS} members`),
+      .max(MAX_NAMES_PER_REQUEST, `at most ${MAX_NAMES_PER_REQUEST} names a request`),
   }),
   removeMember: req("removeMember", { chat_id: id, username: chars(1, 256) }),
   leaveChat: req("leaveChat", { chat_id: id }),
@@ -141,6 +145,16 @@ export const requestSchemas = {
   sync: req("sync", {
     since: seq,
     limit: z.number().int().min(1).max(MAX_SYNC_PAGE).optional(),
+  }),
+  getChatUpdates: req("getChatUpdates", {
+    chat_id: id,
+    since_ev: seq,
+    limit: z.number().int().min(1).max(MAX_SYNC_PAGE).optional(),
+  }),
+  getMembers: req("getMembers", {
+    chat_id: id,
+    after: chars(1, 256).optional(),
+    limit: z.number().int().min(1).max(MAX_MEMBERS_PAGE).optional(),
   }),
   getFileUrls: req("getFileUrls", {
     chat_id: id,
@@ -179,6 +193,8 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.editMessage,
   requestSchemas.deleteMessage,
   requestSchemas.sync,
+  requestSchemas.getChatUpdates,
+  requestSchemas.getMembers,
   requestSchemas.getFileUrls,
   requestSchemas.getSessions,
   requestSchemas.revokeSession,
@@ -234,7 +250,14 @@ export const Chat = z.object({
   chat_id: z.string(),
   type: z.enum(["direct", "group"]),
   title: z.string(),
-  members: z.array(z.string()),
+  /** Absent for a large group: getMembers pages its members. */
+  members: z.array(z.string()).optional(),
+  /** Every group. */
+  member_count: z.number().int().optional(),
+  /** A large group: its updates come by `ev` (getChatUpdates), not in the update log. */
+  large: z.literal(true).optional(),
+  /** A large group's latest event; its next one is ev + 1. */
+  ev: z.number().int().optional(),
   owner: z.string().optional(),
   last_message: Message.nullable(),
   unread: z.number().int(),
@@ -271,6 +294,10 @@ const res = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
     ...shape,
   });
 const pts = { pts: z.number().int().optional() };
+/** Where a request changed a large group: the event's `ev` instead of a `pts`. */
+const ptsOrEv = { ...pts, ev: z.number().int().optional() };
+export const MemberEntry = z.object({ username: z.string(), role: z.enum(["owner", "member"]) });
+export type MemberEntry = z.infer<typeof MemberEntry>;
 const session = { token: z.string(), user: User };
 
 export const responseSchemas = {
@@ -282,18 +309,20 @@ export const responseSchemas = {
   ping: res("pong", {}),
   getChats: res("getChats", { chats: z.array(Chat), has_more: z.boolean(), cursor: z.string().optional() }),
   getMessages: res("getMessages", { chat_id: z.string(), messages: z.array(Message), has_more: z.boolean() }),
-  sendMessage: res("sendMessage", { message: Message, ...pts }),
-  sendGroupMessage: res("sendGroupMessage", { message: Message, ...pts }),
+  sendMessage: res("sendMessage", { message: Message, ...ptsOrEv }),
+  sendGroupMessage: res("sendGroupMessage", { message: Message, ...ptsOrEv }),
   createChat: res("createChat", { chat: Chat, ...pts }),
   createGroup: res("createGroup", { chat: Chat, ...pts }),
-  addMembers: res("addMembers", { chat: Chat, ...pts }),
-  removeMember: res("removeMember", { chat: Chat, ...pts }),
+  addMembers: res("addMembers", { chat: Chat, ...ptsOrEv }),
+  removeMember: res("removeMember", { chat: Chat, ...ptsOrEv }),
   leaveChat: res("leaveChat", { chat_id: z.string(), ...pts }),
   markRead: res("markRead", { chat_id: z.string(), last_read_seq: z.number().int(), unread: z.number().int(), ...pts }),
   typing: res("typing", {}),
-  editMessage: res("editMessage", { message: Message, ...pts }),
-  deleteMessage: res("deleteMessage", { message: Message, ...pts }),
+  editMessage: res("editMessage", { message: Message, ...ptsOrEv }),
+  deleteMessage: res("deleteMessage", { message: Message, ...ptsOrEv }),
   sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
+  getChatUpdates: res("getChatUpdates", { chat_id: z.string(), updates: z.array(z.lazy(() => LargePush)), ev: z.number().int(), has_more: z.boolean() }),
+  getMembers: res("getMembers", { chat_id: z.string(), members: z.array(MemberEntry), has_more: z.boolean() }),
   getFileUrls: res("getFileUrls", { urls: z.record(z.string(), z.string()) }),
   getSessions: res("getSessions", { sessions: z.array(DeviceSession) }),
   revokeSession: res("revokeSession", {}),
@@ -367,6 +396,24 @@ export const Push = z.discriminatedUnion("mode", [
 ]);
 export type Push = z.infer<typeof Push>;
 export type PushMode = Push["mode"];
+
+// A large group's pushes: numbered by the chat's own `ev`, not in any update log.
+const evPush = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
+  z.object({ mode: z.literal(mode), timestamp: z.number(), chat_id: z.string(), ev: z.number().int(), ...shape });
+
+export const largePushSchemas = {
+  newMessage: evPush("newMessage", { message: Message }),
+  messageEdited: evPush("messageEdited", { message: Message }),
+  messageDeleted: evPush("messageDeleted", { message: Message }),
+  chatUpdated: evPush("chatUpdated", { chat: Chat }),
+} as const;
+export const LargePush = z.discriminatedUnion("mode", [
+  largePushSchemas.newMessage,
+  largePushSchemas.messageEdited,
+  largePushSchemas.messageDeleted,
+  largePushSchemas.chatUpdated,
+]);
+export type LargePush = z.infer<typeof LargePush>;
 
 /** Pushes that are not updates: no pts, not stored, not replayed. */
 export const TypingPush = z.object({

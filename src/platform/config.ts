@@ -17,6 +17,8 @@ export interface Config {
   authFailsPerAddress: Limit;
   recoveryPerAccount: Limit;
   registerPerAddress: Limit;
+  /** A group with more members than this is large: fan-out on read. */
+  largeGroupMembers: number;
   /** Sends and edits per user: `limit` at once, then `limit / windowMs` steadily. */
   sendsPerUser: Limit;
   /** createGroup and addMembers requests per user. */
@@ -52,6 +54,7 @@ export function config(env: Env): Config {
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
     registerPerAddress: { limit: num(env.REGISTER_PER_ADDRESS_PER_HOUR, 1000), windowMs: HOUR },
+    largeGroupMembers: Math.floor(num(env.LARGE_GROUP_MEMBERS, 50)),
     sendsPerUser: sendRate(num(env.SENDS_PER_USER_BURST, 30), num(env.SENDS_PER_USER_PER_SECOND, 5)),
     groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),

@@ -1,7 +1,7 @@
 // The user's chat list: one row per chat they are in, with its title, members, last
 // message and read position, kept from the chat events the update log applies. It is a
 // cache the chat objects could rebuild: each chat object owns its chat.
-import { isChatId, type ChatInfo } from "../chat";
+import { isChatId, type ChatInfo, type LargeSummary } from "../chat";
 import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
 
@@ -19,6 +19,9 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   last_seq: number;
   last_read_seq: number;
   updated_at: number;
+  large: number;
+  ev: number;
+  member_count: number;
   /** Direct chats: how far the other member has read, and whether they deleted their account. */
   peer_read_seq: number;
   peer_deleted: number;
@@ -86,24 +89,47 @@ export class ChatList {
   }
 
   upsert(me: User, chatId: string, c: ChatInfo, at: number): void {
-    const members = JSON.stringify(c.members);
-    const peer = c.type === "direct" ? c.members.find((m) => m !== me.username) : undefined;
+    const row = this.row(chatId);
+    const large = c.large ? 1 : 0;
+    const peer = c.type === "direct" ? c.members?.find((m) => m !== me.username) : undefined;
     const peerRead = peer === undefined ? 0 : (c.reads?.[peer] ?? 0);
     const peerDeleted = peer !== undefined && c.deleted?.includes(peer) ? 1 : 0;
-    if (this.row(chatId)) {
-      // An older event's info (a repeated createChat answers with the first one) moves nothing back.
+    if (row) {
+      // A chat we list already comes with what changed, not the whole member list. An older
+      // event's info (a repeated createChat answers with the first one) moves nothing back.
+      const members = large ? "[]" : JSON.stringify(c.members ?? withChange(JSON.parse(row.members) as string[], c));
       this.sql.exec(
-        "UPDATE chats SET title = ?, members = ?, owner = ?, peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?",
-        c.title, members, c.owner ?? null, peerRead, peerDeleted, chatId,
+        `UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ?,
+           peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?`,
+        c.title, members, c.owner ?? null, large, c.ev ?? 0, c.member_count, peerRead, peerDeleted, chatId,
       );
       return;
     }
     // A member who joins starts with everything before read.
     this.sql.exec(
-      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, peer_read_seq, peer_deleted)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      chatId, c.type, c.title, members, c.owner ?? null, c.last_message, c.last_seq, c.last_seq, at, peerRead, peerDeleted,
+      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      chatId, c.type, c.title, JSON.stringify(c.members ?? []), c.owner ?? null, c.last_message ?? null, c.last_seq, c.last_seq, at,
+      large, c.ev ?? 0, c.member_count, peerRead, peerDeleted,
     );
+  }
+
+  /** A large group as its chat object shows it now (its messages are not in the log). */
+  refresh(chatId: string, s: LargeSummary): void {
+    this.sql.exec(
+      `UPDATE chats SET title = ?1, owner = ?2, member_count = ?3, ev = MAX(ev, ?4), last_message = CASE WHEN ?5 >= last_seq THEN ?6 ELSE last_message END,
+         last_seq = MAX(last_seq, ?5), last_read_seq = MAX(last_read_seq, ?7), updated_at = MAX(updated_at, ?8) WHERE chat_id = ?9 AND large = 1`,
+      s.title, s.owner ?? null, s.member_count, s.ev, s.last_seq, s.last_message, s.last_read_seq, s.updated_at, chatId,
+    );
+  }
+
+  /** A large group's latest ev as this user's own request saw it. */
+  seenEv(chatId: string, ev: number): void {
+    this.sql.exec("UPDATE chats SET ev = MAX(ev, ?) WHERE chat_id = ?", ev, chatId);
+  }
+
+  largeIds(): string[] {
+    return this.sql.exec<{ chat_id: string }>("SELECT chat_id FROM chats WHERE large = 1").toArray().map((r) => r.chat_id);
   }
 
   addMessages(chatId: string, run: MessageRun): void {
@@ -147,13 +173,21 @@ export class ChatList {
   }
 }
 
+/** The member list after a change: those who left out, those who joined at the end. */
+function withChange(members: string[], c: ChatInfo): string[] {
+  const out = members.filter((m) => !c.removed?.includes(m));
+  for (const m of c.added ?? []) if (!out.includes(m)) out.push(m);
+  return out;
+}
+
 function render(me: User, row: ChatRow): Chat {
   const members = JSON.parse(row.members) as string[];
+  const group = row.type === "group";
   return {
     chat_id: row.chat_id,
     type: row.type as Chat["type"],
     title: row.type === "direct" ? (members.find((m) => m !== me.username) ?? me.username) : row.title,
-    members,
+    ...(row.large ? { member_count: row.member_count, large: true as const, ev: row.ev } : { members, ...(group && { member_count: members.length }) }),
     ...(row.owner !== null && { owner: row.owner }),
     last_message: row.last_message === null ? null : JSON.parse(row.last_message),
     unread: Math.max(0, row.last_seq - row.last_read_seq),

@@ -1,5 +1,6 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
-// chats: the chat list (chat-list.ts); log: the update log (update-log.ts).
+// chats: the chat list (chat-list.ts); log: the update log (update-log.ts). Large groups
+// (large-groups.ts) are marked in the list, with their member count and latest ev.
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
      owner TEXT, last_message TEXT, last_seq INTEGER NOT NULL, last_read_seq INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -19,4 +20,7 @@ export const USER_SCHEMA = [
    ALTER TABLE chats ADD COLUMN peer_deleted INTEGER NOT NULL DEFAULT 0;
    CREATE TABLE blocks (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, at INTEGER NOT NULL);
    CREATE TABLE blocked_by (user_id TEXT PRIMARY KEY, username TEXT NOT NULL);`,
+  `ALTER TABLE chats ADD COLUMN large INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN ev INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;`,
 ];

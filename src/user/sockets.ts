@@ -89,6 +89,25 @@ export class Sockets {
     }
   }
 
+  /** Passes pushes on to every open socket (each but the one whose request made it); returns how many sockets are open. */
+  pass(items: { frame: string; except?: string }[]): number {
+    let open = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      open++;
+      const id = this.info(ws).socketId;
+      for (const item of items) {
+        if (item.except === id) continue;
+        try {
+          ws.send(item.frame);
+        } catch {
+          // A socket that is closing; its client catches up with getChatUpdates.
+        }
+      }
+    }
+    return open;
+  }
+
   /** Ends one session's sockets (or, with null, every socket): a sessionRevoked push, then close 4001. */
   endSessions(sessionId: string | null, exceptSocketId: string | null, reason: SessionEndReason = "revoked"): void {
     this.end(sessionId === null ? this.ctx.getWebSockets() : this.ctx.getWebSockets(sessionId), exceptSocketId, reason);

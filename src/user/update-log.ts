@@ -28,7 +28,7 @@ export class UpdateLog {
    * log insert and one chat-list update per run of messages, however many events it carries.
    */
   apply(me: Member, events: ChatEvent[], chats: ChatList, onRemoved: (chatId: string) => void): { out: number[]; frames: LoggedFrame[] } {
-    const keys = events.map((e) => `${e.chat_id}:${e.ev}`);
+    const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
     const known = this.logged(keys);
     const rows: Array<LoggedFrame & { key: string; msg: string | null }> = [];
     // Messages are folded per chat and written once, before anything else touches that chat.

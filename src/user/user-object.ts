@@ -9,10 +9,12 @@
 //   ├── chat list    (chat-list.ts)   the chats the user is in, last message, unread
 //   ├── account      (account.ts)     devices, password change, deletion (deletion.ts)
 //   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
-//   └── limits       (send-limits.ts) sends and edits, group changes
+//   ├── limits       (send-limits.ts) sends and edits, group changes
+//   └── large groups (large-groups.ts) told when the user comes and goes online; pushes
+//                                       passed on unstored; their state read for the list
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login past the cap),
-// `deliver` and `typing` (chat objects), `setBlockedBy` (another user's object). It reaches
+// `deliver`, `pushLarge` and `typing` (chat objects), `setBlockedBy` (another user's object). It reaches
 // chat objects through the CHATS binding and knows them only by their RPC methods and the
 // events they deliver (chat/events.ts). Its rules about time read `clock`, which a test
 // can stop and move.
@@ -28,13 +30,12 @@ import {
   type Revocation,
   type Session,
 } from "../accounts";
-import { isChatId, type ChatEvent, type Member, type Origin } from "../chat";
+import { isChatId, type ChatEvent, type Member, type Origin, type PushItem } from "../chat";
 import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
   MAX_CHATS_PAGE,
-  MAX_GROUP_MEMBERS,
   type ErrorFrame,
   type Mode,
   type RequestFrame,
@@ -52,6 +53,7 @@ import { Alarm } from "./alarm";
 import { Blocks } from "./blocks";
 import { ChatList } from "./chat-list";
 import { Deletion, type Leaving } from "./deletion";
+import { LargeGroups } from "./large-groups";
 import { endSessionsOf } from "./end-sessions";
 import type { Answer, Caller } from "./requests";
 import { RevokedSessions } from "./revoked";
@@ -72,6 +74,7 @@ export class UserObject extends DurableObject<Env> {
   // Not there once a deleted account's storage is wiped (deletion.wiped).
   private chats!: ChatList;
   private log!: UpdateLog;
+  private large!: LargeGroups;
   private revoked!: RevokedSessions;
   private blocks!: Blocks;
   private chatStubs = new Map<string, ReturnType<Env["CHATS"]["get"]>>();
@@ -89,6 +92,7 @@ export class UserObject extends DurableObject<Env> {
       if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.chats = new ChatList(ctx.storage.sql);
+      this.large = new LargeGroups(this.chats, (chatId) => this.chat(chatId), (p) => ctx.waitUntil(p));
       this.log = new UpdateLog(ctx.storage.sql);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
@@ -100,7 +104,11 @@ export class UserObject extends DurableObject<Env> {
   /** The Worker hands over an upgrade it has authenticated. */
   override async fetch(request: Request): Promise<Response> {
     const { response, socket, session } = this.sockets.accept(request, (s) => this.ended(s) !== null);
-    if (socket && session) this.sessions.accepted(socket, session);
+    if (socket && session) {
+      this.sessions.accepted(socket, session);
+      // The first socket: the large groups push from now on, before the socket is usable.
+      if (this.openSockets().length === 1) await this.large.connected(session.user);
+    }
     return response;
   }
 
@@ -125,6 +133,11 @@ export class UserObject extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     closeBack(ws, code);
+    this.socketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.socketGone(ws);
   }
 
   /** Sessions that expire, and a deletion that could not finish at once. */
@@ -162,6 +175,12 @@ export class UserObject extends DurableObject<Env> {
     this.apply(me, events);
   }
 
+  /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
+  pushLarge(chatId: string, items: PushItem[]): boolean {
+    this.large.moved(chatId);
+    return this.sockets.pass(items) > 0;
+  }
+
   typing(chatId: string, username: string): void {
     if (this.deletion.deleted || this.blocks.blocks(username)) return;
     this.sockets.broadcast(JSON.stringify({ mode: "typing", timestamp: Date.now(), chat_id: chatId, username } satisfies TypingPush), null);
@@ -192,6 +211,7 @@ export class UserObject extends DurableObject<Env> {
       case "logout":
         return this.logout(r.token, id, caller);
       case "getChats":
+        await this.large.refresh(me);
         return { frame: reply(r.mode, id, 200, this.chats.page(me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
       case "getMessages":
         return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).getMessages(me.id, r))) };
@@ -208,7 +228,7 @@ export class UserObject extends DurableObject<Env> {
         // The schema makes sure an image or file message has its attachment.
         const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
         const { message, event } = unwrap(await stub.send(me, type, r.content, r.client_msg_id, origin, attachment));
-        return { frame: reply(r.mode, id, 200, { message, pts: this.applyOne(me, event) }) };
+        return { frame: reply(r.mode, id, 200, { message, ...this.applyOwn(me, event) }) };
       }
       case "createChat": {
         const other = (await usersByName(this.env, [r.username])).get(r.username.toLowerCase());
@@ -224,8 +244,6 @@ export class UserObject extends DurableObject<Env> {
         this.limits.groupChange();
         const others = await this.resolve(r.members.filter((n) => n.toLowerCase() !== me.username.toLowerCase()), "members");
         this.blocks.refuseBlockers(others.map((u) => u.username));
-        if (others.length + 1 > MAX_GROUP_MEMBERS)
-          throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, { members: `at most ${MAX_GROUP_MEMBERS - 1} besides you` });
         const chatId = `g_${crypto.randomUUID()}`;
         const event = unwrap(await this.newChat(chatId).createGroup(chatId, r.title, me, others, origin));
         const pts = this.applyOne(me, event);
@@ -237,14 +255,14 @@ export class UserObject extends DurableObject<Env> {
         const users = await this.resolve(r.members, "members");
         this.blocks.refuseBlockers(users.map((u) => u.username));
         const event = unwrap(await stub.addMembers(me.id, users, origin));
-        const pts = event ? this.applyOne(me, event) : undefined;
-        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...(pts && { pts }) }) };
+        const applied = event ? this.applyOwn(me, event) : {};
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...applied }) };
       }
       case "removeMember": {
         const [target] = await this.resolve([r.username], "username");
         const event = unwrap(await this.chat(r.chat_id).removeMember(me.id, target!, origin));
-        const pts = this.applyOne(me, event);
-        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), pts }) };
+        const applied = this.applyOwn(me, event);
+        return { frame: reply(r.mode, id, 200, { chat: this.chats.view(me, r.chat_id), ...applied }) };
       }
       case "leaveChat": {
         const event = unwrap(await this.chat(r.chat_id).leave(me.id, origin));
@@ -274,10 +292,14 @@ export class UserObject extends DurableObject<Env> {
           this.limits.send();
         }
         const res = unwrap(await (r.mode === "editMessage" ? stub.edit(me.id, r.seq, r.content, origin) : stub.remove(me.id, r.seq, origin)));
-        return { frame: reply(r.mode, id, 200, { message: res.message, pts: this.applyOne(me, res.event) }) };
+        return { frame: reply(r.mode, id, 200, { message: res.message, ...this.applyOwn(me, res.event) }) };
       }
       case "sync":
         return { frame: reply("sync", id, 200, this.log.page(r.since, r.limit ?? 100)) };
+      case "getChatUpdates":
+        return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).updates(me.id, r.since_ev, r.limit ?? 100))) };
+      case "getMembers":
+        return { frame: reply(r.mode, id, 200, unwrap(await this.chat(r.chat_id).memberPage(me.id, r.after, r.limit ?? 200))) };
       case "getFileUrls": {
         const readable = unwrap(await this.chat(r.chat_id).readableFiles(me.id, r.file_ids));
         return { frame: reply(r.mode, id, 200, { urls: await signedPaths(this.env, readable) }) };
@@ -356,11 +378,37 @@ export class UserObject extends DurableObject<Env> {
     return this.apply(me, [e])[0]!;
   }
 
+  /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
+  private applyOwn(me: Member, e: ChatEvent): { pts: number } | { ev: number } {
+    return e.large ? this.large.own(me, e) : { pts: this.applyOne(me, e) };
+  }
+
   private apply(me: Member, events: ChatEvent[]): number[] {
-    const { out, frames } = this.log.apply(me, events, this.chats, (chatId) => this.chatStubs.delete(chatId));
+    const { out, frames } = this.log.apply(me, events, this.chats, (chatId) => {
+      this.chatStubs.delete(chatId);
+      this.large.left(chatId);
+    });
     // Logged first, then pushed: a push is always in the log that sync replays.
     for (const f of frames) this.sockets.broadcast(f.frame, f.except);
+    // A large group we just joined, or one we are in that just became large, pushes to us
+    // while we have a socket.
+    const online = this.openSockets().length > 0;
+    const fresh = new Set(frames.map((f) => f.pts));
+    events.forEach((e, i) => {
+      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
+    });
     return out;
+  }
+
+  private openSockets(except?: WebSocket): WebSocket[] {
+    const gone = except && this.sockets.info(except).socketId;
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN && this.sockets.info(ws).socketId !== gone);
+  }
+
+  /** A socket closed: if it was the last, the large groups stop pushing here. */
+  private socketGone(ws: WebSocket): void {
+    // A deleted account's object has no chat list and no large groups to tell.
+    if (this.large && !this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
   }
 
   // ---- Helpers ----

@@ -2,9 +2,9 @@
 // pool opens with SELF.fetch, with drops, outages and lost frames made on purpose.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { ClientError, type ChatClient, type ClientEvent, type ClientEvents, type Message } from "../../src/client";
+import { ClientError, type ChatClient, type ClientEvents, type Message } from "../../src/client";
 import { api, fillChatList, inUserObject, registerUser, unique, until, untilPts, userStub, type Account } from "./helpers";
-import { MAX_RECONNECT_DELAY_MS, PoolNetwork } from "./pool-network";
+import { MAX_RECONNECT_DELAY_MS, PoolNetwork, collect } from "./pool-network";
 
 const open: ChatClient[] = [];
 afterEach(() => {
@@ -16,11 +16,6 @@ function track(c: ChatClient): ChatClient {
   return c;
 }
 
-function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientEvents[E][] {
-  const seen: ClientEvents[E][] = [];
-  c.on(event, (v) => seen.push(v));
-  return seen;
-}
 
 async function connected(net: PoolNetwork, account: Account, options: Parameters<PoolNetwork["client"]>[0] = {}): Promise<ChatClient> {
   const c = track(net.client({ token: account.token, ...options }));
@@ -123,7 +118,7 @@ describe("pushes", () => {
     expect(alice.pts).toBe(4);
     await until(() => bobPushes.length === 3 && phonePushes.length === 3, "three pushes");
     expect(contents(bobPushes)).toEqual(["one", "two", "three"]);
-    expectGapless(bobPushes.map((p) => p.pts), 2);
+    expectGapless(bobPushes.map((p) => p.pts!), 2);
     expect(bob.pts).toBe(4);
 
     // Bob's reply from his phone reaches his other client as a push, but not the phone itself.
@@ -151,7 +146,7 @@ describe("pushes", () => {
     const pushes = collect(bob, "newMessage");
     await alice.sendMessage({ chat_id: chatId, content: "just once" });
     await until(() => pushes.length === 1, "push");
-    bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts, message: pushes[0]!.message });
+    bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts!, message: pushes[0]!.message });
     await alice.sendMessage({ chat_id: chatId, content: "next" });
     // The copy came before "next", so it would have been emitted first.
     await until(() => pushes.length === 2, "second push");
@@ -168,7 +163,7 @@ describe("pushes", () => {
     for (let i = 1; i <= 5; i++) await alice.sendMessage({ chat_id: chatId, content: `m${i}` });
     await until(() => pushes.length === 5, "five messages");
     expect(contents(pushes)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
-    expectGapless(pushes.map((p) => p.pts), 2);
+    expectGapless(pushes.map((p) => p.pts!), 2);
     expect(net.current.sent.filter((f) => f.mode === "sync").length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -202,7 +197,7 @@ describe("drops", () => {
     await alice.sendMessage({ chat_id: chatId, content: "last" });
     await until(() => pushes.at(-1)?.message.content === "last", "the last message");
     expect(contents(pushes)).toEqual(["before", ...sent, "after", "last"]);
-    expectGapless(pushes.map((p) => p.pts), 2);
+    expectGapless(pushes.map((p) => p.pts!), 2);
     expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(9);
     expect(bob.pts).toBe(10);
     // It came back with its token, as a subprotocol, and went through waiting and syncing.
@@ -224,7 +219,7 @@ describe("drops", () => {
     await alice.sendMessage({ chat_id: chatId, content: "n21" });
     await until(() => pushes.at(-1)?.message.content === "n21", "the last message");
     expect(contents(pushes)).toEqual(Array.from({ length: 21 }, (_, i) => `n${i + 1}`));
-    expectGapless(pushes.map((p) => p.pts), pushes[0]!.pts);
+    expectGapless(pushes.map((p) => p.pts!), pushes[0]!.pts);
   });
 
   it("resends a send whose answer was lost in a drop, and the message is stored once", async () => {

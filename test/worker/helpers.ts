@@ -285,7 +285,7 @@ export async function fillChatList(me: { id: string; username: string }, count: 
     const at = t0 + i;
     const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
     events.push(
-      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", last_seq: 0, last_message: null } },
+      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", member_count: 2, last_seq: 0, last_message: null } },
       { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
     );
   }

@@ -1,7 +1,7 @@
 // The client library's sockets in the Workers pool: a WebSocketFactory over SELF.fetch
 // upgrades, with the failures a real network has (drops, an outage, lost frames) on demand.
 import { SELF } from "cloudflare:test";
-import { ChatClient, type ClientOptions, type FetchLike, type SocketLike } from "../../src/client";
+import { ChatClient, type ClientEvent, type ClientEvents, type ClientOptions, type FetchLike, type SocketLike } from "../../src/client";
 import type { Frame } from "./helpers";
 
 type Handler = (event: never) => void;
@@ -122,4 +122,11 @@ export class PoolNetwork {
     if (!s) throw new Error("no socket opened yet");
     return s;
   }
+}
+
+/** Everything a client emits of one event, as it comes. */
+export function collect<E extends ClientEvent>(c: ChatClient, event: E): ClientEvents[E][] {
+  const seen: ClientEvents[E][] = [];
+  c.on(event, (v) => seen.push(v));
+  return seen;
 }

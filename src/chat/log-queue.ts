@@ -1,0 +1,37 @@
+// What a large group still has to write in particular members' logs. Its messages are
+// never written there (members read them from the chat), but a few events are each one
+// member's own: joining (chatCreated), leaving (removedFromChat) and their own reads
+// (readReceipt). Those wait here, per member, until that member's user object has
+// applied them; the outbox delivers them with the same cursor rules as everything else.
+import type { ChatEvent } from "./events";
+
+export class LogQueue {
+  /** Members with something waiting. */
+  private waiting = new Set<string>();
+
+  constructor(private readonly sql: SqlStorage) {
+    for (const r of sql.exec<{ user_id: string }>("SELECT DISTINCT user_id FROM log_queue")) this.waiting.add(r.user_id);
+  }
+
+  add(userId: string, event: ChatEvent): void {
+    const { origin: _origin, ...stored } = event;
+    this.sql.exec("INSERT INTO log_queue (user_id, data) VALUES (?, ?)", userId, JSON.stringify(stored));
+    this.waiting.add(userId);
+  }
+
+  has(userId: string): boolean {
+    return this.waiting.has(userId);
+  }
+
+  /** The oldest `max` waiting for a member, and the id up to which they reach. */
+  next(userId: string, max: number): { events: ChatEvent[]; upTo: number } {
+    const rows = this.sql.exec<{ id: number; data: string }>("SELECT id, data FROM log_queue WHERE user_id = ? ORDER BY id LIMIT ?", userId, max).toArray();
+    return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
+  }
+
+  /** The member's user object has applied everything up to `upTo`. */
+  done(userId: string, upTo: number): void {
+    this.sql.exec("DELETE FROM log_queue WHERE user_id = ? AND id <= ?", userId, upTo);
+    if (!this.sql.exec("SELECT 1 FROM log_queue WHERE user_id = ? LIMIT 1", userId).toArray().length) this.waiting.delete(userId);
+  }
+}
