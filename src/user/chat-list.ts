@@ -5,6 +5,10 @@ import { isChatId, type ChatInfo, type LargeSummary } from "../chat";
 import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
 
+/** The most bytes of chats one getChats answer carries (the frame stays under 1 MB). */
+const PAGE_BYTES = 1_000_000 - 4_096;
+const utf8 = new TextEncoder();
+
 export interface ChatRow extends Record<string, SqlStorageValue> {
   chat_id: string;
   type: string;
@@ -43,9 +47,11 @@ export class ChatList {
 
   /**
    * A page of the list, latest activity first. However many chats someone has been added
-   * to, an answer holds at most `limit` (the contract's most: 500). The cursor names the
-   * last chat of the page by its place in that order; a chat whose activity moves it up
-   * while a client pages arrives as a push anyway.
+   * to, an answer holds at most `limit` (the contract's most: 500) and at most
+   * PAGE_BYTES of chats: 500 chats with 4,000-character last messages would be megabytes,
+   * so a page may end sooner, with `has_more` and a cursor. The cursor names the last chat
+   * of the page by its place in that order; a chat whose activity moves it up while a
+   * client pages arrives as a push anyway.
    */
   page(me: User, limit: number, before: string | undefined): PayloadOf<"getChats"> {
     const after = before === undefined ? null : readCursor(before);
@@ -57,10 +63,18 @@ export class ChatList {
             after.updatedAt, after.chatId, limit + 1,
           )
     ).toArray();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const has_more = rows.length > limit;
-    return { chats: page.map((row) => render(me, row)), has_more, ...(has_more && last && { cursor: cursorOf(last) }) };
+    const chats: Chat[] = [];
+    let bytes = 0;
+    for (const row of rows.slice(0, limit)) {
+      const chat = render(me, row);
+      bytes += utf8.encode(JSON.stringify(chat)).byteLength + 1;
+      // At least one chat a page, so paging always moves on.
+      if (chats.length && bytes > PAGE_BYTES) break;
+      chats.push(chat);
+    }
+    const has_more = rows.length > chats.length;
+    const last = rows[chats.length - 1];
+    return { chats, has_more, ...(has_more && last && { cursor: cursorOf(last) }) };
   }
 
   view(me: User, chatId: string): Chat {
