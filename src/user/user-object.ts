@@ -407,8 +407,10 @@ export class UserObject extends DurableObject<Env> {
 
   /** A socket closed: if it was the last, the large groups stop pushing here. */
   private socketGone(ws: WebSocket): void {
-    // A deleted account's object has no chat list and no large groups to tell.
-    if (this.large && !this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
+    // A deleted account's object has no chat list and no large groups to tell (its storage
+    // may be wiped already while its last sockets close).
+    if (this.deletion.deleted || !this.large) return;
+    if (!this.openSockets(ws).length) this.large.disconnected(this.sockets.info(ws).user);
   }
 
   // ---- Helpers ----

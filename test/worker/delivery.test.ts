@@ -44,8 +44,8 @@ describe("ordering", () => {
   it("5 senders × 25 messages into one group: seq exactly 1..125, each member gets each once", async () => {
     // Pushes carry seq; a sender's own message may reach its other devices ahead of
     // concurrent messages of others (it is applied as the send returns), so clients order by seq.
-    // 25 a sender stays within the per-user send burst (SENDS_PER_USER_BURST); 5 members keep
-    // the group small (LARGE_GROUP_MEMBERS in vitest.config.ts), so every push has a pts.
+    // 25 a sender stays within the per-user send burst (SENDS_PER_USER_BURST), and 5 members
+    // keep the group small (LARGE_GROUP_MEMBERS is 5 in the pool): its pushes carry pts.
     const users = await Promise.all(Array.from({ length: 5 }, (_, i) => registerUser(`o${i}`)));
     const [owner, ...rest] = users;
     const sockets = await Promise.all(users.map((u) => connect(u.token)));
@@ -59,7 +59,7 @@ describe("ordering", () => {
         Promise.all(Array.from({ length: 25 }, (_, k) => s.request({ mode: "sendGroupMessage", chat_id: g, content: `${i}-${k}`, content_type: "text" }))),
       ),
     );
-    const page1 = await api({ mode: "getMessages", chat_id: g, limit: 125 }, { token: owner!.token });
+    const page1 = await api({ mode: "getMessages", chat_id: g, limit: 200 }, { token: owner!.token });
     expect(page1.body.messages.map((m: Frame) => m.seq)).toEqual(Array.from({ length: 125 }, (_, i) => i + 1));
     expect(new Set(page1.body.messages.map((m: Frame) => m.content)).size).toBe(125);
 
