@@ -6,6 +6,7 @@
 //
 // `since` orders what a user object says: it grows with each time the user comes online,
 // so a late "no socket" answer or "offline" cannot undo a newer "online".
+import { errorSummary, log } from "../platform/log";
 import type { ChatEvent } from "./events";
 
 /** Events per push at most. */
@@ -104,7 +105,10 @@ export class Online {
   /** Typing is not stored: straight to the online members' user objects, best effort. */
   typing(actorId: string, send: (userId: string) => Promise<void>): void {
     for (const userId of this.map.keys())
-      if (userId !== actorId) send(userId).catch((err: unknown) => console.warn("typing push failed", err));
+      if (userId !== actorId)
+        send(userId).catch((err: unknown) =>
+          log({ level: "warn", event: "typing_failed", chat_id: this.host.chatId(), user_id: userId, exception: errorSummary(err) }),
+        );
   }
 
   /**
@@ -146,7 +150,15 @@ export class Online {
           e.inflight = false;
           e.failures++;
           const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (e.failures - 1)) * (0.5 + Math.random() / 2);
-          console.warn(`push of ${this.host.chatId()} to ${userId} failed (${e.failures}), retrying in ${Math.round(delay)} ms`, err);
+          log({
+            level: "warn",
+            event: "push_failed",
+            chat_id: this.host.chatId(),
+            user_id: userId,
+            attempt: e.failures,
+            retry_in_ms: Math.round(delay),
+            exception: errorSummary(err),
+          });
           this.host.wake(delay);
         },
       );

@@ -4,6 +4,7 @@
 // its large groups when it gets its first socket and when its last one closes, and it
 // asks them for their latest state when the chat list is read.
 import type { ChatEvent, LargeSummary, Member } from "../chat";
+import { errorSummary, log } from "../platform/log";
 import type { ChatList } from "./chat-list";
 
 type ChatStub = ReturnType<Env["CHATS"]["get"]>;
@@ -33,7 +34,7 @@ export class LargeGroups {
     // One write for all of them, so the chat list is current the moment the socket is.
     got.forEach((r, i) => {
       if (r.status === "fulfilled" && r.value) this.fetched(ids[i]!, r.value);
-      else if (r.status === "rejected") console.warn(`telling a large group ${ids[i]} that a user is online failed`, r.reason);
+      else if (r.status === "rejected") presenceFailed(ids[i]!, me.id, r.reason);
     });
   }
 
@@ -45,7 +46,7 @@ export class LargeGroups {
     this.since = null;
     this.current.clear();
     for (const id of this.chats.largeIds())
-      this.defer(this.chat(id).presence(me.id, since, false).catch((err: unknown) => console.warn(`telling a large group ${id} that a user left failed`, err)));
+      this.defer(this.chat(id).presence(me.id, since, false).catch((err: unknown) => presenceFailed(id, me.id, err)));
   }
 
   /**
@@ -59,7 +60,7 @@ export class LargeGroups {
       this.chat(chatId)
         .presence(me.id, since, true, ev)
         .then((s) => s && this.fetched(chatId, s))
-        .catch((err: unknown) => console.warn(`telling a large group ${chatId} that a user is online failed`, err)),
+        .catch((err: unknown) => presenceFailed(chatId, me.id, err)),
     );
   }
 
@@ -116,4 +117,9 @@ export class LargeGroups {
     this.since = this.lastSince;
     return this.since;
   }
+}
+
+/** A large group could not be told that a user came online or left: it pushes to them late, or needlessly, until the next change. */
+function presenceFailed(chatId: string, userId: string, err: unknown): void {
+  log({ level: "warn", event: "presence_failed", chat_id: chatId, user_id: userId, exception: errorSummary(err) });
 }
