@@ -8,10 +8,10 @@
 // so a late "no socket" answer or "offline" cannot undo a newer "online".
 import { errorSummary, log } from "../platform/log";
 import type { ChatEvent } from "./events";
+import { retryDelay } from "./outbox";
 
 /** Events per push at most. */
 const BATCH = 100;
-const MAX_BACKOFF_MS = 60_000;
 
 interface Entry {
   since: number;
@@ -149,7 +149,7 @@ export class Online {
         (err: unknown) => {
           e.inflight = false;
           e.failures++;
-          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (e.failures - 1)) * (0.5 + Math.random() / 2);
+          const delay = retryDelay(e.failures);
           log({
             level: "warn",
             event: "push_failed",

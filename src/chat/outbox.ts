@@ -21,7 +21,6 @@ const BATCH = 100;
 const RECENT = 512;
 /** How soon after a change the alarm persists cursors and re-checks deliveries. */
 const FLUSH_MS = 2_000;
-const MAX_BACKOFF_MS = 60_000;
 /** From this failure in a row on (after a minute or so of retries), a failed delivery is logged as an error. */
 const STUCK_AFTER = 7;
 
@@ -29,6 +28,11 @@ interface Stored {
   event: ChatEvent;
   /** Who sees it: null for the members at that moment. */
   audience: string[] | null;
+}
+
+/** How long to wait after the nth failure in a row: doubling from 1 s up to a minute, jittered so retries spread out. */
+export function retryDelay(failures: number): number {
+  return Math.min(60_000, 1000 * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
 }
 
 export class Outbox {
@@ -182,7 +186,7 @@ export class Outbox {
         (err: unknown) => {
           m.inflight = false;
           m.failures++;
-          const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (m.failures - 1)) * (0.5 + Math.random() / 2);
+          const delay = retryDelay(m.failures);
           log({
             level: m.failures >= STUCK_AFTER ? "error" : "warn",
             event: "delivery_failed",

@@ -5,7 +5,7 @@
 // An image is checked once stored, and deleted again before the answer if it is not one.
 import { limiter, sessionOf } from "../accounts";
 import { isChatId } from "../chat";
-import { ApiError, chatNotFound, unauthorized, unwrap } from "../contract/errors";
+import { ApiError, chatNotFound, rateLimited, unauthorized, unwrap } from "../contract/errors";
 import { isImageType, type Attachment } from "../contract/protocol";
 import { config } from "../platform/config";
 import { answering, bearerToken, newFileId, objectKey } from "./http";
@@ -26,8 +26,7 @@ export function handleUpload(req: Request, env: Env): Promise<Response> {
     const me = session.user.id;
     unwrap(await chat.mayUpload(me));
     const verdict = await limiter(env, `upload-user:${me}`).take(uploadsPerUser);
-    if (!verdict.ok)
-      throw new ApiError(429, "rate_limited", `too many uploads; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`, undefined, verdict.retryAfterMs);
+    if (!verdict.ok) throw rateLimited(verdict.retryAfterMs, "uploads");
 
     const fileId = newFileId();
     const key = objectKey(fileId);
