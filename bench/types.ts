@@ -195,6 +195,39 @@ export interface Files {
   floorDownloadMiBps: number;
 }
 
+/** A window of consecutive edits, and the medians it is read by. */
+export interface EditWindow {
+  /** Which edits: of the chat (earlier edits in it), or of one message (its nth edits). */
+  from: number;
+  to: number;
+  /** editMessage sent -> its answer. */
+  answer: Dist;
+  /** editMessage sent -> the peer's messageEdited push. */
+  push: Dist;
+}
+
+/** One user edits 4,000-character messages in a direct chat, paced under the send limit. */
+export interface Edits {
+  contentChars: number;
+  ratePerSec: number;
+  /** Edits a message may have at most (the server's cap): the phase never edits one message more. */
+  perMessage: number;
+  /** A fresh message's first edits when the chat holds few earlier edits, and when it holds many. */
+  fewEarlier: EditWindow;
+  manyEarlier: EditWindow;
+  /** One message's edits around its 10th, and its last ones (up to the cap). */
+  early: EditWindow;
+  late: EditWindow;
+  /** Median over median, the later window over the earlier one. */
+  chatAnswerRatio: number;
+  chatPushRatio: number;
+  messageAnswerRatio: number;
+  messagePushRatio: number;
+  /** Bytes the Worker's workerd wrote to storage per edit, over the whole phase. */
+  bytesPerEdit: number;
+  workerUsPerEdit: number;
+}
+
 export interface Setup {
   users: number;
   concurrency: number;
@@ -240,6 +273,7 @@ export interface Results {
     membersSmall?: Outcome<MembershipChange>;
     membersLarge?: Outcome<MembershipChange>;
     files?: Outcome<Files>;
+    edits?: Outcome<Edits>;
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];
