@@ -3,9 +3,8 @@
 // peer_deleted, their messages stay, and every socket of theirs ends.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, inUserObject, login, mailsTo, registerUser, unique, type Frame } from "./helpers";
+import { api, connect, inUserObject, login, mailsTo, registerUser, text, unique, type Frame } from "./helpers";
 
-const text = (chat_id: string, content: string) => ({ mode: "sendMessage", chat_id, content, content_type: "text" });
 const chatOf = async (token: string, chatId: string) => ((await api({ mode: "getChats" }, { token })).body.chats as Frame[]).find((c) => c.chat_id === chatId);
 
 describe("deleteAccount", () => {

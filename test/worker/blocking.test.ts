@@ -2,9 +2,7 @@
 // them to a group (403 forbidden); the blocker does not see their typing. Everything else
 // stays as it was, and unblocking undoes it.
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, unique, type Account } from "./helpers";
-
-const text = (chat_id: string, content: string) => ({ mode: "sendMessage", chat_id, content, content_type: "text" });
+import { api, connect, registerUser, text, unique, type Account } from "./helpers";
 
 async function pair(prefix: string) {
   const [blocker, blocked] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);

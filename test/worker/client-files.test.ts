@@ -2,14 +2,13 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ClientError, type ChatClient, type HttpFetch } from "../../src/client";
-import { api, imageBytes, registerUser, sha256 } from "./helpers";
+import { directChat, imageBytes, sha256 } from "./helpers";
 import { PoolNetwork } from "./pool-network";
 
 const httpFetch: HttpFetch = (url, init) => SELF.fetch(url, init as RequestInit);
 
 async function pair(prefix: string): Promise<{ client: ChatClient; other: string; chatId: string }> {
-  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
-  const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id as string;
+  const { a, b, chatId } = await directChat(prefix);
   return { client: new PoolNetwork().client({ token: a.token, httpFetch }), other: b.token, chatId };
 }
 

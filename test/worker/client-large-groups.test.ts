@@ -1,12 +1,10 @@
 // The client library in large groups: their pushes applied in ev order exactly once, early
 // ones held, gaps filled with getChatUpdates, and moved groups caught up after a reconnect.
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatClient, ClientOptions } from "../../src/client";
-import { api, registerUser, until, type Account } from "./helpers";
+import { api, LARGE_AT, registerUser, until, type Account } from "./helpers";
 import { PoolNetwork, collect } from "./pool-network";
 
-const LARGE_AT = Number(env.LARGE_GROUP_MEMBERS);
 const open: ChatClient[] = [];
 afterEach(() => {
   for (const c of open.splice(0)) c.close();

@@ -1,12 +1,10 @@
 // Messages are never lost or doubled: ordering under concurrent senders, retried fan-out,
 // sync after being offline, and objects rebuilt from storage.
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UserObject } from "../../src/user";
-import { api, captureLog, connect, registerUser, untilPts, type Frame } from "./helpers";
+import { api, captureLog, chatStub, connect, registerUser, untilPts, userStub, type Frame } from "./helpers";
 
-const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
-const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
 
 /** A direct chat of two new users, with a socket of B's that has already seen chatCreated. */
 async function directChatWatchedByB(prefix: string) {

@@ -3,16 +3,9 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, connect, download, imageBytes, registerUser, upload, type Account, type Frame } from "./helpers";
+import { api, chatStub, connect, directChat, download, imageBytes, upload, type Frame } from "./helpers";
 
 const DAY = 24 * 3600_000;
-const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
-
-async function directChat(prefix: string): Promise<{ a: Account; b: Account; chatId: string }> {
-  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
-  const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
-  return { a, b, chatId: body.chat.chat_id };
-}
 
 const png = (token: string, chatId: string, w = 800, h = 600) => upload(chatId, imageBytes("png", w, h, 4096), { token, type: "image/png", name: "holiday.png" });
 const pdf = (token: string, chatId: string) => upload(chatId, new TextEncoder().encode("%PDF-1.7 …"), { token, type: "application/pdf", name: "plan.pdf" });

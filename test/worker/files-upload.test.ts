@@ -2,15 +2,9 @@
 // every refusal, each of which stores nothing.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, imageBytes, registerUser, sha256, upload, type Account } from "./helpers";
+import { directChat, imageBytes, registerUser, sha256, upload } from "./helpers";
 
 const MAX = 6 * 2 ** 20;
-
-async function directChat(prefix: string): Promise<{ a: Account; b: Account; chatId: string }> {
-  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
-  const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
-  return { a, b, chatId: body.chat.chat_id };
-}
 
 /** The R2 objects of one chat, by the chat id in their metadata. */
 async function objectsOf(chatId: string): Promise<R2Object[]> {

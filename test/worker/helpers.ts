@@ -241,6 +241,20 @@ export async function captureLog(action: () => Promise<unknown>): Promise<Frame[
 }
 
 export const userStub = (userId: string) => env.USERS.get(env.USERS.idFromName(userId));
+export const chatStub = (chatId: string) => env.CHATS.get(env.CHATS.idFromName(chatId));
+
+/** The server's LARGE_GROUP_MEMBERS: a group with more members than this is large. */
+export const LARGE_AT = Number(env.LARGE_GROUP_MEMBERS);
+
+/** Two new users (`${prefix}A` and `${prefix}B`) and the direct chat A opened with B. */
+export async function directChat(prefix: string): Promise<{ a: Account; b: Account; chatId: string }> {
+  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
+  const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id as string;
+  return { a, b, chatId };
+}
+
+/** A sendMessage request of text. */
+export const text = (chat_id: string, content: string, extra: Frame = {}) => ({ mode: "sendMessage", chat_id, content, content_type: "text", ...extra });
 
 /** Runs `fn` inside a user's object, e.g. to stop or move its clock (`o.clock`). */
 export function inUserObject<T>(userId: string, fn: (o: UserObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {

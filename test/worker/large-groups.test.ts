@@ -1,14 +1,11 @@
 // Large groups (fan-out on read): in these tests a group of more than 10 is large
 // (LARGE_GROUP_MEMBERS in vitest.config.ts). Their events are pushed by ev to the members
 // online, never written in members' logs, and read back with getChatUpdates.
-import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, connect, registerUser, untilPts, type Account, type Frame, type TestSocket } from "./helpers";
+import { api, chatStub, connect, LARGE_AT, registerUser, untilPts, userStub, type Account, type Frame, type TestSocket } from "./helpers";
 
-const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
-const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
-const LARGE_AT = Number(env.LARGE_GROUP_MEMBERS);
 
 async function users(n: number, prefix: string): Promise<Account[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => registerUser(`${prefix}${i}`)));

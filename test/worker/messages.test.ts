@@ -1,19 +1,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, connect, registerUser, untilPts, type Account, type Frame } from "./helpers";
-
-async function directChat(): Promise<{ a: Account; b: Account; chatId: string }> {
-  const [a, b] = await Promise.all([registerUser("mA"), registerUser("mB")]);
-  const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
-  return { a, b, chatId: body.chat.chat_id };
-}
-
-const text = (chat_id: string, content: string, extra: Record<string, unknown> = {}) => ({ mode: "sendMessage", chat_id, content, content_type: "text", ...extra });
+import { api, chatStub, connect, directChat, registerUser, text, untilPts, type Frame } from "./helpers";
 
 describe("sending", () => {
   it("stores, answers with the message and its pts, and pushes to the other member", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const sb = await connect(b.token);
     const res = await api(text(chatId, "hello 👋"), { token: a.token });
     expect(res.status).toBe(200);
@@ -26,7 +18,7 @@ describe("sending", () => {
   });
 
   it("pushes to the sender's other devices but not to the socket that sent", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const phone = await connect(a.token);
     const laptop = await connect(a.token, "protocol");
     const res = await phone.request(text(chatId, "from phone"));
@@ -41,7 +33,7 @@ describe("sending", () => {
   });
 
   it("is idempotent per client_msg_id", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const first = await api(text(chatId, "once", { client_msg_id: "c-1" }), { token: a.token });
     const again = await api(text(chatId, "once", { client_msg_id: "c-1" }), { token: a.token });
     expect(again.status).toBe(200);
@@ -55,7 +47,7 @@ describe("sending", () => {
   });
 
   it("checks chat type, content type and length", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const group = (await api({ mode: "createGroup", title: "g", members: [b.username] }, { token: a.token })).body.chat.chat_id;
     const wrong1 = await api({ mode: "sendGroupMessage", chat_id: chatId, content: "x", content_type: "text" }, { token: a.token });
     expect(wrong1.status).toBe(400);
@@ -80,7 +72,7 @@ describe("sending", () => {
 
 describe("history", () => {
   it("pages newest first, before, after and between", async () => {
-    const { a, chatId } = await directChat();
+    const { a, chatId } = await directChat("m");
     for (let i = 1; i <= 12; i++) await api(text(chatId, `m${i}`), { token: a.token });
     const seqs = (r: { body: Record<string, any> }) => (r.body.messages as { seq: number }[]).map((m) => m.seq);
     const newest = await api({ mode: "getMessages", chat_id: chatId, limit: 5 }, { token: a.token });
@@ -105,7 +97,7 @@ describe("history", () => {
 
 describe("reading", () => {
   it("counts unread, marks read with receipts, never moves back", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     for (let i = 0; i < 3; i++) await api(text(chatId, `m${i}`), { token: a.token });
     await untilPts(b.token, 4);
     const chatsB = await api({ mode: "getChats" }, { token: b.token });
@@ -147,7 +139,7 @@ describe("reading", () => {
 
 describe("typing, editing, deleting", () => {
   it("sends typing to the others only, without pts, at most once every 2 s", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     // The throttle's clock stands still until the test moves it.
     let now = Date.now();
     await runInDurableObject(env.CHATS.get(env.CHATS.idFromName(chatId)), (chat: ChatObject) => {
@@ -179,7 +171,7 @@ describe("typing, editing, deleting", () => {
   });
 
   it("lets only the sender edit and delete", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const sb = await connect(b.token);
     const sent = (await api(text(chatId, "typo"), { token: a.token })).body.message;
     await sb.nextPush("newMessage");
@@ -209,13 +201,12 @@ describe("typing, editing, deleting", () => {
 });
 
 describe("deleted and edited text", () => {
-  const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
   const eventsOf = (chatId: string) =>
     runInDurableObject(chatStub(chatId), (_: unknown, state) => state.storage.sql.exec<{ data: string }>("SELECT data FROM events ORDER BY ev").toArray().map((r) => r.data));
   const syncOf = async (token: string) => (await api({ mode: "sync", since: 0, limit: 500 }, { token })).body;
 
   it("an edit replays the current text; after a delete the text is gone from history, sync and the chat's events", async () => {
-    const { a, b, chatId } = await directChat();
+    const { a, b, chatId } = await directChat("m");
     const sb = await connect(b.token);
     const sent = await api(text(chatId, "my bank PIN is 4321"), { token: a.token });
     await sb.nextPush("newMessage");

@@ -2,19 +2,11 @@
 // and move by hand: the edge is exact, and a request over it stores nothing.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, inUserObject, registerUser, type Frame } from "./helpers";
+import { api, connect, directChat, inUserObject, registerUser, text, type Frame } from "./helpers";
 
 const BURST = Number(env.SENDS_PER_USER_BURST);
 const INTERVAL_MS = 1000 / Number(env.SENDS_PER_USER_PER_SECOND);
 const GROUPS_PER_HOUR = Number(env.GROUP_CHANGES_PER_USER_PER_HOUR);
-
-const text = (chat_id: string, content: string, extra: Frame = {}) => ({ mode: "sendMessage", chat_id, content, content_type: "text", ...extra });
-
-async function directChat(prefix: string) {
-  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
-  const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id as string;
-  return { a, b, chatId };
-}
 
 describe("sends per user", () => {
   it("allows exactly the burst, then one send per interval; over it 429 with the exact wait, and nothing stored", async () => {

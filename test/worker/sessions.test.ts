@@ -8,9 +8,8 @@ import type { Session } from "../../src/accounts";
 import { config } from "../../src/platform/config";
 import { CONNECT_IP_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../../src/user";
 import worker from "../../src/index";
-import { api, connect, mailsTo, registerUser, unique, type Account } from "./helpers";
+import { api, connect, mailsTo, registerUser, unique, userStub, type Account } from "./helpers";
 
-const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 
 /** The session row behind an account's token, as the Worker hands it to the user object. */
 async function sessionOf(a: Account): Promise<Session> {

@@ -2,10 +2,8 @@
 // yours, creates no object and writes nothing anywhere.
 import { env, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, type Frame } from "./helpers";
+import { api, chatStub, connect, registerUser, userStub, type Frame } from "./helpers";
 
-const chatStub = (id: string) => env.CHATS.get(env.CHATS.idFromName(id));
-const userStub = (id: string) => env.USERS.get(env.USERS.idFromName(id));
 const randomId = (kind: "d" | "g") => `${kind}_${crypto.randomUUID().replace(/-/g, "")}`;
 
 /** Every chat mode, about `chatId`. */
