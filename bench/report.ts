@@ -129,10 +129,11 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    to storage (\`write_bytes\` in /proc: SQLite pages and WAL frames of every object,
    the deliveries to members' logs included, counted until the server is idle again) per
    change, and the CPU.
-11. **Edits**: one user edits ${num(r.phases.edits && !("error" in r.phases.edits) ? r.phases.edits.contentChars : 4_000, 0)}-character messages in a direct chat, one edit at a time at
-   4 a second (under the default send limit), each waiting for its answer and the peer's
-   \`messageEdited\` push. A message takes at most 100 edits, so two readings: a fresh message's
-   first ${c.editsWindow ?? "n/a"} edits with 10 earlier edits of other messages in the chat, and with ${num(c.editsEarlier ?? NaN, 0)}; and one
+11. **Edits**: one user edits 4,000-character messages in a direct chat (after 20 plain
+   messages that wake the objects), one edit at a time at 4 a second (under the default
+   send limit), each waiting for its answer and the peer's \`messageEdited\` push. A message
+   takes at most 100 edits, so two readings: a fresh message's first ${c.editsWindow ?? 9} edits with 10
+   earlier edits of other messages in the chat, and with ${num(c.editsEarlier ?? 1_000, 0)}; and one
    message's edits around its 10th against its last ones (up to 100). Each figure is a median,
    and the targets ask the later reading to stay within 1.2x of the earlier one.
 

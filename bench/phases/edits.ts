@@ -85,6 +85,8 @@ export async function edits(srv: LocalServer, procs: ServerProcs): Promise<Edits
       return window(samples, from, made);
     };
 
+    // Plain messages first wake both members' objects and the chat's, as in the direct phase.
+    for (let i = 0; i < 20; i++) await send();
     const w = cpuWindow(procs);
     const b0 = writeBytes(procs.worker);
     await editOthersUntil(EDITS_FEW);
