@@ -21,6 +21,7 @@ import type { RequestOf, User } from "../contract/protocol";
 import { addressKey } from "./address";
 import { limiter, type RateLimiter } from "./rate-limiter";
 import { recoveryCodes, sessions, users } from "./schema";
+import { purgeAbandonedUploads } from "./uploads";
 
 const RECOVERY_TTL_MS = 30 * 60_000;
 export const RECOVERY_MESSAGE = "if an account matches, a recovery code is on its way to its email address";
@@ -280,15 +281,16 @@ export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Pr
 
 /**
  * What nobody needs any more: sessions that expired or were revoked (a revoked token finds
- * no row either way; user objects remember revoked ids themselves), and recovery codes that
- * were used or expired. Run from the Worker's cron trigger.
+ * no row either way; user objects remember revoked ids themselves), recovery codes that
+ * were used or expired, and the places of uploads whose Worker died. Run from the Worker's
+ * cron trigger.
  */
-export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number }> {
+export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number; uploads: number }> {
   const [gone, codes] = await db(env).batch([
     db(env).delete(sessions).where(or(lte(sessions.expiresAt, now), isNotNull(sessions.revokedAt))),
     db(env).delete(recoveryCodes).where(or(lte(recoveryCodes.expiresAt, now), isNotNull(recoveryCodes.usedAt))),
   ]);
-  return { sessions: gone.meta.changes, codes: codes.meta.changes };
+  return { sessions: gone.meta.changes, codes: codes.meta.changes, uploads: await purgeAbandonedUploads(env, now) };
 }
 
 /** Users by username (any case), for starting chats and adding members; deleted accounts are not found. */

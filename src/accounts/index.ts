@@ -16,3 +16,4 @@ export {
 export { purgeExpired, revokeSession, sessionOf, usersByName, type Defer, type Revocation, type Session } from "./accounts";
 export { sha256Hex } from "./crypto";
 export { RateLimiter, limiter } from "./rate-limiter";
+export { releaseUploads, reserveUpload, uploadStored } from "./uploads";

@@ -54,3 +54,20 @@ export const recoveryCodes = sqliteTable(
   },
   (t) => [index("recovery_codes_user_idx").on(t.userId), index("recovery_codes_expiry_idx").on(t.expiresAt)],
 );
+
+// Every upload a user has under way or kept, by its size: what the storage quota and the cap
+// on uploads at once count. A row is written before the body is read (with the declared
+// size), marked stored once the bytes are in R2, and deleted when the file is (the chat
+// object deletes it with the R2 object) or the upload fails.
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    fileId: text("file_id").primaryKey(),
+    userId: text("user_id").notNull(),
+    size: integer("size").notNull(),
+    startedAt: integer("started_at").notNull(),
+    // Null while the body is on its way.
+    storedAt: integer("stored_at"),
+  },
+  (t) => [index("uploads_user_idx").on(t.userId)],
+);

@@ -26,6 +26,14 @@ export interface Config {
   /** POST /upload: the largest file, and uploads per user. */
   maxUploadBytes: number;
   uploadsPerUser: Limit;
+  /** Bytes a user may upload per hour (never less than one largest file). */
+  uploadBytesPerUser: Limit;
+  /** Bytes a user's kept files may take in all, uploads under way included. */
+  uploadQuotaBytes: number;
+  /** Uploads of one user whose bodies are on their way at once. */
+  openUploadsPerUser: number;
+  /** An upload whose body sends nothing for this long is stopped. */
+  uploadIdleMs: number;
 }
 
 const MINUTE = 60_000;
@@ -59,5 +67,9 @@ export function config(env: Env): Config {
     groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
     uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
+    uploadBytesPerUser: { limit: Math.max(num(env.UPLOAD_BYTES_PER_USER_PER_HOUR, 2 ** 29), num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20)), windowMs: HOUR },
+    uploadQuotaBytes: num(env.UPLOAD_QUOTA_BYTES, 2 ** 30),
+    openUploadsPerUser: Math.floor(num(env.OPEN_UPLOADS_PER_USER, 4)),
+    uploadIdleMs: num(env.UPLOAD_IDLE_MS, 30_000),
   };
 }
