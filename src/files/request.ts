@@ -17,8 +17,10 @@ export interface UploadHead {
 
 const TOKEN = "[a-z0-9!#$&^_.+-]+";
 const MIME = new RegExp(`^${TOKEN}/${TOKEN}$`);
-// A name is shown and offered as a download name: no path separators, no control characters.
-const BAD_NAME = /[\u0000-\u001f\u007f/\\]/;
+// A name is shown and offered as a download name: no path separators, no control characters,
+// and no format characters (Unicode category Cf: bidi overrides that show "invoice\u202Efdp.exe"
+// as "invoiceexe.pdf", zero-width spaces and joiners).
+const BAD_NAME = /[\u0000-\u001f\u007f/\\]|\p{Cf}/u;
 
 export function readUploadHead(req: Request): UploadHead {
   const fields: Record<string, string> = {};
@@ -42,7 +44,7 @@ export function readUploadHead(req: Request): UploadHead {
       name = decodeURIComponent(encoded);
       const n = codePoints(name);
       if (n < 1 || n > MAX_FILE_NAME) fields["X-File-Name"] = `must be 1 to ${MAX_FILE_NAME} characters once decoded`;
-      else if (BAD_NAME.test(name) || name === "." || name === "..") fields["X-File-Name"] = "must be a file name: no / \\ or control characters";
+      else if (BAD_NAME.test(name) || name === "." || name === "..") fields["X-File-Name"] = "must be a file name: no / \\, control or format (bidi, zero-width) characters";
     } catch {
       fields["X-File-Name"] = "must be percent-encoded UTF-8 (encodeURIComponent of the name)";
     }

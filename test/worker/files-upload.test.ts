@@ -93,6 +93,9 @@ describe("uploading", () => {
       [{ "X-File-Name": "%ED%A0%80" }, "X-File-Name"],
       [{ "X-File-Name": encodeURIComponent("../etc/passwd") }, "X-File-Name"],
       [{ "X-File-Name": encodeURIComponent("a".repeat(256)) }, "X-File-Name"],
+      // Format characters (Unicode category Cf): a right-to-left override shows this as "invoiceexe.pdf".
+      [{ "X-File-Name": encodeURIComponent("invoice\u202Efdp.exe") }, "X-File-Name"],
+      [{ "X-File-Name": encodeURIComponent("a\u200Bb.txt") }, "X-File-Name"],
     ];
     for (const [headers, field] of cases) {
       const res = await upload(chatId, "x", { token: a.token, headers });
