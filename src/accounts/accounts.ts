@@ -190,7 +190,7 @@ async function takeAll(takes: Take[], what: string): Promise<{ delayMs: number; 
   return { delayMs: Math.max(...verdicts.map((v) => v.delayMs)), giveBack: () => giveBack(takes) };
 }
 
-/** The session of a token, or null when it is unknown, revoked or expired. */
+/** The session of a token, or null when it is unknown, revoked or expired, or its account deleted. */
 export async function sessionOf(env: Env, token: string | undefined): Promise<Session | null> {
   if (!token) return null;
   const tokenHash = await sha256Hex(token);
@@ -199,7 +199,7 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
       .select({ id: sessions.id, expiresAt: sessions.expiresAt, seenAt: sessions.lastSeenAt, userId: users.id, username: users.username })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now())))
+      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now()), isNull(users.deletedAt)))
       .limit(1)
   )[0];
   if (!row) return null;

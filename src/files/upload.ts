@@ -1,7 +1,7 @@
 // POST /upload?chat_id=…: a member's file, streamed into R2, then recorded by the chat
 // object. The order keeps a refusal cheap and storing nothing: the token, the headers
 // (Content-Length required), the declared size (413 before a byte is read), membership
-// (the chat object), a place among the user's uploads under way and within their storage
+// (the chat object) and blocks (the uploader's user object), a place among the user's uploads under way and within their storage
 // quota (D1), the per-user limits of uploads and bytes per hour; only then is the body read.
 // An image is checked once stored, and deleted again before the answer if it is not one.
 // Whatever fails after the place was taken gives it back and deletes what was stored.
@@ -26,7 +26,12 @@ export function handleUpload(req: Request, env: Env): Promise<Response> {
     if (!isChatId(head.chatId)) throw chatNotFound(head.chatId);
     const chat = env.CHATS.get(env.CHATS.idFromName(head.chatId));
     const me = session.user.id;
-    unwrap(await chat.mayUpload(me));
+    // A member (the chat object), and not blocked by the other member of a direct chat (the
+    // uploader's own object keeps who blocks them).
+    const user = env.USERS.get(env.USERS.idFromName(me));
+    const [member, unblocked] = await Promise.all([chat.mayUpload(me), user.mayUpload(session.user, head.chatId)]);
+    unwrap(member);
+    unwrap(unblocked);
 
     const fileId = newFileId();
     const key = objectKey(fileId);

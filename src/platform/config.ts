@@ -5,6 +5,8 @@ export interface Limit {
 }
 
 export interface Config {
+  /** Where recovery mail goes: the MAIL binding, or (local dev and tests) one log line per mail. */
+  mailer: "send_email" | "console";
   sessionTtlMs: number;
   /** Live sessions a user may have; a new one past it ends the oldest. */
   sessionsPerUser: number;
@@ -49,8 +51,19 @@ function sendRate(burst: number, perSecond: number): Limit {
   return { limit: burst, windowMs: (burst / perSecond) * 1000 };
 }
 
+/**
+ * Only the two exact names select a mail sink: a typo must not quietly select the console
+ * sink, which logs recovery codes. Anything else stops every request (the Worker checks the
+ * settings before it answers), with the reason in the log.
+ */
+function mailerOf(value: string | undefined): Config["mailer"] {
+  if (value === "send_email" || value === "console") return value;
+  throw new Error(`MAILER must be "send_email" (the MAIL binding) or "console" (local dev and tests only); fix wrangler.toml [vars]`);
+}
+
 export function config(env: Env): Config {
   return {
+    mailer: mailerOf(env.MAILER),
     sessionTtlMs: num(env.SESSION_TTL_DAYS, 30) * 24 * HOUR,
     sessionsPerUser: num(env.SESSIONS_PER_USER, 100),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { purgeExpired } from "../accounts";
 import { errorFrame, toErrorBody } from "../contract/errors";
 import { handleDownload, handleUpload } from "../files";
+import { config } from "../platform/config";
 import { errorSummary, log } from "../platform/log";
 import { getWs, postApi } from "./doors";
 import { getPage } from "./page";
@@ -17,6 +18,11 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestLog);
 app.use(securityHeaders);
+// Settings that would make the service unsafe (an unknown MAILER) refuse every request.
+app.use(async (c, next) => {
+  config(c.env);
+  await next();
+});
 app.get("/", getPage);
 app.post("/api", postApi);
 app.get("/ws", getWs);
