@@ -7,7 +7,7 @@ import { ApiError } from "../contract/errors";
 import type { User } from "../contract/protocol";
 import { checkUnderLoginLimits, type Revocation } from "./accounts";
 import { hashPassword } from "./crypto";
-import { recoveryCodes, sessions, users } from "./schema";
+import { devices, recoveryCodes, sessions, users } from "./schema";
 
 const db = (env: Env) => drizzle(env.DB);
 
@@ -83,7 +83,7 @@ export async function setPassword(env: Env, userId: string, keepSessionId: strin
 }
 
 /**
- * Erases an account: its sessions and recovery codes go, its email and password hash are
+ * Erases an account: its sessions, recovery codes and remembered devices go, its email and password hash are
  * overwritten. The row stays with its username, so the name is never taken by someone
  * else who would then appear as this person in old chats.
  */
@@ -91,6 +91,7 @@ export async function eraseAccount(env: Env, userId: string, now: number): Promi
   await db(env).batch([
     db(env).delete(sessions).where(eq(sessions.userId, userId)),
     db(env).delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    db(env).delete(devices).where(eq(devices.userId, userId)),
     db(env)
       .update(users)
       .set({ deletedAt: now, email: "", emailKey: `deleted:${userId}`, passwordHash: "" })

@@ -25,11 +25,11 @@ export async function answerAccountMode(env: Env, r: AccountRequest, ip: string,
   switch (r.mode) {
     case "register": {
       const s = await accounts.register(env, r, ip, device);
-      return { frame: reply("register", id, 201, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
+      return { frame: reply("register", id, 201, { token: s.token, user: s.user, device_token: s.deviceToken }), session: s.session, ...ended(s.revoked) };
     }
     case "auth": {
       const s = await accounts.auth(env, r, ip, device);
-      return { frame: reply("auth", id, 200, { token: s.token, user: s.user }), session: s.session, ...ended(s.revoked) };
+      return { frame: reply("auth", id, 200, { token: s.token, user: s.user, device_token: s.deviceToken }), session: s.session, ...ended(s.revoked) };
     }
     case "recovery":
       // The same answer, at once, whether or not an account matches: lookup, limit and mail

@@ -22,6 +22,7 @@ import { addressKey } from "./address";
 import { limiter, type RateLimiter } from "./rate-limiter";
 import { recoveryCodes, sessions, users } from "./schema";
 import { purgeAbandonedUploads } from "./uploads";
+import { purgeExpiredDevices, rememberDevice, rememberedDevice } from "./devices";
 
 const RECOVERY_TTL_MS = 30 * 60_000;
 export const RECOVERY_MESSAGE = "if an account matches, a recovery code is on its way to its email address";
@@ -114,7 +115,8 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string, d
     }
     throw err;
   }
-  return startSession(env, user, device);
+  const started = await startSession(env, user, device);
+  return { ...started, deviceToken: await rememberDevice(env, user.id, null, Date.now()) };
 }
 
 /** The longest a login waits for its turn under the per-username limit before it is refused. */
@@ -126,23 +128,29 @@ export const MAX_LOGIN_DELAY_MS = 10_000;
  * of them failed. Three limits: strict per (username, address) and per address, so a
  * guesser runs out from where they guess; per username only a looser one that makes
  * attempts wait their turn (up to MAX_LOGIN_DELAY_MS) before it refuses, so guessing from
- * elsewhere cannot lock the owner out with a few failures.
+ * elsewhere cannot lock the owner out with a few failures. A remembered device (its
+ * `device_token`, checked first) skips the per-username queue; see devices.ts.
  */
 export async function auth(env: Env, r: RequestOf<"auth">, ip: string, device: Device) {
   const usernameKey = r.username.toLowerCase();
+  const deviceId = r.device_token ? await rememberedDevice(env, r.device_token, usernameKey, Date.now()) : null;
   // A deleted account is unknown here: its name stays taken, but nobody logs in as it.
   const load = async () => (await db(env).select().from(users).where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt))).limit(1))[0];
   const wrong = new ApiError(401, "invalid_credentials", "wrong username or password");
-  const { row, rehash } = await checkUnderLoginLimits(env, usernameKey, ip, r.password, load, wrong);
+  const { row, rehash } = await checkUnderLoginLimits(env, usernameKey, ip, r.password, load, wrong, deviceId);
   if (rehash) await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
-  return startSession(env, { id: row.id, username: row.username }, device);
+  const started = await startSession(env, { id: row.id, username: row.username }, device);
+  const known = deviceId && r.device_token ? { id: deviceId, token: r.device_token } : null;
+  return { ...started, deviceToken: await rememberDevice(env, row.id, known, Date.now()) };
 }
 
 /**
  * Checks a password under the failed-login limits of `usernameKey` and the address (auth,
  * and a logged-in user's changePassword and deleteAccount). `load` finds the account, or
  * nothing: then a decoy is checked, so the time does not tell who exists. A wrong password
- * throws `wrong`; over a limit, 429 before anything is checked.
+ * throws `wrong`; over a limit, 429 before anything is checked. `deviceId`: a remembered
+ * device of this account, whose failures count per device (strictly) instead of in the
+ * username's queue.
  */
 export async function checkUnderLoginLimits<T extends { passwordHash: string }>(
   env: Env,
@@ -151,6 +159,7 @@ export async function checkUnderLoginLimits<T extends { passwordHash: string }>(
   password: string,
   load: () => Promise<T | undefined>,
   wrong: ApiError,
+  deviceId: string | null = null,
 ): Promise<{ row: T; rehash: boolean }> {
   const cfg = config(env);
   const address = addressKey(ip);
@@ -158,7 +167,9 @@ export async function checkUnderLoginLimits<T extends { passwordHash: string }>(
     [
       { stub: limiter(env, `auth-ip:${address}`), limit: cfg.authFailsPerAddress },
       { stub: limiter(env, `auth-user-ip:${JSON.stringify([usernameKey, address])}`), limit: cfg.authFailsPerUsernameAndAddress },
-      { stub: limiter(env, `auth-user:${usernameKey}`), limit: cfg.authFailsPerUsername, maxDelayMs: MAX_LOGIN_DELAY_MS },
+      deviceId
+        ? { stub: limiter(env, `auth-device:${deviceId}`), limit: cfg.authFailsPerUsernameAndAddress }
+        : { stub: limiter(env, `auth-user:${usernameKey}`), limit: cfg.authFailsPerUsername, maxDelayMs: MAX_LOGIN_DELAY_MS },
     ],
     "failed logins",
   );
@@ -282,15 +293,16 @@ export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Pr
 /**
  * What nobody needs any more: sessions that expired or were revoked (a revoked token finds
  * no row either way; user objects remember revoked ids themselves), recovery codes that
- * were used or expired, and the places of uploads whose Worker died. Run from the Worker's
+ * were used or expired, the places of uploads whose Worker died, and devices not seen for
+ * DEVICE_TTL_MS. Run from the Worker's
  * cron trigger.
  */
-export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number; uploads: number }> {
+export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number; uploads: number; devices: number }> {
   const [gone, codes] = await db(env).batch([
     db(env).delete(sessions).where(or(lte(sessions.expiresAt, now), isNotNull(sessions.revokedAt))),
     db(env).delete(recoveryCodes).where(or(lte(recoveryCodes.expiresAt, now), isNotNull(recoveryCodes.usedAt))),
   ]);
-  return { sessions: gone.meta.changes, codes: codes.meta.changes, uploads: await purgeAbandonedUploads(env, now) };
+  return { sessions: gone.meta.changes, codes: codes.meta.changes, uploads: await purgeAbandonedUploads(env, now), devices: await purgeExpiredDevices(env, now) };
 }
 
 /** Users by username (any case), for starting chats and adding members; deleted accounts are not found. */

@@ -71,3 +71,21 @@ export const uploads = sqliteTable(
   },
   (t) => [index("uploads_user_idx").on(t.userId)],
 );
+
+// Remembered devices: a device that logged in once gets a random token (only its SHA-256 is
+// kept) that lets its later logins past the per-username login queue. It is not a session:
+// the password is still checked.
+export const devices = sqliteTable(
+  "devices",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    // Each login with the token moves it on; the hourly purge deletes expired rows.
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("devices_user_idx").on(t.userId), index("devices_expiry_idx").on(t.expiresAt)],
+);

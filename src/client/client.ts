@@ -84,6 +84,8 @@ export interface ClientOptions {
   url: string;
   /** A session token from an earlier register or auth; without one the socket starts anonymous. */
   token?: string;
+  /** This device's `device_token` from an earlier register or auth (`client.deviceToken`): sent with `auth`, it skips the username's login queue. */
+  deviceToken?: string;
   /** The last pts the app applied (stored from the `pts` event); without one the client starts at the user's latest. */
   pts?: number;
   /** The last ev the app applied of each large group (stored from the `ev` events); without it a group starts at its latest. */
@@ -155,8 +157,9 @@ interface Followed {
 }
 
 export class ChatClient {
-  private readonly opts: Required<Omit<ClientOptions, "token" | "pts" | "evs" | "fetch" | "httpFetch">> & { fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined };
+  private readonly opts: Required<Omit<ClientOptions, "token" | "deviceToken" | "pts" | "evs" | "fetch" | "httpFetch">> & { fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined };
   private currentToken: string | undefined;
+  private currentDeviceToken: string | undefined;
   private currentUser: User | undefined;
   private applied: number | undefined;
   private currentState: ConnectionState = "closed";
@@ -196,6 +199,7 @@ export class ChatClient {
       catchUpLargeGroups: options.catchUpLargeGroups ?? true,
     };
     this.currentToken = options.token;
+    this.currentDeviceToken = options.deviceToken;
     this.applied = options.pts;
     for (const [chatId, ev] of Object.entries(options.evs ?? {})) this.follow(chatId).ev = ev;
   }
@@ -209,6 +213,10 @@ export class ChatClient {
   }
   get token(): string | undefined {
     return this.currentToken;
+  }
+  /** This device's remembered-device token, from the last register or auth: keep it with the app's data. */
+  get deviceToken(): string | undefined {
+    return this.currentDeviceToken;
   }
   /** Known after register or auth on this client; a client started with a token learns it from neither. */
   get user(): User | undefined {
@@ -444,7 +452,8 @@ export class ChatClient {
     return this.request("register", params, options);
   }
   auth(params: ParamsOf<"auth">, options?: RequestOptions) {
-    return this.request("auth", params, options);
+    const device = this.currentDeviceToken;
+    return this.request("auth", device && params.device_token === undefined ? { ...params, device_token: device } : params, options);
   }
   recovery(params: ParamsOf<"recovery">, options?: RequestOptions) {
     return this.request("recovery", params, options);
@@ -617,7 +626,10 @@ export class ChatClient {
     if (!parsed.success) return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
     const { mode: _mode, timestamp: _timestamp, status: _status, request_id: _id, ...payload } = parsed.data as Record<string, unknown>;
     this.settle(p, { payload });
-    if (p.mode === "register" || p.mode === "auth") this.adopt(payload.token as string, payload.user as User);
+    if (p.mode === "register" || p.mode === "auth") {
+      if (typeof payload.device_token === "string") this.currentDeviceToken = payload.device_token;
+      this.adopt(payload.token as string, payload.user as User);
+    }
     else if (p.mode === "logout") this.endSession("logout");
     else if (p.mode === "deleteAccount") this.endSession("deleted");
     else if (p.mode === "sync" || p.mode === "getChatUpdates") return;
