@@ -3,11 +3,9 @@
 // logged in before sends its `device_token` with `auth` and skips that queue. Its own
 // failures are counted per device instead, strictly, and the per-address limits still apply.
 import { and, desc, eq, gt, isNull, lte, notInArray } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { newId, newToken, sha256Hex } from "./crypto";
+import { db } from "./db";
 import { devices, users } from "./schema";
-
-const db = (env: Env) => drizzle(env.DB);
 
 /** How long a device is remembered after its last login. */
 export const DEVICE_TTL_MS = 180 * 24 * 3600_000;

@@ -3,11 +3,9 @@
 // count. A place is taken before the body is read, in one statement that checks both, so
 // uploads started at once cannot all pass a check made before any of them counted.
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { ApiError, rateLimited } from "../contract/errors";
+import { db } from "./db";
 import { uploads } from "./schema";
-
-const db = (env: Env) => drizzle(env.DB);
 
 /**
  * How long an upload under way counts. One that outlives it is taken for a Worker that died

@@ -5,7 +5,7 @@
 // checked image is served as its type; everything else is application/octet-stream.
 import { sessionOf } from "../accounts";
 import { isChatId } from "../chat";
-import { fileNotFound, unauthorized, unwrap } from "../contract/errors";
+import { fileNotFound, unauthorized } from "../contract/errors";
 import { isImageType } from "../contract/protocol";
 import { answering, bearerToken, FILE_ID, objectKey } from "./http";
 import { validSignature } from "./signing";

@@ -13,7 +13,7 @@ export interface Config {
   allowedOrigins: string[];
   /** Strict: failed logins of one username from one address. */
   authFailsPerUsernameAndAddress: Limit;
-  /** Loose and delay-based: failed logins of one username from anywhere (see accounts.ts, auth). */
+  /** Loose and delay-based: failed logins of one username from anywhere (see accounts/login-limits.ts). */
   authFailsPerUsername: Limit;
   /** Strict: failed logins from one address, whatever the username. */
   authFailsPerAddress: Limit;

@@ -2,7 +2,7 @@
 // queue at once; everyone else still waits or is refused, and the per-address limits hold.
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_LOGIN_DELAY_MS } from "../../src/accounts/accounts";
+import { MAX_LOGIN_DELAY_MS } from "../../src/accounts/login-limits";
 import { config } from "../../src/platform/config";
 import { api, holdLimiterClock, unique, until } from "./helpers";
 import { PoolNetwork } from "./pool-network";

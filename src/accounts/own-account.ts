@@ -1,61 +1,14 @@
-// What a logged-in user does to their own account in D1: list and end their sessions
-// (devices), change the password, delete the account. The user object calls these and
-// does the rest (closing sockets, leaving chats).
-import { and, desc, eq, gt, isNull, ne } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+// What a logged-in user does to their own account in D1: check their password again, set a
+// new one, erase the account. The user object calls these and does the rest (closing
+// sockets, leaving chats).
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import { ApiError } from "../contract/errors";
 import type { User } from "../contract/protocol";
-import { checkUnderLoginLimits, type Revocation } from "./accounts";
 import { hashPassword } from "./crypto";
+import { db } from "./db";
+import { checkUnderLoginLimits } from "./login-limits";
 import { devices, recoveryCodes, sessions, users } from "./schema";
-
-const db = (env: Env) => drizzle(env.DB);
-
-/** What a device told us about itself when it logged in. */
-export interface Device {
-  /** Its User-Agent, cut to USER_AGENT_MAX characters; "" when it sent none. */
-  userAgent: string;
-  /** Its country code, where the edge knew one (request.cf.country). */
-  location?: string;
-}
-
-const USER_AGENT_MAX = 256;
-
-export function device(userAgent: string | null | undefined, country: unknown): Device {
-  return { userAgent: [...(userAgent ?? "")].slice(0, USER_AGENT_MAX).join(""), ...(typeof country === "string" && country && { location: country }) };
-}
-
-export interface DeviceSessionRow {
-  id: string;
-  createdAt: number;
-  lastSeenAt: number | null;
-  userAgent: string | null;
-  location: string | null;
-}
-
-/** The user's live sessions, newest first. */
-export function liveSessions(env: Env, userId: string, now: number): Promise<DeviceSessionRow[]> {
-  return db(env)
-    .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, userAgent: sessions.userAgent, location: sessions.location })
-    .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-    .orderBy(desc(sessions.createdAt), sessions.id);
-}
-
-/** Revokes one live session of this user; nothing revoked when there is none by that id. */
-export async function revokeUserSession(env: Env, userId: string, sessionId: string, now: number): Promise<Revocation> {
-  const revoked = await db(env)
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-    .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt });
-  return { userId, sessions: revoked };
-}
-
-/** Last seen, written by the user object at most every few minutes a session. */
-export async function touchSession(env: Env, sessionId: string, at: number): Promise<void> {
-  await db(env).update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, sessionId));
-}
+import type { Revocation } from "./sessions";
 
 /**
  * Checks a logged-in user's password (changePassword, deleteAccount). A wrong one counts
