@@ -629,8 +629,7 @@ export class ChatClient {
     if (p.mode === "register" || p.mode === "auth") {
       if (typeof payload.device_token === "string") this.currentDeviceToken = payload.device_token;
       this.adopt(payload.token as string, payload.user as User);
-    }
-    else if (p.mode === "logout") this.endSession("logout");
+    } else if (p.mode === "logout") this.endSession("logout");
     else if (p.mode === "deleteAccount") this.endSession("deleted");
     else if (p.mode === "sync" || p.mode === "getChatUpdates") return;
     // A change this socket made is not pushed back: its response's pts (or, in a large

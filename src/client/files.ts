@@ -16,7 +16,7 @@ export interface UploadOptions {
   type?: string;
   /** A stream's length in bytes, sent as Content-Length (the service refuses a body without one: 411). */
   size?: number;
-  /** Bytes sent so far and the total (null for a stream). */
+  /** Bytes sent so far and the total (null for a stream without `size`). */
   onProgress?: (sent: number, total: number | null) => void;
   /** Cancels the upload: it fails with ClientError `aborted`, and nothing is kept. */
   signal?: AbortSignal;
