@@ -2,6 +2,7 @@
 // Cloudflare's send_email binding; local dev and tests use a sink that logs one JSON line
 // per mail, which a person or a test can read off the log.
 import { EmailMessage } from "cloudflare:email";
+import { config } from "../platform/config";
 
 export interface Mail {
   to: string;
@@ -41,5 +42,5 @@ function sendEmailMailer(binding: SendEmail, from: string): Mailer {
 }
 
 export function mailer(env: Env): Mailer {
-  return env.MAILER === "send_email" ? sendEmailMailer(env.MAIL, env.MAIL_FROM) : consoleMailer;
+  return config(env).mailer === "send_email" ? sendEmailMailer(env.MAIL, env.MAIL_FROM) : consoleMailer;
 }

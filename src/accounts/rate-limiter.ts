@@ -32,11 +32,12 @@ export class RateLimiter extends DurableObject<Env> {
    * Takes one event, atomically: callers count an attempt before doing it, so attempts sent
    * at once cannot all pass a check. With `maxDelayMs` an event over the limit is not
    * refused but given the next free turn, `delayMs` ahead, as long as that is within
-   * `maxDelayMs`. A refused event counts nothing.
+   * `maxDelayMs`. A refused event counts nothing. `cost`: how many units the event takes
+   * (bytes, for a limit of bytes per hour); it may not exceed `limit`.
    */
-  take({ limit, windowMs }: Limit, maxDelayMs = 0): Verdict {
+  take({ limit, windowMs }: Limit, maxDelayMs = 0, cost = 1): Verdict {
     const now = this.now();
-    const interval = windowMs / limit;
+    const interval = (windowMs / limit) * cost;
     // The earliest time this event conforms: `limit` events may be ahead of it in the window.
     const turn = Math.max(now, this.tat + interval - windowMs);
     const delayMs = Math.ceil(turn - now);

@@ -54,3 +54,38 @@ export const recoveryCodes = sqliteTable(
   },
   (t) => [index("recovery_codes_user_idx").on(t.userId), index("recovery_codes_expiry_idx").on(t.expiresAt)],
 );
+
+// Every upload a user has under way or kept, by its size: what the storage quota and the cap
+// on uploads at once count. A row is written before the body is read (with the declared
+// size), marked stored once the bytes are in R2, and deleted when the file is (the chat
+// object deletes it with the R2 object) or the upload fails.
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    fileId: text("file_id").primaryKey(),
+    userId: text("user_id").notNull(),
+    size: integer("size").notNull(),
+    startedAt: integer("started_at").notNull(),
+    // Null while the body is on its way.
+    storedAt: integer("stored_at"),
+  },
+  (t) => [index("uploads_user_idx").on(t.userId)],
+);
+
+// Remembered devices: a device that logged in once gets a random token (only its SHA-256 is
+// kept) that lets its later logins past the per-username login queue. It is not a session:
+// the password is still checked.
+export const devices = sqliteTable(
+  "devices",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    // Each login with the token moves it on; the hourly purge deletes expired rows.
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("devices_user_idx").on(t.userId), index("devices_expiry_idx").on(t.expiresAt)],
+);

@@ -365,7 +365,7 @@ export class ChatObject extends DurableObject<Env> {
       wake: (ms) => void this.outbox.wakeIn(ms),
       chatId: () => this.chatId,
     });
-    this.uploads = new Uploads(this.sql, this.env.FILES, (at) => void this.outbox.wakeAt(at));
+    this.uploads = new Uploads(this.sql, this.env, (at) => void this.outbox.wakeAt(at));
   }
 
   private init(chatId: string, type: "direct" | "group", title: string): void {

@@ -3,7 +3,9 @@
 // (`attached_seq`); deleting that message removes it, and so does being left unattached
 // for a day. Removal takes two steps: the row is marked removed in the same transaction
 // as the change that removes it, so from then on nobody can read or attach it; then its R2
-// object is deleted, and the row with it. An R2 delete that failed is retried from the alarm.
+// object is deleted, its bytes leave the uploader's storage quota (D1), and the row goes.
+// An R2 or D1 delete that failed is retried from the alarm.
+import { releaseUploads } from "../accounts";
 import { ApiError } from "../contract/errors";
 import { errorSummary, log } from "../platform/log";
 import { isImageType, type Attachment } from "../contract/protocol";
@@ -36,7 +38,7 @@ const refused = (field: string, why: string) => new ApiError(400, "invalid_reque
 export class Uploads {
   constructor(
     private readonly sql: SqlStorage,
-    private readonly bucket: R2Bucket,
+    private readonly env: Env,
     /** Makes sure the object's alarm fires by then (the alarm is shared with the outbox). */
     private readonly wakeAt: (at: number) => void,
   ) {}
@@ -94,11 +96,14 @@ export class Uploads {
 
   /** Deletes removed files from R2, then their rows (R2 deletes up to 1,000 keys a call). */
   async purge(): Promise<void> {
+    const bucket = this.env.FILES;
     for (;;) {
       const rows = this.sql.exec<{ file_id: string; r2_key: string }>("SELECT file_id, r2_key FROM uploads WHERE removed = 1 LIMIT 1000").toArray();
       if (!rows.length) return;
       try {
-        await this.bucket.delete(rows.map((r) => r.r2_key));
+        await bucket.delete(rows.map((r) => r.r2_key));
+        // The uploaders' storage quotas (D1) count these bytes no more.
+        await releaseUploads(this.env, rows.map((r) => r.file_id));
       } catch (err) {
         log({ level: "warn", event: "file_delete_failed", count: rows.length, retry_in_ms: RETRY_MS, exception: errorSummary(err) });
         this.wakeAt(Date.now() + RETRY_MS);

@@ -64,6 +64,7 @@ interface Pending {
 export class ChatClient extends ChatMethods {
   private readonly opts: { apiUrl: string; fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined; requestTimeoutMs: number; catchUpLargeGroups: boolean };
   private currentToken: string | undefined;
+  private currentDeviceToken: string | undefined;
   private currentUser: User | undefined;
   private readonly conn: Connection;
   /** The user's log, in pts order; `filling` while catching up. */
@@ -90,6 +91,7 @@ export class ChatClient extends ChatMethods {
     const gapMs = options.gapTimeoutMs ?? 500;
     this.syncPageSize = Math.min(options.syncPageSize ?? 100, MAX_SYNC_PAGE);
     this.currentToken = options.token;
+    this.currentDeviceToken = options.deviceToken;
     this.conn = new Connection(
       {
         url: options.url,
@@ -146,6 +148,15 @@ export class ChatClient extends ChatMethods {
   }
   get token(): string | undefined {
     return this.currentToken;
+  }
+  /** This device's remembered-device token, from the last register or auth: keep it with the app's data. */
+  get deviceToken(): string | undefined {
+    return this.currentDeviceToken;
+  }
+  /** Sends this device's token along, so a username flooded by others still lets it in. */
+  override auth(params: ParamsOf<"auth">, options?: RequestOptions) {
+    const device = this.currentDeviceToken;
+    return super.auth(device && params.device_token === undefined ? { ...params, device_token: device } : params, options);
   }
   /** Known after register or auth on this client; a client started with a token learns it from neither. */
   get user(): User | undefined {
@@ -311,8 +322,10 @@ export class ChatClient extends ChatMethods {
     if (!parsed.success) return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
     const { mode: _mode, timestamp: _timestamp, status: _status, request_id: _id, ...payload } = parsed.data as Record<string, unknown>;
     this.settle(p, { payload });
-    if (p.mode === "register" || p.mode === "auth") this.adopt(payload.token as string, payload.user as User);
-    else if (p.mode === "logout") this.endSession("logout");
+    if (p.mode === "register" || p.mode === "auth") {
+      if (typeof payload.device_token === "string") this.currentDeviceToken = payload.device_token;
+      this.adopt(payload.token as string, payload.user as User);
+    } else if (p.mode === "logout") this.endSession("logout");
     else if (p.mode === "deleteAccount") this.endSession("deleted");
     else if (p.mode === "sync" || p.mode === "getChatUpdates") return;
     // A change this socket made is not pushed back: its response's pts (or, in a large

@@ -6,7 +6,7 @@
 import { Attachment, ErrorFrame, isImageType } from "../contract/protocol";
 import { ClientError } from "./errors";
 
-/** What can be uploaded: a Blob (or File), bytes, or a stream (sent chunked, with no length). */
+/** What can be uploaded: a Blob (or File), bytes, or a stream of `size` bytes (outside browsers: a browser cannot give a stream a length). */
 export type FileData = Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
 
 export interface UploadOptions {
@@ -14,7 +14,9 @@ export interface UploadOptions {
   name?: string;
   /** Its media type; defaults to a Blob's own type, else application/octet-stream. */
   type?: string;
-  /** Bytes sent so far and the total (null for a stream). */
+  /** A stream's length in bytes, sent as Content-Length (the service refuses a body without one: 411). */
+  size?: number;
+  /** Bytes sent so far and the total (null for a stream without `size`). */
   onProgress?: (sent: number, total: number | null) => void;
   /** Cancels the upload: it fails with ClientError `aborted`, and nothing is kept. */
   signal?: AbortSignal;
@@ -46,8 +48,9 @@ export async function upload(url: string, token: string, data: FileData, options
   const name = options.name ?? (typeof File !== "undefined" && data instanceof File ? data.name : undefined);
   if (!name) throw new ClientError(400, "invalid_request", "give the file a name", { name: "is required (or pass a File)" });
   const type = options.type || (data instanceof Blob && data.type) || "application/octet-stream";
-  const headers = { Authorization: `Bearer ${token}`, "Content-Type": type, "X-File-Name": encodeURIComponent(name) };
-  const total = sizeOf(data);
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, "Content-Type": type, "X-File-Name": encodeURIComponent(name) };
+  const total = sizeOf(data) ?? options.size ?? null;
+  if (data instanceof ReadableStream && total !== null) headers["Content-Length"] = String(total);
   const XhrClass = (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
   if (options.signal?.aborted) throw aborted();
   let answer: { status: number; body: unknown };

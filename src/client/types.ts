@@ -47,6 +47,8 @@ export interface ClientOptions {
   url: string;
   /** A session token from an earlier register or auth; without one the socket starts anonymous. */
   token?: string;
+  /** This device's `device_token` from an earlier register or auth (`client.deviceToken`): sent with `auth`, it skips the username's login queue. */
+  deviceToken?: string;
   /** The last pts the app applied (stored from the `pts` event); without one the client starts at the user's latest. */
   pts?: number;
   /** The last ev the app applied of each large group (stored from the `ev` events); without it a group starts at its latest. */

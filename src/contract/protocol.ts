@@ -102,7 +102,8 @@ export const requestSchemas = {
     password: chars(8, 256),
     email: z.email("must be a valid email address").max(254),
   }),
-  auth: req("auth", { username: chars(1, 256), password: chars(1, 1024) }),
+  // device_token: from an earlier register or auth on this device (skips the per-username login queue).
+  auth: req("auth", { username: chars(1, 256), password: chars(1, 1024), device_token: chars(1, 256).optional() }),
   recovery: req("recovery", {
     username: chars(1, 256).optional(),
     known_data: chars(1, 256),
@@ -298,7 +299,7 @@ const pts = { pts: z.number().int().optional() };
 const ptsOrEv = { ...pts, ev: z.number().int().optional() };
 export const MemberEntry = z.object({ username: z.string(), role: z.enum(["owner", "member"]) });
 export type MemberEntry = z.infer<typeof MemberEntry>;
-const session = { token: z.string(), user: User };
+const session = { token: z.string(), user: User, device_token: z.string().optional() };
 
 export const responseSchemas = {
   register: res("register", session),

@@ -1,10 +1,11 @@
 // GET /files/<file_id>: a file, to a member of its chat (Authorization: Bearer) or to
 // whoever holds a signed link from getFileUrls. An unknown id, a file of a chat the caller
 // is not in, and a bad or expired link get the same 404, so ids cannot be probed. Ranges
-// (206) let large files and videos resume; the ETag lets a browser revalidate.
+// (206) let large files and videos resume; the ETag lets a browser revalidate. Only a
+// checked image is served as its type; everything else is application/octet-stream.
 import { sessionOf } from "../accounts";
 import { isChatId } from "../chat";
-import { fileNotFound, unauthorized, unwrap } from "../contract/errors";
+import { fileNotFound, unauthorized } from "../contract/errors";
 import { isImageType } from "../contract/protocol";
 import { answering, bearerToken, FILE_ID, objectKey } from "./http";
 import { validSignature } from "./signing";
@@ -70,7 +71,10 @@ function respond({ object, unsatisfiable }: Found, range: Range | null, request:
   const meta = object.customMetadata ?? {};
   const mime = meta.mime ?? object.httpMetadata?.contentType ?? "application/octet-stream";
   const headers = new Headers({
-    "Content-Type": mime,
+    // Only an image whose bytes were checked at upload keeps its type: anything else the
+    // uploader declared (text/javascript, text/css…) could load as a script, a style sheet
+    // or a service worker of this origin. The declared type stays in attachment.mime.
+    "Content-Type": isImageType(mime) ? mime : "application/octet-stream",
     ETag: object.httpEtag,
     // Only the browser that was let in may keep it; the bytes behind an id never change.
     "Cache-Control": "private, max-age=3600",
@@ -79,6 +83,8 @@ function respond({ object, unsatisfiable }: Found, range: Range | null, request:
     "Accept-Ranges": "bytes",
     // Opened on its own, a file is a document of this origin: it may run nothing.
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+    // No other site may embed or fetch it with the visitor's cookies or links.
+    "Cross-Origin-Resource-Policy": "same-origin",
   });
   if (unsatisfiable) {
     headers.set("Content-Range", `bytes */${object.size}`);

@@ -1,6 +1,8 @@
 // What POST /upload says about the file before its first byte is read: the chat, the
-// file's type (Content-Type), its name (X-File-Name, percent-encoded) and, when the client
-// sent one, its length. Every bad header is named at once, as invalid_request does for frames.
+// file's type (Content-Type), its name (X-File-Name, percent-encoded) and its length
+// (Content-Length, required: a body of unknown length would have to be buffered or split,
+// and its size could not be checked against the limits before it is read). Every bad header
+// is named at once, as invalid_request does for frames; a missing length alone is 411.
 import { ApiError } from "../contract/errors";
 import { MAX_FILE_NAME, codePoints } from "../contract/protocol";
 
@@ -9,14 +11,16 @@ export interface UploadHead {
   name: string;
   /** The type without parameters, lower-cased: "image/png". */
   mime: string;
-  /** Content-Length, when the body has one (a chunked body has not). */
-  length: number | null;
+  /** Content-Length. */
+  length: number;
 }
 
 const TOKEN = "[a-z0-9!#$&^_.+-]+";
 const MIME = new RegExp(`^${TOKEN}/${TOKEN}$`);
-// A name is shown and offered as a download name: no path separators, no control characters.
-const BAD_NAME = /[\u0000-\u001f\u007f/\\]/;
+// A name is shown and offered as a download name: no path separators, no control characters,
+// and no format characters (Unicode category Cf: bidi overrides that show "invoice\u202Efdp.exe"
+// as "invoiceexe.pdf", zero-width spaces and joiners).
+const BAD_NAME = /[\u0000-\u001f\u007f/\\]|\p{Cf}/u;
 
 export function readUploadHead(req: Request): UploadHead {
   const fields: Record<string, string> = {};
@@ -40,15 +44,20 @@ export function readUploadHead(req: Request): UploadHead {
       name = decodeURIComponent(encoded);
       const n = codePoints(name);
       if (n < 1 || n > MAX_FILE_NAME) fields["X-File-Name"] = `must be 1 to ${MAX_FILE_NAME} characters once decoded`;
-      else if (BAD_NAME.test(name) || name === "." || name === "..") fields["X-File-Name"] = "must be a file name: no / \\ or control characters";
+      else if (BAD_NAME.test(name) || name === "." || name === "..") fields["X-File-Name"] = "must be a file name: no / \\, control or format (bidi, zero-width) characters";
     } catch {
       fields["X-File-Name"] = "must be percent-encoded UTF-8 (encodeURIComponent of the name)";
     }
   }
 
   const declared = req.headers.get("Content-Length");
-  const length = declared === null ? null : Number(declared);
-  if (length === 0 || !req.body) fields.body = "is empty: the body is the file's bytes";
-  if (Object.keys(fields).length) throw new ApiError(400, "invalid_request", `check these: ${Object.keys(fields).join(", ")}`, fields);
+  const length = Number(declared);
+  if (declared === null) fields["Content-Length"] = "is required: send the file with its length (a Blob or bytes, not a stream of unknown length)";
+  else if (!/^\d{1,15}$/.test(declared.trim())) fields["Content-Length"] = "must be the body's length in bytes";
+  else if (length === 0 || !req.body) fields.body = "is empty: the body is the file's bytes";
+  const bad = Object.keys(fields);
+  if (bad.length === 1 && declared === null)
+    throw new ApiError(411, "invalid_request", "POST /upload needs Content-Length: the body's length in bytes", fields);
+  if (bad.length) throw new ApiError(400, "invalid_request", `check these: ${bad.join(", ")}`, fields);
   return { chatId, name, mime, length };
 }

@@ -1,69 +1,74 @@
-// Streams an upload into R2 without holding the file in memory. A body with a length goes
-// to one put() as it is, so the runtime moves the bytes and no JavaScript touches them (its
-// length was checked against the limit before it was read). A body without one (chunked)
-// is counted as it arrives and goes up in fixed parts of a multipart upload, so at most
-// one part is held; past the limit the multipart upload is aborted: nothing is kept.
+// Streams an upload into R2 without holding the file in memory: the body, whose length is
+// known (Content-Length, required), goes to one put() as it arrives, through a
+// FixedLengthStream so that R2 knows the size up front. The Worker looks at each chunk only
+// to know the client is still sending: a body that sends nothing for `idleMs` is stopped,
+// and one that is cut off or longer than it said is the client's error, not ours.
 import { ApiError } from "../contract/errors";
-import { errorSummary, log } from "../platform/log";
-
-/** R2's smallest part (every part but the last must have the same size). */
-const PART_BYTES = 5 * 1024 * 1024;
 
 export const tooLarge = (max: number) => new ApiError(413, "too_large", `a file is at most ${max} bytes`);
-const empty = () => new ApiError(400, "invalid_request", "the body is empty", { body: "is empty: the body is the file's bytes" });
+const stalled = (idleMs: number) =>
+  new ApiError(408, "invalid_request", `nothing of the body arrived for ${Math.round(idleMs / 1000)} s; the upload was stopped`, { body: "stopped arriving" });
+const cutOff = () => new ApiError(400, "invalid_request", "the body ended before Content-Length bytes arrived (cut off?)", { body: "was cut off" });
+const tooLong = () => new ApiError(400, "invalid_request", "the body is longer than its Content-Length", { body: "is longer than Content-Length" });
 
-/** Stores the body under `key`; returns its size in bytes. `length`: Content-Length, or null for a chunked body. */
-export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, length: number | null, max: number, put: R2PutOptions): Promise<number> {
-  if (length !== null) {
-    await bucket.put(key, body, put);
-    return length;
-  }
+/** Stores the body of `length` bytes under `key`. */
+export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, length: number, idleMs: number, put: R2PutOptions): Promise<void> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let buffered = 0;
-  let size = 0;
-  const take = (n: number): Uint8Array => {
-    const part = new Uint8Array(n);
-    let at = 0;
-    while (at < n) {
-      const c = chunks[0]!;
-      const used = Math.min(c.byteLength, n - at);
-      part.set(c.subarray(0, used), at);
-      at += used;
-      if (used === c.byteLength) chunks.shift();
-      else chunks[0] = c.subarray(used);
-    }
-    buffered -= n;
-    return part;
+  // Set once the client is at fault: the put then fails, and this is the answer.
+  let failure: ApiError | null = null;
+  let received = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let source!: ReadableStreamDefaultController<Uint8Array>;
+  const fail = (err: ApiError) => {
+    clearTimeout(timer);
+    if (failure) return;
+    failure = err;
+    source.error(err);
+    void reader.cancel(err.message).catch(() => undefined);
   };
-  let upload: R2MultipartUpload | null = null;
-  const parts: R2UploadedPart[] = [];
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail(stalled(idleMs)), idleMs);
+  };
+  const watched = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        source = c;
+        arm();
+      },
+      async pull(c) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch {
+          return fail(cutOff());
+        }
+        if (failure) return;
+        if (next.done) {
+          if (received !== length) return fail(cutOff());
+          clearTimeout(timer);
+          return c.close();
+        }
+        received += next.value.byteLength;
+        if (received > length) return fail(tooLong());
+        arm();
+        c.enqueue(next.value);
+      },
+      cancel: () => {
+        clearTimeout(timer);
+        return reader.cancel();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const fixed = new FixedLengthStream(length);
+  const pumped = watched.pipeTo(fixed.writable).catch(() => undefined);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (value) {
-        size += value.byteLength;
-        if (size > max) throw tooLarge(max);
-        chunks.push(value);
-        buffered += value.byteLength;
-      }
-      while (buffered >= PART_BYTES) {
-        upload ??= await bucket.createMultipartUpload(key, put);
-        parts.push(await upload.uploadPart(parts.length + 1, take(PART_BYTES)));
-      }
-      if (done) break;
-    }
-    if (size === 0) throw empty();
-    const rest = take(buffered);
-    if (!upload) await bucket.put(key, rest, put);
-    else {
-      if (rest.byteLength) parts.push(await upload.uploadPart(parts.length + 1, rest));
-      await upload.complete(parts);
-    }
-    return size;
+    await bucket.put(key, fixed.readable, put);
   } catch (err) {
-    await reader.cancel().catch(() => undefined);
-    await upload?.abort().catch((e: unknown) => log({ level: "warn", event: "upload_abort_failed", exception: errorSummary(e) }));
-    throw err;
+    throw failure ?? err;
+  } finally {
+    clearTimeout(timer);
+    void pumped;
   }
 }

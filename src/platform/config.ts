@@ -5,13 +5,15 @@ export interface Limit {
 }
 
 export interface Config {
+  /** Where recovery mail goes: the MAIL binding, or (local dev and tests) one log line per mail. */
+  mailer: "send_email" | "console";
   sessionTtlMs: number;
   /** Live sessions a user may have; a new one past it ends the oldest. */
   sessionsPerUser: number;
   allowedOrigins: string[];
   /** Strict: failed logins of one username from one address. */
   authFailsPerUsernameAndAddress: Limit;
-  /** Loose and delay-based: failed logins of one username from anywhere (see accounts.ts, auth). */
+  /** Loose and delay-based: failed logins of one username from anywhere (see accounts/login-limits.ts). */
   authFailsPerUsername: Limit;
   /** Strict: failed logins from one address, whatever the username. */
   authFailsPerAddress: Limit;
@@ -26,6 +28,14 @@ export interface Config {
   /** POST /upload: the largest file, and uploads per user. */
   maxUploadBytes: number;
   uploadsPerUser: Limit;
+  /** Bytes a user may upload per hour (never less than one largest file). */
+  uploadBytesPerUser: Limit;
+  /** Bytes a user's kept files may take in all, uploads under way included. */
+  uploadQuotaBytes: number;
+  /** Uploads of one user whose bodies are on their way at once. */
+  openUploadsPerUser: number;
+  /** An upload whose body sends nothing for this long is stopped. */
+  uploadIdleMs: number;
 }
 
 const MINUTE = 60_000;
@@ -41,8 +51,19 @@ function sendRate(burst: number, perSecond: number): Limit {
   return { limit: burst, windowMs: (burst / perSecond) * 1000 };
 }
 
+/**
+ * Only the two exact names select a mail sink: a typo must not quietly select the console
+ * sink, which logs recovery codes. Anything else stops every request (the Worker checks the
+ * settings before it answers), with the reason in the log.
+ */
+function mailerOf(value: string | undefined): Config["mailer"] {
+  if (value === "send_email" || value === "console") return value;
+  throw new Error(`MAILER must be "send_email" (the MAIL binding) or "console" (local dev and tests only); fix wrangler.toml [vars]`);
+}
+
 export function config(env: Env): Config {
   return {
+    mailer: mailerOf(env.MAILER),
     sessionTtlMs: num(env.SESSION_TTL_DAYS, 30) * 24 * HOUR,
     sessionsPerUser: num(env.SESSIONS_PER_USER, 100),
     allowedOrigins: (env.ALLOWED_ORIGINS ?? "")
@@ -59,5 +80,9 @@ export function config(env: Env): Config {
     groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
     uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
+    uploadBytesPerUser: { limit: Math.max(num(env.UPLOAD_BYTES_PER_USER_PER_HOUR, 2 ** 29), num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20)), windowMs: HOUR },
+    uploadQuotaBytes: num(env.UPLOAD_QUOTA_BYTES, 2 ** 30),
+    openUploadsPerUser: Math.floor(num(env.OPEN_UPLOADS_PER_USER, 4)),
+    uploadIdleMs: num(env.UPLOAD_IDLE_MS, 30_000),
   };
 }

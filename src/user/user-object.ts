@@ -31,7 +31,7 @@ import {
   type Session,
 } from "../accounts";
 import { isChatId, type ChatEvent, type Member, type Origin, type PushItem } from "../chat";
-import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap } from "../contract/errors";
+import { ApiError, chatNotFound, errorFrame, logErrorAnswer, toErrorBody, unauthorized, unwrap, type Result } from "../contract/errors";
 import { parseFrame, reply } from "../contract/frames";
 import {
   ANONYMOUS_MODES,
@@ -189,6 +189,16 @@ export class UserObject extends DurableObject<Env> {
   /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */
   setBlockedBy(blocker: User, on: boolean): void {
     if (!this.deletion.deleted) this.blocks.setBlockedBy(blocker, on);
+  }
+
+  /** POST /upload (the Worker asks): refused when the chat is direct and its other member blocks this user. */
+  mayUpload(me: User, chatId: string): Result<null> {
+    try {
+      this.blocks.refuseBlockers([this.chats.peerOf(me, chatId)]);
+      return { ok: true, value: null };
+    } catch (err) {
+      return { ok: false, error: toErrorBody(err, "UserObject mayUpload") };
+    }
   }
 
   // ---- Requests ----

@@ -1,14 +1,16 @@
 // The Hono app: POST /api and GET /ws in front, POST /upload and GET /files/<id> for
-// attachments (files/), the web client from static assets (served by the runtime before
-// the Worker runs), and one JSON shape for every error. Every response gets the security
-// headers, and every request a log line. The Worker's other entry is its cron trigger,
-// which purges what has expired.
+// attachments (files/), the web client's page (`/`, with a policy of its own; the rest of
+// the client is static assets the runtime serves before the Worker runs), and one JSON
+// shape for every error. Every response gets the security headers, and every request a log
+// line. The Worker's other entry is its cron trigger, which purges what has expired.
 import { Hono } from "hono";
 import { purgeExpired } from "../accounts";
 import { errorFrame, toErrorBody } from "../contract/errors";
 import { handleDownload, handleUpload } from "../files";
+import { config } from "../platform/config";
 import { errorSummary, log } from "../platform/log";
 import { getWs, postApi } from "./doors";
+import { getPage } from "./page";
 import { requestLog, type AppEnv } from "./request-log";
 import { securityHeaders } from "./security-headers";
 
@@ -16,6 +18,12 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestLog);
 app.use(securityHeaders);
+// Settings that would make the service unsafe (an unknown MAILER) refuse every request.
+app.use(async (c, next) => {
+  config(c.env);
+  await next();
+});
+app.get("/", getPage);
 app.post("/api", postApi);
 app.get("/ws", getWs);
 app.post("/upload", (c) => handleUpload(c.req.raw, c.env));

@@ -25,6 +25,7 @@ function answerError(c: Ctx, mode: string, requestId: string | undefined, err: u
 /**
  * The body as text, read no further than one byte past the largest frame: a body sent
  * without Content-Length (chunked) could otherwise be of any size. Null when it is too large.
+ * A body cut off half way (the client went) is the client's error, not ours.
  */
 async function readFrameBody(request: Request): Promise<string | null> {
   if (Number(request.headers.get("Content-Length") ?? 0) > MAX_FRAME_BYTES) return null;
@@ -33,7 +34,9 @@ async function readFrameBody(request: Request): Promise<string | null> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw new ApiError(400, "bad_request", "the request body was cut off before its end");
+    });
     if (done) break;
     size += value.byteLength;
     if (size > MAX_FRAME_BYTES) {
@@ -52,7 +55,12 @@ async function readFrameBody(request: Request): Promise<string | null> {
 }
 
 export async function postApi(c: Ctx): Promise<Response> {
-  const body = await readFrameBody(c.req.raw);
+  let body: string | null;
+  try {
+    body = await readFrameBody(c.req.raw);
+  } catch (err) {
+    return answerError(c, "error", undefined, err);
+  }
   if (body === null) return answerError(c, "error", undefined, tooLarge());
   const parsed = parseFrame(body);
   c.set("mode", parsed.head.mode);

@@ -1,5 +1,5 @@
 // Files against a real `wrangler dev` (its local R2 bucket): a 10 MiB file up and down
-// through the client library, byte for byte, with a length and chunked.
+// through the client library, byte for byte, as bytes and as a stream of known size.
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
@@ -26,7 +26,7 @@ async function register(prefix: string): Promise<{ token: string; username: stri
   return { token: body.token, username };
 }
 
-it("a 10 MiB file goes up and comes down with the same SHA-256, with a length and chunked", async () => {
+it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as a stream with its size", async () => {
   const [a, b] = await Promise.all([register("fa"), register("fb")]);
   const alice = new ChatClient({ url: server.wsUrl, token: a.token });
   const bob = new ChatClient({ url: server.wsUrl, token: b.token });
@@ -47,7 +47,7 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, with a length an
     expect(tail.status).toBe(206);
     expect(sha(new Uint8Array(await tail.arrayBuffer()))).toBe(sha(bytes.subarray(9 * MIB)));
 
-    // No Content-Length: the Worker sends it to R2 in parts.
+    // A stream with its size: streamed to R2 as it arrives; without one, refused (411).
     let at = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
@@ -55,7 +55,18 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, with a length an
         c.enqueue(bytes.slice(at, (at += 256 * 1024)));
       },
     });
-    const chunked = await alice.uploadFile(chat.chat_id, stream, { name: "ten-chunked.bin" });
+    const noLength = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(1024));
+        c.close();
+      },
+    });
+    expect(await alice.uploadFile(chat.chat_id, noLength, { name: "unsized.bin" }).catch((e: unknown) => e)).toMatchObject({
+      status: 411,
+      error: "invalid_request",
+      fields: { "Content-Length": expect.any(String) },
+    });
+    const chunked = await alice.uploadFile(chat.chat_id, stream, { name: "ten-chunked.bin", size: bytes.byteLength });
     expect(chunked.size).toBe(10 * MIB);
     const again = await fetch(`${server.url}/files/${chunked.file_id}`, { headers: { Authorization: `Bearer ${a.token}` } });
     expect(sha(new Uint8Array(await again.arrayBuffer()))).toBe(sha(bytes));

@@ -4,7 +4,7 @@
 import { ChatClient } from "edge-chat/client";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { SECURITY_HEADERS } from "../../src/worker/security-headers";
+import { SECURITY_HEADERS, pagePolicy } from "../../src/worker/security-headers";
 import { serverForThisFile } from "./server";
 
 const local = serverForThisFile();
@@ -24,13 +24,21 @@ async function api(frame: Frame | string, token?: string): Promise<{ status: num
 
 describe("security headers", () => {
   it("are strict: own scripts, styles and connections only, no framing, no sniffing, no referrer", () => {
-    const csp = Object.fromEntries(SECURITY_HEADERS["Content-Security-Policy"]!.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
-    expect(csp["script-src"]).toEqual(["'self'"]);
-    expect(csp["style-src"]).toEqual(["'self'"]);
+    const directives = (policy: string) => Object.fromEntries(policy.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const csp = directives(SECURITY_HEADERS["Content-Security-Policy"]!);
+    expect(csp["script-src"]).toEqual(["'none'"]);
+    expect(csp["style-src"]).toEqual(["'none'"]);
+    expect(csp["worker-src"]).toEqual(["'none'"]);
     expect(csp["connect-src"]).toEqual(["'self'"]);
     expect(csp["img-src"]).toEqual(["'self'", "blob:", "data:"]);
     expect(csp["frame-ancestors"]).toEqual(["'none'"]);
-    expect(SECURITY_HEADERS["Content-Security-Policy"]).not.toMatch(/unsafe-|\*/);
+    // The page: its own script, style sheet and service worker, by URL.
+    const page = directives(pagePolicy("https://chat.example"));
+    expect(page["script-src"]).toEqual(["https://chat.example/app.js"]);
+    expect(page["style-src"]).toEqual(["https://chat.example/app.css"]);
+    expect(page["worker-src"]).toEqual(["https://chat.example/sw.js"]);
+    expect(page["connect-src"]).toEqual(["'self'"]);
+    for (const policy of [SECURITY_HEADERS["Content-Security-Policy"]!, pagePolicy("https://chat.example")]) expect(policy).not.toMatch(/unsafe-|\*/);
     expect(SECURITY_HEADERS["X-Content-Type-Options"]).toBe("nosniff");
     expect(SECURITY_HEADERS["Referrer-Policy"]).toBe("no-referrer");
     for (const feature of ["camera", "microphone", "geolocation", "payment"]) expect(SECURITY_HEADERS["Permissions-Policy"]).toContain(`${feature}=()`);
@@ -56,7 +64,10 @@ describe("security headers", () => {
       notFound: 404,
     });
     for (const [what, res] of Object.entries(responses))
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(`${what} ${name}: ${res.headers.get(name)}`).toBe(`${what} ${name}: ${value}`);
+      for (const [name, standard] of Object.entries(SECURITY_HEADERS)) {
+        const value = what === "page" && name === "Content-Security-Policy" ? pagePolicy(local().url) : standard;
+        expect(`${what} ${name}: ${res.headers.get(name)}`).toBe(`${what} ${name}: ${value}`);
+      }
   });
 
   it("serve no source maps and not the headers file itself", async () => {

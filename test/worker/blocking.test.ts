@@ -2,7 +2,7 @@
 // them to a group (403 forbidden); the blocker does not see their typing. Everything else
 // stays as it was, and unblocking undoes it.
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, text, unique, type Account } from "./helpers";
+import { api, connect, registerUser, text, unique, upload, type Account } from "./helpers";
 
 async function pair(prefix: string) {
   const [blocker, blocked] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
@@ -130,5 +130,19 @@ describe("what a block stops", () => {
     expect(listed).toMatchObject({ chat_id: chat, title: blocker.username });
     expect(listed.peer_deleted).toBeUndefined();
     s.close();
+  });
+});
+
+describe("uploads into a direct chat with a blocker", () => {
+  it("are refused to the blocked user (403 forbidden, nothing stored), allowed to the blocker, and again after unblocking", async () => {
+    const { blocker, blocked } = await pair("blup");
+    const chatId = (await api({ mode: "createChat", username: blocker.username }, { token: blocked.token })).body.chat.chat_id as string;
+    expect((await block(blocker, blocked.username)).status).toBe(200);
+    const refused = await upload(chatId, "the bytes", { token: blocked.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: "forbidden" });
+    expect((await upload(chatId, "mine", { token: blocker.token })).status).toBe(201);
+    expect((await api({ mode: "unblockUser", username: blocked.username }, { token: blocker.token })).status).toBe(200);
+    expect((await upload(chatId, "the bytes", { token: blocked.token })).status).toBe(201);
   });
 });

@@ -39,7 +39,7 @@ describe("downloading with a token", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(TEXT);
     expect(Object.fromEntries(res.headers)).toMatchObject({
-      "content-type": "text/html",
+      "content-type": "application/octet-stream",
       "content-length": String(TEXT.length),
       "x-content-type-options": "nosniff",
       "content-disposition": `attachment; filename="page <1>.html"; filename*=UTF-8''page%20%3C1%3E.html`,
@@ -48,6 +48,28 @@ describe("downloading with a token", () => {
       "accept-ranges": "bytes",
       "content-security-policy": expect.stringContaining("sandbox"),
     });
+  });
+
+  it("serves every file but a checked image as application/octet-stream, same-origin only; the declared type stays in the attachment", async () => {
+    const { a, chatId } = await groupWithFile("type");
+    const script = await upload(chatId, "self.addEventListener('fetch', () => {})", { token: a.token, type: "text/javascript", name: "sw.js" });
+    expect(script.body.mime).toBe("text/javascript");
+    const css = await upload(chatId, "body { color: red }", { token: a.token, type: "text/css", name: "x.css" });
+    const png = await upload(chatId, imageBytes("png", 4, 4), { token: a.token, type: "image/png", name: "x.png" });
+    const served = async (fileId: string) => {
+      const res = await download(fileId, { token: a.token });
+      await res.arrayBuffer();
+      return { type: res.headers.get("content-type"), corp: res.headers.get("cross-origin-resource-policy") };
+    };
+    expect(await served(script.body.file_id)).toEqual({ type: "application/octet-stream", corp: "same-origin" });
+    expect(await served(css.body.file_id)).toEqual({ type: "application/octet-stream", corp: "same-origin" });
+    expect(await served(png.body.file_id)).toEqual({ type: "image/png", corp: "same-origin" });
+    // By a signed link too.
+    const link = (await urls(a.token, chatId, [script.body.file_id])).body.urls[script.body.file_id] as string;
+    const res = await download(link);
+    await res.arrayBuffer();
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
   });
 
   it("shows the safe image types inline", async () => {

@@ -315,17 +315,61 @@ export interface UploadInit {
   type?: string | null;
   name?: string | null;
   headers?: Record<string, string>;
+  /** `[vars]` settings for this request only: it then goes to the Worker's fetch in this isolate, with them. */
+  vars?: Record<string, string>;
 }
 
-/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length). */
+/** POST /upload: `body` as given (a stream goes chunked, with no Content-Length, unless `headers` give one). */
 export async function upload(chatId: string, body: BodyInit | null, init: UploadInit = {}) {
   const headers: Record<string, string> = { "CF-Connecting-IP": "10.0.0.1" };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   if (init.type !== null) headers["Content-Type"] = init.type ?? "application/octet-stream";
   if (init.name !== null) headers["X-File-Name"] = encodeURIComponent(init.name ?? "notes.txt");
   Object.assign(headers, init.headers);
-  const res = await SELF.fetch(`http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`, { method: "POST", headers, body });
+  const url = `http://chat.test/upload?chat_id=${encodeURIComponent(chatId)}`;
+  let res: Response;
+  if (init.vars) {
+    // What fetch would say of a body of known length on the wire.
+    const known = typeof body === "string" ? new TextEncoder().encode(body).byteLength : ArrayBuffer.isView(body) ? body.byteLength : null;
+    if (known !== null && !("Content-Length" in headers)) headers["Content-Length"] = String(known);
+    const ctx = createExecutionContext();
+    res = await worker.fetch(new Request(url, { method: "POST", headers, body, duplex: "half" } as RequestInit), { ...env, ...init.vars }, ctx);
+    await waitOnExecutionContext(ctx);
+  } else res = await SELF.fetch(url, { method: "POST", headers, body });
   return { status: res.status, body: (await res.json()) as Frame };
+}
+
+/**
+ * A body that sends `first` and then nothing until the test says (`end`: the rest, `cut`: it
+ * fails as a dropped connection would). `reading` resolves once the Worker asked for more
+ * than the first bytes, `cancelled` when it gave up on the body.
+ */
+export function stallingBody(first: Uint8Array) {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let pulls = 0;
+  let reading!: () => void;
+  let cancelled!: (reason: unknown) => void;
+  const state = {
+    reading: new Promise<void>((r) => (reading = r)),
+    cancelled: new Promise<unknown>((r) => (cancelled = r)),
+    end: (rest: Uint8Array) => {
+      controller.enqueue(rest);
+      controller.close();
+    },
+    cut: () => controller.error(new Error("connection reset")),
+    stream: new ReadableStream<Uint8Array>(
+      {
+        start: (c) => void (controller = c),
+        pull: (c) => {
+          if (pulls++ === 0) c.enqueue(first);
+          else reading();
+        },
+        cancel: (reason) => cancelled(reason),
+      },
+      { highWaterMark: 0 },
+    ),
+  };
+  return state;
 }
 
 /** GET /files/<id> (or a signed path from getFileUrls), with a token when given. */

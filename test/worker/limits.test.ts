@@ -3,7 +3,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
 import { addressKey } from "../../src/accounts/address";
-import { MAX_LOGIN_DELAY_MS } from "../../src/accounts/accounts";
+import { MAX_LOGIN_DELAY_MS } from "../../src/accounts/login-limits";
 import { config } from "../../src/platform/config";
 import { PBKDF2_ITERATIONS, hashPassword } from "../../src/accounts/crypto";
 import { api, holdLimiterClock, mailsTo, registerUser, unique } from "./helpers";

@@ -1,13 +1,34 @@
 // Structured logs: what a line carries, and what it never does (the end-to-end test in
 // test/e2e/operator.test.ts greps a whole run's log for secrets).
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { users } from "../../src/accounts/schema";
 import { toErrorBody } from "../../src/contract/errors";
+import worker from "../../src/index";
 import { api, captureLog, connect, registerUser, unique } from "./helpers";
 
 describe("log lines", () => {
+  it("count a POST /api body cut off half way as the client's error (400 bad_request), not an internal one", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"mode":"ping","request_id":"'));
+        c.error(new Error("connection reset"));
+      },
+    });
+    let status = 0;
+    const lines = await captureLog(async () => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request("http://chat.test/api", { method: "POST", body, duplex: "half" } as RequestInit), env, ctx);
+      await waitOnExecutionContext(ctx);
+      status = res.status;
+      expect(await res.json()).toMatchObject({ status: 400, error: "bad_request" });
+    });
+    expect(status).toBe(400);
+    expect(lines.filter((l) => l.event === "internal_error")).toEqual([]);
+    expect(lines.find((l) => l.event === "request")).toMatchObject({ level: "info", status: 400, error: "bad_request" });
+  });
+
   it("summarise an internal error without the values of its query", async () => {
     const a = await registerUser("log");
     const hash = "pbkdf2-sha256$100000$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";

@@ -2,7 +2,7 @@
 // in this isolate has hashed a password before it runs.
 import { env } from "cloudflare:test";
 import { expect, it, vi } from "vitest";
-import { auth } from "../../src/accounts/accounts";
+import { auth } from "../../src/accounts/login";
 import { PBKDF2_ITERATIONS } from "../../src/accounts/crypto";
 import { unique } from "./helpers";
 
