@@ -29,6 +29,11 @@ export class Messages {
     return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
   }
 
+  /** The current rows of these messages (those that exist). */
+  bySeqs(seqs: number[]): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs)).toArray();
+  }
+
   /** The message a sender already sent with this client_msg_id, if any (idempotent sends). */
   bySenderAndClientId(senderId: string, clientMsgId: string): MessageRow | undefined {
     return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", senderId, clientMsgId).toArray()[0];

@@ -5,17 +5,13 @@
 // as the change that removes it, so from then on nobody can read or attach it; then its R2
 // object is deleted, and the row with it. An R2 delete that failed is retried from the alarm.
 import { ApiError } from "../contract/errors";
-import { errorSummary, log } from "../platform/log";
+import type { NewUpload } from "../contract/objects";
 import { isImageType, type Attachment } from "../contract/protocol";
+import type { Clock } from "../platform/clock";
+import { errorSummary, log } from "../platform/log";
 
 export const UNATTACHED_TTL_MS = 24 * 3600_000;
 const RETRY_MS = 60_000;
-
-/** What the Worker records once the bytes are in R2. */
-export interface NewUpload extends Attachment {
-  key: string;
-  uploadedAt: number;
-}
 
 interface UploadRow extends Record<string, SqlStorageValue> {
   file_id: string;
@@ -37,8 +33,9 @@ export class Uploads {
   constructor(
     private readonly sql: SqlStorage,
     private readonly bucket: R2Bucket,
-    /** Makes sure the object's alarm fires by then (the alarm is shared with the outbox). */
+    /** Makes sure the object's alarm runs `sweep` by then (platform/alarms.ts). */
     private readonly wakeAt: (at: number) => void,
+    private readonly clock: Clock,
   ) {}
 
   add(uploaderId: string, f: NewUpload): void {
@@ -101,7 +98,7 @@ export class Uploads {
         await this.bucket.delete(rows.map((r) => r.r2_key));
       } catch (err) {
         log({ level: "warn", event: "file_delete_failed", count: rows.length, retry_in_ms: RETRY_MS, exception: errorSummary(err) });
-        this.wakeAt(Date.now() + RETRY_MS);
+        this.wakeAt(this.clock.now() + RETRY_MS);
         return;
       }
       this.sql.exec("DELETE FROM uploads WHERE file_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.file_id)));

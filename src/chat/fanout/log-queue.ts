@@ -2,8 +2,8 @@
 // never written there (members read them from the chat), but a few events are each one
 // member's own: joining (chatCreated), leaving (removedFromChat) and their own reads
 // (readReceipt). Those wait here, per member, until that member's user object has
-// applied them; the outbox delivers them with the same cursor rules as everything else.
-import type { ChatEvent } from "./events";
+// applied them; member-logs.ts delivers them with the same rules as everything else.
+import type { ChatEvent } from "../events";
 
 export class LogQueue {
   /** Members with something waiting. */
@@ -17,6 +17,11 @@ export class LogQueue {
     const { origin: _origin, ...stored } = event;
     this.sql.exec("INSERT INTO log_queue (user_id, data) VALUES (?, ?)", userId, JSON.stringify(stored));
     this.waiting.add(userId);
+  }
+
+  /** Members with something waiting (after a restart: whom to deliver to). */
+  members(): string[] {
+    return [...this.waiting];
   }
 
   has(userId: string): boolean {
