@@ -26,7 +26,7 @@ import { EventLog } from "./event-log";
 import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
 import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
-import { Messages, toMessage, type MessageRow } from "./messages";
+import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
 import { CHAT_SCHEMA } from "./schema";
 import { Uploads } from "./uploads";
@@ -48,6 +48,12 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private typedAt = new Map<string, number>();
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
   readonly clock = new Clock();
+  /** For tests (through runInDurableObject): what the chat holds, without reading its tables. */
+  readonly probe = {
+    lastRewrite: () => this.events.lastRewrite,
+    eventBytes: () => this.events.bytes(),
+    lastEv: () => this.events.ev,
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -179,6 +185,11 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return catching("edit", () => {
       const row = this.ownMessage(actorId, seq);
       if (row.deleted) throw new ApiError(404, "message_not_found", `message ${seq} was deleted`);
+      if (row.edits >= MAX_EDITS)
+        throw new ApiError(400, "invalid_request", `message ${seq} was edited ${MAX_EDITS} times, the most a message can be`, {
+          seq: `was edited ${MAX_EDITS} times already`,
+        });
+      row.edits++;
       row.content = content;
       row.edited_at = this.clock.now();
       return this.rewrite(row, "messageEdited", origin);
@@ -321,7 +332,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
     this.messages = new Messages(this.sql);
-    this.events = new EventLog(this.sql, () => this.meta.chatId);
+    this.events = new EventLog(this.sql, () => this.meta.chatId, this.messages);
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
       sql: this.sql, meta: this.meta, events: this.events, members: this.members, messages: this.messages,

@@ -2,7 +2,16 @@
 // the same synchronous block (so the same transaction) as the change itself. The only owner
 // of the `events` table: fan-out reads it (fanout/), nobody else writes it. The latest few
 // events stay in memory, so fan-out does not read back what it has just written.
+//
+// Edited and deleted text: when a message changes, the events that carry its text are
+// rewritten, so no replay or delivery still to come shows a text that is gone. The cost of
+// that must not grow with the number of edits: an edit or delete supersedes the message's
+// earlier `messageEdited` event, which shrinks to a stand-in without text (`ev` stays
+// gapless) that is read back as the message as it is now. So the rows that carry a
+// message's text are always its `newMessage`, its latest edit, and the `chat` events whose
+// last message it was, whatever the count of edits.
 import type { ChatEvent, EventBody, Origin } from "./events";
+import type { Messages } from "./messages";
 
 /** How many events one read returns at most. */
 export const BATCH = 100;
@@ -19,9 +28,13 @@ export class EventLog {
   private lastEv: number;
   private recent = new Map<number, Stored>();
 
+  /** For tests: the rows and bytes of events the latest rewrite wrote. */
+  lastRewrite = { rows: 0, bytes: 0 };
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly chatId: () => string,
+    private readonly messages: Messages,
   ) {
     this.lastEv = sql.exec<{ e: number | null }>("SELECT MAX(ev) AS e FROM events").one().e ?? 0;
   }
@@ -66,34 +79,60 @@ export class EventLog {
     return this.sql
       .exec<{ data: string; audience: string | null }>("SELECT data, audience FROM events WHERE ev > ? ORDER BY ev LIMIT ?", ev, n)
       .toArray()
-      .map((r) => ({ event: JSON.parse(r.data) as ChatEvent, audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]) }));
+      .map((r) => ({ event: this.parse(r.data), audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]) }));
   }
 
   /** Up to `limit` events after `ev`, oldest first, and whether more follow (getChatUpdates). */
   page(ev: number, limit: number): { events: ChatEvent[]; more: boolean } {
     const rows = this.sql.exec<{ data: string }>("SELECT data FROM events WHERE ev > ? ORDER BY ev LIMIT ?", ev, limit + 1).toArray();
-    return { events: rows.slice(0, limit).map((r) => JSON.parse(r.data) as ChatEvent), more: rows.length > limit };
+    return { events: rows.slice(0, limit).map((r) => this.parse(r.data)), more: rows.length > limit };
   }
 
   at(ev: number): ChatEvent {
     const cached = this.recent.get(ev);
     if (cached) return cached.event;
-    return JSON.parse(this.sql.exec<{ data: string }>("SELECT data FROM events WHERE ev = ?", ev).one().data) as ChatEvent;
+    return this.parse(this.sql.exec<{ data: string }>("SELECT data FROM events WHERE ev = ?", ev).one().data);
+  }
+
+  /** For tests: the bytes the events table holds. */
+  bytes(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT SUM(length(data)) AS n FROM events").one().n ?? 0;
+  }
+
+  /** A stored event; a stand-in gets the message as it is now. */
+  private parse(data: string): ChatEvent {
+    const e = JSON.parse(data) as ChatEvent;
+    if ((e.kind === "messageEdited" || e.kind === "messageDeleted") && e.message === undefined)
+      e.message = this.messages.json(e.chat_id, e.seq) ?? "null";
+    return e;
   }
 
   /**
-   * A message was edited or deleted: every earlier event that carries its text (its
-   * newMessage, earlier edits, chat events whose last message it was) now carries `message`,
-   * so no replay and no delivery still to come shows a text that is gone.
+   * Message `seq` is about to be edited or deleted (its new event comes next): every event
+   * that carries its text now carries `message`, and its earlier edit event becomes a
+   * stand-in. Touches a bounded number of rows however often the message was edited.
    */
   rewriteText(seq: number, message: string): void {
+    let rows = 0;
+    let bytes = 0;
     for (const row of this.sql.exec<{ ev: number; data: string }>("SELECT ev, data FROM events WHERE msg_seq = ?", seq).toArray()) {
       const event = JSON.parse(row.data) as ChatEvent;
-      withText(event, seq, message);
-      this.sql.exec("UPDATE events SET data = ? WHERE ev = ?", JSON.stringify(event), row.ev);
-      const cached = this.recent.get(row.ev);
-      if (cached) withText(cached.event, seq, message);
+      let data: string;
+      if (event.kind === "messageEdited" || event.kind === "messageDeleted") {
+        const { message: _text, ...standIn } = event;
+        data = JSON.stringify(standIn);
+        this.sql.exec("UPDATE events SET data = ?, msg_seq = NULL WHERE ev = ?", data, row.ev);
+      } else {
+        withText(event, seq, message);
+        data = JSON.stringify(event);
+        this.sql.exec("UPDATE events SET data = ? WHERE ev = ?", data, row.ev);
+      }
+      rows++;
+      bytes += data.length;
     }
+    // In memory every copy gets the current text (stand-ins included: their text is the current one).
+    for (const { event } of this.recent.values()) if (carries(event, seq)) withText(event, seq, message);
+    this.lastRewrite = { rows, bytes };
   }
 }
 
@@ -102,6 +141,11 @@ function textOf(e: ChatEvent): number | null {
   if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq;
   if (e.kind === "chat" && e.chat.last_message != null) return e.chat.last_seq;
   return null;
+}
+
+function carries(e: ChatEvent, seq: number): boolean {
+  if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq === seq;
+  return e.kind === "chat" && e.chat.last_seq === seq;
 }
 
 /** Puts the current `message` (JSON) where an event carries message `seq`. */

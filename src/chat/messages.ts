@@ -16,13 +16,24 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
   content_type: string;
   /** The Attachment as JSON text, for image and file messages. */
   attachment: string | null;
+  /** How many times it was edited. */
+  edits: number;
 }
+
+/** A message is edited at most this many times (each edit is an event every member gets). */
+export const MAX_EDITS = 100;
 
 export class Messages {
   lastSeq: number;
 
   constructor(private readonly sql: SqlStorage) {
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+  }
+
+  /** The message as it is now, as JSON text (what events carry). */
+  json(chatId: string, seq: number): string | undefined {
+    const row = this.get(seq);
+    return row && JSON.stringify(toMessage(chatId, row));
   }
 
   get(seq: number): MessageRow | undefined {
@@ -48,7 +59,10 @@ export class Messages {
   }
 
   update(row: MessageRow): void {
-    this.sql.exec("UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ? WHERE seq = ?", row.content, row.edited_at, row.deleted, row.ev, row.seq);
+    this.sql.exec(
+      "UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ?, edits = ? WHERE seq = ?",
+      row.content, row.edited_at, row.deleted, row.ev, row.edits, row.seq,
+    );
   }
 
   page(chatId: string, q: RequestOf<"getMessages">): PayloadOf<"getMessages"> {

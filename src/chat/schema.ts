@@ -29,4 +29,6 @@ export const CHAT_SCHEMA = [
    CREATE TABLE online (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
    CREATE TABLE log_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, data TEXT NOT NULL);
    CREATE INDEX log_queue_by_user ON log_queue (user_id, id);`,
+  // messages.edits: how many times a message was edited (capped, messages.ts).
+  `ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;`,
 ];

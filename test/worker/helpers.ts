@@ -2,7 +2,7 @@
 import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
-import type { ChatEvent } from "../../src/chat";
+import type { ChatEvent, ChatObject } from "../../src/chat";
 import type { UserObject } from "../../src/user";
 import worker from "../../src/index";
 
@@ -355,4 +355,18 @@ export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number,
 
 export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const chatStub = (chatId: string) => env.CHATS.get(env.CHATS.idFromName(chatId));
+
+/** Runs `fn` inside a chat's object, e.g. to stop its clock (`o.clock`) or read its test probe (`o.probe`). */
+export function inChatObject<T>(chatId: string, fn: (o: ChatObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(chatStub(chatId), fn);
+}
+
+/** Two new users and their direct chat. */
+export async function directChatOf(prefix = "d"): Promise<{ a: Account; b: Account; chatId: string }> {
+  const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
+  const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
+  return { a, b, chatId: body.chat.chat_id as string };
 }
