@@ -1,5 +1,6 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content).
+import { fitting } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -86,10 +87,12 @@ export class Messages {
         ...args, limit + 1,
       )
       .toArray();
-    const has_more = rows.length > limit;
-    const page = rows.slice(0, limit);
+    // From the end the client pages from, as many as fit in a page's bytes (contract/pages.ts).
+    const messages = rows.slice(0, limit).map((r) => toMessage(chatId, r));
+    const fit = fitting(messages);
+    const page = messages.slice(0, fit);
     if (newest) page.reverse();
-    return { chat_id: chatId, messages: page.map((r) => toMessage(chatId, r)), has_more };
+    return { chat_id: chatId, messages: page, has_more: rows.length > fit };
   }
 }
 

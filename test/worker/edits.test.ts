@@ -1,12 +1,10 @@
 // An edit costs the same however often the message was edited before; a message is edited
 // at most 100 times. (Second security review: the k-th edit used to rewrite k events.)
 import { describe, expect, it } from "vitest";
-import { api, connect, directChatOf, inChatObject, inUserObject, type Account } from "./helpers";
+import { api, connect, directChatOf, inChatObject, inUserObject, rested } from "./helpers";
 
 const edit = (token: string, chatId: string, seq: number, content: string) => api({ mode: "editMessage", chat_id: chatId, seq, content }, { token });
 
-/** Lets `a` send or edit again without waiting: their send limit's clock moves on a second. */
-const rested = (a: Account) => inUserObject(a.user.id, (o) => o.clock.advance(1_000));
 
 describe("editing a message many times", () => {
   it("rewrites the same few events, and the log grows by a small stand-in per edit, whatever the count", async () => {

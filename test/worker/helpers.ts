@@ -370,3 +370,17 @@ export async function directChatOf(prefix = "d"): Promise<{ a: Account; b: Accou
   const { body } = await api({ mode: "createChat", username: b.username }, { token: a.token });
   return { a, b, chatId: body.chat.chat_id as string };
 }
+
+/** Groups of more than this are large in the pool tests (vitest.config.ts). */
+export const LARGE_AT = Number(env.LARGE_GROUP_MEMBERS);
+
+/** A group of `n` new users (the owner first); large when `n` > LARGE_AT. */
+export async function groupOf(n: number, prefix: string): Promise<{ owner: Account; rest: Account[]; chatId: string }> {
+  const [owner, ...rest] = await Promise.all(Array.from({ length: n }, (_, i) => registerUser(`${prefix}${i}`)));
+  const res = await api({ mode: "createGroup", title: `${prefix} crowd`, members: rest.map((u) => u.username) }, { token: owner!.token });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { owner: owner!, rest, chatId: res.body.chat.chat_id as string };
+}
+
+/** Lets `a` send or edit again at once: stops their object's clock (if running) and moves it on (a full burst after 10 s). */
+export const rested = (a: Account, ms = 1_000) => inUserObject(a.user.id, (o) => o.clock.advance(ms));

@@ -1,6 +1,7 @@
 // A large group's events as its members see them: the push frames, the replay
 // (getChatUpdates), and the chat as a member lists it. Messages replay as they are now: an
 // edit shows its current text, a deleted message no text (its earlier pushes too).
+import { fitting } from "../../contract/pages";
 import type { Chat, LargePush } from "../../contract/protocol";
 import type { EventLog } from "../event-log";
 import type { ChatEvent, ChatInfo } from "../events";
@@ -48,8 +49,10 @@ export class LargeView {
     const { events: page, more } = this.events.page(start, limit);
     const seqs = page.flatMap((e) => (e.kind === "chat" ? [e.chat.last_seq] : "seq" in e ? [e.seq] : []));
     const now = new Map(this.messages.bySeqs([...new Set(seqs)]).map((r) => [r.seq, r]));
-    const updates = page.map((e) => this.push(e, m, now));
-    return { updates, ev: page.at(-1)?.ev ?? this.events.ev, has_more: more };
+    const all = page.map((e) => this.push(e, m, now));
+    // As many as fit in a page's bytes (contract/pages.ts).
+    const updates = all.slice(0, fitting(all));
+    return { updates, ev: updates.at(-1)?.ev ?? this.events.ev, has_more: more || updates.length < all.length };
   }
 
   /** One stored event as a push; messages from `now` (the current rows) where given. */
