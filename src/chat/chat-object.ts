@@ -53,6 +53,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     lastRewrite: () => this.events.lastRewrite,
     eventBytes: () => this.events.bytes(),
     lastEv: () => this.events.ev,
+    memberInMemory: (userId: string) => this.members.cached(userId),
   };
 
   constructor(ctx: DurableObjectState, env: Env) {
