@@ -54,6 +54,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     eventBytes: () => this.events.bytes(),
     lastEv: () => this.events.ev,
     memberInMemory: (userId: string) => this.members.cached(userId),
+    online: (userId: string) => this.fanout.isOnline(userId),
   };
 
   constructor(ctx: DurableObjectState, env: Env) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { api, groupOf, inChatObject, LARGE_AT } from "./helpers";
 
-const names = (page: { members: Array<{ username: string }> }) => page.members.map((m) => m.username);
+const names = (page: Record<string, any>): string[] => page.members.map((m: { username: string }) => m.username);
 
 describe("members in a chat object", () => {
   for (const size of [5, LARGE_AT + 2]) {

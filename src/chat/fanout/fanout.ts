@@ -54,6 +54,8 @@ export interface Fanout {
   /** A member's user object has a socket from `since` on: false if this chat pushes nothing live. */
   online(userId: string, since: number, fromEv?: number): boolean;
   offline(userId: string, since: number): void;
+  /** Is this member in the set pushed to live? (For tests.) */
+  isOnline(userId: string): boolean;
   /** Message `seq` was edited or deleted (its row and events rewritten): drop copies of the old text. */
   rewritten(seq: number, message: string): void;
 }

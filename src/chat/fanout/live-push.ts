@@ -19,6 +19,15 @@ import type { Fanout, FanoutParts } from "./fanout";
 import { LargeView } from "./large-view";
 import type { MemberLogs } from "./member-logs";
 
+/**
+ * Typing in a large group: at most one member's typing is passed on per chat this often
+ * (later ones within it are answered but go nowhere), to at most TYPING_TO members online.
+ * A typing indicator in a crowd says "someone is typing"; it must not cost an RPC per member
+ * online per keystroke pause of every member.
+ */
+export const TYPING_EVERY_MS = 1_000;
+export const TYPING_TO = 100;
+
 interface Entry {
   since: number;
   /** Pushed up to this ev. */
@@ -30,6 +39,7 @@ export class LivePush implements Fanout {
   private connected = new Map<string, Entry>();
   /** Members who are not the requester and get the same events share one list of pushes, built once. */
   private shared: { key: string; items: PushItem[] } | null = null;
+  private typedAt = -Infinity;
 
   constructor(
     private readonly p: FanoutParts,
@@ -90,8 +100,20 @@ export class LivePush implements Fanout {
   }
 
   typing(actorId: string, username: string): void {
-    for (const userId of this.connected.keys())
-      if (userId !== actorId) this.p.courier.fire(userId, "typing_failed", (u) => u.typing(this.p.meta.chatId, username));
+    const now = this.p.clock.now();
+    if (now - this.typedAt < TYPING_EVERY_MS) return;
+    this.typedAt = now;
+    let sent = 0;
+    for (const userId of this.connected.keys()) {
+      if (sent >= TYPING_TO) break;
+      if (userId === actorId) continue;
+      this.p.courier.fire(userId, "typing_failed", (u) => u.typing(this.p.meta.chatId, username));
+      sent++;
+    }
+  }
+
+  isOnline(userId: string): boolean {
+    return this.connected.has(userId);
   }
 
   updates(m: MemberState, sinceEv: number, limit: number) {

@@ -86,6 +86,10 @@ export class MemberLogs implements Fanout {
     return false;
   }
 
+  isOnline(): boolean {
+    return false;
+  }
+
   offline(): void {}
 
   rewritten(): void {}
