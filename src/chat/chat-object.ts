@@ -142,11 +142,12 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
    * nothing more is delivered to them.
    */
   async memberDeleted(userId: string, origin: Origin): Promise<Result<null>> {
-    return catching("memberDeleted", () => {
+    return catching("memberDeleted", async () => {
       this.requireMember(userId);
       if (this.meta.type !== "direct") throw new ApiError(400, "wrong_chat_type", "a deleted member leaves a group with leave");
       const event = this.fanout.publish({ kind: "chat", chat: this.info({}, [userId]) }, origin);
       this.members.leave(userId, event.ev);
+      await this.filesOfLeaver(userId);
       return null;
     });
   }
@@ -309,7 +310,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async mayRead(userId: string, fileId: string): Promise<Result<null>> {
     return catching("mayRead", () => {
       const m = this.meta?.type ? this.members.current(userId) : undefined;
-      if (!m || !this.uploads.readable(fileId)) throw fileNotFound();
+      if (!m || !this.uploads.readable(fileId, userId)) throw fileNotFound();
       return null;
     });
   }
@@ -318,7 +319,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>> {
     return catching("readableFiles", () => {
       this.requireMember(userId);
-      return this.uploads.live(fileIds);
+      return this.uploads.live(fileIds, userId);
     });
   }
 
@@ -356,7 +357,16 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   /** A member leaves or is removed: they are told, the rest see the new member list. */
   private async depart(m: MemberState, origin: Origin): Promise<{ mine: ChatEvent; others: ChatEvent | null }> {
-    return this.fanout.depart(m, () => this.info({ removed: [m.username] }), origin);
+    const out = this.fanout.depart(m, () => this.info({ removed: [m.username] }), origin);
+    await this.filesOfLeaver(m.userId);
+    return out;
+  }
+
+  /** A member went: their unsent uploads go at once, and every file of the chat with its last member. */
+  private async filesOfLeaver(userId: string): Promise<void> {
+    this.uploads.removeUnsentOf(userId);
+    if (this.members.count === 0) this.uploads.removeAll();
+    await this.uploads.purge();
   }
 
   private summaryFor(m: MemberState): LargeSummary {
