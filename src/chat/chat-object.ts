@@ -385,10 +385,10 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     const message = toMessage(this.meta.chatId, row);
     const json = JSON.stringify(message);
     this.events.rewriteText(row.seq, json);
-    this.fanout.rewritten(row.seq, json);
     const event = this.fanout.publish({ kind, seq: row.seq, sender: row.sender, message: json } as EventBody, origin);
     row.ev = event.ev;
     this.messages.update(row);
+    this.fanout.rewritten(row.seq, json);
     return { message, event };
   }
 

@@ -91,6 +91,20 @@ export class Members {
       .map(state);
   }
 
+  /** Current members who joined by event `ev` (a large group's members at its switch). */
+  since(ev: number): string[] {
+    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE joined_ev <= ? AND left_ev IS NULL", ev).toArray().map((r) => r.user_id);
+  }
+
+  /** Current members whose joining carried message `seq` as the chat's last. */
+  joinedWithLast(seq: number): string[] {
+    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE log_seq = ? AND left_ev IS NULL", seq).toArray().map((r) => r.user_id);
+  }
+
+  setLogSeq(userId: string, seq: number): void {
+    this.sql.exec("UPDATE members SET log_seq = ? WHERE user_id = ?", seq, userId);
+  }
+
   /** Adds (or re-adds) a member from event `ev` on, having read everything before. */
   add(u: Member, role: "owner" | "member", ev: number, lastSeq: number): MemberState {
     const prior = this.row(u.id);
@@ -101,7 +115,7 @@ export class Members {
       deliveredEv: prior ? prior.deliveredEv : ev - 1,
     };
     this.sql.exec(
-      "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq) VALUES (?, ?, ?, ?, NULL, ?, ?)",
+      "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq, log_seq) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)",
       u.id, u.username, role, ev, m.deliveredEv, m.lastReadSeq,
     );
     return this.remember(m);

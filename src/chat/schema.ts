@@ -31,4 +31,10 @@ export const CHAT_SCHEMA = [
    CREATE INDEX log_queue_by_user ON log_queue (user_id, id);`,
   // messages.edits: how many times a message was edited (capped, messages.ts).
   `ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;`,
+  // Large groups' text in members' logs (fanout/text-rewrites.ts): the last message a
+  // joiner's chatCreated carried, members by joining, and the rewrites still to be asked.
+  `ALTER TABLE members ADD COLUMN log_seq INTEGER;
+   CREATE INDEX members_by_log_seq ON members (log_seq) WHERE log_seq IS NOT NULL AND left_ev IS NULL;
+   CREATE INDEX members_by_joined ON members (joined_ev) WHERE left_ev IS NULL;
+   CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
 ];

@@ -56,6 +56,6 @@ export interface Fanout {
   offline(userId: string, since: number): void;
   /** Is this member in the set pushed to live? (For tests.) */
   isOnline(userId: string): boolean;
-  /** Message `seq` was edited or deleted (its row and events rewritten): drop copies of the old text. */
+  /** Message `seq` was edited or deleted (its row, events and new event stored): copies of the old text elsewhere go too. */
   rewritten(seq: number, message: string): void;
 }

@@ -18,6 +18,7 @@ import type { MemberState } from "../members";
 import type { Fanout, FanoutParts } from "./fanout";
 import { LargeView } from "./large-view";
 import type { MemberLogs } from "./member-logs";
+import { TextRewrites } from "./text-rewrites";
 
 /**
  * Typing in a large group: at most one member's typing is passed on per chat this often
@@ -36,6 +37,7 @@ interface Entry {
 
 export class LivePush implements Fanout {
   private readonly view: LargeView;
+  private readonly rewrites: TextRewrites;
   private connected = new Map<string, Entry>();
   /** Members who are not the requester and get the same events share one list of pushes, built once. */
   private shared: { key: string; items: PushItem[] } | null = null;
@@ -46,6 +48,7 @@ export class LivePush implements Fanout {
     private readonly logs: MemberLogs,
   ) {
     this.view = new LargeView(p.meta, p.events, p.messages);
+    this.rewrites = new TextRewrites(p);
     // What was pushed before a restart is not known: pushes go on from the latest event, and
     // a client that missed one fills the gap with getChatUpdates.
     for (const r of p.sql.exec<{ user_id: string; since: number }>("SELECT user_id, since FROM online"))
@@ -69,11 +72,20 @@ export class LivePush implements Fanout {
   publish(body: EventBody, origin: Origin, joined: MemberState[] = []): ChatEvent {
     // The switch itself is the last event in every member's log.
     if (this.p.meta.largeSince === this.p.events.nextEv) return this.logs.publish(body, origin);
+    if (body.kind === "messageEdited" || body.kind === "messageDeleted") {
+      // Frames built with the message's old text are not pushed again.
+      this.view.forget();
+      this.shared = null;
+    }
     const event = this.p.events.append(body, null, true, this.p.clock.now(), origin);
     if (joined.length) {
       // Each new member gets chatCreated in their own log, with the event their view starts after.
       const { large: _large, origin: _origin, ...inLog } = event;
-      for (const m of joined) this.logs.toLog(m, inLog, origin);
+      const last = body.kind === "chat" && body.chat.last_message ? body.chat.last_seq : null;
+      for (const m of joined) {
+        this.logs.toLog(m, inLog, origin);
+        if (last !== null) this.rewrites.joined(m, last);
+      }
     }
     for (const [userId, e] of this.connected) this.pump(userId, e);
     return event;
@@ -143,9 +155,10 @@ export class LivePush implements Fanout {
     if (e && e.since <= since) this.drop(userId);
   }
 
-  rewritten(): void {
-    this.view.forget();
-    this.shared = null;
+  /** Message `seq` changed: what members' logs may still carry of it is rewritten too. */
+  rewritten(seq: number, message: string): void {
+    this.logs.queue.rewriteText(seq, message);
+    this.rewrites.changed(seq);
   }
 
   /** Out of the set: offline, or no longer a member. */

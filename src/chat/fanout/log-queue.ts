@@ -34,6 +34,15 @@ export class LogQueue {
     return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
   }
 
+  /** Message `seq` changed: a waiting chatCreated that carries it as the last message carries `message` instead. */
+  rewriteText(seq: number, message: string): void {
+    this.sql.exec(
+      `UPDATE log_queue SET data = json_set(data, '$.chat.last_message', ?)
+       WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_seq' = ? AND data ->> '$.chat.last_message' IS NOT NULL`,
+      message, seq,
+    );
+  }
+
   /** The member's user object has applied everything up to `upTo`. */
   done(userId: string, upTo: number): void {
     this.sql.exec("DELETE FROM log_queue WHERE user_id = ? AND id <= ?", userId, upTo);
