@@ -137,13 +137,13 @@ export class EventLog {
 }
 
 /** The seq of the message whose text an event carries, if any. */
-function textOf(e: ChatEvent): number | null {
+export function textOf(e: ChatEvent): number | null {
   if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq;
   if (e.kind === "chat" && e.chat.last_message != null) return e.chat.last_seq;
   return null;
 }
 
-function carries(e: ChatEvent, seq: number): boolean {
+export function carries(e: ChatEvent, seq: number): boolean {
   if (e.kind === "newMessage" || e.kind === "messageEdited" || e.kind === "messageDeleted") return e.seq === seq;
   return e.kind === "chat" && e.chat.last_seq === seq;
 }

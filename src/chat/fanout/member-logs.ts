@@ -10,24 +10,15 @@
 // have in their log (their join, leave, reads) waits in the log queue, delivered here after
 // their cursor has reached the switch.
 import { ApiError } from "../../contract/errors";
-import { BATCH, type Stored } from "../event-log";
+import { BATCH } from "../event-log";
 import type { ChatEvent, ChatInfo, EventBody, Origin } from "../events";
 import type { MemberState } from "../members";
+import { cursorEnd, due, type Cursor } from "./cursor";
 import type { Fanout, FanoutParts } from "./fanout";
 import { LogQueue } from "./log-queue";
 
 /** How soon after a change the alarm persists cursors and re-checks deliveries. */
 const FLUSH_MS = 2_000;
-
-/** A member being delivered to. */
-interface Cursor {
-  userId: string;
-  username: string;
-  joinedEv: number;
-  leftEv: number | null;
-  /** Delivered and acknowledged up to here. */
-  acked: number;
-}
 
 export class MemberLogs implements Fanout {
   readonly queue: LogQueue;
@@ -186,7 +177,7 @@ export class MemberLogs implements Fanout {
 
   /** The last event a member's cursor delivers. */
   private cursorEnd(c: Cursor): number {
-    return Math.min(c.leftEv ?? Infinity, this.switchEv());
+    return cursorEnd(c, this.p.events.ev, this.p.meta.largeSince);
   }
 
   private cursorDone(c: Cursor): boolean {
@@ -199,36 +190,16 @@ export class MemberLogs implements Fanout {
   }
 
   private pending(c: Cursor): { events: ChatEvent[]; upTo: number } {
-    const events: ChatEvent[] = [];
-    let upTo = c.acked;
     const end = this.cursorEnd(c);
-    while (events.length < BATCH && upTo < end) {
-      const scan = this.p.events.after(upTo);
+    const out = { events: [] as ChatEvent[], upTo: c.acked };
+    while (out.events.length < BATCH && out.upTo < end) {
+      const scan = this.p.events.after(out.upTo);
       if (!scan.length) break;
-      for (const s of scan) {
-        if (events.length >= BATCH || s.event.ev > end) break;
-        upTo = s.event.ev;
-        if (sees(c, s)) events.push(forMember(c, s.event));
-      }
+      const next = due(c, scan, out.upTo, end, BATCH - out.events.length);
+      if (next.upTo === out.upTo) break;
+      out.events.push(...next.events);
+      out.upTo = next.upTo;
     }
-    return { events, upTo };
+    return out;
   }
-}
-
-/**
- * A member who lists the chat already is sent only what changed in it: not the whole
- * member list, nor the last message it has (each member's copy of a membership change
- * costs bytes in their object, and a group has many members).
- */
-function forMember(c: Cursor, e: ChatEvent): ChatEvent {
-  // A direct chat's few events carry what each member's copy needs (read positions, deletions).
-  if (e.kind !== "chat" || e.chat.type !== "group" || c.joinedEv >= e.ev || e.chat.members === undefined) return e;
-  const { members: _members, last_message: _last, ...changed } = e.chat;
-  return { ...e, chat: changed };
-}
-
-function sees(c: Cursor, s: Stored): boolean {
-  if (s.audience) return s.audience.includes(c.userId);
-  const ev = s.event.ev;
-  return c.joinedEv <= ev && (c.leftEv === null || ev <= c.leftEv);
 }
