@@ -242,6 +242,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       const now = this.clock.now();
       if (now - (this.typedAt.get(actorId) ?? 0) < TYPING_EVERY_MS) return null;
       this.typedAt.set(actorId, now);
+      if (this.typedAt.size > 1_000) for (const [id, at] of this.typedAt) if (now - at >= TYPING_EVERY_MS) this.typedAt.delete(id);
       this.fanout.typing(actorId, m.username);
       return null;
     });

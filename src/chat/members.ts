@@ -77,7 +77,11 @@ export class Members {
 
   /** Members whose log has not been delivered up to `end` (or their leaving, if before). */
   behind(end: number): MemberState[] {
-    return this.sql.exec<Row>("SELECT * FROM members WHERE delivered_ev < MIN(COALESCE(left_ev, ?), ?)", end, end).toArray().map(state);
+    return this.sql
+      .exec<Row>("SELECT * FROM members WHERE delivered_ev < ?", end)
+      .toArray()
+      .map(state)
+      .filter((m) => m.deliveredEv < Math.min(m.leftEv ?? Infinity, end));
   }
 
   /**

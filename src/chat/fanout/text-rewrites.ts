@@ -9,6 +9,8 @@
 import type { MemberState } from "../members";
 import type { FanoutParts } from "./fanout";
 
+const BACKSTOP_MS = 60_000;
+
 export class TextRewrites {
   /** The last message's seq at the switch (what members' logs may carry), read once. */
   private switchSeq: number | null = null;
@@ -35,6 +37,8 @@ export class TextRewrites {
       seq, JSON.stringify([...new Set(targets)]),
     );
     for (const userId of new Set(targets)) this.pump(userId);
+    // A backstop: asks still waiting then (the object restarted meanwhile) go again.
+    void this.p.alarms.wakeIn("rewrite", BACKSTOP_MS);
   }
 
   private upToSwitch(): number {
