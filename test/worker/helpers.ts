@@ -384,3 +384,26 @@ export async function groupOf(n: number, prefix: string): Promise<{ owner: Accou
 
 /** Lets `a` send or edit again at once: stops their object's clock (if running) and moves it on (a full burst after 10 s). */
 export const rested = (a: Account, ms = 1_000) => inUserObject(a.user.id, (o) => o.clock.advance(ms));
+
+/**
+ * Makes every delivery to the user object of `userId` throw while `during` runs, and then
+ * until at least one has failed. RPC calls methods off the prototype, so that is where the
+ * fault goes.
+ */
+export async function failDeliveries(userId: string, during: () => Promise<void>): Promise<void> {
+  const proto = await runInDurableObject(userStub(userId), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
+  const real = proto.deliver;
+  let failed!: () => void;
+  const oneFailed = new Promise<void>((resolve) => (failed = resolve));
+  proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
+    if (args[0].id !== userId) return real.apply(this, args);
+    failed();
+    throw new Error("injected delivery failure");
+  };
+  try {
+    await during();
+    await oneFailed;
+  } finally {
+    proto.deliver = real;
+  }
+}
