@@ -1,6 +1,8 @@
 // The chat's members: who is in it, from which event (`joined_ev`) and until which
-// (`left_ev`), their role and read position, and how far the outbox has delivered to them.
-// A member who left stays listed until the outbox has told them.
+// (`left_ev`), their role and read position, and how far their log has been delivered
+// (`delivered_ev`, fanout/member-logs.ts). SQLite is the list: a large group has up to
+// 100,000 members, so memory holds only a bounded cache of current members, found by their
+// primary key; a member who leaves is dropped from it at once (the row stays, for delivery).
 import type { MemberEntry } from "../contract/protocol";
 import type { Member } from "./events";
 
@@ -11,83 +13,134 @@ export interface MemberState {
   joinedEv: number;
   leftEv: number | null;
   lastReadSeq: number;
-  /** Delivered and acknowledged up to here. */
-  acked: number;
-  inflight: boolean;
-  failures: number;
+  /** Delivered to their log and acknowledged up to here, as last persisted. */
+  deliveredEv: number;
 }
 
+interface Row extends Record<string, SqlStorageValue> {
+  user_id: string;
+  username: string;
+  role: string;
+  joined_ev: number;
+  left_ev: number | null;
+  delivered_ev: number;
+  last_read_seq: number;
+}
+
+/** Current members kept in memory at most (the most recently used). */
+export const MEMBER_CACHE = 1_000;
+
+const state = (r: Row): MemberState => ({
+  userId: r.user_id, username: r.username, role: r.role as "owner" | "member", joinedEv: r.joined_ev,
+  leftEv: r.left_ev, lastReadSeq: r.last_read_seq, deliveredEv: r.delivered_ev,
+});
+
 export class Members {
-  private map = new Map<string, MemberState>();
+  private cache = new Map<string, MemberState>();
   /** How many are in now (kept as they come and go: a large group has many). */
-  count = 0;
+  count: number;
   /** The owner's user id, while there is one (a group). */
-  ownerId: string | null = null;
+  ownerId: string | null;
 
   constructor(private readonly sql: SqlStorage) {
-    for (const r of sql.exec<{
-      user_id: string; username: string; role: string; joined_ev: number; left_ev: number | null; delivered_ev: number; last_read_seq: number;
-    }>("SELECT * FROM members")) {
-      this.map.set(r.user_id, {
-        userId: r.user_id, username: r.username, role: r.role as "owner" | "member", joinedEv: r.joined_ev,
-        leftEv: r.left_ev, lastReadSeq: r.last_read_seq, acked: r.delivered_ev, inflight: false, failures: 0,
-      });
-      if (r.left_ev === null) this.count++;
-      if (r.left_ev === null && r.role === "owner") this.ownerId = r.user_id;
+    this.count = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members WHERE left_ev IS NULL").one().n;
+    this.ownerId = sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE role = 'owner' AND left_ev IS NULL").toArray()[0]?.user_id ?? null;
+  }
+
+  /** A current member, or undefined (never a member, or left). */
+  current(userId: string): MemberState | undefined {
+    const hit = this.cache.get(userId);
+    if (hit) {
+      this.cache.delete(userId);
+      this.cache.set(userId, hit);
+      return hit;
     }
+    const r = this.sql.exec<Row>("SELECT * FROM members WHERE user_id = ? AND left_ev IS NULL", userId).toArray()[0];
+    if (!r) return undefined;
+    return this.remember(state(r));
   }
 
-  /** Everyone the outbox still has to reach, past and present. */
-  all(): IterableIterator<MemberState> {
-    return this.map.values();
-  }
-
-  get(userId: string): MemberState | undefined {
-    return this.map.get(userId);
-  }
-
-  current(): MemberState[] {
-    return [...this.map.values()].filter((m) => m.leftEv === null);
+  /** Anyone who was ever a member, as stored (departed ones too, for their last deliveries). */
+  row(userId: string): MemberState | undefined {
+    const r = this.sql.exec<Row>("SELECT * FROM members WHERE user_id = ?", userId).toArray()[0];
+    return r && state(r);
   }
 
   isMember(userId: string): boolean {
-    const m = this.map.get(userId);
-    return !!m && m.leftEv === null;
+    return this.current(userId) !== undefined;
+  }
+
+  /** Every current member (small chats: the fan-out on write reaches each). */
+  everyone(): MemberState[] {
+    return this.sql.exec<Row>("SELECT * FROM members WHERE left_ev IS NULL").toArray().map(state);
+  }
+
+  /** Members whose log has not been delivered up to `end` (or their leaving, if before). */
+  behind(end: number): MemberState[] {
+    return this.sql
+      .exec<Row>("SELECT * FROM members WHERE delivered_ev < ?", end)
+      .toArray()
+      .map(state)
+      .filter((m) => m.deliveredEv < Math.min(m.leftEv ?? Infinity, end));
+  }
+
+  /**
+   * The member list a `chat` event carries: a direct chat's two members (a deleted account's
+   * too), or a small group's current members, in the order they joined.
+   */
+  listed(direct: boolean): MemberState[] {
+    return this.sql
+      .exec<Row>(`SELECT * FROM members ${direct ? "" : "WHERE left_ev IS NULL"} ORDER BY joined_ev, username`)
+      .toArray()
+      .map(state);
+  }
+
+  /** Current members who joined by event `ev` (a large group's members at its switch). */
+  since(ev: number): string[] {
+    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE joined_ev <= ? AND left_ev IS NULL", ev).toArray().map((r) => r.user_id);
+  }
+
+  /** Current members whose joining carried message `seq` as the chat's last. */
+  joinedWithLast(seq: number): string[] {
+    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE log_seq = ? AND left_ev IS NULL", seq).toArray().map((r) => r.user_id);
+  }
+
+  setLogSeq(userId: string, seq: number): void {
+    this.sql.exec("UPDATE members SET log_seq = ? WHERE user_id = ?", seq, userId);
   }
 
   /** Adds (or re-adds) a member from event `ev` on, having read everything before. */
-  add(u: Member, role: "owner" | "member", ev: number, lastSeq: number): void {
-    const prior = this.map.get(u.id);
+  add(u: Member, role: "owner" | "member", ev: number, lastSeq: number): MemberState {
+    const prior = this.row(u.id);
     if (!prior || prior.leftEv !== null) this.count++;
     if (role === "owner") this.ownerId = u.id;
     const m: MemberState = {
       userId: u.id, username: u.username, role, joinedEv: ev, leftEv: null, lastReadSeq: lastSeq,
-      acked: prior ? prior.acked : ev - 1, inflight: prior?.inflight ?? false, failures: prior?.failures ?? 0,
+      deliveredEv: prior ? prior.deliveredEv : ev - 1,
     };
-    this.map.set(u.id, m);
     this.sql.exec(
-      "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq) VALUES (?, ?, ?, ?, NULL, ?, ?)",
-      u.id, u.username, role, ev, m.acked, m.lastReadSeq,
+      "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq, log_seq) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)",
+      u.id, u.username, role, ev, m.deliveredEv, m.lastReadSeq,
     );
+    return this.remember(m);
   }
 
   /** The member is out after event `ev`; an owner who leaves passes the group on. */
   leave(userId: string, ev: number): void {
-    const m = this.map.get(userId)!;
-    m.leftEv = ev;
+    const m = this.current(userId)!;
+    this.cache.delete(userId);
     this.count--;
     const wasOwner = m.role === "owner";
     if (wasOwner) this.ownerId = null;
-    m.role = "member";
     this.sql.exec("UPDATE members SET left_ev = ?, role = 'member' WHERE user_id = ?", ev, userId);
-    const rest = wasOwner ? this.current() : [];
-    if (rest.length) {
-      // The longest-standing member inherits the group.
-      const heir = rest.reduce((a, b) => (b.joinedEv < a.joinedEv ? b : a));
-      heir.role = "owner";
-      this.ownerId = heir.userId;
-      this.sql.exec("UPDATE members SET role = 'owner' WHERE user_id = ?", heir.userId);
-    }
+    if (!wasOwner) return;
+    // The longest-standing member inherits the group.
+    const heir = this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE left_ev IS NULL ORDER BY joined_ev, username LIMIT 1").toArray()[0];
+    if (!heir) return;
+    this.ownerId = heir.user_id;
+    this.sql.exec("UPDATE members SET role = 'owner' WHERE user_id = ?", heir.user_id);
+    const cached = this.cache.get(heir.user_id);
+    if (cached) cached.role = "owner";
   }
 
   setRead(m: MemberState, seq: number): void {
@@ -95,8 +148,10 @@ export class Members {
     this.sql.exec("UPDATE members SET last_read_seq = ? WHERE user_id = ?", seq, m.userId);
   }
 
-  saveCursor(m: MemberState): void {
-    this.sql.exec("UPDATE members SET delivered_ev = ? WHERE user_id = ?", m.acked, m.userId);
+  saveCursor(userId: string, ev: number): void {
+    this.sql.exec("UPDATE members SET delivered_ev = ? WHERE user_id = ?", ev, userId);
+    const cached = this.cache.get(userId);
+    if (cached) cached.deliveredEv = ev;
   }
 
   /** A page of the current members ordered by lower-cased username, after `after` (compared ignoring case). */
@@ -111,8 +166,14 @@ export class Members {
     return { members: page, has_more: rows.length > limit };
   }
 
-  /** Current members in the order they joined, for the member list. */
-  ordered(): MemberState[] {
-    return this.current().sort((a, b) => a.joinedEv - b.joinedEv || a.username.localeCompare(b.username));
+  /** For tests: is this user held in memory? */
+  cached(userId: string): boolean {
+    return this.cache.has(userId);
+  }
+
+  private remember(m: MemberState): MemberState {
+    this.cache.set(m.userId, m);
+    if (this.cache.size > MEMBER_CACHE) this.cache.delete(this.cache.keys().next().value!);
+    return m;
   }
 }

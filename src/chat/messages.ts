@@ -1,5 +1,6 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content).
+import { fitting } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -16,7 +17,12 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
   content_type: string;
   /** The Attachment as JSON text, for image and file messages. */
   attachment: string | null;
+  /** How many times it was edited. */
+  edits: number;
 }
+
+/** A message is edited at most this many times (each edit is an event every member gets). */
+export const MAX_EDITS = 100;
 
 export class Messages {
   lastSeq: number;
@@ -25,8 +31,19 @@ export class Messages {
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
   }
 
+  /** The message as it is now, as JSON text (what events carry). */
+  json(chatId: string, seq: number): string | undefined {
+    const row = this.get(seq);
+    return row && JSON.stringify(toMessage(chatId, row));
+  }
+
   get(seq: number): MessageRow | undefined {
     return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+  }
+
+  /** The current rows of these messages (those that exist). */
+  bySeqs(seqs: number[]): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs)).toArray();
   }
 
   /** The message a sender already sent with this client_msg_id, if any (idempotent sends). */
@@ -43,7 +60,10 @@ export class Messages {
   }
 
   update(row: MessageRow): void {
-    this.sql.exec("UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ? WHERE seq = ?", row.content, row.edited_at, row.deleted, row.ev, row.seq);
+    this.sql.exec(
+      "UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ?, edits = ? WHERE seq = ?",
+      row.content, row.edited_at, row.deleted, row.ev, row.edits, row.seq,
+    );
   }
 
   page(chatId: string, q: RequestOf<"getMessages">): PayloadOf<"getMessages"> {
@@ -67,10 +87,12 @@ export class Messages {
         ...args, limit + 1,
       )
       .toArray();
-    const has_more = rows.length > limit;
-    const page = rows.slice(0, limit);
+    // From the end the client pages from, as many as fit in a page's bytes (contract/pages.ts).
+    const messages = rows.slice(0, limit).map((r) => toMessage(chatId, r));
+    const fit = fitting(messages);
+    const page = messages.slice(0, fit);
     if (newest) page.reverse();
-    return { chat_id: chatId, messages: page.map((r) => toMessage(chatId, r)), has_more };
+    return { chat_id: chatId, messages: page, has_more: rows.length > fit };
   }
 }
 

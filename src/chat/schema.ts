@@ -1,9 +1,9 @@
 // The chat object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // meta: the chat's id, type, title; members (members.ts); messages (messages.ts); events:
-// every change, numbered by `ev`, the outbox (outbox.ts); uploads: the chat's files (uploads.ts),
+// every change, numbered by `ev` (event-log.ts); uploads: the chat's files (uploads.ts),
 // and each message's content type and attachment. Large groups: members by name for
-// getMembers; online: the members with a socket open (online.ts); log_queue: what a large
-// group still has to write in particular members' logs (log-queue.ts).
+// getMembers; online: the members with a socket open (fanout/live-push.ts); log_queue: what
+// a large group still has to write in particular members' logs (fanout/log-queue.ts).
 export const CHAT_SCHEMA = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
    CREATE TABLE members (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
@@ -14,7 +14,7 @@ export const CHAT_SCHEMA = [
    CREATE UNIQUE INDEX messages_idem ON messages (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL;
    CREATE TABLE events (ev INTEGER PRIMARY KEY, data TEXT NOT NULL, audience TEXT);`,
   // events.msg_seq: the message whose text an event carries (its own, or a chat's last
-  // message), so that an edit or delete can rewrite every copy of that text (outbox.ts).
+  // message), so that an edit or delete can rewrite every copy of that text (event-log.ts).
   `ALTER TABLE events ADD COLUMN msg_seq INTEGER;
    UPDATE events SET msg_seq = data ->> '$.seq' WHERE data ->> '$.kind' IN ('newMessage', 'messageEdited', 'messageDeleted');
    UPDATE events SET msg_seq = data ->> '$.chat.last_seq' WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_message' IS NOT NULL;
@@ -29,4 +29,14 @@ export const CHAT_SCHEMA = [
    CREATE TABLE online (user_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
    CREATE TABLE log_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, data TEXT NOT NULL);
    CREATE INDEX log_queue_by_user ON log_queue (user_id, id);`,
+  // messages.edits: how many times a message was edited (capped, messages.ts).
+  `ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;`,
+  // Large groups' text in members' logs (fanout/text-rewrites.ts): the last message a
+  // joiner's chatCreated carried, members by joining, and the rewrites still to be asked;
+  // members by delivery cursor, so a restart finds those behind without reading them all.
+  `ALTER TABLE members ADD COLUMN log_seq INTEGER;
+   CREATE INDEX members_by_log_seq ON members (log_seq) WHERE log_seq IS NOT NULL AND left_ev IS NULL;
+   CREATE INDEX members_by_joined ON members (joined_ev) WHERE left_ev IS NULL;
+   CREATE INDEX members_by_delivered ON members (delivered_ev);
+   CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
 ];

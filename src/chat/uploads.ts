@@ -1,23 +1,21 @@
 // The chat's uploads: each file a member put into this chat with POST /upload. The Worker
 // streams the bytes into R2, then records the file here; a send attaches it to one message
 // (`attached_seq`); deleting that message removes it, and so does being left unattached
-// for a day. Removal takes two steps: the row is marked removed in the same transaction
-// as the change that removes it, so from then on nobody can read or attach it; then its R2
-// object is deleted, its bytes leave the uploader's storage quota (D1), and the row goes.
-// An R2 or D1 delete that failed is retried from the alarm.
+// for a day; a member's unsent ones go when they leave, and every file when the last
+// member goes. A file not sent yet is readable by its uploader only. Removal takes two
+// steps: the row is marked removed in the same transaction as the change that removes it,
+// so from then on nobody can read or attach it; then its R2 object is deleted, its bytes
+// leave the uploader's storage quota (D1), and the row goes. An R2 or D1 delete that
+// failed is retried from the alarm.
 import { releaseUploads } from "../accounts";
 import { ApiError } from "../contract/errors";
-import { errorSummary, log } from "../platform/log";
+import type { NewUpload } from "../contract/objects";
 import { isImageType, type Attachment } from "../contract/protocol";
+import type { Clock } from "../platform/clock";
+import { errorSummary, log } from "../platform/log";
 
 export const UNATTACHED_TTL_MS = 24 * 3600_000;
 const RETRY_MS = 60_000;
-
-/** What the Worker records once the bytes are in R2. */
-export interface NewUpload extends Attachment {
-  key: string;
-  uploadedAt: number;
-}
 
 interface UploadRow extends Record<string, SqlStorageValue> {
   file_id: string;
@@ -39,8 +37,9 @@ export class Uploads {
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: Env,
-    /** Makes sure the object's alarm fires by then (the alarm is shared with the outbox). */
+    /** Makes sure the object's alarm runs `sweep` by then (platform/alarms.ts). */
     private readonly wakeAt: (at: number) => void,
+    private readonly clock: Clock,
   ) {}
 
   add(uploaderId: string, f: NewUpload): void {
@@ -67,18 +66,31 @@ export class Uploads {
     this.sql.exec("UPDATE uploads SET attached_seq = ? WHERE file_id = ?", seq, fileId);
   }
 
-  /** Is the file here and not removed? */
-  readable(fileId: string): boolean {
+  /** May `userId` (a member) read the file? It is here, not removed, and sent, or theirs (an upload not sent yet is its uploader's alone). */
+  readable(fileId: string, userId: string): boolean {
     const r = this.row(fileId);
-    return !!r && !r.removed;
+    return !!r && !r.removed && (r.attached_seq !== null || r.uploader_id === userId);
   }
 
-  /** Which of these files are here and not removed. */
-  live(fileIds: string[]): string[] {
+  /** Which of these files `userId` (a member) may read. */
+  live(fileIds: string[], userId: string): string[] {
     return this.sql
-      .exec<{ file_id: string }>("SELECT file_id FROM uploads WHERE removed = 0 AND file_id IN (SELECT value FROM json_each(?))", JSON.stringify(fileIds))
+      .exec<{ file_id: string }>(
+        "SELECT file_id FROM uploads WHERE removed = 0 AND (attached_seq IS NOT NULL OR uploader_id = ?) AND file_id IN (SELECT value FROM json_each(?))",
+        userId, JSON.stringify(fileIds),
+      )
       .toArray()
       .map((r) => r.file_id);
+  }
+
+  /** A member left (or deleted their account): what they uploaded and never sent goes; `purge` deletes it. */
+  removeUnsentOf(userId: string): void {
+    this.sql.exec("UPDATE uploads SET removed = 1 WHERE uploader_id = ? AND attached_seq IS NULL AND removed = 0", userId);
+  }
+
+  /** The chat's last member went: all its files go; `purge` deletes them. */
+  removeAll(): void {
+    this.sql.exec("UPDATE uploads SET removed = 1 WHERE removed = 0");
   }
 
   /** Marks a file removed; `purge` then deletes it from R2. */
@@ -106,7 +118,7 @@ export class Uploads {
         await releaseUploads(this.env, rows.map((r) => r.file_id));
       } catch (err) {
         log({ level: "warn", event: "file_delete_failed", count: rows.length, retry_in_ms: RETRY_MS, exception: errorSummary(err) });
-        this.wakeAt(Date.now() + RETRY_MS);
+        this.wakeAt(this.clock.now() + RETRY_MS);
         return;
       }
       this.sql.exec("DELETE FROM uploads WHERE file_id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.file_id)));

@@ -113,7 +113,7 @@ export class UpdateLog {
    * stored in this batch, now carries the current `message`, so sync never replays a text
    * that is gone.
    */
-  private rewriteMessage(msg: string, seq: number, message: string, pending: Array<{ frame: string; msg: string | null }>): void {
+  rewriteMessage(msg: string, seq: number, message: string, pending: Array<{ frame: string; msg: string | null }>): void {
     const current = JSON.parse(message) as Message;
     const rewrite = (frame: string) => {
       const f = JSON.parse(frame) as { message?: Message; chat?: { last_message: Message | null } };

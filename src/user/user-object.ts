@@ -186,6 +186,11 @@ export class UserObject extends DurableObject<Env> {
     this.sockets.broadcast(JSON.stringify({ mode: "typing", timestamp: Date.now(), chat_id: chatId, username } satisfies TypingPush), null);
   }
 
+  /** A large group's message changed that this user's log carries (from before the switch, or as the last message at joining): every frame of it is rewritten. */
+  rewriteText(chatId: string, seq: number, message: string): void {
+    if (!this.deletion.deleted) this.log.rewriteMessage(`${chatId}:${seq}`, seq, message, []);
+  }
+
   /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */
   setBlockedBy(blocker: User, on: boolean): void {
     if (!this.deletion.deleted) this.blocks.setBlockedBy(blocker, on);

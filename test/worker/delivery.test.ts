@@ -1,9 +1,8 @@
 // Messages are never lost or doubled: ordering under concurrent senders, retried fan-out,
 // sync after being offline, and objects rebuilt from storage.
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { UserObject } from "../../src/user";
-import { api, captureLog, chatStub, connect, registerUser, untilPts, userStub, type Frame } from "./helpers";
+import { api, captureLog, chatStub, connect, failDeliveries, registerUser, untilPts, userStub, type Frame } from "./helpers";
 
 
 /** A direct chat of two new users, with a socket of B's that has already seen chatCreated. */
@@ -13,29 +12,6 @@ async function directChatWatchedByB(prefix: string) {
   const chatId: string = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
   await sb.nextPush("chatCreated");
   return { a, b, sb, chatId };
-}
-
-/**
- * Makes every delivery to the user object of `userId` throw while `during` runs, and then
- * until at least one has failed. RPC calls methods off the prototype, so that is where the
- * fault goes.
- */
-async function failDeliveries(userId: string, during: () => Promise<void>): Promise<void> {
-  const proto = await runInDurableObject(userStub(userId), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
-  const real = proto.deliver;
-  let failed!: () => void;
-  const oneFailed = new Promise<void>((resolve) => (failed = resolve));
-  proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
-    if (args[0].id !== userId) return real.apply(this, args);
-    failed();
-    throw new Error("injected delivery failure");
-  };
-  try {
-    await during();
-    await oneFailed;
-  } finally {
-    proto.deliver = real;
-  }
 }
 
 describe("ordering", () => {

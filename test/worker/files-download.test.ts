@@ -12,6 +12,9 @@ async function groupWithFile(prefix: string) {
   const chatId = (await api({ mode: "createGroup", title: "files", members: [b.username] }, { token: a.token })).body.chat.chat_id as string;
   const up = await upload(chatId, TEXT, { token: a.token, type: "text/html", name: "page <1>.html" });
   expect(up.status).toBe(201);
+  // Sent: another member may read a file only once it is in a message.
+  const sent = await api({ mode: "sendGroupMessage", chat_id: chatId, content: "", content_type: "file", attachment: { file_id: up.body.file_id } }, { token: a.token });
+  expect(sent.status).toBe(200);
   return { a, b, stranger: c, chatId, fileId: up.body.file_id as string };
 }
 

@@ -2,7 +2,7 @@
 import { SELF, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RateLimiter } from "../../src/accounts";
-import type { ChatEvent } from "../../src/chat";
+import type { ChatEvent, ChatObject } from "../../src/chat";
 import type { UserObject } from "../../src/user";
 import worker from "../../src/index";
 
@@ -413,4 +413,43 @@ export function imageBytes(kind: "png" | "jpeg" | "gif" | "webp", width: number,
 
 export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Runs `fn` inside a chat's object, e.g. to stop its clock (`o.clock`) or read its test probe (`o.probe`). */
+export function inChatObject<T>(chatId: string, fn: (o: ChatObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(chatStub(chatId), fn);
+}
+
+/** A group of `n` new users (the owner first); large when `n` > LARGE_AT. */
+export async function groupOf(n: number, prefix: string): Promise<{ owner: Account; rest: Account[]; chatId: string }> {
+  const [owner, ...rest] = await Promise.all(Array.from({ length: n }, (_, i) => registerUser(`${prefix}${i}`)));
+  const res = await api({ mode: "createGroup", title: `${prefix} crowd`, members: rest.map((u) => u.username) }, { token: owner!.token });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { owner: owner!, rest, chatId: res.body.chat.chat_id as string };
+}
+
+/** Lets `a` send or edit again at once: stops their object's clock (if running) and moves it on (a full burst after 10 s). */
+export const rested = (a: Account, ms = 1_000) => inUserObject(a.user.id, (o) => o.clock.advance(ms));
+
+/**
+ * Makes every delivery to the user object of `userId` throw while `during` runs, and then
+ * until at least one has failed. RPC calls methods off the prototype, so that is where the
+ * fault goes.
+ */
+export async function failDeliveries(userId: string, during: () => Promise<void>): Promise<void> {
+  const proto = await runInDurableObject(userStub(userId), (instance: UserObject) => Object.getPrototypeOf(instance) as UserObject);
+  const real = proto.deliver;
+  let failed!: () => void;
+  const oneFailed = new Promise<void>((resolve) => (failed = resolve));
+  proto.deliver = function (this: UserObject, ...args: Parameters<UserObject["deliver"]>) {
+    if (args[0].id !== userId) return real.apply(this, args);
+    failed();
+    throw new Error("injected delivery failure");
+  };
+  try {
+    await during();
+    await oneFailed;
+  } finally {
+    proto.deliver = real;
+  }
 }

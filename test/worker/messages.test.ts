@@ -141,10 +141,8 @@ describe("typing, editing, deleting", () => {
   it("sends typing to the others only, without pts, at most once every 2 s", async () => {
     const { a, b, chatId } = await directChat("m");
     // The throttle's clock stands still until the test moves it.
-    let now = Date.now();
-    await runInDurableObject(env.CHATS.get(env.CHATS.idFromName(chatId)), (chat: ChatObject) => {
-      chat.now = () => now;
-    });
+    const clock = (move: (c: ChatObject["clock"]) => void) => runInDurableObject(env.CHATS.get(env.CHATS.idFromName(chatId)), (chat: ChatObject) => move(chat.clock));
+    await clock((c) => c.stopAt(Date.now()));
     const typing = { mode: "typing", chat_id: chatId };
     const sa = await connect(a.token);
     const sa2 = await connect(a.token);
@@ -154,7 +152,7 @@ describe("typing, editing, deleting", () => {
     expect(push).toMatchObject({ chat_id: chatId, username: a.username });
     expect(push.pts).toBeUndefined();
     // Repeated within 2 s, it is answered but not sent again.
-    now += 1_999;
+    await clock((c) => c.advance(1_999));
     expect(await sa.request(typing)).toMatchObject({ status: 200 });
     // A message reaches a user after anything the chat object sent that user before it: the
     // sender's other socket got no typing, and the other member no second one.
@@ -162,7 +160,7 @@ describe("typing, editing, deleting", () => {
     await sa2.nothingBefore((f) => f.message?.content === "from b", (f) => f.mode === "typing");
     await api(text(chatId, "from a"), { token: a.token });
     await sb.nothingBefore((f) => f.message?.content === "from a", (f) => f.mode === "typing");
-    now += 1;
+    await clock((c) => c.advance(1));
     expect(await sa.request(typing)).toMatchObject({ status: 200 });
     expect(await sb.nextPush("typing")).toMatchObject({ username: a.username });
     const sync = await sb.request({ mode: "sync", since: 0 });

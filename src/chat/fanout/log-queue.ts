@@ -2,8 +2,8 @@
 // never written there (members read them from the chat), but a few events are each one
 // member's own: joining (chatCreated), leaving (removedFromChat) and their own reads
 // (readReceipt). Those wait here, per member, until that member's user object has
-// applied them; the outbox delivers them with the same cursor rules as everything else.
-import type { ChatEvent } from "./events";
+// applied them; member-logs.ts delivers them with the same rules as everything else.
+import type { ChatEvent } from "../events";
 
 export class LogQueue {
   /** Members with something waiting. */
@@ -19,6 +19,11 @@ export class LogQueue {
     this.waiting.add(userId);
   }
 
+  /** Members with something waiting (after a restart: whom to deliver to). */
+  members(): string[] {
+    return [...this.waiting];
+  }
+
   has(userId: string): boolean {
     return this.waiting.has(userId);
   }
@@ -27,6 +32,15 @@ export class LogQueue {
   next(userId: string, max: number): { events: ChatEvent[]; upTo: number } {
     const rows = this.sql.exec<{ id: number; data: string }>("SELECT id, data FROM log_queue WHERE user_id = ? ORDER BY id LIMIT ?", userId, max).toArray();
     return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
+  }
+
+  /** Message `seq` changed: a waiting chatCreated that carries it as the last message carries `message` instead. */
+  rewriteText(seq: number, message: string): void {
+    this.sql.exec(
+      `UPDATE log_queue SET data = json_set(data, '$.chat.last_message', ?)
+       WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_seq' = ? AND data ->> '$.chat.last_message' IS NOT NULL`,
+      message, seq,
+    );
   }
 
   /** The member's user object has applied everything up to `upTo`. */

@@ -1,0 +1,204 @@
+// Fan-out on read (large groups). Once a group has more than LARGE_GROUP_MEMBERS members it
+// is large from the next event on (`meta.largeSince`) and stays large. Its events after
+// that are stored once, in the chat's event log, pushed only to the members online, and read
+// back with getChatUpdates; a member offline costs nothing per message. What each member
+// must still have in their own log (their join, leave and reads) goes through the
+// member-logs fan-out's log queue.
+//
+// The online set: members whose user object has told this chat it has a socket open, kept
+// in SQLite (it survives eviction and restart). Each event is pushed to their user objects
+// in `ev` order, one batch in flight per member (the courier). A user object that answers it
+// has no socket any more is dropped; it tells the chat again when it gets one. `since`
+// orders what a user object says: it grows with each time the user comes online, so a late
+// "no socket" answer or "offline" cannot undo a newer "online".
+import type { PushItem } from "../../contract/objects";
+import { BATCH } from "../event-log";
+import type { ChatEvent, ChatInfo, EventBody, Origin } from "../events";
+import type { MemberState } from "../members";
+import type { Fanout, FanoutParts } from "./fanout";
+import { LargeView } from "./large-view";
+import type { MemberLogs } from "./member-logs";
+import { TextRewrites } from "./text-rewrites";
+
+/**
+ * Typing in a large group: at most one member's typing is passed on per chat this often
+ * (later ones within it are answered but go nowhere), to at most TYPING_TO members online.
+ * A typing indicator in a crowd says "someone is typing"; it must not cost an RPC per member
+ * online per keystroke pause of every member.
+ */
+export const TYPING_EVERY_MS = 1_000;
+export const TYPING_TO = 100;
+
+interface Entry {
+  since: number;
+  /** Pushed up to this ev. */
+  sent: number;
+}
+
+export class LivePush implements Fanout {
+  private readonly view: LargeView;
+  private readonly rewrites: TextRewrites;
+  private connected = new Map<string, Entry>();
+  /** Members who are not the requester and get the same events share one list of pushes, built once. */
+  private shared: { key: string; items: PushItem[] } | null = null;
+  private typedAt = -Infinity;
+
+  constructor(
+    private readonly p: FanoutParts,
+    private readonly logs: MemberLogs,
+  ) {
+    this.view = new LargeView(p.meta, p.events, p.messages);
+    this.rewrites = new TextRewrites(p);
+    // What was pushed before a restart is not known: pushes go on from the latest event, and
+    // a client that missed one fills the gap with getChatUpdates.
+    for (const r of p.sql.exec<{ user_id: string; since: number }>("SELECT user_id, since FROM online"))
+      this.connected.set(r.user_id, { since: r.since, sent: p.events.ev });
+    p.alarms.register("push", () => {
+      for (const id of p.courier.retry("push")) {
+        const e = this.connected.get(id);
+        if (e) this.pump(id, e);
+      }
+    });
+  }
+
+  promote(): Fanout {
+    return this;
+  }
+
+  roster(): { large: true; ev: number } {
+    return { large: true, ev: this.p.events.nextEv };
+  }
+
+  publish(body: EventBody, origin: Origin, joined: MemberState[] = []): ChatEvent {
+    // The switch itself is the last event in every member's log.
+    if (this.p.meta.largeSince === this.p.events.nextEv) return this.logs.publish(body, origin);
+    if (body.kind === "messageEdited" || body.kind === "messageDeleted") {
+      // Frames built with the message's old text are not pushed again.
+      this.view.forget();
+      this.shared = null;
+    }
+    const event = this.p.events.append(body, null, true, this.p.clock.now(), origin);
+    if (joined.length) {
+      // Each new member gets chatCreated in their own log, with the event their view starts after.
+      const { large: _large, origin: _origin, ...inLog } = event;
+      const last = body.kind === "chat" && body.chat.last_message ? body.chat.last_seq : null;
+      for (const m of joined) {
+        this.logs.toLog(m, inLog, origin);
+        if (last !== null) this.rewrites.joined(m, last);
+      }
+    }
+    for (const [userId, e] of this.connected) this.pump(userId, e);
+    return event;
+  }
+
+  read(m: MemberState, seq: number, origin: Origin): ChatEvent {
+    // A read is the reader's own business: it goes to their log only (their other devices
+    // clear the count), and it is not one of the group's events.
+    const chatId = this.p.meta.chatId;
+    const own: ChatEvent = { kind: "readReceipt", chat_id: chatId, ev: 0, key: `${chatId}:r${seq}`, timestamp: this.p.clock.now(), username: m.username, seq };
+    this.logs.toLog(m, own, origin);
+    return { ...own, origin };
+  }
+
+  depart(m: MemberState, others: () => ChatInfo, origin: Origin): { mine: ChatEvent; others: ChatEvent } {
+    // One event of the group for the others; the one who left has it in their log as
+    // removedFromChat, and gets no more pushes.
+    this.p.members.leave(m.userId, this.p.events.nextEv);
+    this.drop(m.userId);
+    const event = this.publish({ kind: "chat", chat: others() }, origin);
+    const mine: ChatEvent = { kind: "removedFromChat", chat_id: this.p.meta.chatId, ev: event.ev, timestamp: event.timestamp };
+    this.logs.toLog({ ...m, leftEv: event.ev }, mine, origin);
+    return { mine: { ...mine, origin }, others: event };
+  }
+
+  typing(actorId: string, username: string): void {
+    const now = this.p.clock.now();
+    if (now - this.typedAt < TYPING_EVERY_MS) return;
+    this.typedAt = now;
+    let sent = 0;
+    for (const userId of this.connected.keys()) {
+      if (sent >= TYPING_TO) break;
+      if (userId === actorId) continue;
+      this.p.courier.fire(userId, "typing_failed", (u) => u.typing(this.p.meta.chatId, username));
+      sent++;
+    }
+  }
+
+  isOnline(userId: string): boolean {
+    return this.connected.has(userId);
+  }
+
+  updates(m: MemberState, sinceEv: number, limit: number) {
+    return this.view.replay(m, sinceEv, limit);
+  }
+
+  /**
+   * A member's user object has a socket (from `since` on). Pushes start after `fromEv`
+   * when given (a member who just learnt of the group at that event), else after the latest.
+   */
+  online(userId: string, since: number, fromEv?: number): boolean {
+    const prior = this.connected.get(userId);
+    if (prior && prior.since > since) return true;
+    const last = this.p.events.ev;
+    const sent = fromEv === undefined ? last : Math.max(Math.min(fromEv, last), last - BATCH);
+    let entry = prior;
+    if (entry) (entry.since = since), (entry.sent = Math.min(entry.sent, sent));
+    else this.connected.set(userId, (entry = { since, sent }));
+    this.p.sql.exec("INSERT OR REPLACE INTO online (user_id, since) VALUES (?, ?)", userId, since);
+    this.pump(userId, entry);
+    return true;
+  }
+
+  /** The member's last socket closed (as of `since`). */
+  offline(userId: string, since: number): void {
+    const e = this.connected.get(userId);
+    if (e && e.since <= since) this.drop(userId);
+  }
+
+  /** Message `seq` changed: what members' logs may still carry of it is rewritten too. */
+  rewritten(seq: number, message: string): void {
+    this.logs.queue.rewriteText(seq, message);
+    this.rewrites.changed(seq);
+  }
+
+  /** Out of the set: offline, or no longer a member. */
+  private drop(userId: string): void {
+    if (!this.connected.delete(userId)) return;
+    this.p.courier.drop("push", userId);
+    this.p.sql.exec("DELETE FROM online WHERE user_id = ?", userId);
+  }
+
+  /** The pushes for one member: shared by all who are not the requester when no `chat` event is among them. */
+  private items(events: ChatEvent[], userId: string): PushItem[] {
+    const personal = events.some((ev) => ev.kind === "chat" || ev.origin?.userId === userId);
+    const key = `${events[0]!.ev}-${events.length}`;
+    if (!personal && this.shared?.key === key) return this.shared.items;
+    const m = events.some((ev) => ev.kind === "chat") ? this.p.members.current(userId) : undefined;
+    const items = events.map((ev): PushItem => {
+      const frame = this.view.frame(ev, m);
+      return ev.origin?.userId === userId && ev.origin.socketId ? { frame, except: ev.origin.socketId } : { frame };
+    });
+    if (!personal) this.shared = { key, items };
+    return items;
+  }
+
+  private pump(userId: string, e: Entry): void {
+    if (e.sent >= this.p.events.ev || !this.p.courier.free("push", userId)) return;
+    const events = this.p.events.after(e.sent).map((s) => s.event);
+    if (!events.length) return;
+    const upTo = events.at(-1)!.ev;
+    const items = this.items(events, userId);
+    const since = e.since;
+    this.p.courier.send(
+      "push",
+      userId,
+      (u) => u.pushLarge(this.p.meta.chatId, items),
+      (hasSocket) => {
+        if (this.connected.get(userId) !== e) return;
+        if (!hasSocket && e.since === since) return this.drop(userId);
+        e.sent = Math.max(e.sent, upTo);
+        this.pump(userId, e);
+      },
+    );
+  }
+}

@@ -1,0 +1,130 @@
+// The object-to-object contract: what a chat object offers user objects and the Worker
+// (`ChatRpc`), and the events and pushes it hands them. Both sides are classes bound to
+// Durable Object namespaces; these interfaces are what one may call on the other.
+import type { Result } from "./errors";
+import type { Attachment, Message, PayloadOf, RequestOf, User } from "./protocol";
+
+/** The socket that made a request: its own change is not pushed back to it. */
+export interface Origin {
+  userId: string;
+  socketId: string;
+}
+
+export type Member = User;
+
+/**
+ * What a member needs to know of a chat to list it. A member who lists the chat already is
+ * sent only what changed (`added`, `removed`); one who does not gets `members` in whole.
+ * A large group has no member list here at all (getMembers pages it).
+ */
+export interface ChatInfo {
+  type: "direct" | "group";
+  title: string;
+  /** The whole list, in the order they joined: for a member new to the chat (and direct chats). */
+  members?: string[];
+  /** Names that joined with this change, in join order. */
+  added?: string[];
+  /** Names that left with this change. */
+  removed?: string[];
+  owner?: string;
+  member_count: number;
+  /** A large group, with its latest event (for a new member: the event their view starts after). */
+  large?: true;
+  ev?: number;
+  /** Direct chats: each member's read position, by username (the other's shows as peer_last_read_seq). */
+  reads?: Record<string, number>;
+  /** Direct chats: members whose account is deleted. */
+  deleted?: string[];
+  last_seq: number;
+  /** The last message as JSON text, or null; left out for a member who lists the chat already. */
+  last_message?: string | null;
+}
+
+interface EventBase {
+  chat_id: string;
+  /** The chat's event number; 0 for a large group's read receipt, which has none (see `key`). */
+  ev: number;
+  timestamp: number;
+  origin?: Origin;
+  /** Its key in the user's log when it is not `chat_id:ev`. */
+  key?: string;
+  /** One of a large group's events (fan-out on read): pushed to members online, never logged. */
+  large?: true;
+}
+
+/** What a chat object delivers to its members' user objects, numbered by `ev` (1, 2, 3… per chat). */
+export type ChatEvent = EventBase &
+  (
+    | {
+        kind: "newMessage" | "messageEdited" | "messageDeleted";
+        seq: number;
+        sender: string;
+        /** The Message as JSON text: serialised once, spliced into every member's push. */
+        message: string;
+      }
+    | { kind: "chat"; chat: ChatInfo }
+    | { kind: "removedFromChat" }
+    | { kind: "readReceipt"; username: string; seq: number }
+  );
+
+export type EventBody = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, keyof EventBase> : never) : never;
+
+/** What a member's user object keeps of a large group to list it (getChats). */
+export interface LargeSummary {
+  title: string;
+  owner?: string;
+  member_count: number;
+  ev: number;
+  last_seq: number;
+  /** The last message as JSON text, or null. */
+  last_message: string | null;
+  last_read_seq: number;
+  updated_at: number;
+}
+
+/** One push for a user object: the frame, and the socket not to send it to (the one whose request made it). */
+export interface PushItem {
+  frame: string;
+  except?: string;
+}
+
+/** What the Worker records once an upload's bytes are in R2. */
+export interface NewUpload extends Attachment {
+  key: string;
+  uploadedAt: number;
+}
+
+export interface MessageResult {
+  message: Message;
+  event: ChatEvent;
+}
+
+/** What a chat object offers user objects (members acting) and the Worker (files). Errors cross as data (Result). */
+export interface ChatRpc {
+  openDirect(chatId: string, pair: [Member, Member], origin: Origin): Promise<Result<{ created: boolean; event: ChatEvent }>>;
+  createGroup(chatId: string, title: string, owner: Member, others: Member[], origin: Origin): Promise<Result<ChatEvent>>;
+  addMembers(actorId: string, users: Member[], origin: Origin): Promise<Result<ChatEvent | null>>;
+  removeMember(actorId: string, target: Member, origin: Origin): Promise<Result<ChatEvent>>;
+  leave(actorId: string, origin: Origin): Promise<Result<ChatEvent>>;
+  /** A member deleted their account (direct chats; a group is left instead). */
+  memberDeleted(userId: string, origin: Origin): Promise<Result<null>>;
+  send(
+    actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin,
+    attachment?: { content_type: "image" | "file"; file_id: string },
+  ): Promise<Result<MessageResult>>;
+  edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>>;
+  remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>>;
+  getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>>;
+  markRead(actorId: string, seq: number, origin: Origin): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>>;
+  typing(actorId: string): Promise<Result<null>>;
+  /** getChatUpdates of a large group. */
+  updates(actorId: string, sinceEv: number, limit: number): Promise<Result<PayloadOf<"getChatUpdates">>>;
+  memberPage(actorId: string, after: string | undefined, limit: number): Promise<Result<PayloadOf<"getMembers">>>;
+  /** A member's user object got its first socket, or lost its last (large groups); null: not a member of a large group. */
+  presence(userId: string, since: number, online: boolean, fromEv?: number): Promise<LargeSummary | null>;
+  summary(actorId: string): Promise<Result<LargeSummary>>;
+  mayUpload(userId: string): Promise<Result<null>>;
+  addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
+  mayRead(userId: string, fileId: string): Promise<Result<null>>;
+  readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>>;
+}
