@@ -5,9 +5,8 @@
 // asks them for their latest state when the chat list is read.
 import type { ChatEvent, LargeSummary, Member } from "../chat";
 import { errorSummary, log } from "../platform/log";
+import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
-
-type ChatStub = ReturnType<Env["CHATS"]["get"]>;
 
 export class LargeGroups {
   /** When the current run of having a socket began (null: no socket); orders what the chats are told. */
@@ -22,7 +21,7 @@ export class LargeGroups {
 
   constructor(
     private readonly chats: ChatList,
-    private readonly chat: (chatId: string) => ChatStub,
+    private readonly calls: ChatCalls,
     private readonly defer: (work: Promise<unknown>) => void,
   ) {}
 
@@ -30,7 +29,7 @@ export class LargeGroups {
   async connected(me: Member): Promise<void> {
     const since = this.start();
     const ids = this.chats.largeIds();
-    const got = await Promise.allSettled(ids.map((id) => this.chat(id).presence(me.id, since, true)));
+    const got = await Promise.allSettled(ids.map((id) => this.calls.any(id).call((c) => c.presence(me.id, since, true))));
     // One write for all of them, so the chat list is current the moment the socket is.
     got.forEach((r, i) => {
       if (r.status === "fulfilled" && r.value) this.fetched(ids[i]!, r.value);
@@ -46,7 +45,7 @@ export class LargeGroups {
     this.since = null;
     this.current.clear();
     for (const id of this.chats.largeIds())
-      this.defer(this.chat(id).presence(me.id, since, false).catch((err: unknown) => presenceFailed(id, me.id, err)));
+      this.defer(this.calls.any(id).call((c) => c.presence(me.id, since, false)).catch((err: unknown) => presenceFailed(id, me.id, err)));
   }
 
   /**
@@ -57,8 +56,9 @@ export class LargeGroups {
     if (!hasSocket) return;
     const since = this.since ?? this.start();
     this.defer(
-      this.chat(chatId)
-        .presence(me.id, since, true, ev)
+      this.calls
+        .any(chatId)
+        .call((c) => c.presence(me.id, since, true, ev))
         .then((s) => s && this.fetched(chatId, s))
         .catch((err: unknown) => presenceFailed(chatId, me.id, err)),
     );
@@ -76,7 +76,7 @@ export class LargeGroups {
   /** Before the chat list is read: large groups that may have moved are asked for their state. */
   async refresh(me: Member): Promise<void> {
     const stale = this.chats.largeIds().filter((id) => !this.current.has(id));
-    const got = await Promise.allSettled(stale.map((id) => this.chat(id).summary(me.id)));
+    const got = await Promise.allSettled(stale.map((id) => this.calls.any(id).call((c) => c.summary(me.id))));
     got.forEach((r, i) => {
       if (r.status === "fulfilled" && r.value.ok) this.fetched(stale[i]!, r.value.value);
     });

@@ -3,7 +3,8 @@
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
 import type { Device, Session } from "../accounts";
 import { errorFrame, unauthorized } from "../contract/errors";
-import { CLOSE_REVOKED, type SessionEndReason, type SessionRevokedPush, type User } from "../contract/protocol";
+import { CLOSE_REVOKED, type SessionEndReason, type User } from "../contract/protocol";
+import { sessionRevokedPush } from "../contract/push-frames";
 import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
 /** Kept with each socket (survives hibernation). */
@@ -132,7 +133,7 @@ export class Sockets {
   }
 
   private end(sockets: WebSocket[], exceptSocketId: string | null, reason: SessionEndReason): void {
-    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now(), reason } satisfies SessionRevokedPush);
+    const frame = sessionRevokedPush(reason);
     for (const ws of sockets) {
       if (this.info(ws).socketId === exceptSocketId) continue;
       try {

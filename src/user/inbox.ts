@@ -1,0 +1,139 @@
+// The receiving side of the user object, in one place: what chat objects deliver to the
+// user's log (`deliver`), what large groups push live (`pushLarge`), typing, and the
+// requester's own change, answered with its `pts` (logged like any delivery) or, in a large
+// group, its `ev` (not logged: the group keeps it). For each event the chat list projects
+// (chat-list.ts), the log stores the push (update-log.ts), and then the sockets get it:
+// a push is always in the log that sync replays.
+import type { ChatEvent, Member, PushItem } from "../chat";
+import { chatPush, messagePush, readReceiptPush, removedFromChatPush, typingPush } from "../contract/push-frames";
+import type { Blocks } from "./blocks";
+import type { ChatList } from "./chat-list";
+import { foldMessage, type MessageRun } from "./fold";
+import type { LargeGroups } from "./large-groups";
+import type { Sockets } from "./sockets";
+import type { LogRow, UpdateLog } from "./update-log";
+
+interface Pending extends LogRow {
+  /** The socket whose request caused it: it has its answer and gets no push. */
+  except: string | null;
+}
+
+export interface InboxHost {
+  /** Whether the user has a socket open now. */
+  online(): boolean;
+  /** The user is out of a chat (removed, or left). */
+  left(chatId: string): void;
+}
+
+export class Inbox {
+  constructor(
+    private readonly log: UpdateLog,
+    private readonly chats: ChatList,
+    private readonly large: LargeGroups,
+    private readonly sockets: Sockets,
+    private readonly blocks: Blocks,
+    private readonly host: InboxHost,
+  ) {}
+
+  /** A chat object's delivery: each event applied at most once, in the order given. */
+  deliver(me: Member, events: ChatEvent[]): void {
+    this.apply(me, events);
+  }
+
+  /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
+  own(me: Member, e: ChatEvent): { pts: number } | { ev: number } {
+    return e.large ? this.large.own(me, e) : { pts: this.one(me, e) };
+  }
+
+  /** One event from a request's answer (never a large group's): its pts. */
+  one(me: Member, e: ChatEvent): number {
+    return this.apply(me, [e])[0]!;
+  }
+
+  /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
+  pushLarge(chatId: string, items: PushItem[]): boolean {
+    this.large.moved(chatId);
+    return this.sockets.pass(items) > 0;
+  }
+
+  typing(chatId: string, username: string): void {
+    if (!this.blocks.blocks(username)) this.sockets.broadcast(typingPush(chatId, username), null);
+  }
+
+  /**
+   * Applies chat events: the chat list projects each, the log stores each push with the
+   * next pts, then the sockets get them. An event whose key is in the log already is skipped
+   * and keeps its first pts. Synchronous from lookup to insert, so two deliveries of one
+   * event cannot both pass the check. A batch costs one lookup, one log insert and one
+   * chat-list update per run of messages, however many events it carries.
+   */
+  private apply(me: Member, events: ChatEvent[]): number[] {
+    const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
+    const known = this.log.known(keys);
+    const rows: Pending[] = [];
+    // New messages are folded per chat and written once, before anything else touches that chat.
+    const runs = new Map<string, MessageRun>();
+    const flush = (chatId: string) => {
+      const run = runs.get(chatId);
+      if (run) runs.delete(chatId), this.chats.addMessages(chatId, run);
+    };
+    const out = events.map((e, i) => {
+      const key = keys[i]!;
+      const seen = known.get(key);
+      if (seen !== undefined) return seen;
+      if (e.kind !== "newMessage") flush(e.chat_id);
+      const pts = this.log.next();
+      let frame: string;
+      // "chat_id:seq" of the message whose text the frame carries, if any.
+      let msg: string | null = null;
+      switch (e.kind) {
+        case "newMessage":
+          foldMessage(runs, me.username, e);
+          frame = messagePush(e.kind, pts, e.message);
+          msg = `${e.chat_id}:${e.seq}`;
+          break;
+        case "messageEdited":
+        case "messageDeleted":
+          this.chats.changeMessage(e.chat_id, e.seq, e.message);
+          frame = messagePush(e.kind, pts, e.message);
+          msg = `${e.chat_id}:${e.seq}`;
+          this.log.rewriteMessage(msg, e.seq, e.message, rows);
+          break;
+        case "chat": {
+          const mode = this.chats.row(e.chat_id) ? "chatUpdated" : "chatCreated";
+          this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
+          const chat = this.chats.render(me, e.chat_id);
+          frame = chatPush(mode, pts, chat);
+          if (chat.last_message) msg = `${e.chat_id}:${chat.last_message.seq}`;
+          break;
+        }
+        case "removedFromChat":
+          this.chats.remove(e.chat_id);
+          this.host.left(e.chat_id);
+          frame = removedFromChatPush(pts, e.chat_id);
+          break;
+        case "readReceipt":
+          if (e.username === me.username) this.chats.markRead(e.chat_id, e.seq);
+          else this.chats.peerRead(e.chat_id, e.seq);
+          frame = readReceiptPush(pts, e.chat_id, e.username, e.seq);
+          break;
+        default:
+          return e satisfies never;
+      }
+      known.set(key, pts);
+      rows.push({ pts, key, frame, msg, except: e.origin?.userId === me.id ? e.origin.socketId : null });
+      return pts;
+    });
+    for (const chatId of [...runs.keys()]) flush(chatId);
+    this.log.append(rows);
+    for (const r of rows) this.sockets.broadcast(r.frame, r.except);
+    // A large group we just joined, or one we are in that just became large, pushes to us
+    // while we have a socket.
+    const online = this.host.online();
+    const fresh = new Set(rows.map((r) => r.pts));
+    events.forEach((e, i) => {
+      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
+    });
+    return out;
+  }
+}

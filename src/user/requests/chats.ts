@@ -1,0 +1,75 @@
+// Chats and groups: the list, creating a direct chat or a group, members in and out.
+import { sha256Hex, usersByName } from "../../accounts";
+import { ApiError, unwrap } from "../../contract/errors";
+import { reply } from "../../contract/frames";
+import { MAX_CHATS_PAGE, type User } from "../../contract/protocol";
+import type { Ctx, Handlers } from "./context";
+
+export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGroup" | "addMembers" | "removeMember" | "leaveChat" | "getMembers"> = {
+  async getChats(r, x) {
+    await x.large.refresh(x.me);
+    return { frame: reply(r.mode, r.request_id, 200, x.chats.page(x.me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
+  },
+
+  async createChat(r, x) {
+    const other = (await usersByName(x.env, [r.username])).get(r.username.toLowerCase());
+    if (!other) throw new ApiError(404, "user_not_found", `no user ${r.username}`);
+    if (other.id === x.me.id) throw new ApiError(400, "invalid_request", "a direct chat needs another user", { username: "is you" });
+    x.blocks.refuseBlockers([other.username]);
+    const chatId = await directChatId(x.me.id, other.id);
+    const { created, event } = unwrap(await x.calls.any(chatId).call((c) => c.openDirect(chatId, [x.me, other], x.origin)));
+    const pts = x.inbox.one(x.me, event);
+    return { frame: reply(r.mode, r.request_id, created ? 201 : 200, { chat: x.chats.view(x.me, chatId), pts }) };
+  },
+
+  async createGroup(r, x) {
+    x.limits.groupChange();
+    const others = await resolve(x, r.members.filter((n) => n.toLowerCase() !== x.me.username.toLowerCase()), "members");
+    x.blocks.refuseBlockers(others.map((u) => u.username));
+    const chatId = `g_${crypto.randomUUID()}`;
+    const event = unwrap(await x.calls.any(chatId).call((c) => c.createGroup(chatId, r.title, x.me, others, x.origin)));
+    const pts = x.inbox.one(x.me, event);
+    return { frame: reply(r.mode, r.request_id, 201, { chat: x.chats.view(x.me, chatId), pts }) };
+  },
+
+  async addMembers(r, x) {
+    const chat = x.calls.member(r.chat_id);
+    x.limits.groupChange();
+    const users = await resolve(x, r.members, "members");
+    x.blocks.refuseBlockers(users.map((u) => u.username));
+    const event = unwrap(await chat.call((c) => c.addMembers(x.me.id, users, x.origin)));
+    const applied = event ? x.inbox.own(x.me, event) : {};
+    return { frame: reply(r.mode, r.request_id, 200, { chat: x.chats.view(x.me, r.chat_id), ...applied }) };
+  },
+
+  async removeMember(r, x) {
+    const chat = x.calls.member(r.chat_id);
+    const [target] = await resolve(x, [r.username], "username");
+    const event = unwrap(await chat.call((c) => c.removeMember(x.me.id, target!, x.origin)));
+    const applied = x.inbox.own(x.me, event);
+    return { frame: reply(r.mode, r.request_id, 200, { chat: x.chats.view(x.me, r.chat_id), ...applied }) };
+  },
+
+  async leaveChat(r, x) {
+    const event = unwrap(await x.calls.member(r.chat_id).call((c) => c.leave(x.me.id, x.origin)));
+    return { frame: reply(r.mode, r.request_id, 200, { chat_id: r.chat_id, pts: x.inbox.one(x.me, event) }) };
+  },
+
+  async getMembers(r, x) {
+    const page = unwrap(await x.calls.member(r.chat_id).call((c) => c.memberPage(x.me.id, r.after, r.limit ?? 200)));
+    return { frame: reply(r.mode, r.request_id, 200, page) };
+  },
+};
+
+/** Users by name, in order and without repeats; 404 naming the unknown ones under `field`. */
+async function resolve(x: Ctx, names: string[], field: string): Promise<User[]> {
+  const found = await usersByName(x.env, names);
+  const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))].slice(0, 10).join(", ");
+  if (missing) throw new ApiError(404, "user_not_found", `no such user: ${missing}`, { [field]: `unknown: ${missing}` });
+  return [...new Map(names.map((n) => [n.toLowerCase(), found.get(n.toLowerCase())!])).values()];
+}
+
+/** The one direct chat of a pair: the same id whoever starts it. */
+async function directChatId(a: string, b: string): Promise<string> {
+  return `d_${(await sha256Hex([a, b].sort().join(":"))).slice(0, 32)}`;
+}
