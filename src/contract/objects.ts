@@ -15,4 +15,12 @@ export interface MemberInbox<Event, Push> {
   pushLarge(chatId: string, items: Push[]): boolean;
   /** Someone typing in a chat: straight to the sockets, unless the member blocks them. */
   typing(chatId: string, username: string): void;
+  /**
+   * Message `seq` of `chatId` is now `message` (a Message as JSON: its current text, or
+   * deleted with content ""): every frame of the member's log that carries it replays it so
+   * from now on (its newMessage, edits and delete, chat frames whose last_message it is), and
+   * the chat list shows it. For a large group's edits and deletes, which reach no log
+   * otherwise. A deleted message stays deleted; a message the log never carried is ignored.
+   */
+  rewriteText(chatId: string, seq: number, message: string): Promise<void>;
 }

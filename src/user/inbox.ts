@@ -5,6 +5,8 @@
 // (chat-list.ts), the log stores the push (update-log.ts), and then the sockets get it:
 // a push is always in the log that sync replays.
 import type { ChatEvent, Member, PushItem } from "../chat";
+import { Message } from "../contract/protocol";
+import { log } from "../platform/log";
 import { chatPush, messagePush, readReceiptPush, removedFromChatPush, typingPush } from "../contract/push-frames";
 import type { Blocks } from "./blocks";
 import type { ChatList } from "./chat-list";
@@ -14,6 +16,8 @@ import type { Sockets } from "./sockets";
 import type { LogRow, UpdateLog } from "./update-log";
 
 interface Pending extends LogRow {
+  /** The frame sockets get now: with the message's text. */
+  push: string;
   /** The socket whose request caused it: it has its answer and gets no push. */
   except: string | null;
 }
@@ -56,6 +60,16 @@ export class Inbox {
     return this.sockets.pass(items) > 0;
   }
 
+  /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */
+  rewriteText(chatId: string, seq: number, message: string): void {
+    const parsed = Message.safeParse(parseJson(message));
+    // A chat object's bug, not the user's: logged, and nothing changes.
+    if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq)
+      return log({ level: "error", event: "rewrite_refused", chat_id: chatId, where: "Inbox.rewriteText" });
+    this.log.rewriteText(`${chatId}:${seq}`, message);
+    this.chats.changeMessage(chatId, seq, message);
+  }
+
   typing(chatId: string, username: string): void {
     if (!this.blocks.blocks(username)) this.sockets.broadcast(typingPush(chatId, username), null);
   }
@@ -83,50 +97,56 @@ export class Inbox {
       if (seen !== undefined) return seen;
       if (e.kind !== "newMessage") flush(e.chat_id);
       const pts = this.log.next();
-      let frame: string;
-      // "chat_id:seq" of the message whose text the frame carries, if any.
-      let msg: string | null = null;
+      const except = e.origin?.userId === me.id ? e.origin.socketId : null;
       switch (e.kind) {
         case "newMessage":
-          foldMessage(runs, me.username, e);
-          frame = messagePush(e.kind, pts, e.message);
-          msg = `${e.chat_id}:${e.seq}`;
-          break;
         case "messageEdited":
-        case "messageDeleted":
-          this.chats.changeMessage(e.chat_id, e.seq, e.message);
-          frame = messagePush(e.kind, pts, e.message);
-          msg = `${e.chat_id}:${e.seq}`;
-          this.log.rewriteMessage(msg, e.seq, e.message, rows);
+        case "messageDeleted": {
+          if (e.kind === "newMessage") foldMessage(runs, me.username, e);
+          else this.chats.changeMessage(e.chat_id, e.seq, e.message);
+          // Stored without its text, which is stored once (update-log.ts).
+          const msg = `${e.chat_id}:${e.seq}`;
+          const text = { ev: e.ev, message: e.message };
+          rows.push({ pts, key, msg, text, except, frame: messagePush(e.kind, pts, "null"), push: messagePush(e.kind, pts, e.message) });
           break;
+        }
         case "chat": {
           const mode = this.chats.row(e.chat_id) ? "chatUpdated" : "chatCreated";
           this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
           const chat = this.chats.render(me, e.chat_id);
-          frame = chatPush(mode, pts, chat);
-          if (chat.last_message) msg = `${e.chat_id}:${chat.last_message.seq}`;
+          const push = chatPush(mode, pts, chat);
+          const last = chat.last_message;
+          if (!last) rows.push({ pts, key, msg: null, except, frame: push, push });
+          else {
+            // The log's own copy of that text, if it has one, is as new as the chat list's.
+            const text = { ev: -1, message: JSON.stringify(last) };
+            rows.push({ pts, key, msg: `${e.chat_id}:${last.seq}`, text, except, frame: chatPush(mode, pts, { ...chat, last_message: null }), push });
+          }
           break;
         }
-        case "removedFromChat":
+        case "removedFromChat": {
           this.chats.remove(e.chat_id);
           this.host.left(e.chat_id);
-          frame = removedFromChatPush(pts, e.chat_id);
+          const frame = removedFromChatPush(pts, e.chat_id);
+          rows.push({ pts, key, msg: null, except, frame, push: frame });
           break;
-        case "readReceipt":
+        }
+        case "readReceipt": {
           if (e.username === me.username) this.chats.markRead(e.chat_id, e.seq);
           else this.chats.peerRead(e.chat_id, e.seq);
-          frame = readReceiptPush(pts, e.chat_id, e.username, e.seq);
+          const frame = readReceiptPush(pts, e.chat_id, e.username, e.seq);
+          rows.push({ pts, key, msg: null, except, frame, push: frame });
           break;
+        }
         default:
           return e satisfies never;
       }
       known.set(key, pts);
-      rows.push({ pts, key, frame, msg, except: e.origin?.userId === me.id ? e.origin.socketId : null });
       return pts;
     });
     for (const chatId of [...runs.keys()]) flush(chatId);
     this.log.append(rows);
-    for (const r of rows) this.sockets.broadcast(r.frame, r.except);
+    for (const r of rows) this.sockets.broadcast(r.push, r.except);
     // A large group we just joined, or one we are in that just became large, pushes to us
     // while we have a socket.
     const online = this.host.online();
@@ -135,5 +155,13 @@ export class Inbox {
       if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
     });
     return out;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

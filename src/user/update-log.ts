@@ -3,19 +3,41 @@
 // Each row is keyed by the chat event it came from (chat_id:ev), so an event is logged at
 // most once however often a chat object retries a delivery. What goes in the log, and
 // when, is the inbox's (inbox.ts); this module only stores and reads.
+//
+// A message's text is stored once, in `texts`, whatever number of frames carry it (its
+// newMessage, each edit, its delete, chat frames whose last message it is): those frames
+// are stored without it (`"message":null`, `"last_message":null`) and `sync` splices the
+// current text in. An edit or delete replaces one text row and adds one small log row, so
+// its cost does not grow with the number of earlier edits, and sync never replays a text
+// that was edited away or deleted.
 import type { Message, Push } from "../contract/protocol";
 
 export interface LogRow {
   pts: number;
   /** The chat event's key: at most one row an event. */
   key: string;
+  /** The push as stored: a message's text left out (null) where `msg` names one. */
   frame: string;
   /** "chat_id:seq" of the message whose text the frame carries (its own, or a chat's last message), if any. */
   msg: string | null;
+  /**
+   * That message's text as of this event: replaces the stored one if `ev` is newer (a
+   * deleted message stays deleted). A chat frame's copy (ev -1) only fills in a text the
+   * log does not have yet.
+   */
+  text?: { ev: number; message: string };
+}
+
+/** What one append wrote: rows and bytes (tests hold an edit's cost to it). */
+export interface LogWrite {
+  rows: number;
+  bytes: number;
 }
 
 export class UpdateLog {
   private pts: number;
+  /** Test-only: what the last append wrote. */
+  lastWrite: LogWrite = { rows: 0, bytes: 0 };
 
   constructor(private readonly sql: SqlStorage) {
     this.pts = sql.exec<{ p: number | null }>("SELECT MAX(pts) AS p FROM log").one().p ?? 0;
@@ -35,39 +57,64 @@ export class UpdateLog {
     return new Map(rows.toArray().map((r) => [r.ekey, r.pts]));
   }
 
-  /** Stores rows, in one statement however many. */
+  /** Stores rows and their texts, one statement each however many. */
   append(rows: LogRow[]): void {
+    if (!rows.length) return;
     if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame, rows[0]!.msg);
-    else if (rows.length)
+    else
       this.sql.exec(
         "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
         JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
       );
+    const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
+    // In order: of two texts of one message in a batch, the later event's stays.
+    if (texts.length)
+      this.sql.exec(
+        `INSERT INTO texts (msg, ev, message) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+         ON CONFLICT (msg) DO UPDATE SET ev = excluded.ev, message = excluded.message
+           WHERE excluded.ev > texts.ev AND texts.message ->> '$.deleted' IS NULL`,
+        JSON.stringify(texts),
+      );
+    let bytes = 0;
+    for (const r of rows) bytes += r.frame.length + r.key.length;
+    for (const t of texts) bytes += t[2].length;
+    this.lastWrite = { rows: rows.length + texts.length, bytes };
   }
 
   /**
-   * A message was edited or deleted: every frame logged before that carries its text (its
-   * newMessage, earlier edits, chat frames whose last message it was), stored or still to be
-   * stored in this batch, now carries the current `message`, so sync never replays a text
-   * that is gone.
+   * A message's text changed where no log event says so (a large group's edit or delete):
+   * every frame that carries it replays it so. Nothing if the log never carried it, or if it
+   * is deleted already.
    */
-  rewriteMessage(msg: string, seq: number, message: string, pending: Array<{ frame: string; msg: string | null }>): void {
-    const current = JSON.parse(message) as Message;
-    const rewrite = (frame: string) => {
-      const f = JSON.parse(frame) as { message?: Message; chat?: { last_message: Message | null } };
-      if (f.message?.seq === seq) f.message = current;
-      if (f.chat?.last_message?.seq === seq) f.chat.last_message = current;
-      return JSON.stringify(f);
-    };
-    for (const row of this.sql.exec<{ pts: number; frame: string }>("SELECT pts, frame FROM log WHERE msg = ?", msg).toArray())
-      this.sql.exec("UPDATE log SET frame = ? WHERE pts = ?", rewrite(row.frame), row.pts);
-    for (const row of pending) if (row.msg === msg) row.frame = rewrite(row.frame);
+  rewriteText(msg: string, message: string): void {
+    this.sql.exec("UPDATE texts SET message = ? WHERE msg = ? AND message ->> '$.deleted' IS NULL", message, msg);
   }
 
-  /** A page of the log after `since`, for sync. */
+  /** A page of the log after `since`, for sync, each message with its current text. */
   page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
-    const rows = this.sql.exec<{ pts: number; frame: string }>("SELECT pts, frame FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1).toArray();
+    const rows = this.sql
+      .exec<{ pts: number; frame: string; msg: string | null }>("SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1)
+      .toArray();
     const page = rows.slice(0, limit);
-    return { updates: page.map((r) => JSON.parse(r.frame) as Push), pts: page.at(-1)?.pts ?? this.pts, has_more: rows.length > limit };
+    const texts = this.texts(page.flatMap((r) => (r.msg ? [r.msg] : [])));
+    const updates = page.map((r) => splice(JSON.parse(r.frame) as Push, r.msg === null ? undefined : texts.get(r.msg)));
+    return { updates, pts: page.at(-1)?.pts ?? this.pts, has_more: rows.length > limit };
   }
+
+  private texts(msgs: string[]): Map<string, Message> {
+    if (!msgs.length) return new Map();
+    const rows = this.sql.exec<{ msg: string; message: string }>(
+      "SELECT msg, message FROM texts WHERE msg IN (SELECT value FROM json_each(?))",
+      JSON.stringify([...new Set(msgs)]),
+    );
+    return new Map(rows.toArray().map((r) => [r.msg, JSON.parse(r.message) as Message]));
+  }
+}
+
+/** A stored frame with its message's current text in place. */
+function splice(f: Push, text: Message | undefined): Push {
+  if (!text) return f;
+  if ("message" in f) f.message = text;
+  else if ("chat" in f) f.chat.last_message = text;
+  return f;
 }

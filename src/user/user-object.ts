@@ -17,7 +17,7 @@
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login
 // past the cap), `setBlockedBy` (another user's object), and what it offers chat objects
-// (`MemberInbox`, contract/objects.ts): `deliver`, `pushLarge`, `typing`. It knows chat
+// (`MemberInbox`, contract/objects.ts): `deliver`, `pushLarge`, `typing`, `rewriteText`. It knows chat
 // objects only by their RPC methods and the events they deliver (chat/events.ts). Its rules
 // about time read `clock`, which a test can stop and move.
 import { DurableObject } from "cloudflare:workers";
@@ -179,6 +179,10 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
 
   typing(chatId: string, username: string): void {
     if (!this.deletion.deleted) this.inbox.typing(chatId, username);
+  }
+
+  async rewriteText(chatId: string, seq: number, message: string): Promise<void> {
+    if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
   }
 
   /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */
