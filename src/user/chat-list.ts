@@ -6,12 +6,10 @@ import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
 import { renderChat as render, withChange, type ChatRow } from "./chat-view";
 import type { MessageRun } from "./fold";
+import { PAGE_BYTES, itemBytes } from "./page-budget";
 
 export type { ChatRow };
 
-/** The most bytes of chats one getChats answer carries (the frame stays under 1 MB). */
-const PAGE_BYTES = 1_000_000 - 4_096;
-const utf8 = new TextEncoder();
 
 export class ChatList {
   constructor(private readonly sql: SqlStorage) {}
@@ -42,7 +40,7 @@ export class ChatList {
     let bytes = 0;
     for (const row of rows.slice(0, limit)) {
       const chat = render(me, row);
-      bytes += utf8.encode(JSON.stringify(chat)).byteLength + 1;
+      bytes += itemBytes(chat);
       // At least one chat a page, so paging always moves on.
       if (chats.length && bytes > PAGE_BYTES) break;
       chats.push(chat);

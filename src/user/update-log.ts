@@ -11,6 +11,7 @@
 // its cost does not grow with the number of earlier edits, and sync never replays a text
 // that was edited away or deleted.
 import type { Message, Push } from "../contract/protocol";
+import { PAGE_BYTES, itemBytes } from "./page-budget";
 
 export interface LogRow {
   pts: number;
@@ -90,15 +91,26 @@ export class UpdateLog {
     this.sql.exec("UPDATE texts SET message = ? WHERE msg = ? AND message ->> '$.deleted' IS NULL", message, msg);
   }
 
-  /** A page of the log after `since`, for sync, each message with its current text. */
+  /**
+   * A page of the log after `since`, for sync, each message with its current text: at most
+   * `limit` updates and PAGE_BYTES of them (500 updates of 4,000-character messages would be
+   * megabytes), so a page may end sooner, with has_more.
+   */
   page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
     const rows = this.sql
       .exec<{ pts: number; frame: string; msg: string | null }>("SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1)
       .toArray();
-    const page = rows.slice(0, limit);
-    const texts = this.texts(page.flatMap((r) => (r.msg ? [r.msg] : [])));
-    const updates = page.map((r) => splice(JSON.parse(r.frame) as Push, r.msg === null ? undefined : texts.get(r.msg)));
-    return { updates, pts: page.at(-1)?.pts ?? this.pts, has_more: rows.length > limit };
+    const texts = this.texts(rows.slice(0, limit).flatMap((r) => (r.msg ? [r.msg] : [])));
+    const updates: Push[] = [];
+    let bytes = 0;
+    for (const r of rows.slice(0, limit)) {
+      const update = splice(JSON.parse(r.frame) as Push, r.msg === null ? undefined : texts.get(r.msg));
+      bytes += itemBytes(update);
+      // At least one update a page, so paging always moves on.
+      if (updates.length && bytes > PAGE_BYTES) break;
+      updates.push(update);
+    }
+    return { updates, pts: updates.at(-1)?.pts ?? this.pts, has_more: rows.length > updates.length };
   }
 
   private texts(msgs: string[]): Map<string, Message> {

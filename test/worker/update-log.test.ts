@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { LogWrite } from "../../src/user/update-log";
 import type { ChatEvent } from "../../src/chat";
-import { api, captureLog, inUserObject, registerUser, untilPts, userStub, type Frame } from "./helpers";
+import { api, captureLog, fillChatList, inUserObject, registerUser, untilPts, userStub, type Frame } from "./helpers";
 
 const LONG = "x".repeat(3_990);
 
@@ -82,5 +82,27 @@ describe("rewriteText", () => {
     expect(lines.filter((l) => l.event === "rewrite_refused")).toHaveLength(2);
     const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
     expect(sync.updates[1].message.content).toBe("kept");
+  });
+});
+
+describe("a sync page", () => {
+  it("ends early under the byte budget getChats uses, with has_more, and paging still gets every update once", async () => {
+    const a = await registerUser("sb");
+    // 300 messages of 3,990 three-byte characters: 12 KB each, 3.6 MB in all.
+    await fillChatList(a.user, 300, (i) => `${"€".repeat(3_990)}${i}`);
+    await untilPts(a.token, 600);
+    const first = await api({ mode: "sync", since: 0, limit: 500 }, { token: a.token });
+    expect(first.status).toBe(200);
+    expect(new TextEncoder().encode(JSON.stringify(first.body)).byteLength).toBeLessThan(1_000_000);
+    expect(first.body.has_more).toBe(true);
+    expect(first.body.updates.length).toBeLessThan(500);
+    expect(first.body.pts).toBe(first.body.updates.at(-1).pts);
+    const seen: number[] = first.body.updates.map((u: Frame) => u.pts);
+    for (let since = first.body.pts, more = true; more; ) {
+      const page = (await api({ mode: "sync", since, limit: 500 }, { token: a.token })).body;
+      seen.push(...page.updates.map((u: Frame) => u.pts));
+      (since = page.pts), (more = page.has_more);
+    }
+    expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
   });
 });
