@@ -23,8 +23,6 @@ interface Pending extends LogRow {
 }
 
 export interface InboxHost {
-  /** Whether the user has a socket open now. */
-  online(): boolean;
   /** The user is out of a chat (removed, or left). */
   left(chatId: string): void;
 }
@@ -149,10 +147,9 @@ export class Inbox {
     for (const r of rows) this.sockets.broadcast(r.push, r.except);
     // A large group we just joined, or one we are in that just became large, pushes to us
     // while we have a socket.
-    const online = this.host.online();
     const fresh = new Set(rows.map((r) => r.pts));
     events.forEach((e, i) => {
-      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev, online);
+      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev);
     });
     return out;
   }

@@ -79,12 +79,11 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
       if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.chats = new ChatList(ctx.storage.sql);
-      this.large = new LargeGroups(this.chats, this.calls, defer);
+      this.large = new LargeGroups(this.chats, this.calls, () => this.openSockets().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const log = new UpdateLog(ctx.storage.sql);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
-        online: () => this.openSockets().length > 0,
         left: (chatId) => {
           this.calls.forget(chatId);
           this.large.left(chatId);
@@ -106,8 +105,9 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
     const { response, socket, session } = this.sockets.accept(request, (s) => this.ended(s) !== null);
     if (socket && session) {
       this.sessions.accepted(socket, session);
-      // The first socket: the large groups push from now on, before the socket is usable.
-      if (this.openSockets().length === 1) await this.large.connected(session.user);
+      // The first socket: a new run of being online. No large group is asked anything
+      // before the socket answers; each learns of it when the client lists or opens it.
+      if (this.openSockets().length === 1 && this.large) this.large.connected();
     }
     return response;
   }

@@ -7,8 +7,12 @@ import type { Ctx, Handlers } from "./context";
 
 export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGroup" | "addMembers" | "removeMember" | "leaveChat" | "getMembers"> = {
   async getChats(r, x) {
-    await x.large.refresh(x.me);
-    return { frame: reply(r.mode, r.request_id, 200, x.chats.page(x.me, r.limit ?? MAX_CHATS_PAGE, r.before)) };
+    const limit = r.limit ?? MAX_CHATS_PAGE;
+    let page = x.chats.page(x.me, limit, r.before);
+    // Only the large groups on this page are asked (and, online, told to push here).
+    const large = page.chats.flatMap((c) => (c.large ? [c.chat_id] : []));
+    if (large.length && (await x.large.listed(x.me, large))) page = x.chats.page(x.me, limit, r.before);
+    return { frame: reply(r.mode, r.request_id, 200, page) };
   },
 
   async createChat(r, x) {

@@ -14,6 +14,7 @@ const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
   const chat = x.calls.member(r.chat_id);
   if (type === "direct") x.blocks.refuseBlockers([x.chats.peerOf(x.me, r.chat_id)]);
   x.limits.send();
+  await x.large.opened(x.me, r.chat_id);
   // The schema makes sure an image or file message has its attachment.
   const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
   const { message, event } = unwrap(await chat.call((c) => c.send(x.me, type, r.content, r.client_msg_id, x.origin, attachment)));
@@ -25,7 +26,9 @@ export const messageHandlers: Pick<
   "getMessages" | "sendMessage" | "sendGroupMessage" | "editMessage" | "deleteMessage" | "markRead" | "typing" | "sync" | "getChatUpdates" | "getFileUrls"
 > = {
   async getMessages(r, x) {
-    const page = unwrap(await x.calls.member(r.chat_id).call((c) => c.getMessages(x.me.id, r)));
+    const chat = x.calls.member(r.chat_id);
+    await x.large.opened(x.me, r.chat_id);
+    const page = unwrap(await chat.call((c) => c.getMessages(x.me.id, r)));
     return { frame: reply(r.mode, r.request_id, 200, page) };
   },
 
@@ -63,7 +66,10 @@ export const messageHandlers: Pick<
   },
 
   async getChatUpdates(r, x) {
-    const page = unwrap(await x.calls.member(r.chat_id).call((c) => c.updates(x.me.id, r.since_ev, r.limit ?? 100)));
+    const chat = x.calls.member(r.chat_id);
+    // Told before it is read: what comes after this page is pushed.
+    await x.large.opened(x.me, r.chat_id);
+    const page = unwrap(await chat.call((c) => c.updates(x.me.id, r.since_ev, r.limit ?? 100)));
     return { frame: reply(r.mode, r.request_id, 200, page) };
   },
 
