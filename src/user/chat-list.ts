@@ -101,6 +101,10 @@ export class ChatList {
     this.sql.exec("UPDATE chats SET ev = MAX(ev, ?) WHERE chat_id = ?", ev, chatId);
   }
 
+  groupCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chats WHERE type = 'group'").one().n;
+  }
+
   largeIds(): string[] {
     return this.sql.exec<{ chat_id: string }>("SELECT chat_id FROM chats WHERE large = 1").toArray().map((r) => r.chat_id);
   }

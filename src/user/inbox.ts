@@ -25,6 +25,8 @@ interface Pending extends LogRow {
 export interface InboxHost {
   /** The user is out of a chat (removed, or left). */
   left(chatId: string): void;
+  /** Someone else put the user into a group: it counts against the user's group changes. */
+  addedToGroup(): void;
 }
 
 export class Inbox {
@@ -39,7 +41,7 @@ export class Inbox {
 
   /** A chat object's delivery: each event applied at most once, in the order given. */
   deliver(me: Member, events: ChatEvent[]): void {
-    this.apply(me, events);
+    this.apply(me, events, true);
   }
 
   /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
@@ -79,7 +81,7 @@ export class Inbox {
    * event cannot both pass the check. A batch costs one lookup, one log insert and one
    * chat-list update per run of messages, however many events it carries.
    */
-  private apply(me: Member, events: ChatEvent[]): number[] {
+  private apply(me: Member, events: ChatEvent[], delivered = false): number[] {
     const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
     const known = this.log.known(keys);
     const rows: Pending[] = [];
@@ -110,6 +112,8 @@ export class Inbox {
         }
         case "chat": {
           const mode = this.chats.row(e.chat_id) ? "chatUpdated" : "chatCreated";
+          // A group the user's own request made comes in its answer; delivered first, someone else added them.
+          if (delivered && mode === "chatCreated" && e.chat.type === "group") this.host.addedToGroup();
           this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
           const chat = this.chats.render(me, e.chat_id);
           const push = chatPush(mode, pts, chat);

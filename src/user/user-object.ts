@@ -16,7 +16,7 @@
 //   └── limits       (send-limits.ts) sends and edits, group changes
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login
-// past the cap), `setBlockedBy` (another user's object), and what it offers chat objects
+// past the cap), `setBlockedBy` and `admitToGroup` (another user's object), and what it offers chat objects
 // (`MemberInbox`, contract/objects.ts): `deliver`, `pushLarge`, `typing`, `rewriteText`. It knows chat
 // objects only by their RPC methods and the events they deliver (chat/events.ts). Its rules
 // about time read `clock`, which a test can stop and move.
@@ -37,6 +37,7 @@ import { ChatList } from "./chat-list";
 import { Deletion, type Leaving } from "./deletion";
 import { Inbox } from "./inbox";
 import { LargeGroups } from "./large-groups";
+import { Privacy, type Admission } from "./privacy";
 import { checkToken } from "./requests/account";
 import type { Answer, Caller, Handler, UserParts } from "./requests/context";
 import { handlers } from "./requests/table";
@@ -62,6 +63,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
   private large!: LargeGroups;
   private revoked!: RevokedSessions;
   private blocks!: Blocks;
+  private privacy!: Privacy;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -88,9 +90,11 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
           this.calls.forget(chatId);
           this.large.left(chatId);
         },
+        addedToGroup: () => limits.added(),
       });
+      this.privacy = new Privacy(ctx.storage, this.chats, limits, cfg);
       this.parts = {
-        env, cfg, clock: this.clock, sockets: this.sockets, limits, deletion: this.deletion, chats: this.chats, log, inbox: this.inbox,
+        env, cfg, clock: this.clock, sockets: this.sockets, limits, deletion: this.deletion, chats: this.chats, log, inbox: this.inbox, privacy: this.privacy,
         large: this.large, blocks: this.blocks, calls: this.calls, defer,
         endSessions: (sessions, except) => this.endSessions(sessions, except),
         leaving: () => this.leaving(),
@@ -183,6 +187,12 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
 
   async rewriteText(chatId: string, seq: number, message: string): Promise<void> {
     if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
+  }
+
+  /** Another user's object asks whether `adder` may put this user (`me`) into group `chatId` (privacy.ts). */
+  async admitToGroup(me: User, adder: User, chatId: string): Promise<Admission> {
+    // A deleted account's object keeps nothing; the chat's delivery to it is dropped anyway.
+    return this.deletion.deleted ? { ok: true } : this.privacy.admit(me, adder, chatId);
   }
 
   /** Another user's object blocks (or unblocks) this user: kept here, where this user acts. */

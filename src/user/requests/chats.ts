@@ -1,8 +1,10 @@
 // Chats and groups: the list, creating a direct chat or a group, members in and out.
-import { sha256Hex, usersByName } from "../../accounts";
-import { ApiError, unwrap } from "../../contract/errors";
+import { usersByName } from "../../accounts";
+import { ApiError, forbidden, unwrap } from "../../contract/errors";
 import { reply } from "../../contract/frames";
 import { MAX_CHATS_PAGE, type User } from "../../contract/protocol";
+import { directChatId } from "../direct-chat-id";
+import { admit } from "./admission";
 import type { Ctx, Handlers } from "./context";
 
 export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGroup" | "addMembers" | "removeMember" | "leaveChat" | "getMembers"> = {
@@ -27,10 +29,13 @@ export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGro
   },
 
   async createGroup(r, x) {
+    if (x.chats.groupCount() >= x.cfg.maxGroupsPerUser)
+      throw forbidden(`you are in ${x.cfg.maxGroupsPerUser} groups, the most a user may be in; leave one first`);
     x.limits.groupChange();
     const others = await resolve(x, r.members.filter((n) => n.toLowerCase() !== x.me.username.toLowerCase()), "members");
     x.blocks.refuseBlockers(others.map((u) => u.username));
     const chatId = `g_${crypto.randomUUID()}`;
+    await admit(x, others, chatId);
     const event = unwrap(await x.calls.any(chatId).call((c) => c.createGroup(chatId, r.title, x.me, others, x.origin)));
     const pts = x.inbox.one(x.me, event);
     return { frame: reply(r.mode, r.request_id, 201, { chat: x.chats.view(x.me, chatId), pts }) };
@@ -41,6 +46,7 @@ export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGro
     x.limits.groupChange();
     const users = await resolve(x, r.members, "members");
     x.blocks.refuseBlockers(users.map((u) => u.username));
+    await admit(x, users, r.chat_id);
     const event = unwrap(await chat.call((c) => c.addMembers(x.me.id, users, x.origin)));
     const applied = event ? x.inbox.own(x.me, event) : {};
     return { frame: reply(r.mode, r.request_id, 200, { chat: x.chats.view(x.me, r.chat_id), ...applied }) };
@@ -71,9 +77,4 @@ async function resolve(x: Ctx, names: string[], field: string): Promise<User[]> 
   const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))].slice(0, 10).join(", ");
   if (missing) throw new ApiError(404, "user_not_found", `no such user: ${missing}`, { [field]: `unknown: ${missing}` });
   return [...new Map(names.map((n) => [n.toLowerCase(), found.get(n.toLowerCase())!])).values()];
-}
-
-/** The one direct chat of a pair: the same id whoever starts it. */
-async function directChatId(a: string, b: string): Promise<string> {
-  return `d_${(await sha256Hex([a, b].sort().join(":"))).slice(0, 32)}`;
 }

@@ -12,6 +12,7 @@ import type { ChatList } from "../chat-list";
 import type { Deletion, Leaving } from "../deletion";
 import type { Inbox } from "../inbox";
 import type { LargeGroups } from "../large-groups";
+import type { Privacy } from "../privacy";
 import type { SendLimits } from "../send-limits";
 import type { Sockets } from "../sockets";
 import type { UpdateLog } from "../update-log";
@@ -47,6 +48,7 @@ export interface UserParts {
   inbox: Inbox;
   large: LargeGroups;
   blocks: Blocks;
+  privacy: Privacy;
   calls: ChatCalls;
   /** Remembers sessions as revoked and ends their sockets (revoked.ts). */
   endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void;
