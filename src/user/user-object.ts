@@ -68,7 +68,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const cfg = config(env);
-    this.sockets = new Sockets(ctx);
+    this.sockets = new Sockets(ctx, cfg.maxSocketsPerUser);
     this.alarms = new Alarm(ctx.storage);
     this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
     this.deletion = new Deletion(ctx.storage, env, this.alarms, this.clock);
