@@ -13,6 +13,7 @@
 //   ├── chat calls   (chat-calls.ts)  stubs of the user's chats, made again after a call threw
 //   ├── account      (requests/account.ts, deletion.ts) devices, password change, deletion
 //   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
+//   ├── privacy      (privacy.ts)     who may add the user to groups, the most groups, being added counted
 //   └── limits       (send-limits.ts) sends and edits, group changes
 //
 // Its RPC surface: `api` (POST /api), `endSessions` (the Worker, after a reset or a login
@@ -81,7 +82,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
       if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.chats = new ChatList(ctx.storage.sql);
-      this.large = new LargeGroups(this.chats, this.calls, () => this.openSockets().length > 0, defer);
+      this.large = new LargeGroups(this.chats, this.calls, () => this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const log = new UpdateLog(ctx.storage.sql);
@@ -94,8 +95,20 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
       });
       this.privacy = new Privacy(ctx.storage, this.chats, limits, cfg);
       this.parts = {
-        env, cfg, clock: this.clock, sockets: this.sockets, limits, deletion: this.deletion, chats: this.chats, log, inbox: this.inbox, privacy: this.privacy,
-        large: this.large, blocks: this.blocks, calls: this.calls, defer,
+        env,
+        cfg,
+        clock: this.clock,
+        sockets: this.sockets,
+        limits,
+        deletion: this.deletion,
+        chats: this.chats,
+        log,
+        inbox: this.inbox,
+        privacy: this.privacy,
+        large: this.large,
+        blocks: this.blocks,
+        calls: this.calls,
+        defer,
         endSessions: (sessions, except) => this.endSessions(sessions, except),
         leaving: () => this.leaving(),
       };
@@ -111,7 +124,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
       this.sessions.accepted(socket, session);
       // The first socket: a new run of being online. No large group is asked anything
       // before the socket answers; each learns of it when the client lists or opens it.
-      if (this.openSockets().length === 1 && this.large) this.large.connected();
+      if (this.sockets.open().length === 1 && this.large) this.large.connected();
     }
     return response;
   }
@@ -221,9 +234,10 @@ export class UserObject extends DurableObject<Env> implements MemberInbox<ChatEv
 
   // ---- Helpers ----
 
-  private openSockets(except?: WebSocket): WebSocket[] {
-    const gone = except && this.sockets.info(except).socketId;
-    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN && this.sockets.info(ws).socketId !== gone);
+  /** The open sockets but `except` (one that is closing). */
+  private openSockets(except: WebSocket): WebSocket[] {
+    const gone = this.sockets.info(except).socketId;
+    return this.sockets.open().filter((ws) => this.sockets.info(ws).socketId !== gone);
   }
 
   /** A socket closed: if it was the last, the large groups stop pushing here. */
