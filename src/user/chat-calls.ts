@@ -16,6 +16,8 @@ export interface ChatRef {
 
 export class ChatCalls {
   private readonly stubs: Stubs<ChatStub>;
+  /** Test-only: stubs dropped because a call on them threw. */
+  dropped = 0;
 
   constructor(
     env: Env,
@@ -51,6 +53,7 @@ export class ChatCalls {
       return await f(this.stubs.get(chatId));
     } catch (err) {
       this.stubs.forget(chatId);
+      this.dropped++;
       throw err;
     }
   }
