@@ -122,7 +122,11 @@ export class ChatList {
 
   /** An edit or delete of the chat's last message shows in the list. */
   changeMessage(chatId: string, seq: number, message: string): void {
-    this.sql.exec("UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ?", message, chatId, seq);
+    // A deleted message stays deleted, whatever comes late.
+    this.sql.exec(
+      "UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ? AND (last_message IS NULL OR last_message ->> '$.deleted' IS NULL)",
+      message, chatId, seq,
+    );
   }
 
   markRead(chatId: string, seq: number): void {

@@ -65,6 +65,11 @@ describe("rewriteText", () => {
     expect(sync.updates[1].message).toMatchObject({ seq: 2, content: "second, edited", edited_at: 2_001 });
     const listed = (await api({ mode: "getChats" }, { token: a.token })).body.chats[0];
     expect(listed.last_message).toMatchObject({ seq: 2, content: "second, edited" });
+    // The chat list's copy too: deleted, it stays so.
+    await userStub(me.id).rewriteText(chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
+    await userStub(me.id).rewriteText(chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
+    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0].last_message).toMatchObject({ seq: 2, content: "", deleted: true });
+    expect(JSON.stringify((await api({ mode: "sync", since: 0 }, { token: a.token })).body)).not.toContain("secret");
   });
 
   it("changes nothing for a message that is not the one named, and logs it", async () => {
