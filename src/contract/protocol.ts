@@ -96,13 +96,9 @@ const send = {
   attachment: z.object({ file_id: fileId }).optional(),
 };
 
-/**
- * Who may add a user to groups: anyone, or only people the user has a direct chat with
- * (getPrivacy, setPrivacy).
- */
+/** Who may add a user to groups (getPrivacy, setPrivacy): anyone, or people they have a direct chat with. */
 export const ADD_TO_GROUPS = ["everyone", "contacts"] as const;
 export type AddToGroups = (typeof ADD_TO_GROUPS)[number];
-
 export const requestSchemas = {
   register: req("register", {
     username,
