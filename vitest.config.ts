@@ -24,6 +24,9 @@ export default defineConfig(async () => {
             // Just over R2's 5 MiB part, so a chunked upload at the limit goes up in two parts.
             MAX_UPLOAD_BYTES: String(6 * 2 ** 20),
             UPLOADS_PER_USER_PER_HOUR: "12",
+            // Small enough that a test can fill a user's groups (fillChatList); the default is 2,000.
+            MAX_GROUPS_PER_USER: "60",
+            MAX_SOCKETS_PER_USER: "5",
           },
         },
       }),

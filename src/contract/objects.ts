@@ -1,6 +1,7 @@
 // The object-to-object contract: what a chat object offers user objects and the Worker
-// (`ChatRpc`), and the events and pushes it hands them. Both sides are classes bound to
-// Durable Object namespaces; these interfaces are what one may call on the other.
+// (`ChatRpc`), the events and pushes it hands them, and what a user object offers the chat
+// objects of its chats (`MemberInbox`). Both sides are classes bound to Durable Object
+// namespaces; these interfaces are what one may call on the other.
 import type { Result } from "./errors";
 import type { Attachment, Message, PayloadOf, RequestOf, User } from "./protocol";
 
@@ -127,4 +128,22 @@ export interface ChatRpc {
   addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
   mayRead(userId: string, fileId: string): Promise<Result<null>>;
   readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>>;
+}
+
+/** What a user object offers the chat objects of the chats its user is in. */
+export interface MemberInbox {
+  /** The chat's events for this member's log: each applied at most once (by chat_id:ev), in the order given. */
+  deliver(me: User, events: ChatEvent[]): void;
+  /** A large group's pushes for the member's sockets, not stored. False: no socket open here (the group stops pushing). */
+  pushLarge(chatId: string, items: PushItem[]): boolean;
+  /** Someone typing in a chat: straight to the sockets, unless the member blocks them. */
+  typing(chatId: string, username: string): void;
+  /**
+   * Message `seq` of `chatId` is now `message` (a Message as JSON: its current text, or
+   * deleted with content ""): every frame of the member's log that carries it replays it so
+   * from now on (its newMessage, edits and delete, chat frames whose last_message it is), and
+   * the chat list shows it. For a large group's edits and deletes, which reach no log
+   * otherwise. A deleted message stays deleted; a message the log never carried is ignored.
+   */
+  rewriteText(chatId: string, seq: number, message: string): Promise<void>;
 }

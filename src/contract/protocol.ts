@@ -96,6 +96,9 @@ const send = {
   attachment: z.object({ file_id: fileId }).optional(),
 };
 
+/** Who may add a user to groups (getPrivacy, setPrivacy): anyone, or people they have a direct chat with. */
+export const ADD_TO_GROUPS = ["everyone", "contacts"] as const;
+export type AddToGroups = (typeof ADD_TO_GROUPS)[number];
 export const requestSchemas = {
   register: req("register", {
     username,
@@ -169,6 +172,8 @@ export const requestSchemas = {
   blockUser: req("blockUser", { username: chars(1, 256) }),
   unblockUser: req("unblockUser", { username: chars(1, 256) }),
   getBlocked: req("getBlocked", {}),
+  getPrivacy: req("getPrivacy", {}),
+  setPrivacy: req("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -204,6 +209,8 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.blockUser,
   requestSchemas.unblockUser,
   requestSchemas.getBlocked,
+  requestSchemas.getPrivacy,
+  requestSchemas.setPrivacy,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -332,6 +339,8 @@ export const responseSchemas = {
   blockUser: res("blockUser", {}),
   unblockUser: res("unblockUser", {}),
   getBlocked: res("getBlocked", { users: z.array(z.string()) }),
+  getPrivacy: res("getPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
+  setPrivacy: res("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */

@@ -23,8 +23,12 @@ export interface Config {
   largeGroupMembers: number;
   /** Sends and edits per user: `limit` at once, then `limit / windowMs` steadily. */
   sendsPerUser: Limit;
-  /** createGroup and addMembers requests per user. */
+  /** createGroup and addMembers requests per user; being added to a group counts too. */
   groupChangesPerUser: Limit;
+  /** Groups a user may be in; creating or being added to one more is refused. */
+  maxGroupsPerUser: number;
+  /** Sockets a user may have open at once; an upgrade past it is refused. */
+  maxSocketsPerUser: number;
   /** POST /upload: the largest file, and uploads per user. */
   maxUploadBytes: number;
   uploadsPerUser: Limit;
@@ -78,6 +82,8 @@ export function config(env: Env): Config {
     largeGroupMembers: Math.floor(num(env.LARGE_GROUP_MEMBERS, 50)),
     sendsPerUser: sendRate(num(env.SENDS_PER_USER_BURST, 30), num(env.SENDS_PER_USER_PER_SECOND, 5)),
     groupChangesPerUser: { limit: num(env.GROUP_CHANGES_PER_USER_PER_HOUR, 50), windowMs: HOUR },
+    maxGroupsPerUser: Math.floor(num(env.MAX_GROUPS_PER_USER, 2_000)),
+    maxSocketsPerUser: Math.floor(num(env.MAX_SOCKETS_PER_USER, 50)),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
     uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
     uploadBytesPerUser: { limit: Math.max(num(env.UPLOAD_BYTES_PER_USER_PER_HOUR, 2 ** 29), num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20)), windowMs: HOUR },

@@ -4,39 +4,12 @@
 import { isChatId, type ChatInfo, type LargeSummary } from "../chat";
 import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
+import { renderChat as render, withChange, type ChatRow } from "./chat-view";
+import type { MessageRun } from "./fold";
+import { PAGE_BYTES, itemBytes } from "../contract/pages";
 
-/** The most bytes of chats one getChats answer carries (the frame stays under 1 MB). */
-const PAGE_BYTES = 1_000_000 - 4_096;
-const utf8 = new TextEncoder();
+export type { ChatRow };
 
-export interface ChatRow extends Record<string, SqlStorageValue> {
-  chat_id: string;
-  type: string;
-  title: string;
-  members: string;
-  owner: string | null;
-  last_message: string | null;
-  last_seq: number;
-  last_read_seq: number;
-  updated_at: number;
-  large: number;
-  ev: number;
-  member_count: number;
-  /** Direct chats: how far the other member has read, and whether they deleted their account. */
-  peer_read_seq: number;
-  peer_deleted: number;
-}
-
-/** A run of new messages of one chat, folded into one update of its row. */
-export interface MessageRun {
-  seq: number;
-  message: string;
-  at: number;
-  /** The highest seq among them that the user sent (0: none): sending reads up to it. */
-  own: number;
-  /** The highest seq among them that others sent: in a direct chat the peer has read up to it. */
-  others: number;
-}
 
 export class ChatList {
   constructor(private readonly sql: SqlStorage) {}
@@ -67,7 +40,7 @@ export class ChatList {
     let bytes = 0;
     for (const row of rows.slice(0, limit)) {
       const chat = render(me, row);
-      bytes += utf8.encode(JSON.stringify(chat)).byteLength + 1;
+      bytes += itemBytes(chat);
       // At least one chat a page, so paging always moves on.
       if (chats.length && bytes > PAGE_BYTES) break;
       chats.push(chat);
@@ -128,6 +101,10 @@ export class ChatList {
     this.sql.exec("UPDATE chats SET ev = MAX(ev, ?) WHERE chat_id = ?", ev, chatId);
   }
 
+  groupCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chats WHERE type = 'group'").one().n;
+  }
+
   largeIds(): string[] {
     return this.sql.exec<{ chat_id: string }>("SELECT chat_id FROM chats WHERE large = 1").toArray().map((r) => r.chat_id);
   }
@@ -145,7 +122,11 @@ export class ChatList {
 
   /** An edit or delete of the chat's last message shows in the list. */
   changeMessage(chatId: string, seq: number, message: string): void {
-    this.sql.exec("UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ?", message, chatId, seq);
+    // A deleted message stays deleted, whatever comes late.
+    this.sql.exec(
+      "UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ? AND (last_message IS NULL OR last_message ->> '$.deleted' IS NULL)",
+      message, chatId, seq,
+    );
   }
 
   markRead(chatId: string, seq: number): void {
@@ -171,31 +152,6 @@ export class ChatList {
   remove(chatId: string): void {
     this.sql.exec("DELETE FROM chats WHERE chat_id = ?", chatId);
   }
-}
-
-/** The member list after a change: those who left out, those who joined at the end. */
-function withChange(members: string[], c: ChatInfo): string[] {
-  const out = members.filter((m) => !c.removed?.includes(m));
-  for (const m of c.added ?? []) if (!out.includes(m)) out.push(m);
-  return out;
-}
-
-function render(me: User, row: ChatRow): Chat {
-  const members = JSON.parse(row.members) as string[];
-  const group = row.type === "group";
-  return {
-    chat_id: row.chat_id,
-    type: row.type as Chat["type"],
-    title: row.type === "direct" ? (members.find((m) => m !== me.username) ?? me.username) : row.title,
-    ...(row.large ? { member_count: row.member_count, large: true as const, ev: row.ev } : { members, ...(group && { member_count: members.length }) }),
-    ...(row.owner !== null && { owner: row.owner }),
-    last_message: row.last_message === null ? null : JSON.parse(row.last_message),
-    unread: Math.max(0, row.last_seq - row.last_read_seq),
-    last_read_seq: row.last_read_seq,
-    updated_at: row.updated_at,
-    ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
-    ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
-  };
 }
 
 /** A getChats cursor: the last chat of a page, "updated_at.chat_id" (clients treat it as opaque). */

@@ -11,6 +11,7 @@ import type { Clock } from "../platform/clock";
 import { errorSummary, log } from "../platform/log";
 import type { Alarm } from "./alarm";
 import type { Blocks } from "./blocks";
+import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
 
 const DELETED_KEY = "deleted";
@@ -29,7 +30,7 @@ interface Mark {
 export interface Leaving {
   chats: ChatList;
   blocks: Blocks;
-  chat(chatId: string): ReturnType<Env["CHATS"]["get"]>;
+  calls: ChatCalls;
 }
 
 export class Deletion {
@@ -66,13 +67,12 @@ export class Deletion {
     if (this.mark && !this.mark.done && leaving) await this.finish(leaving);
   }
 
-  private async finish({ chats, blocks, chat }: Leaving): Promise<void> {
+  private async finish({ chats, blocks, calls }: Leaving): Promise<void> {
     const user = this.mark!.user;
     const origin: Origin = { userId: user.id, socketId: "" };
     const jobs: Array<() => Promise<void>> = [
       ...chats.chatIds().map(({ chatId, type }) => async () => {
-        const stub = chat(chatId);
-        const left = type === "direct" ? await stub.memberDeleted(user.id, origin) : await stub.leave(user.id, origin);
+        const left = await calls.any(chatId).call((c) => (type === "direct" ? c.memberDeleted(user.id, origin) : c.leave(user.id, origin)));
         // Already out (an earlier try got through, or the user was removed meanwhile): done.
         if (left.ok || left.error.error === "chat_not_found") chats.remove(chatId);
         else unwrap(left);

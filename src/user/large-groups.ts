@@ -1,70 +1,71 @@
 // The user's large groups (fan-out on read). Their messages are not written here: the
-// chat object pushes them to this object only while the user has a socket open, and
-// this object passes them on to its sockets without storing them. So it tells each of
-// its large groups when it gets its first socket and when its last one closes, and it
-// asks them for their latest state when the chat list is read.
+// chat object pushes them to this object only while the user has a socket open and has
+// shown interest in the group, and this object passes them on to its sockets without
+// storing them.
+//
+// Presence is lazy: a socket opening asks nothing of any group. A group learns that the
+// user is online when the user lists it (the large groups on the getChats page answered),
+// opens it (getMessages, getChatUpdates, a send), or joins it while online; from then on,
+// until the last socket closes, it pushes every event here in ev order. So connecting
+// costs nothing per group, and a group the client never looked at since it connected
+// costs nothing per message.
 import type { ChatEvent, LargeSummary, Member } from "../chat";
 import { errorSummary, log } from "../platform/log";
+import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
 
-type ChatStub = ReturnType<Env["CHATS"]["get"]>;
-
 export class LargeGroups {
-  /** When the current run of having a socket began (null: no socket); orders what the chats are told. */
+  /** When the current run of having a socket began (null: none known); orders what the chats are told. */
   private since: number | null = null;
   private lastSince = 0;
+  /** Groups told that the user is online in this run: they push here until told otherwise. */
+  private present = new Set<string>();
   /**
-   * Large groups whose state was fetched while a socket was open and that have pushed
-   * nothing since: the chat list shows them as they are without asking. Without a socket
-   * nothing is pushed here, so nothing fetched stays current.
+   * Large groups whose state was fetched while present and that have pushed nothing since:
+   * the chat list shows them as they are without asking.
    */
   private current = new Set<string>();
+  /** Test-only: presence calls made (a test holds connecting to none). */
+  presenceCalls = 0;
 
   constructor(
     private readonly chats: ChatList,
-    private readonly chat: (chatId: string) => ChatStub,
+    private readonly calls: ChatCalls,
+    private readonly online: () => boolean,
     private readonly defer: (work: Promise<unknown>) => void,
   ) {}
 
-  /** The user's first socket: every large group pushes to this object from now on. Done before the socket is usable. */
-  async connected(me: Member): Promise<void> {
-    const since = this.start();
-    const ids = this.chats.largeIds();
-    const got = await Promise.allSettled(ids.map((id) => this.chat(id).presence(me.id, since, true)));
-    // One write for all of them, so the chat list is current the moment the socket is.
-    got.forEach((r, i) => {
-      if (r.status === "fulfilled" && r.value) this.fetched(ids[i]!, r.value);
-      else if (r.status === "rejected") presenceFailed(ids[i]!, me.id, r.reason);
-    });
+  /** The user's first socket: a new run begins. No group is asked anything yet. */
+  connected(): void {
+    this.start();
   }
 
-  /** The user's last socket closed: no more pushes. */
+  /** The user's last socket closed: the groups told in this run stop pushing. */
   disconnected(me: Member): void {
-    // Woken from hibernation, this object no longer knows when its sockets came: any
-    // "online" the groups have from before now is over.
+    // Woken from hibernation, this object no longer knows which groups it told: those push
+    // once more, are answered that there is no socket, and stop (chat/online.ts).
     const since = this.since ?? Date.now();
+    const told = [...this.present];
     this.since = null;
+    this.present.clear();
     this.current.clear();
-    for (const id of this.chats.largeIds())
-      this.defer(this.chat(id).presence(me.id, since, false).catch((err: unknown) => presenceFailed(id, me.id, err)));
+    for (const id of told) {
+      this.presenceCalls++;
+      this.defer(this.calls.any(id).call((c) => c.presence(me.id, since, false)).catch((err: unknown) => presenceFailed(id, me.id, err)));
+    }
   }
 
   /**
    * Our log just listed a large group (we joined one, or a group we are in became large)
    * at event `ev`: with a socket open, it pushes from there on.
    */
-  joined(me: Member, chatId: string, ev: number, hasSocket: boolean): void {
-    if (!hasSocket) return;
-    const since = this.since ?? this.start();
-    this.defer(
-      this.chat(chatId)
-        .presence(me.id, since, true, ev)
-        .then((s) => s && this.fetched(chatId, s))
-        .catch((err: unknown) => presenceFailed(chatId, me.id, err)),
-    );
+  joined(me: Member, chatId: string, ev: number): void {
+    if (!this.online()) return;
+    this.defer(this.tell(me, chatId, ev));
   }
 
   left(chatId: string): void {
+    this.present.delete(chatId);
     this.current.delete(chatId);
   }
 
@@ -73,13 +74,21 @@ export class LargeGroups {
     this.current.delete(chatId);
   }
 
-  /** Before the chat list is read: large groups that may have moved are asked for their state. */
-  async refresh(me: Member): Promise<void> {
-    const stale = this.chats.largeIds().filter((id) => !this.current.has(id));
-    const got = await Promise.allSettled(stale.map((id) => this.chat(id).summary(me.id)));
-    got.forEach((r, i) => {
-      if (r.status === "fulfilled" && r.value.ok) this.fetched(stale[i]!, r.value.value);
-    });
+  /**
+   * The client lists these large groups (a getChats page): online, each not told yet is
+   * told now and pushes from now on; the others are asked for their state unless it is
+   * current. Returns whether any row changed.
+   */
+  async listed(me: Member, ids: string[]): Promise<boolean> {
+    const online = this.online();
+    const stale = ids.filter((id) => !this.current.has(id));
+    const got = await Promise.all(stale.map((id) => (online && !this.present.has(id) ? this.tell(me, id) : this.summary(me, id))));
+    return got.some(Boolean);
+  }
+
+  /** The client opens a large group (reads it, or sends to it): online, it pushes from now on. */
+  async opened(me: Member, chatId: string): Promise<void> {
+    if (this.online() && !this.present.has(chatId) && this.chats.row(chatId)?.large) await this.tell(me, chatId);
   }
 
   /**
@@ -107,9 +116,40 @@ export class LargeGroups {
     return { ev: e.ev };
   }
 
-  private fetched(chatId: string, s: LargeSummary): void {
+  /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. */
+  private async tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
+    const since = this.since ?? this.start();
+    this.present.add(chatId);
+    this.presenceCalls++;
+    try {
+      const s = await this.calls.any(chatId).call((c) => c.presence(me.id, since, true, fromEv));
+      // Null: not a member any more (its removal is on its way to the log).
+      if (!s) return false;
+      this.fetched(chatId, s, true);
+      return true;
+    } catch (err) {
+      // Told again the next time the client lists or opens it.
+      this.present.delete(chatId);
+      presenceFailed(chatId, me.id, err);
+      return false;
+    }
+  }
+
+  private async summary(me: Member, chatId: string): Promise<boolean> {
+    try {
+      const r = await this.calls.any(chatId).call((c) => c.summary(me.id));
+      if (r.ok) this.fetched(chatId, r.value, this.present.has(chatId));
+      return r.ok;
+    } catch {
+      // The list shows what it has; the next getChats asks again.
+      return false;
+    }
+  }
+
+  private fetched(chatId: string, s: LargeSummary, pushing: boolean): void {
     this.chats.refresh(chatId, s);
-    if (this.since !== null) this.current.add(chatId);
+    // Only a group that pushes here tells us when it moves.
+    if (pushing) this.current.add(chatId);
   }
 
   private start(): number {

@@ -23,4 +23,12 @@ export const USER_SCHEMA = [
   `ALTER TABLE chats ADD COLUMN large INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN ev INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;`,
+  // texts: the current text of every message the log carries, once (update-log.ts): log
+  // frames leave it out and sync splices it in, so an edit writes one text row and one
+  // small log row however often the message was edited. Frames logged before keep their
+  // copy, and the current text is spliced over it.
+  `CREATE TABLE texts (msg TEXT PRIMARY KEY, ev INTEGER NOT NULL, message TEXT NOT NULL);
+   INSERT OR REPLACE INTO texts (msg, ev, message)
+     SELECT msg, 0, COALESCE(frame -> '$.message', frame -> '$.chat.last_message') FROM log WHERE msg IS NOT NULL ORDER BY pts;
+   DROP INDEX log_by_msg;`,
 ];

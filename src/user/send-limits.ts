@@ -2,8 +2,9 @@
 // object, so a request over them stores nothing anywhere.
 //   sends and edits: a burst, then a steady rate. In memory only: a send costs no storage
 //     write, and an object that restarts starts with a full burst, which a burst allows anyway.
-//   group changes (createGroup, addMembers): per hour, so stored (an hour outlasts an
-//     object's stay in memory); they are rare and write much more than this one number.
+//   group changes (createGroup, addMembers, and being added to a group): per hour, so
+//     stored (an hour outlasts an object's stay in memory); they are rare and write much
+//     more than this one number.
 import { rateLimited } from "../contract/errors";
 import type { Clock } from "../platform/clock";
 import type { Config } from "../platform/config";
@@ -32,6 +33,16 @@ export class SendLimits {
   groupChange(): void {
     refuse(this.groups.hit(this.cfg.groupChangesPerUser, this.clock.now()), "group changes");
     this.storage.kv.put(GROUPS_KEY, this.groups.tat);
+  }
+
+  /** Whether the user may be added to a group now (counts nothing: being added counts once it happened). */
+  mayBeAdded(): Verdict {
+    return this.groups.check(this.cfg.groupChangesPerUser, this.clock.now());
+  }
+
+  /** The user was added to a group: counted if the limit allows (the adder was told it did). */
+  added(): void {
+    if (this.groups.hit(this.cfg.groupChangesPerUser, this.clock.now()).ok) this.storage.kv.put(GROUPS_KEY, this.groups.tat);
   }
 }
 

@@ -2,8 +2,9 @@
 // socket carries who it is (session, address, device) in its attachment, which survives
 // hibernation, and is tagged with its session id so a session's sockets can be ended.
 import type { Device, Session } from "../accounts";
-import { errorFrame, unauthorized } from "../contract/errors";
-import { CLOSE_REVOKED, type SessionEndReason, type SessionRevokedPush, type User } from "../contract/protocol";
+import { ApiError, errorFrame, unauthorized } from "../contract/errors";
+import { CLOSE_REVOKED, type SessionEndReason, type User } from "../contract/protocol";
+import { sessionRevokedPush } from "../contract/push-frames";
 import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER } from "./connect";
 
 /** Kept with each socket (survives hibernation). */
@@ -22,7 +23,11 @@ export interface SocketInfo {
 export class Sockets {
   private infos = new WeakMap<WebSocket, SocketInfo>();
 
-  constructor(private readonly ctx: DurableObjectState) {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    /** Sockets a user may have open at once (MAX_SOCKETS_PER_USER). */
+    private readonly max: number,
+  ) {
     // The contract's exact ping text is answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"mode":"ping"}', '{"mode":"pong"}'));
   }
@@ -37,6 +42,12 @@ export class Sockets {
     if (ended(session)) {
       const refused = errorFrame("error", undefined, unauthorized("the token is unknown, expired or revoked").body());
       return { response: Response.json(refused, { status: 401 }) };
+    }
+    // Past the cap the new socket is refused and the open ones are kept: closing the oldest
+    // would let whoever holds a token knock the user's own devices off, one upgrade at a time.
+    if (this.open().length >= this.max) {
+      const refused = errorFrame("error", undefined, new ApiError(429, "rate_limited", `at most ${this.max} sockets may be open at once; close one first`).body());
+      return { response: Response.json(refused, { status: 429 }) };
     }
     const pair = new WebSocketPair();
     const info: SocketInfo = {
@@ -55,6 +66,11 @@ export class Sockets {
     const protocol = request.headers.get(CONNECT_PROTOCOL_HEADER);
     const response = new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
     return { response, socket: pair[1], session };
+  }
+
+  /** The sockets open now (not closing). */
+  open(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
   }
 
   /** The open sockets and what each carries. */
@@ -132,7 +148,7 @@ export class Sockets {
   }
 
   private end(sockets: WebSocket[], exceptSocketId: string | null, reason: SessionEndReason): void {
-    const frame = JSON.stringify({ mode: "sessionRevoked", timestamp: Date.now(), reason } satisfies SessionRevokedPush);
+    const frame = sessionRevokedPush(reason);
     for (const ws of sockets) {
       if (this.info(ws).socketId === exceptSocketId) continue;
       try {

@@ -1,144 +1,132 @@
-// The user's update log: every push gets the next `pts`, is stored, then sent to every
-// socket but the one whose request caused it. `sync` replays it, so a device that was away
-// catches up on everything with one request. Chat events are keyed (chat_id:ev) and
-// applied at most once, however often a chat object retries a delivery.
-import type { ChatEvent, Member } from "../chat";
+// The user's update log: every push gets the next `pts` and is stored before it is sent;
+// `sync` replays it, so a device that was away catches up on everything with one request.
+// Each row is keyed by the chat event it came from (chat_id:ev), so an event is logged at
+// most once however often a chat object retries a delivery. What goes in the log, and
+// when, is the inbox's (inbox.ts); this module only stores and reads.
+//
+// A message's text is stored once, in `texts`, whatever number of frames carry it (its
+// newMessage, each edit, its delete, chat frames whose last message it is): those frames
+// are stored without it (`"message":null`, `"last_message":null`) and `sync` splices the
+// current text in. An edit or delete replaces one text row and adds one small log row, so
+// its cost does not grow with the number of earlier edits, and sync never replays a text
+// that was edited away or deleted.
 import type { Message, Push } from "../contract/protocol";
-import type { ChatList, MessageRun } from "./chat-list";
+import { PAGE_BYTES, itemBytes } from "../contract/pages";
 
-export interface LoggedFrame {
+export interface LogRow {
   pts: number;
+  /** The chat event's key: at most one row an event. */
+  key: string;
+  /** The push as stored: a message's text left out (null) where `msg` names one. */
   frame: string;
-  /** The socket whose request caused it: it has its answer and gets no push. */
-  except: string | null;
+  /** "chat_id:seq" of the message whose text the frame carries (its own, or a chat's last message), if any. */
+  msg: string | null;
+  /**
+   * That message's text as of this event: replaces the stored one if `ev` is newer (a
+   * deleted message stays deleted). A chat frame's copy (ev -1) only fills in a text the
+   * log does not have yet.
+   */
+  text?: { ev: number; message: string };
+}
+
+/** What one append wrote: rows and bytes (tests hold an edit's cost to it). */
+export interface LogWrite {
+  rows: number;
+  bytes: number;
 }
 
 export class UpdateLog {
   private pts: number;
+  /** Test-only: what the last append wrote. */
+  lastWrite: LogWrite = { rows: 0, bytes: 0 };
 
   constructor(private readonly sql: SqlStorage) {
     this.pts = sql.exec<{ p: number | null }>("SELECT MAX(pts) AS p FROM log").one().p ?? 0;
   }
 
-  /**
-   * Applies chat events: updates the chat list, logs each push with the next pts, and
-   * returns the frames to push (each event's pts in `out`). An event whose key is in the
-   * log already is skipped and keeps its first pts. Synchronous from lookup to insert, so
-   * two deliveries of one event cannot both pass the check. A batch costs one lookup, one
-   * log insert and one chat-list update per run of messages, however many events it carries.
-   */
-  apply(me: Member, events: ChatEvent[], chats: ChatList, onRemoved: (chatId: string) => void): { out: number[]; frames: LoggedFrame[] } {
-    const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
-    const known = this.logged(keys);
-    const rows: Array<LoggedFrame & { key: string; msg: string | null }> = [];
-    // Messages are folded per chat and written once, before anything else touches that chat.
-    const folded = new Map<string, MessageRun>();
-    const flush = (chatId: string) => {
-      const run = folded.get(chatId);
-      if (!run) return;
-      folded.delete(chatId);
-      chats.addMessages(chatId, run);
-    };
-    const out = events.map((e, i) => {
-      const key = keys[i]!;
-      const seen = known.get(key);
-      if (seen !== undefined) return seen;
-      const pts = this.pts + 1;
-      if (e.kind !== "newMessage") flush(e.chat_id);
-      const head = `{"mode":"${e.kind === "chat" ? (chats.row(e.chat_id) ? "chatUpdated" : "chatCreated") : e.kind}","timestamp":${Date.now()},"pts":${pts}`;
-      let frame: string;
-      // "chat_id:seq" of the message whose text the frame carries, if any.
-      let msg: string | null = null;
-      switch (e.kind) {
-        case "newMessage": {
-          const run = folded.get(e.chat_id);
-          const own = e.sender === me.username ? e.seq : 0;
-          const others = own ? 0 : e.seq;
-          if (!run) folded.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own, others });
-          else {
-            if (e.seq > run.seq) (run.seq = e.seq), (run.message = e.message);
-            run.at = Math.max(run.at, e.timestamp);
-            run.own = Math.max(run.own, own);
-            run.others = Math.max(run.others, others);
-          }
-          frame = `${head},"message":${e.message}}`;
-          msg = `${e.chat_id}:${e.seq}`;
-          break;
-        }
-        case "messageEdited":
-        case "messageDeleted":
-          chats.changeMessage(e.chat_id, e.seq, e.message);
-          frame = `${head},"message":${e.message}}`;
-          msg = `${e.chat_id}:${e.seq}`;
-          this.rewriteMessage(msg, e.seq, e.message, rows);
-          break;
-        case "chat": {
-          chats.upsert(me, e.chat_id, e.chat, e.timestamp);
-          const chat = chats.render(me, e.chat_id);
-          frame = `${head},"chat":${JSON.stringify(chat)}}`;
-          if (chat.last_message) msg = `${e.chat_id}:${chat.last_message.seq}`;
-          break;
-        }
-        case "removedFromChat":
-          chats.remove(e.chat_id);
-          onRemoved(e.chat_id);
-          frame = `${head},"chat_id":${JSON.stringify(e.chat_id)}}`;
-          break;
-        case "readReceipt":
-          if (e.username === me.username) chats.markRead(e.chat_id, e.seq);
-          else chats.peerRead(e.chat_id, e.seq);
-          frame = `${head},"chat_id":${JSON.stringify(e.chat_id)},"username":${JSON.stringify(e.username)},"seq":${e.seq}}`;
-          break;
-        default:
-          return e satisfies never;
-      }
-      this.pts = pts;
-      known.set(key, pts);
-      rows.push({ pts, key, frame, msg, except: e.origin?.userId === me.id ? e.origin.socketId : null });
-      return pts;
-    });
-    for (const chatId of [...folded.keys()]) flush(chatId);
-    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame, rows[0]!.msg);
-    else if (rows.length)
-      this.sql.exec(
-        "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
-        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
-      );
-    return { out, frames: rows };
-  }
-
-  /**
-   * A message was edited or deleted: every frame logged before that carries its text (its
-   * newMessage, earlier edits, chat frames whose last message it was), stored or still to be
-   * stored in this batch, now carries the current `message`, so sync never replays a text
-   * that is gone.
-   */
-  rewriteMessage(msg: string, seq: number, message: string, pending: Array<{ frame: string; msg: string | null }>): void {
-    const current = JSON.parse(message) as Message;
-    const rewrite = (frame: string) => {
-      const f = JSON.parse(frame) as { message?: Message; chat?: { last_message: Message | null } };
-      if (f.message?.seq === seq) f.message = current;
-      if (f.chat?.last_message?.seq === seq) f.chat.last_message = current;
-      return JSON.stringify(f);
-    };
-    for (const row of this.sql.exec<{ pts: number; frame: string }>("SELECT pts, frame FROM log WHERE msg = ?", msg).toArray())
-      this.sql.exec("UPDATE log SET frame = ? WHERE pts = ?", rewrite(row.frame), row.pts);
-    for (const row of pending) if (row.msg === msg) row.frame = rewrite(row.frame);
-  }
-
-  /** A page of the log after `since`, for sync. */
-  page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
-    const rows = this.sql.exec<{ pts: number; frame: string }>("SELECT pts, frame FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1).toArray();
-    const page = rows.slice(0, limit);
-    return { updates: page.map((r) => JSON.parse(r.frame) as Push), pts: page.at(-1)?.pts ?? this.pts, has_more: rows.length > limit };
+  /** The pts the next row gets. Taken and stored in one synchronous step (the inbox's apply). */
+  next(): number {
+    return ++this.pts;
   }
 
   /** The pts of those event keys that are in the log already. */
-  private logged(keys: string[]): Map<string, number> {
+  known(keys: string[]): Map<string, number> {
     const rows =
       keys.length === 1
         ? this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey = ?", keys[0]!)
         : this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey IN (SELECT value FROM json_each(?))", JSON.stringify(keys));
     return new Map(rows.toArray().map((r) => [r.ekey, r.pts]));
   }
+
+  /** Stores rows and their texts, one statement each however many. */
+  append(rows: LogRow[]): void {
+    if (!rows.length) return;
+    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame, rows[0]!.msg);
+    else
+      this.sql.exec(
+        "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
+        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
+      );
+    const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
+    // In order: of two texts of one message in a batch, the later event's stays.
+    if (texts.length)
+      this.sql.exec(
+        `INSERT INTO texts (msg, ev, message) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+         ON CONFLICT (msg) DO UPDATE SET ev = excluded.ev, message = excluded.message
+           WHERE excluded.ev > texts.ev AND texts.message ->> '$.deleted' IS NULL`,
+        JSON.stringify(texts),
+      );
+    let bytes = 0;
+    for (const r of rows) bytes += r.frame.length + r.key.length;
+    for (const t of texts) bytes += t[2].length;
+    this.lastWrite = { rows: rows.length + texts.length, bytes };
+  }
+
+  /**
+   * A message's text changed where no log event says so (a large group's edit or delete):
+   * every frame that carries it replays it so. Nothing if the log never carried it, or if it
+   * is deleted already.
+   */
+  rewriteText(msg: string, message: string): void {
+    this.sql.exec("UPDATE texts SET message = ? WHERE msg = ? AND message ->> '$.deleted' IS NULL", message, msg);
+  }
+
+  /**
+   * A page of the log after `since`, for sync, each message with its current text: at most
+   * `limit` updates and PAGE_BYTES of them (500 updates of 4,000-character messages would be
+   * megabytes), so a page may end sooner, with has_more.
+   */
+  page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
+    const rows = this.sql
+      .exec<{ pts: number; frame: string; msg: string | null }>("SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1)
+      .toArray();
+    const texts = this.texts(rows.slice(0, limit).flatMap((r) => (r.msg ? [r.msg] : [])));
+    const updates: Push[] = [];
+    let bytes = 0;
+    for (const r of rows.slice(0, limit)) {
+      const update = splice(JSON.parse(r.frame) as Push, r.msg === null ? undefined : texts.get(r.msg));
+      bytes += itemBytes(update);
+      // At least one update a page, so paging always moves on.
+      if (updates.length && bytes > PAGE_BYTES) break;
+      updates.push(update);
+    }
+    return { updates, pts: updates.at(-1)?.pts ?? this.pts, has_more: rows.length > updates.length };
+  }
+
+  private texts(msgs: string[]): Map<string, Message> {
+    if (!msgs.length) return new Map();
+    const rows = this.sql.exec<{ msg: string; message: string }>(
+      "SELECT msg, message FROM texts WHERE msg IN (SELECT value FROM json_each(?))",
+      JSON.stringify([...new Set(msgs)]),
+    );
+    return new Map(rows.toArray().map((r) => [r.msg, JSON.parse(r.message) as Message]));
+  }
+}
+
+/** A stored frame with its message's current text in place. */
+function splice(f: Push, text: Message | undefined): Push {
+  if (!text) return f;
+  if ("message" in f) f.message = text;
+  else if ("chat" in f) f.chat.last_message = text;
+  return f;
 }

@@ -1,7 +1,7 @@
 // How the Worker reaches a user's object: sockets by upgrade (the only way a WebSocket
 // can reach a Durable Object), everything else by RPC.
 import type { Device, Session } from "../accounts";
-import { unauthorized } from "../contract/errors";
+import { ApiError, unauthorized } from "../contract/errors";
 import { CONNECT_DEVICE_HEADER, CONNECT_IP_HEADER, CONNECT_PROTOCOL_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../user";
 
 export function userStub(env: Env, userId: string): DurableObjectStub<UserObject> {
@@ -20,8 +20,10 @@ function connectRequest(session: Session, ip: string, device: Device, protocol: 
 }
 
 /** Hands an authenticated upgrade to the user's object; its 101 goes back to the client. */
-export function forwardUpgrade(env: Env, session: Session, ip: string, device: Device, protocol: string | null): Promise<Response> {
-  return userStub(env, session.user.id).fetch(connectRequest(session, ip, device, protocol));
+export async function forwardUpgrade(env: Env, session: Session, ip: string, device: Device, protocol: string | null): Promise<Response> {
+  const res = await userStub(env, session.user.id).fetch(connectRequest(session, ip, device, protocol));
+  // A refusal (401, 429) comes with headers the Worker cannot add its own to: copied.
+  return res.status === 101 ? res : new Response(res.body, res);
 }
 
 /** Opens a socket of our own to the user's object (for piping a socket that logged in late). */
@@ -29,6 +31,8 @@ export async function connectToUser(env: Env, session: Session, ip: string, devi
   const res = await forwardUpgrade(env, session, ip, device, protocol);
   // The session ended between the Worker's check and the hand-over.
   if (res.status === 401) throw unauthorized("this session has ended; log in again");
+  // Past MAX_SOCKETS_PER_USER: the user has that many sockets open already.
+  if (res.status === 429) throw new ApiError(429, "rate_limited", "too many sockets open for this user; close one first");
   if (!res.webSocket) throw new Error(`user object refused the socket: ${res.status}`);
   return res.webSocket;
 }

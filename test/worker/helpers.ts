@@ -415,6 +415,16 @@ export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * A socket of the user's that has listed their chats: a large group pushes to a member's
+ * sockets once the member's client has listed or opened it (presence is lazy).
+ */
+export async function listening(token: string): Promise<TestSocket> {
+  const s = await connect(token);
+  expect(await s.request({ mode: "getChats" })).toMatchObject({ status: 200 });
+  return s;
+}
+
 /** Runs `fn` inside a chat's object, e.g. to stop its clock (`o.clock`) or read its test probe (`o.probe`). */
 export function inChatObject<T>(chatId: string, fn: (o: ChatObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
   return runInDurableObject(chatStub(chatId), fn);

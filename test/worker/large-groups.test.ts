@@ -4,7 +4,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, chatStub, connect, LARGE_AT, registerUser, untilPts, userStub, type Account, type Frame, type TestSocket } from "./helpers";
+import { api, chatStub, connect, inChatObject, LARGE_AT, listening, registerUser, untilPts, userStub, type Account, type Frame, type TestSocket } from "./helpers";
 
 
 async function users(n: number, prefix: string): Promise<Account[]> {
@@ -23,9 +23,9 @@ async function largeGroup(n: number, prefix: string) {
 const say = (token: string, chatId: string, content: string, extra: Frame = {}) =>
   api({ mode: "sendGroupMessage", chat_id: chatId, content, content_type: "text", ...extra }, { token });
 
+/** A socket whose client lists its chats, as a client does once connected: the large groups listed push to it. */
 /** Whether the user is in the chat object's online set. */
-const isOnline = (chatId: string, userId: string) =>
-  runInDurableObject(chatStub(chatId), (_o: ChatObject, state) => state.storage.sql.exec("SELECT 1 FROM online WHERE user_id = ?", userId).toArray().length > 0);
+const isOnline = (chatId: string, userId: string) => inChatObject(chatId, (o) => o.probe.online(userId));
 
 async function untilOnline(chatId: string, userId: string, online = true): Promise<void> {
   for (;;) {
@@ -78,9 +78,9 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
   it("pushes messages by ev to members online, not the requesting socket, and writes no log", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lp");
     const [b] = rest;
-    const sb = await connect(b!.token);
-    const ownerOther = await connect(owner.token);
-    const ownerSender = await connect(owner.token);
+    const sb = await listening(b!.token);
+    const ownerOther = await listening(owner.token);
+    const ownerSender = await listening(owner.token);
     await untilOnline(chatId, b!.user.id);
     await untilOnline(chatId, owner.user.id);
     const sent = await ownerSender.request({ mode: "sendGroupMessage", chat_id: chatId, content: "hello crowd", content_type: "text" });
@@ -100,7 +100,7 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
   it("an offline member is not in the online set, catches up with getChatUpdates in pages, and sees getChats' ev and unread", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 2, "lo");
     const b = rest[0]!;
-    const sb = await connect(b.token);
+    const sb = await listening(b.token);
     await untilOnline(chatId, b.user.id);
     sb.close();
     await untilOnline(chatId, b.user.id, false);
@@ -150,7 +150,7 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
     const [b, c] = rest;
     await say(owner.token, chatId, "read me");
     const bOther = await connect(b!.token);
-    const sc = await connect(c!.token);
+    const sc = await listening(c!.token);
     await untilOnline(chatId, c!.user.id);
     const read = await api({ mode: "markRead", chat_id: chatId, seq: 1 }, { token: b!.token });
     expect(read.body).toMatchObject({ chat_id: chatId, last_read_seq: 1, unread: 0, pts: 2 });
@@ -244,8 +244,8 @@ describe("members of a large group", () => {
   it("a removed member gets removedFromChat in their log and nothing after; the others see chatUpdated by ev", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 2, "lx");
     const [gone, stays] = rest;
-    const sGone = await connect(gone!.token);
-    const sStays = await connect(stays!.token);
+    const sGone = await listening(gone!.token);
+    const sStays = await listening(stays!.token);
     await untilOnline(chatId, gone!.user.id);
     await untilOnline(chatId, stays!.user.id);
     const removed = await api({ mode: "removeMember", chat_id: chatId, username: gone!.username }, { token: owner.token });
@@ -288,7 +288,7 @@ describe("members of a large group", () => {
 describe("the online set", () => {
   it("survives a restart of the chat object", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lrs");
-    const sb = await connect(rest[0]!.token);
+    const sb = await listening(rest[0]!.token);
     await untilOnline(chatId, rest[0]!.user.id);
     await evictDurableObject(chatStub(chatId));
     await say(owner.token, chatId, "after the restart");
@@ -308,7 +308,7 @@ describe("the online set", () => {
     await say(owner.token, chatId, "anyone there?");
     await untilOnline(chatId, ghost.user.id, false);
     // It comes back when it connects again.
-    const s = await connect(ghost.token);
+    const s = await listening(ghost.token);
     await untilOnline(chatId, ghost.user.id);
     await say(owner.token, chatId, "there you are");
     expect(await s.nextPush("newMessage")).toMatchObject({ message: { content: "there you are" } });
@@ -319,7 +319,7 @@ describe("the online set", () => {
   it("an online member who reconnects mid-stream catches up from getChats' ev with no gap", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lre");
     const b = rest[0]!;
-    let sb: TestSocket = await connect(b.token);
+    let sb: TestSocket = await listening(b.token);
     await untilOnline(chatId, b.user.id);
     const seen = new Map<number, number>();
     const sending = (async () => {
@@ -348,7 +348,7 @@ describe("the online set", () => {
   it("a push that fails is retried from the alarm", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lf");
     const b = rest[0]!;
-    const sb = await connect(b.token);
+    const sb = await listening(b.token);
     await untilOnline(chatId, b.user.id);
     const proto = await runInDurableObject(userStub(b.user.id), (o: object) => Object.getPrototypeOf(o) as { pushLarge: (...a: unknown[]) => boolean });
     const real = proto.pushLarge;
@@ -366,6 +366,41 @@ describe("the online set", () => {
       proto.pushLarge = real;
     }
     sb.close();
+  });
+});
+
+describe("presence", () => {
+  /** Calls the user object made to tell large groups it is online or not (test-only accessor). */
+  const presenceCalls = (userId: string) => runInDurableObject(userStub(userId), (o: object) => (o as { large: { presenceCalls: number } }).large.presenceCalls);
+
+  it("connecting calls no large group; listing or opening one tells it, once", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lz");
+    const [b, c] = rest;
+    const sb = await connect(b!.token);
+    expect(await presenceCalls(b!.user.id)).toBe(0);
+    expect(await isOnline(chatId, b!.user.id)).toBe(false);
+
+    // Listing it: the group is asked once, and pushes from then on.
+    expect((await sb.request({ mode: "getChats" })).chats[0]).toMatchObject({ chat_id: chatId, large: true, ev: 1 });
+    await untilOnline(chatId, b!.user.id);
+    await sb.request({ mode: "getChats" });
+    expect(await presenceCalls(b!.user.id)).toBe(1);
+    await say(owner.token, chatId, "you listed me");
+    expect(await sb.nextPush("newMessage")).toMatchObject({ ev: 2, message: { content: "you listed me" } });
+
+    // Opening it (reading its messages) does the same, without listing.
+    const sc = await connect(c!.token);
+    expect(await sc.request({ mode: "getMessages", chat_id: chatId })).toMatchObject({ status: 200 });
+    await untilOnline(chatId, c!.user.id);
+    expect(await presenceCalls(c!.user.id)).toBe(1);
+    await say(owner.token, chatId, "you opened me");
+    expect(await sc.nextPush("newMessage")).toMatchObject({ ev: 3, message: { content: "you opened me" } });
+
+    // The last socket closing tells the groups told, and only those.
+    sb.close();
+    await untilOnline(chatId, b!.user.id, false);
+    expect(await presenceCalls(b!.user.id)).toBe(2);
+    sc.close();
   });
 });
 

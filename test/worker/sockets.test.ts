@@ -1,6 +1,6 @@
-import { SELF } from "cloudflare:test";
+import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, connect, registerUser, upgrade } from "./helpers";
+import { api, connect, registerUser, until, upgrade } from "./helpers";
 
 describe("GET /ws", () => {
   it("takes the token as ?token=", async () => {
@@ -17,6 +17,26 @@ describe("GET /ws", () => {
     expect(res.headers.get("Sec-WebSocket-Protocol")).toBe("chat");
     res.webSocket!.accept();
     res.webSocket!.close();
+  });
+
+  it("refuses a socket past MAX_SOCKETS_PER_USER with 429 and keeps the open ones", async () => {
+    const a = await registerUser("wsmax");
+    const max = Number(env.MAX_SOCKETS_PER_USER);
+    const open = await Promise.all(Array.from({ length: max }, () => connect(a.token)));
+    const refused = await upgrade(`?token=${a.token}`);
+    expect(refused.status).toBe(429);
+    expect(refused.webSocket).toBeNull();
+    expect(await refused.json()).toMatchObject({ status: 429, error: "rate_limited", message: expect.stringContaining(String(max)) });
+    for (const s of open) expect(await s.request({ mode: "getChats" })).toMatchObject({ status: 200 });
+    // One closed, one more may open.
+    open.pop()!.close();
+    const again = await until(async () => {
+      const res = await upgrade(`?token=${a.token}`);
+      return res.status === 101 ? res : null;
+    }, "a free socket");
+    again.webSocket!.accept();
+    again.webSocket!.close();
+    for (const s of open) s.close();
   });
 
   it("refuses a bad or revoked token with 401 and no upgrade", async () => {

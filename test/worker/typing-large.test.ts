@@ -1,13 +1,13 @@
 // Typing in a large group is passed on at most once a second per chat (and to at most 100
 // members online), on the chat object's clock, which this test stops and moves.
 import { describe, expect, it } from "vitest";
-import { api, connect, groupOf, inChatObject, LARGE_AT, until } from "./helpers";
+import { api, groupOf, inChatObject, LARGE_AT, listening, until } from "./helpers";
 
 describe("typing in a large group", () => {
   it("passes on one member's typing per second per chat; the rest within it go nowhere", async () => {
     const { owner, rest, chatId } = await groupOf(LARGE_AT + 1, "tl");
     const [a, b, c] = rest;
-    const sc = await connect(c!.token);
+    const sc = await listening(c!.token);
     await until(() => inChatObject(chatId, (o) => o.probe.online(c!.user.id)), "c online");
     await inChatObject(chatId, (o) => o.clock.stopAt(Date.now()));
     const typing = { mode: "typing", chat_id: chatId };

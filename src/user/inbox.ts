@@ -1,0 +1,168 @@
+// The receiving side of the user object, in one place: what chat objects deliver to the
+// user's log (`deliver`), what large groups push live (`pushLarge`), typing, and the
+// requester's own change, answered with its `pts` (logged like any delivery) or, in a large
+// group, its `ev` (not logged: the group keeps it). For each event the chat list projects
+// (chat-list.ts), the log stores the push (update-log.ts), and then the sockets get it:
+// a push is always in the log that sync replays.
+import type { ChatEvent, Member, PushItem } from "../chat";
+import { Message } from "../contract/protocol";
+import { log } from "../platform/log";
+import { chatPush, messagePush, readReceiptPush, removedFromChatPush, typingPush } from "../contract/push-frames";
+import type { Blocks } from "./blocks";
+import type { ChatList } from "./chat-list";
+import { foldMessage, type MessageRun } from "./fold";
+import type { LargeGroups } from "./large-groups";
+import type { Sockets } from "./sockets";
+import type { LogRow, UpdateLog } from "./update-log";
+
+interface Pending extends LogRow {
+  /** The frame sockets get now: with the message's text. */
+  push: string;
+  /** The socket whose request caused it: it has its answer and gets no push. */
+  except: string | null;
+}
+
+export interface InboxHost {
+  /** The user is out of a chat (removed, or left). */
+  left(chatId: string): void;
+  /** Someone else put the user into a group: it counts against the user's group changes. */
+  addedToGroup(): void;
+}
+
+export class Inbox {
+  constructor(
+    private readonly log: UpdateLog,
+    private readonly chats: ChatList,
+    private readonly large: LargeGroups,
+    private readonly sockets: Sockets,
+    private readonly blocks: Blocks,
+    private readonly host: InboxHost,
+  ) {}
+
+  /** A chat object's delivery: each event applied at most once, in the order given. */
+  deliver(me: Member, events: ChatEvent[]): void {
+    this.apply(me, events, true);
+  }
+
+  /** The requester's own change: its pts in their log, or, for a large group's event, its ev. */
+  own(me: Member, e: ChatEvent): { pts: number } | { ev: number } {
+    return e.large ? this.large.own(me, e) : { pts: this.one(me, e) };
+  }
+
+  /** One event from a request's answer (never a large group's): its pts. */
+  one(me: Member, e: ChatEvent): number {
+    return this.apply(me, [e])[0]!;
+  }
+
+  /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
+  pushLarge(chatId: string, items: PushItem[]): boolean {
+    this.large.moved(chatId);
+    return this.sockets.pass(items) > 0;
+  }
+
+  /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */
+  rewriteText(chatId: string, seq: number, message: string): void {
+    const parsed = Message.safeParse(parseJson(message));
+    // A chat object's bug, not the user's: logged, and nothing changes.
+    if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq)
+      return log({ level: "error", event: "rewrite_refused", chat_id: chatId, where: "Inbox.rewriteText" });
+    this.log.rewriteText(`${chatId}:${seq}`, message);
+    this.chats.changeMessage(chatId, seq, message);
+  }
+
+  typing(chatId: string, username: string): void {
+    if (!this.blocks.blocks(username)) this.sockets.broadcast(typingPush(chatId, username), null);
+  }
+
+  /**
+   * Applies chat events: the chat list projects each, the log stores each push with the
+   * next pts, then the sockets get them. An event whose key is in the log already is skipped
+   * and keeps its first pts. Synchronous from lookup to insert, so two deliveries of one
+   * event cannot both pass the check. A batch costs one lookup, one log insert and one
+   * chat-list update per run of messages, however many events it carries.
+   */
+  private apply(me: Member, events: ChatEvent[], delivered = false): number[] {
+    const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
+    const known = this.log.known(keys);
+    const rows: Pending[] = [];
+    // New messages are folded per chat and written once, before anything else touches that chat.
+    const runs = new Map<string, MessageRun>();
+    const flush = (chatId: string) => {
+      const run = runs.get(chatId);
+      if (run) runs.delete(chatId), this.chats.addMessages(chatId, run);
+    };
+    const out = events.map((e, i) => {
+      const key = keys[i]!;
+      const seen = known.get(key);
+      if (seen !== undefined) return seen;
+      if (e.kind !== "newMessage") flush(e.chat_id);
+      const pts = this.log.next();
+      const except = e.origin?.userId === me.id ? e.origin.socketId : null;
+      switch (e.kind) {
+        case "newMessage":
+        case "messageEdited":
+        case "messageDeleted": {
+          if (e.kind === "newMessage") foldMessage(runs, me.username, e);
+          else this.chats.changeMessage(e.chat_id, e.seq, e.message);
+          // Stored without its text, which is stored once (update-log.ts).
+          const msg = `${e.chat_id}:${e.seq}`;
+          const text = { ev: e.ev, message: e.message };
+          rows.push({ pts, key, msg, text, except, frame: messagePush(e.kind, pts, "null"), push: messagePush(e.kind, pts, e.message) });
+          break;
+        }
+        case "chat": {
+          const mode = this.chats.row(e.chat_id) ? "chatUpdated" : "chatCreated";
+          // A group the user's own request made comes in its answer; delivered first, someone else added them.
+          if (delivered && mode === "chatCreated" && e.chat.type === "group") this.host.addedToGroup();
+          this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
+          const chat = this.chats.render(me, e.chat_id);
+          const push = chatPush(mode, pts, chat);
+          const last = chat.last_message;
+          if (!last) rows.push({ pts, key, msg: null, except, frame: push, push });
+          else {
+            // The log's own copy of that text, if it has one, is as new as the chat list's.
+            const text = { ev: -1, message: JSON.stringify(last) };
+            rows.push({ pts, key, msg: `${e.chat_id}:${last.seq}`, text, except, frame: chatPush(mode, pts, { ...chat, last_message: null }), push });
+          }
+          break;
+        }
+        case "removedFromChat": {
+          this.chats.remove(e.chat_id);
+          this.host.left(e.chat_id);
+          const frame = removedFromChatPush(pts, e.chat_id);
+          rows.push({ pts, key, msg: null, except, frame, push: frame });
+          break;
+        }
+        case "readReceipt": {
+          if (e.username === me.username) this.chats.markRead(e.chat_id, e.seq);
+          else this.chats.peerRead(e.chat_id, e.seq);
+          const frame = readReceiptPush(pts, e.chat_id, e.username, e.seq);
+          rows.push({ pts, key, msg: null, except, frame, push: frame });
+          break;
+        }
+        default:
+          return e satisfies never;
+      }
+      known.set(key, pts);
+      return pts;
+    });
+    for (const chatId of [...runs.keys()]) flush(chatId);
+    this.log.append(rows);
+    for (const r of rows) this.sockets.broadcast(r.push, r.except);
+    // A large group we just joined, or one we are in that just became large, pushes to us
+    // while we have a socket.
+    const fresh = new Set(rows.map((r) => r.pts));
+    events.forEach((e, i) => {
+      if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev);
+    });
+    return out;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

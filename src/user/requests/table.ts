@@ -1,0 +1,9 @@
+// Every mode of the contract and its handler, by area. Typed as `Handlers`: a mode without
+// a handler here does not compile.
+import { accountHandlers } from "./account";
+import { chatHandlers } from "./chats";
+import type { Handlers } from "./context";
+import { messageHandlers } from "./messages";
+import { safetyHandlers } from "./safety";
+
+export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers };
