@@ -1,5 +1,6 @@
 // The web client's entry: one ChatClient per session, the auth screens while logged out,
 // the chat app while logged in.
+import "./zod-config";
 import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";

@@ -137,9 +137,12 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     );
     expect(answered).toEqual(["/api failed", "/files/nothing failed", "/upload failed"]);
 
-    // Logged out, the log in form says it too.
+    // Logged out, the log in form asks nothing until used, then says it cannot reach the server.
     await page.evaluate(() => localStorage.clear());
     await page.reload();
-    await page.getByText("You are offline: the server can't be reached. Log in once the connection is back.").waitFor();
+    await page.getByLabel("Username", { exact: true }).fill("ivy");
+    await page.getByLabel("Password", { exact: true }).fill("whatever it is");
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await page.getByText("Can't reach the server right now. Check your connection and try again.").waitFor();
   });
 });
