@@ -56,7 +56,7 @@ export class ChatApp {
       settings: () => this.openSettings(),
       logout: () => void this.logout(),
     });
-    this.conversation = new Conversation(this.store, client, this.dialogs, {
+    this.conversation = new Conversation(this.store, client, this.dialogs, session.user, {
       received: (m, changed) => this.onMessage(m, changed),
       listChanged: () => this.renderList(),
       back: () => this.closeChat(),
@@ -74,7 +74,11 @@ export class ChatApp {
     this.status.renderConn(client.state);
 
     const on = <E extends keyof ClientEvents>(event: E, fn: (v: ClientEvents[E]) => void) => this.unsubscribe.push(client.on(event, fn));
-    on("state", (state) => this.status.renderConn(state));
+    on("state", (state) => {
+      this.status.renderConn(state);
+      // Your messages on their way say whether they wait for the connection.
+      this.conversation.renderThread();
+    });
     on("ready", () => {
       if (!this.store.listLoaded) void this.loadChats();
       if (!this.blockedLoaded) void this.loadBlocked();

@@ -4,7 +4,7 @@ import "./zod-config";
 import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
-import { loadSaved, loadSession, saveSaved, saveSession, type Session } from "./storage";
+import { loadSaved, loadSession, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
 
 const root = document.getElementById("app")!;
 const wsUrl = new URL("/ws", location.href);
@@ -36,7 +36,10 @@ function start(session: Session | null, notice?: string): void {
   const signOut = (message?: string) => {
     app?.destroy();
     app = null;
-    if (current) saveSaved(current.user, null);
+    if (current) {
+      saveSaved(current.user, null);
+      saveDrafts(current.user, null);
+    }
     saveSession(null);
     start(null, message);
   };

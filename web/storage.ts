@@ -1,10 +1,12 @@
 // What survives a reload: the session, and per user the last applied pts with the read
-// receipts seen so far. Receipts are only ever pushed (no request returns other members'
+// receipts seen so far, the unsent drafts, and a copy of the chat list and the latest
+// messages of recent chats to show while offline. Receipts are only ever pushed (no request returns other members'
 // read positions), so they are kept here and resumed from that pts.
 import type { User } from "edge-chat/client";
 
 const SESSION = "edge-chat:session";
 const stateKey = (user: User) => `edge-chat:state:${user.id}`;
+const draftsKey = (user: User) => `edge-chat:drafts:${user.id}`;
 
 export interface Session {
   token: string;
@@ -60,3 +62,14 @@ export function loadSaved(user: User): Saved {
 
 /** null forgets it: on logging out nothing of the user stays behind. */
 export const saveSaved = (user: User, saved: Saved | null) => write(stateKey(user), saved);
+
+/** Chat id → what was typed in its composer and not sent. */
+export type Drafts = Record<string, string>;
+
+export function loadDrafts(user: User): Drafts {
+  const d = read(draftsKey(user));
+  if (typeof d !== "object" || d === null) return {};
+  return Object.fromEntries(Object.entries(d).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
+export const saveDrafts = (user: User, drafts: Drafts | null) => write(draftsKey(user), drafts && Object.keys(drafts).length ? drafts : null);
