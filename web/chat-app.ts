@@ -12,6 +12,7 @@ import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
+import { backToList, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
 import { Settings } from "./settings";
 import { AppStatus } from "./status";
 import { loadSaved, saveSaved, type Session } from "./storage";
@@ -34,6 +35,9 @@ export class ChatApp {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** New messages from others that came in while catching up: announced as a count once caught up. */
   private missed = 0;
+  /** The chat the URL names, opened once the chat list has it (after a reload, say). */
+  private wanted: string | null = null;
+  private settingsOpen = false;
 
   constructor(
     root: HTMLElement,
@@ -59,12 +63,12 @@ export class ChatApp {
     this.conversation = new Conversation(this.store, client, this.dialogs, session.user, {
       received: (m, changed) => this.onMessage(m, changed),
       listChanged: () => this.renderList(),
-      back: () => this.closeChat(),
+      back: () => backToList() || this.closeChat(),
       announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
     this.settings = new Settings(this.store, client, this.dialogs, {
-      back: () => this.closeSettings(),
+      back: () => backToList() || this.closeSettings(),
       announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
@@ -105,6 +109,8 @@ export class ChatApp {
       this.unsubscribe.push(() => target.removeEventListener(type, fn));
     };
     listen(document, "visibilitychange", () => this.conversation.markReadSoon());
+    // Back and Forward, a phone's Back included.
+    listen(window, "popstate", () => this.follow(routeInUrl()));
     // A browser knows when the network is back before the backoff does.
     listen(window, "online", () => client.connect());
     // The open chat's (or the settings') title is the page's h1 when it is the only pane showing.
@@ -112,6 +118,7 @@ export class ChatApp {
       this.conversation.renderHead();
       this.settings.renderHead();
     });
+    this.follow(routeInUrl());
     client.connect();
   }
 
@@ -131,6 +138,7 @@ export class ChatApp {
     try {
       this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
       this.renderList();
+      if (this.wanted) void this.open(this.wanted, true);
     } catch {
       // The next `ready` (after a reconnect) tries again.
     }
@@ -213,6 +221,7 @@ export class ChatApp {
     this.store.close();
     this.dialogs.close();
     this.shell.classList.remove("show-chat");
+    replaceRoute(null);
     const note = chat ? `You are no longer in ${chat.title}.` : undefined;
     this.conversation.showEmpty(note);
     // Where the chat was, the note says why it is gone; on a phone the list is back instead.
@@ -254,10 +263,24 @@ export class ChatApp {
     }, TYPING_SHOWN_MS + 50);
   }
 
-  private async open(chatId: string): Promise<void> {
+  /** What the URL says is open, after Back or Forward (or on loading the page). */
+  private follow(route: Route): void {
+    if (route && "chat" in route) {
+      if (route.chat !== this.store.openId) void this.open(route.chat, true);
+    } else if (route) {
+      if (!this.settingsOpen) this.openSettings(true);
+    } else if (this.store.openId) this.closeChat();
+    else if (this.settingsOpen) this.closeSettings();
+  }
+
+  private async open(chatId: string, fromHistory = false): Promise<void> {
     const chat = this.store.open(chatId);
+    // Not in the list (yet): opened once the list has it, if the URL still names it then.
+    this.wanted = chat || !fromHistory ? null : chatId;
     if (!chat) return;
-    this.settings.hide();
+    if (!fromHistory) pushRoute({ chat: chatId });
+    if (this.settingsOpen) this.settings.hide();
+    this.settingsOpen = false;
     this.conversation.el.hidden = false;
     this.shell.classList.add("show-chat");
     this.renderList();
@@ -278,7 +301,9 @@ export class ChatApp {
   }
 
   /** Settings take the open chat's pane (on a phone, the whole screen). */
-  private openSettings(): void {
+  private openSettings(fromHistory = false): void {
+    if (!fromHistory) pushRoute({ settings: true });
+    this.settingsOpen = true;
     this.store.close();
     this.dialogs.close();
     this.renderList();
@@ -290,6 +315,7 @@ export class ChatApp {
   }
 
   private closeSettings(): void {
+    this.settingsOpen = false;
     this.settings.hide();
     this.conversation.el.hidden = false;
     this.shell.classList.remove("show-chat");
