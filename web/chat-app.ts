@@ -15,11 +15,14 @@ import { h, onePane, shown } from "./dom";
 import { backToList, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
 import { Settings } from "./settings";
 import { AppStatus } from "./status";
-import { loadSaved, saveSaved, type Session } from "./storage";
+import { loadCached, loadSaved, saveCached, saveSaved, type Session } from "./storage";
 import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
 
 /** How much of a message an announcement reads out. */
 const ANNOUNCED_CHARS = 200;
+/** Chats whose latest messages are kept for offline, and how many of them. */
+const SAVED_CHATS = 5;
+const SAVED_MESSAGES = 30;
 
 export class ChatApp {
   private readonly store: Store;
@@ -38,6 +41,8 @@ export class ChatApp {
   /** The chat the URL names, opened once the chat list has it (after a reload, say). */
   private wanted: string | null = null;
   private settingsOpen = false;
+  /** The chats opened lately, latest first: their latest messages are kept for offline. */
+  private recent: string[] = [];
 
   constructor(
     root: HTMLElement,
@@ -74,6 +79,13 @@ export class ChatApp {
     });
     this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.settings.el, this.status.live, this.dialogs.el);
     root.replaceChildren(this.shell);
+    // The list as last seen online shows until getChats answers: at once, and offline too.
+    const cached = loadCached(session.user);
+    if (cached) {
+      this.store.setSaved(cached.chats, cached.threads);
+      this.recent = Object.keys(cached.threads);
+    }
+    this.renderList();
     this.conversation.showEmpty();
     this.status.renderConn(client.state);
 
@@ -90,6 +102,7 @@ export class ChatApp {
       this.missed = 0;
       this.conversation.resendFailed();
       this.conversation.markReadSoon();
+      void this.conversation.refresh();
     });
     on("pts", () => this.saveSoon());
     on("ev", () => this.saveSoon());
@@ -111,8 +124,16 @@ export class ChatApp {
     listen(document, "visibilitychange", () => this.conversation.markReadSoon());
     // Back and Forward, a phone's Back included.
     listen(window, "popstate", () => this.follow(routeInUrl()));
-    // A browser knows when the network is back before the backoff does.
-    listen(window, "online", () => client.connect());
+    // A browser knows when the network goes, and is back, before the socket does.
+    const network = () => {
+      this.status.setNetwork(navigator.onLine);
+      this.conversation.renderThread();
+      if (navigator.onLine) client.connect();
+    };
+    listen(window, "online", network);
+    listen(window, "offline", network);
+    // A reload (or a closed tab) does not wait for the timer.
+    listen(window, "pagehide", () => this.saveNow());
     // The open chat's (or the settings') title is the page's h1 when it is the only pane showing.
     listen(onePane, "change", () => {
       this.conversation.renderHead();
@@ -138,6 +159,7 @@ export class ChatApp {
     try {
       this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
       this.renderList();
+      this.saveSoon();
       if (this.wanted) void this.open(this.wanted, true);
     } catch {
       // The next `ready` (after a reconnect) tries again.
@@ -174,12 +196,28 @@ export class ChatApp {
     this.settings.renderBlocked();
   }
 
+  /** Soon (once for a burst of pushes): where the client left off, and the copy shown offline. */
   private saveSoon(): void {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      const { pts, evs } = this.client;
-      if (pts !== undefined) saveSaved(this.session.user, { pts, evs, receipts: this.store.receipts });
-    }, 300);
+    this.saveTimer = setTimeout(() => this.saveNow(), 300);
+  }
+
+  private saveNow(): void {
+    clearTimeout(this.saveTimer);
+    const { pts, evs } = this.client;
+    if (pts !== undefined) saveSaved(this.session.user, { pts, evs, receipts: this.store.receipts });
+    if (this.store.listLoaded) saveCached(this.session.user, this.saved());
+  }
+
+  private saved() {
+    const chats = [...this.store.chats.values()].sort((a, b) => b.updated_at - a.updated_at).slice(0, CHATS_PAGE);
+    const threads: Record<string, Message[]> = {};
+    for (const id of this.recent) {
+      const thread = this.store.threads.get(id);
+      if (thread?.loaded) threads[id] = [...thread.bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-SAVED_MESSAGES);
+      else if (this.store.savedThreads[id]) threads[id] = this.store.savedThreads[id];
+    }
+    return { chats, threads };
   }
 
   private async logout(): Promise<void> {
@@ -230,6 +268,7 @@ export class ChatApp {
   }
 
   private onMessage(m: Message, changed: boolean): void {
+    this.saveSoon();
     if (this.store.receive(m, changed)) this.renderList();
     if (!changed) this.store.stoppedTyping(m.chat_id, m.sender);
     if (m.chat_id === this.store.openId) this.conversation.update();
@@ -279,6 +318,7 @@ export class ChatApp {
     this.wanted = chat || !fromHistory ? null : chatId;
     if (!chat) return;
     if (!fromHistory) pushRoute({ chat: chatId });
+    this.recent = [chatId, ...this.recent.filter((id) => id !== chatId)].slice(0, SAVED_CHATS);
     if (this.settingsOpen) this.settings.hide();
     this.settingsOpen = false;
     this.conversation.el.hidden = false;
@@ -289,6 +329,7 @@ export class ChatApp {
     const focus = document.activeElement;
     if (!focus || focus === document.body || !shown(focus)) this.conversation.focusTitle();
     await showing;
+    this.saveSoon();
   }
 
   private closeChat(): void {

@@ -59,7 +59,9 @@ export class ChatList {
   render(): void {
     const { store } = this;
     const chats = [...store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
-    this.listEmpty.hidden = !store.listLoaded || chats.length > 0;
+    // Until getChats answers, "Loading", not "No chats yet" (the saved list shows meanwhile, if there is one).
+    this.listEmpty.hidden = chats.length > 0;
+    this.listEmpty.textContent = store.listLoaded ? "No chats yet. Start one with New chat." : "Loading chats…";
     const rowsBefore = this.list.childElementCount;
     syncChildren(
       this.list,

@@ -72,19 +72,34 @@ export class Conversation {
     const chatId = chat.chat_id;
     this.items.stopEditing();
     this.renderChat(chat);
-    if (!this.store.threads.get(chatId)?.loaded) {
-      const thread = this.store.startThread(chatId);
-      try {
-        this.store.firstPage(thread, await this.client.getMessages({ chat_id: chatId, limit: PAGE }));
-        if (unreadOf(chat) > 0) await this.thread.reach(chatId, chat.last_read_seq + 1);
-      } catch (err) {
-        this.store.dropThread(chatId);
-        if (chatId === this.store.openId) this.thread.failed(err);
-        return;
-      }
-    }
+    // Offline, the saved copy of its latest messages shows at once; `refresh` replaces it once online.
+    if (!this.store.threads.get(chatId)?.loaded && !(this.client.state !== "ready" && this.store.savedThread(chatId)) && !(await this.firstPage(chat))) return;
     if (chatId !== this.store.openId) return;
     await this.thread.opened(chat);
+  }
+
+  /** Asks for a chat's first page (and older ones down to its first unread); false if that failed. */
+  private async firstPage(chat: Chat): Promise<boolean> {
+    const chatId = chat.chat_id;
+    const thread = this.store.threads.get(chatId) ?? this.store.startThread(chatId);
+    try {
+      this.store.firstPage(thread, await this.client.getMessages({ chat_id: chatId, limit: PAGE }));
+      if (unreadOf(chat) > 0) await this.thread.reach(chatId, chat.last_read_seq + 1);
+      return true;
+    } catch (err) {
+      if (thread.stale) return false;
+      this.store.dropThread(chatId);
+      if (chatId === this.store.openId) this.thread.failed(err);
+      return false;
+    }
+  }
+
+  /** Online again: a chat shown from the saved copy gets the server's first page. */
+  async refresh(): Promise<void> {
+    this.store.dropStale();
+    const chat = this.store.openChat;
+    if (!chat || !this.store.openThread?.stale || !(await this.firstPage(chat))) return;
+    if (chat.chat_id === this.store.openId) this.renderThread();
   }
 
   /** Something arrived for the open chat. */

@@ -4,7 +4,7 @@ import "./zod-config";
 import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
-import { loadSaved, loadSession, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
+import { loadSaved, loadSession, saveCached, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
 
 const root = document.getElementById("app")!;
 const wsUrl = new URL("/ws", location.href);
@@ -39,6 +39,7 @@ function start(session: Session | null, notice?: string): void {
     if (current) {
       saveSaved(current.user, null);
       saveDrafts(current.user, null);
+      saveCached(current.user, null);
     }
     saveSession(null);
     start(null, message);

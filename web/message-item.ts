@@ -107,7 +107,8 @@ export class MessageItems {
    */
   outgoing(out: Outgoing): Keyed {
     const textId = `out-text-${out.clientMsgId}`;
-    const waiting = out.failed ? out.resendOnReconnect : this.host.offline();
+    // Timed out while the connection looks fine, it may never come back by itself: Retry.
+    const waiting = this.host.offline() && (!out.failed || out.resendOnReconnect);
     const failed = out.failed && !waiting;
     const state = failed ? "Not sent" : waiting ? "Waiting for connection" : "Sending…";
     const render = () =>

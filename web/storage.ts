@@ -2,11 +2,12 @@
 // receipts seen so far, the unsent drafts, and a copy of the chat list and the latest
 // messages of recent chats to show while offline. Receipts are only ever pushed (no request returns other members'
 // read positions), so they are kept here and resumed from that pts.
-import type { User } from "edge-chat/client";
+import type { Chat, Message, User } from "edge-chat/client";
 
 const SESSION = "edge-chat:session";
 const stateKey = (user: User) => `edge-chat:state:${user.id}`;
 const draftsKey = (user: User) => `edge-chat:drafts:${user.id}`;
+const cacheKey = (user: User) => `edge-chat:cache:${user.id}`;
 
 export interface Session {
   token: string;
@@ -73,3 +74,18 @@ export function loadDrafts(user: User): Drafts {
 }
 
 export const saveDrafts = (user: User, drafts: Drafts | null) => write(draftsKey(user), drafts && Object.keys(drafts).length ? drafts : null);
+
+/** The chat list and the latest messages of recently opened chats, as last seen online. */
+export interface Cached {
+  chats: Chat[];
+  threads: Record<string, Message[]>;
+}
+
+export function loadCached(user: User): Cached | null {
+  const c = read(cacheKey(user));
+  if (typeof c !== "object" || c === null) return null;
+  const { chats, threads } = c as Partial<Cached>;
+  return Array.isArray(chats) && typeof threads === "object" && threads !== null ? { chats, threads } : null;
+}
+
+export const saveCached = (user: User, cached: Cached | null) => write(cacheKey(user), cached);

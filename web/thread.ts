@@ -262,8 +262,12 @@ export class ThreadView {
     this.renderOlder();
     try {
       this.store.addPage(thread, await this.client.getMessages({ chat_id: chatId, before_seq: oldest, limit: PAGE }));
+    } catch {
+      // Offline, say: the button stays, and scrolling up or pressing it tries again.
+      return;
     } finally {
       thread.loadingOlder = false;
+      if (chatId === this.chatId) this.renderOlder();
     }
     if (chatId !== this.chatId) return;
     // The window grows over the new page a step at a time, like over what was already loaded.

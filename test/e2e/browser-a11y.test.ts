@@ -176,18 +176,31 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
       // ---- Offline ----
       await openChat(page, bob.username);
+      // A send whose answer is lost on the way, while the connection looks fine: "Not sent", with Retry.
+      net.lostResponses.add("sendMessage");
+      await composer(page).fill("lost on the way");
+      await composer(page).press("Enter");
+      await message(page, "lost on the way").getByText("Sending…").waitFor();
+      await audit(page, "sending");
+      await page.clock.fastForward(16_000);
+      await message(page, "lost on the way").getByText("Not sent").waitFor();
+      await audit(page, "not sent");
+      net.lostResponses.clear();
       await net.offline();
       await page.getByText("Offline. Reconnecting…").waitFor();
       await composer(page).fill("sent from a tunnel");
       await composer(page).press("Enter");
-      await message(page, "sent from a tunnel").getByText("Sending…").waitFor();
-      await audit(page, "offline, sending");
-      await page.clock.fastForward(16_000);
-      await message(page, "sent from a tunnel").getByText("Not sent").waitFor();
-      await audit(page, "offline, not sent");
+      await message(page, "sent from a tunnel").getByText("Waiting for connection").waitFor();
+      await audit(page, "offline, waiting for connection");
+      // The browser knows it is offline: the banner says so at once.
+      await page.context().setOffline(true);
+      await page.getByText("Offline. Waiting for the network…").waitFor();
+      await audit(page, "offline, no network");
+      await page.context().setOffline(false);
       net.online();
       await page.clock.fastForward(31_000);
       await message(page, "sent from a tunnel").locator(".meta time").waitFor();
+      await message(page, "lost on the way").locator(".meta time").waitFor();
     });
   }
 
