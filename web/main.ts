@@ -4,8 +4,10 @@ import "./zod-config";
 import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
-import { loadSaved, loadSession, saveCached, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
+import { replaceRoute } from "./routes";
+import { applyTheme, loadSaved, loadSession, loadTheme, saveCached, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
 
+applyTheme(loadTheme());
 const root = document.getElementById("app")!;
 const wsUrl = new URL("/ws", location.href);
 wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
@@ -41,6 +43,8 @@ function start(session: Session | null, notice?: string): void {
       saveDrafts(current.user, null);
       saveCached(current.user, null);
     }
+    // The next to log in starts at the chat list, not at the chat this session had open.
+    replaceRoute(null);
     saveSession(null);
     start(null, message);
   };

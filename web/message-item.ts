@@ -97,7 +97,8 @@ export class MessageItems {
         status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
       );
     };
-    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time, unread, this.attachments.linkOf(m)]), render };
+    // Not `unread`: reading a message changes nothing on it, so it is not drawn again.
+    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time, this.attachments.linkOf(m)]), render };
   }
 
   /**

@@ -89,3 +89,21 @@ export function loadCached(user: User): Cached | null {
 }
 
 export const saveCached = (user: User, cached: Cached | null) => write(cacheKey(user), cached);
+
+/** The app's colours on this device: the system's choice unless one is picked in Settings. */
+export const THEMES = ["system", "light", "dark"] as const;
+export type Theme = (typeof THEMES)[number];
+const THEME = "edge-chat:theme";
+
+export function loadTheme(): Theme {
+  const t = read(THEME);
+  return THEMES.find((x) => x === t) ?? "system";
+}
+
+export const saveTheme = (theme: Theme) => write(THEME, theme === "system" ? null : theme);
+
+/** styles.css picks its colours by [data-theme] on <html>, else by prefers-color-scheme. */
+export function applyTheme(theme: Theme): void {
+  if (theme === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}

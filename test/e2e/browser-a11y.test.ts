@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       const [bob, carol, dave] = await env.apiUsers("bob", "carol", "dave");
       const meApi = await env.apiLogin(me);
       const { chat: direct } = await bob.client.createChat({ username: me });
-      await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there" });
+      await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there, notes at https://example.com/notes or ask bob@example.com" });
       const { message: typo } = await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Long tiem no see" });
       const { chat: crew } = await carol.client.createGroup({ title: "Crew", members: [me, dave.username] });
       await carol.client.sendGroupMessage({ chat_id: crew.chat_id, content: "Welcome to the crew" });
@@ -173,6 +173,26 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await dialog.getByRole("heading", { name: "Leave Crew?" }).waitFor();
       await audit(page, "leave confirmation");
       await dialog.getByRole("button", { name: "Cancel" }).click();
+
+      // ---- Unread: the "New messages" divider and the jump button with its count ----
+      await openChat(page, bob.username);
+      for (let i = 1; i <= 30; i++) await carol.client.sendGroupMessage({ chat_id: crew.chat_id, content: `news ${i}` });
+      await chatItem(page, "Crew").locator(".badge", { hasText: "30" }).waitFor({ state: "attached" });
+      await openChat(page, "Crew");
+      await page.locator(".new-divider").waitFor();
+      await page.getByRole("button", { name: /^Jump to latest message, \d+ new$/ }).waitFor();
+      await audit(page, "new messages divider and the jump button");
+      await page.getByRole("button", { name: /^Jump to latest message/ }).click();
+
+      // ---- Settings: the theme, chosen ----
+      const back = page.getByRole("button", { name: "Back to chats" });
+      if (await back.isVisible()) await back.click();
+      await page.getByRole("button", { name: "Settings", exact: true }).click();
+      await page.getByRole("radio", { name: "Dark" }).check();
+      await audit(page, "settings, dark chosen");
+      await page.getByRole("radio", { name: "Light" }).check();
+      await audit(page, "settings, light chosen");
+      await page.getByRole("radio", { name: "As the system" }).check();
 
       // ---- Offline ----
       await openChat(page, bob.username);
