@@ -52,6 +52,8 @@ export class AppStatus {
   }
 
   setUnread(count: number): void {
-    document.title = count > 0 ? `(${count}) ${TITLE}` : TITLE;
+    const title = count > 0 ? `(${count}) ${TITLE}` : TITLE;
+    // Setting the title costs the browser a few ms even when it is the same: it is set on every message.
+    if (document.title !== title) document.title = title;
   }
 }
