@@ -111,6 +111,8 @@ describe.skipIf(!hasChromium)("Settings in Chromium", () => {
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const light = await background();
     await page.getByRole("button", { name: "Settings", exact: true }).click();
+    // Once the devices are in (the page settles), not while they arrive under the pointer.
+    await page.locator(".settings-list li").first().waitFor();
     await page.getByRole("radio", { name: "Dark" }).check();
     await expect.poll(background).not.toBe(light);
     const dark = await background();
