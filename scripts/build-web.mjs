@@ -14,7 +14,8 @@ import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const out = `${root}public`;
+// WEB_OUT builds elsewhere (test/node/web-bundle.test.ts measures a build without touching public/).
+const out = process.env.WEB_OUT ?? `${root}public`;
 
 // src/contract/protocol.ts uses zod's `z` namespace, which drags in every translation of zod's
 // messages (about 200 KB). The client only shows the default English ones, which zod
@@ -73,4 +74,4 @@ await build({
   define: { BUILD_VERSION: JSON.stringify(hash.digest("hex").slice(0, 16)) },
   logLevel: "warning",
 });
-console.log("web client built into public/");
+console.log(`web client built into ${out}`);

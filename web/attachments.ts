@@ -11,6 +11,9 @@ import { describe } from "./forms";
 /** Ask again for links this long before they expire. */
 const LINK_MARGIN_MS = 5 * 60_000;
 const LINK_LIFE_MS = 3600_000;
+/** The largest an inline image is drawn. */
+const MAX_W = 320;
+const MAX_H = 360;
 
 interface Upload {
   id: number;
@@ -194,6 +197,9 @@ export class Attachments {
     const url = this.link(m.chat_id, a.file_id);
     if (m.content_type === "image" && isImageType(a.mime) && a.width && a.height) {
       const img = h("img", { class: "att-img", width: a.width, height: a.height, alt: a.name, src: url ?? false, decoding: "async" });
+      // Its final box from the start, link or not (styles.css .att-img): at most 320 wide and 360 high.
+      img.style.setProperty("--w", `${Math.round(Math.min(MAX_W, a.width, (MAX_H * a.width) / a.height))}px`);
+      img.style.setProperty("--ratio", `${a.width} / ${a.height}`);
       return h("button", { type: "button", class: "att-image", id, "aria-label": `Open image ${a.name}`, on: { click: () => url && this.open(a, url) } }, img);
     }
     // Named by its text ("Download agenda.txt 19 B"), so the name holds what is seen.

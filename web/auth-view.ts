@@ -122,10 +122,9 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
     ),
   );
   show("login", true);
-  // Served by the service worker while the server is down, the form would look as if it
-  // worked: one cheap request (no socket) finds out, and the notice says so.
-  if (!notice)
-    fetch(new URL("/api", location.href), { method: "POST", body: '{"mode":"ping"}' }).catch(() => {
-      if (noticeEl.hidden) setNotice("You are offline: the server can't be reached. Log in once the connection is back.");
-    });
+  // Quiet until used: no request before someone logs in. Served by the service worker while
+  // the browser knows it is offline, the form says so at once; otherwise a failed submit does.
+  if (!notice && !navigator.onLine) setNotice(OFFLINE);
 }
+
+const OFFLINE = "You are offline: the server can't be reached. Log in once the connection is back.";

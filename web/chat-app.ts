@@ -12,13 +12,17 @@ import { ChatList } from "./chat-list";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
+import { backToList, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
 import { Settings } from "./settings";
 import { AppStatus } from "./status";
-import { loadSaved, saveSaved, type Session } from "./storage";
+import { loadCached, loadSaved, saveCached, saveSaved, type Session } from "./storage";
 import { CHATS_PAGE, Store, TYPING_SHOWN_MS } from "./store";
 
 /** How much of a message an announcement reads out. */
 const ANNOUNCED_CHARS = 200;
+/** Chats whose latest messages are kept for offline, and how many of them. */
+const SAVED_CHATS = 5;
+const SAVED_MESSAGES = 30;
 
 export class ChatApp {
   private readonly store: Store;
@@ -34,6 +38,11 @@ export class ChatApp {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** New messages from others that came in while catching up: announced as a count once caught up. */
   private missed = 0;
+  /** The chat the URL names, opened once the chat list has it (after a reload, say). */
+  private wanted: string | null = null;
+  private settingsOpen = false;
+  /** The chats opened lately, latest first: their latest messages are kept for offline. */
+  private recent: string[] = [];
 
   constructor(
     root: HTMLElement,
@@ -56,25 +65,36 @@ export class ChatApp {
       settings: () => this.openSettings(),
       logout: () => void this.logout(),
     });
-    this.conversation = new Conversation(this.store, client, this.dialogs, {
+    this.conversation = new Conversation(this.store, client, this.dialogs, session.user, {
       received: (m, changed) => this.onMessage(m, changed),
       listChanged: () => this.renderList(),
-      back: () => this.closeChat(),
+      back: () => backToList() || this.closeChat(),
       announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
     this.settings = new Settings(this.store, client, this.dialogs, {
-      back: () => this.closeSettings(),
+      back: () => backToList() || this.closeSettings(),
       announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
     this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.settings.el, this.status.live, this.dialogs.el);
     root.replaceChildren(this.shell);
+    // The list as last seen online shows until getChats answers: at once, and offline too.
+    const cached = loadCached(session.user);
+    if (cached) {
+      this.store.setSaved(cached.chats, cached.threads);
+      this.recent = Object.keys(cached.threads);
+    }
+    this.renderList();
     this.conversation.showEmpty();
     this.status.renderConn(client.state);
 
     const on = <E extends keyof ClientEvents>(event: E, fn: (v: ClientEvents[E]) => void) => this.unsubscribe.push(client.on(event, fn));
-    on("state", (state) => this.status.renderConn(state));
+    on("state", (state) => {
+      this.status.renderConn(state);
+      // Your messages on their way say whether they wait for the connection.
+      this.conversation.renderThread();
+    });
     on("ready", () => {
       if (!this.store.listLoaded) void this.loadChats();
       if (!this.blockedLoaded) void this.loadBlocked();
@@ -82,6 +102,7 @@ export class ChatApp {
       this.missed = 0;
       this.conversation.resendFailed();
       this.conversation.markReadSoon();
+      void this.conversation.refresh();
     });
     on("pts", () => this.saveSoon());
     on("ev", () => this.saveSoon());
@@ -101,13 +122,24 @@ export class ChatApp {
       this.unsubscribe.push(() => target.removeEventListener(type, fn));
     };
     listen(document, "visibilitychange", () => this.conversation.markReadSoon());
-    // A browser knows when the network is back before the backoff does.
-    listen(window, "online", () => client.connect());
+    // Back and Forward, a phone's Back included.
+    listen(window, "popstate", () => this.follow(routeInUrl()));
+    // A browser knows when the network goes, and is back, before the socket does.
+    const network = () => {
+      this.status.setNetwork(navigator.onLine);
+      this.conversation.renderThread();
+      if (navigator.onLine) client.connect();
+    };
+    listen(window, "online", network);
+    listen(window, "offline", network);
+    // A reload (or a closed tab) does not wait for the timer.
+    listen(window, "pagehide", () => this.saveNow());
     // The open chat's (or the settings') title is the page's h1 when it is the only pane showing.
     listen(onePane, "change", () => {
       this.conversation.renderHead();
       this.settings.renderHead();
     });
+    this.follow(routeInUrl());
     client.connect();
   }
 
@@ -127,6 +159,8 @@ export class ChatApp {
     try {
       this.store.setChats(await this.client.getChats({ limit: CHATS_PAGE }));
       this.renderList();
+      this.saveSoon();
+      if (this.wanted) void this.open(this.wanted, true);
     } catch {
       // The next `ready` (after a reconnect) tries again.
     }
@@ -162,12 +196,28 @@ export class ChatApp {
     this.settings.renderBlocked();
   }
 
+  /** Soon (once for a burst of pushes): where the client left off, and the copy shown offline. */
   private saveSoon(): void {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      const { pts, evs } = this.client;
-      if (pts !== undefined) saveSaved(this.session.user, { pts, evs, receipts: this.store.receipts });
-    }, 300);
+    this.saveTimer = setTimeout(() => this.saveNow(), 300);
+  }
+
+  private saveNow(): void {
+    clearTimeout(this.saveTimer);
+    const { pts, evs } = this.client;
+    if (pts !== undefined) saveSaved(this.session.user, { pts, evs, receipts: this.store.receipts });
+    if (this.store.listLoaded) saveCached(this.session.user, this.saved());
+  }
+
+  private saved() {
+    const chats = [...this.store.chats.values()].sort((a, b) => b.updated_at - a.updated_at).slice(0, CHATS_PAGE);
+    const threads: Record<string, Message[]> = {};
+    for (const id of this.recent) {
+      const thread = this.store.threads.get(id);
+      if (thread?.loaded) threads[id] = [...thread.bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-SAVED_MESSAGES);
+      else if (this.store.savedThreads[id]) threads[id] = this.store.savedThreads[id];
+    }
+    return { chats, threads };
   }
 
   private async logout(): Promise<void> {
@@ -209,6 +259,7 @@ export class ChatApp {
     this.store.close();
     this.dialogs.close();
     this.shell.classList.remove("show-chat");
+    replaceRoute(null);
     const note = chat ? `You are no longer in ${chat.title}.` : undefined;
     this.conversation.showEmpty(note);
     // Where the chat was, the note says why it is gone; on a phone the list is back instead.
@@ -217,6 +268,7 @@ export class ChatApp {
   }
 
   private onMessage(m: Message, changed: boolean): void {
+    this.saveSoon();
     if (this.store.receive(m, changed)) this.renderList();
     if (!changed) this.store.stoppedTyping(m.chat_id, m.sender);
     if (m.chat_id === this.store.openId) this.conversation.update();
@@ -250,10 +302,25 @@ export class ChatApp {
     }, TYPING_SHOWN_MS + 50);
   }
 
-  private async open(chatId: string): Promise<void> {
+  /** What the URL says is open, after Back or Forward (or on loading the page). */
+  private follow(route: Route): void {
+    if (route && "chat" in route) {
+      if (route.chat !== this.store.openId) void this.open(route.chat, true);
+    } else if (route) {
+      if (!this.settingsOpen) this.openSettings(true);
+    } else if (this.store.openId) this.closeChat();
+    else if (this.settingsOpen) this.closeSettings();
+  }
+
+  private async open(chatId: string, fromHistory = false): Promise<void> {
     const chat = this.store.open(chatId);
+    // Not in the list (yet): opened once the list has it, if the URL still names it then.
+    this.wanted = chat || !fromHistory ? null : chatId;
     if (!chat) return;
-    this.settings.hide();
+    if (!fromHistory) pushRoute({ chat: chatId });
+    this.recent = [chatId, ...this.recent.filter((id) => id !== chatId)].slice(0, SAVED_CHATS);
+    if (this.settingsOpen) this.settings.hide();
+    this.settingsOpen = false;
     this.conversation.el.hidden = false;
     this.shell.classList.add("show-chat");
     this.renderList();
@@ -262,6 +329,7 @@ export class ChatApp {
     const focus = document.activeElement;
     if (!focus || focus === document.body || !shown(focus)) this.conversation.focusTitle();
     await showing;
+    this.saveSoon();
   }
 
   private closeChat(): void {
@@ -274,7 +342,9 @@ export class ChatApp {
   }
 
   /** Settings take the open chat's pane (on a phone, the whole screen). */
-  private openSettings(): void {
+  private openSettings(fromHistory = false): void {
+    if (!fromHistory) pushRoute({ settings: true });
+    this.settingsOpen = true;
     this.store.close();
     this.dialogs.close();
     this.renderList();
@@ -286,6 +356,7 @@ export class ChatApp {
   }
 
   private closeSettings(): void {
+    this.settingsOpen = false;
     this.settings.hide();
     this.conversation.el.hidden = false;
     this.shell.classList.remove("show-chat");

@@ -33,18 +33,14 @@ export class ChatList {
     this.el = h(
       "section",
       { class: "sidebar", "aria-label": "Chats" },
+      // One compact row: who is signed in, Settings and Log out as icons (named for screen readers and on hover).
       h(
         "header",
         { class: "side-head" },
-        this.heading,
-        h("button", { type: "button", class: "btn btn-ghost btn-sm", on: { click: () => actions.logout() } }, icon("logout"), h("span", {}, "Log out")),
-      ),
-      h(
-        "div",
-        { class: "me" },
+        h("div", { class: "side-title" }, this.heading, h("p", { class: "me-name" }, "Signed in as ", h("strong", {}, me))),
         avatar(me, "sm"),
-        h("p", { class: "me-name" }, "Signed in as ", h("strong", {}, me)),
-        h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "settings", on: { click: () => actions.settings() } }, icon("settings"), h("span", {}, "Settings")),
+        h("button", { type: "button", class: "btn-icon", "aria-label": "Settings", title: "Settings", "data-control": "settings", on: { click: () => actions.settings() } }, icon("settings")),
+        h("button", { type: "button", class: "btn-icon", "aria-label": "Log out", title: "Log out", on: { click: () => actions.logout() } }, icon("logout")),
       ),
       h(
         "div",
@@ -59,7 +55,9 @@ export class ChatList {
   render(): void {
     const { store } = this;
     const chats = [...store.chats.values()].sort((a, b) => b.updated_at - a.updated_at || a.chat_id.localeCompare(b.chat_id));
-    this.listEmpty.hidden = !store.listLoaded || chats.length > 0;
+    // Until getChats answers, "Loading", not "No chats yet" (the saved list shows meanwhile, if there is one).
+    this.listEmpty.hidden = chats.length > 0;
+    this.listEmpty.textContent = store.listLoaded ? "No chats yet. Start one with New chat." : "Loading chats…";
     const rowsBefore = this.list.childElementCount;
     syncChildren(
       this.list,

@@ -1,4 +1,7 @@
 // A few DOM helpers, so views read as the markup they build.
+import { initials, nameHue } from "./names";
+
+export { nameHue } from "./names";
 
 type Child = Node | string | number | null | undefined | false;
 type Handlers = { [K in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[K]) => void };
@@ -90,6 +93,7 @@ const ICONS = {
   group: "M16 19v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 17.5V19M10 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM20 19v-1.5a3.5 3.5 0 0 0-2.6-3.4M15.5 5.1a3 3 0 0 1 0 5.8",
   logout: "M15 17l5-5-5-5M20 12H9M12 19H6a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h6",
   back: "M15 18l-6-6 6-6",
+  down: "M12 5v14M5 12l7 7 7-7",
   members: "M17 20v-2a4 4 0 0 0-4-4H7a4 4 0 0 0-4 4v2M10 10a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM21 20v-2a4 4 0 0 0-3-3.9",
   chat: "M21 12a8 8 0 0 1-11.7 7.1L4 20l1-4.6A8 8 0 1 1 21 12z",
   settings: "M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6",
@@ -111,14 +115,11 @@ export function icon(name: keyof typeof ICONS): SVGSVGElement {
   return svg;
 }
 
-/** Initials on a colour picked from the name, the same on every screen. */
+/** Initials on a colour picked from the name. */
 export function avatar(name: string, size: "sm" | "md" = "md"): HTMLElement {
-  let hash = 0;
-  for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
-  const initials = name.replace(/[^A-Za-z0-9]/g, "").slice(0, 2).toUpperCase() || "?";
-  const el = h("span", { class: `avatar avatar-${size}`, "aria-hidden": "true" }, initials);
+  const el = h("span", { class: `avatar avatar-${size}`, "aria-hidden": "true" }, initials(name));
   // Through the CSSOM, not a style attribute: a strict Content-Security-Policy blocks those.
-  el.style.setProperty("--hue", String(hash % 360));
+  el.style.setProperty("--hue", String(nameHue(name)));
   return el;
 }
 

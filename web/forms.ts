@@ -113,3 +113,13 @@ export function form(options: {
   });
   return { el, setError };
 }
+
+/** Enter sends, Shift+Enter starts a new line, and Enter that ends an IME composition only ends it. */
+export function submitOnEnter(area: HTMLTextAreaElement, form: HTMLFormElement): void {
+  area.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}

@@ -1,10 +1,13 @@
 // The web client's entry: one ChatClient per session, the auth screens while logged out,
 // the chat app while logged in.
+import "./zod-config";
 import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
-import { loadSaved, loadSession, saveSaved, saveSession, type Session } from "./storage";
+import { replaceRoute } from "./routes";
+import { applyTheme, loadSaved, loadSession, loadTheme, saveCached, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
 
+applyTheme(loadTheme());
 const root = document.getElementById("app")!;
 const wsUrl = new URL("/ws", location.href);
 wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
@@ -35,7 +38,13 @@ function start(session: Session | null, notice?: string): void {
   const signOut = (message?: string) => {
     app?.destroy();
     app = null;
-    if (current) saveSaved(current.user, null);
+    if (current) {
+      saveSaved(current.user, null);
+      saveDrafts(current.user, null);
+      saveCached(current.user, null);
+    }
+    // The next to log in starts at the chat list, not at the chat this session had open.
+    replaceRoute(null);
     saveSession(null);
     start(null, message);
   };

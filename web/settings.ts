@@ -1,11 +1,12 @@
-// Settings, in the pane where a chat would be: the devices logged in to the account (each
-// can be logged out), changing the password, the people you block, and deleting the account.
+// Settings, in the pane where a chat would be: the app's appearance (light, dark, or as the
+// system says), the devices logged in to the account (each can be logged out), changing the password, the people you block, and deleting the account.
 // Its lists change item by item (syncChildren); what changed is said through the app's live
 // region as well as shown.
 import type { ChatClient, DeviceSession } from "edge-chat/client";
 import type { Dialogs } from "./dialogs";
 import { fullTime, h, icon, onePane, syncChildren, type Keyed } from "./dom";
 import { describe, field, form, showError } from "./forms";
+import { applyTheme, loadTheme, saveTheme, THEMES, type Theme } from "./storage";
 import type { Store } from "./store";
 
 /** What the settings ask of the rest of the app. */
@@ -19,6 +20,7 @@ export interface SettingsHost {
 }
 
 const SECTIONS = {
+  appearance: "Appearance",
   devices: "Devices",
   password: "Change password",
   blocked: "Blocked users",
@@ -56,6 +58,7 @@ export class Settings {
           { class: "settings-body" },
           this.notice,
           this.error,
+          this.section("appearance", "How the app looks on this device.", this.themeChoice()),
           this.section("devices", "Where you are logged in. Log out any device you do not recognise.", this.devices),
           this.section("password", "Your other devices will be logged out.", this.passwordForm()),
           this.section("blocked", "They cannot message you or add you to groups. They are not told.", this.blockedList),
@@ -71,6 +74,22 @@ export class Settings {
     this.renderHead();
     this.renderBlocked();
     void this.loadDevices();
+  }
+
+  /** Light, dark, or the system's: radio buttons, so the arrow keys move between them. */
+  private themeChoice(): HTMLElement {
+    const current = loadTheme();
+    const labels: Record<Theme, string> = { system: "As the system", light: "Light", dark: "Dark" };
+    const group = h("fieldset", { class: "theme-choice" }, h("legend", { class: "sr-only" }, "Theme"));
+    for (const theme of THEMES) {
+      const input = h("input", { type: "radio", name: "theme", value: theme, id: `theme-${theme}`, checked: theme === current });
+      input.addEventListener("change", () => {
+        saveTheme(theme);
+        applyTheme(theme);
+      });
+      group.append(h("label", { class: "theme-option", for: `theme-${theme}` }, input, labels[theme]));
+    }
+    return group;
   }
 
   hide(): void {

@@ -16,16 +16,31 @@ export class AppStatus {
    */
   readonly live = h("div", { class: "sr-only", role: "status", "aria-atomic": "false", "aria-relevant": "additions" });
   private offline = false;
+  private state: ConnectionState = "closed";
+  /** The browser's word on the network: it knows at once, the socket only after its heartbeat misses. */
+  private network = navigator.onLine;
 
   renderConn(state: ConnectionState): void {
-    const text = state === "ready" ? "" : state === "syncing" ? "Catching up…" : state === "waiting" ? "Offline. Reconnecting…" : "Connecting…";
+    this.state = state;
+    this.render();
+  }
+
+  setNetwork(online: boolean): void {
+    this.network = online;
+    this.render();
+  }
+
+  private render(): void {
+    const { state } = this;
+    const offline = !this.network || state === "waiting";
+    const text = !this.network ? "Offline. Waiting for the network…" : state === "ready" ? "" : state === "syncing" ? "Catching up…" : state === "waiting" ? "Offline. Reconnecting…" : "Connecting…";
     this.banner.textContent = text;
     this.banner.hidden = text === "";
-    this.banner.classList.toggle("conn-bad", state === "waiting");
-    if (state === "waiting" && !this.offline) {
+    this.banner.classList.toggle("conn-bad", offline);
+    if (offline && !this.offline) {
       this.offline = true;
       this.announce("Offline. What you send goes out when the connection is back.");
-    } else if (state === "ready" && this.offline) {
+    } else if (state === "ready" && !offline && this.offline) {
       this.offline = false;
       this.announce("Back online.");
     }
@@ -37,6 +52,8 @@ export class AppStatus {
   }
 
   setUnread(count: number): void {
-    document.title = count > 0 ? `(${count}) ${TITLE}` : TITLE;
+    const title = count > 0 ? `(${count}) ${TITLE}` : TITLE;
+    // Setting the title costs the browser a few ms even when it is the same: it is set on every message.
+    if (document.title !== title) document.title = title;
   }
 }

@@ -1,10 +1,13 @@
 // What survives a reload: the session, and per user the last applied pts with the read
-// receipts seen so far. Receipts are only ever pushed (no request returns other members'
+// receipts seen so far, the unsent drafts, and a copy of the chat list and the latest
+// messages of recent chats to show while offline. Receipts are only ever pushed (no request returns other members'
 // read positions), so they are kept here and resumed from that pts.
-import type { User } from "edge-chat/client";
+import type { Chat, Message, User } from "edge-chat/client";
 
 const SESSION = "edge-chat:session";
 const stateKey = (user: User) => `edge-chat:state:${user.id}`;
+const draftsKey = (user: User) => `edge-chat:drafts:${user.id}`;
+const cacheKey = (user: User) => `edge-chat:cache:${user.id}`;
 
 export interface Session {
   token: string;
@@ -60,3 +63,47 @@ export function loadSaved(user: User): Saved {
 
 /** null forgets it: on logging out nothing of the user stays behind. */
 export const saveSaved = (user: User, saved: Saved | null) => write(stateKey(user), saved);
+
+/** Chat id → what was typed in its composer and not sent. */
+export type Drafts = Record<string, string>;
+
+export function loadDrafts(user: User): Drafts {
+  const d = read(draftsKey(user));
+  if (typeof d !== "object" || d === null) return {};
+  return Object.fromEntries(Object.entries(d).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
+export const saveDrafts = (user: User, drafts: Drafts | null) => write(draftsKey(user), drafts && Object.keys(drafts).length ? drafts : null);
+
+/** The chat list and the latest messages of recently opened chats, as last seen online. */
+export interface Cached {
+  chats: Chat[];
+  threads: Record<string, Message[]>;
+}
+
+export function loadCached(user: User): Cached | null {
+  const c = read(cacheKey(user));
+  if (typeof c !== "object" || c === null) return null;
+  const { chats, threads } = c as Partial<Cached>;
+  return Array.isArray(chats) && typeof threads === "object" && threads !== null ? { chats, threads } : null;
+}
+
+export const saveCached = (user: User, cached: Cached | null) => write(cacheKey(user), cached);
+
+/** The app's colours on this device: the system's choice unless one is picked in Settings. */
+export const THEMES = ["system", "light", "dark"] as const;
+export type Theme = (typeof THEMES)[number];
+const THEME = "edge-chat:theme";
+
+export function loadTheme(): Theme {
+  const t = read(THEME);
+  return THEMES.find((x) => x === t) ?? "system";
+}
+
+export const saveTheme = (theme: Theme) => write(THEME, theme === "system" ? null : theme);
+
+/** styles.css picks its colours by [data-theme] on <html>, else by prefers-color-scheme. */
+export function applyTheme(theme: Theme): void {
+  if (theme === "system") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}

@@ -11,6 +11,8 @@ export interface Thread {
   loaded: boolean;
   hasOlder: boolean;
   loadingOlder: boolean;
+  /** Shown from the copy kept for offline (storage.ts), until the server's first page replaces it. */
+  stale: boolean;
 }
 
 /** A message on its way: shown at once, replaced by the stored one when the response comes. */
@@ -57,6 +59,8 @@ export class Store {
   readonly outgoing = new Map<string, Outgoing>();
   private readonly typingSeen = new Map<string, Map<string, number>>();
   openId: string | null = null;
+  /** The latest messages of recent chats as last seen online, shown while offline. */
+  savedThreads: Record<string, Message[]> = {};
   /** Whom the user blocks (getBlocked, then this side's own changes), in name order. */
   blocked: string[] = [];
 
@@ -82,6 +86,25 @@ export class Store {
     for (const c of page.chats) this.chats.set(c.chat_id, c);
     this.listLoaded = true;
     this.listCursor = page.cursor ?? null;
+  }
+
+  /**
+   * The chat list as last seen online, shown until getChats answers (a reload offline). It is
+   * not `listLoaded`: pushes before getChats are already in what it will return.
+   */
+  setSaved(chats: Chat[], threads: Record<string, Message[]>): void {
+    for (const c of chats) this.chats.set(c.chat_id, c);
+    this.savedThreads = threads;
+  }
+
+  /** A thread shown from the saved copy: its latest messages as last seen. */
+  savedThread(chatId: string): Thread | undefined {
+    const saved = this.savedThreads[chatId];
+    if (!saved?.length) return undefined;
+    const thread = this.startThread(chatId);
+    this.firstPage(thread, { messages: saved, has_more: true });
+    thread.stale = true;
+    return thread;
   }
 
   /** A later page: older chats; what pushes brought in meanwhile is kept where newer. */
@@ -179,7 +202,7 @@ export class Store {
 
   /** An empty thread, in place before its first page is asked for so pushes that arrive meanwhile land in it. */
   startThread(chatId: string): Thread {
-    const thread: Thread = { bySeq: new Map(), loaded: false, hasOlder: false, loadingOlder: false };
+    const thread: Thread = { bySeq: new Map(), loaded: false, hasOlder: false, loadingOlder: false, stale: false };
     this.threads.set(chatId, thread);
     return thread;
   }
@@ -190,11 +213,17 @@ export class Store {
     if (page.has_more) for (const seq of thread.bySeq.keys()) if (seq < oldest) thread.bySeq.delete(seq);
     this.addPage(thread, page);
     thread.loaded = true;
+    thread.stale = false;
   }
 
   addPage(thread: Thread, page: Page): void {
     for (const m of page.messages) keep(thread, m);
     thread.hasOlder = page.has_more;
+  }
+
+  /** Online again: threads shown from the saved copy are asked for afresh when next opened (the open one at once). */
+  dropStale(): void {
+    for (const [id, thread] of this.threads) if (thread.stale && id !== this.openId) this.threads.delete(id);
   }
 
   dropThread(chatId: string): void {

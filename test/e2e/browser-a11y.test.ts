@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       const [bob, carol, dave] = await env.apiUsers("bob", "carol", "dave");
       const meApi = await env.apiLogin(me);
       const { chat: direct } = await bob.client.createChat({ username: me });
-      await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there" });
+      await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there, notes at https://example.com/notes or ask bob@example.com" });
       const { message: typo } = await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Long tiem no see" });
       const { chat: crew } = await carol.client.createGroup({ title: "Crew", members: [me, dave.username] });
       await carol.client.sendGroupMessage({ chat_id: crew.chat_id, content: "Welcome to the crew" });
@@ -174,20 +174,53 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await audit(page, "leave confirmation");
       await dialog.getByRole("button", { name: "Cancel" }).click();
 
+      // ---- Unread: the "New messages" divider and the jump button with its count ----
+      await openChat(page, bob.username);
+      for (let i = 1; i <= 30; i++) await carol.client.sendGroupMessage({ chat_id: crew.chat_id, content: `news ${i}` });
+      await chatItem(page, "Crew").locator(".badge", { hasText: "30" }).waitFor({ state: "attached" });
+      await openChat(page, "Crew");
+      await page.locator(".new-divider").waitFor();
+      await page.getByRole("button", { name: /^Jump to latest message, \d+ new$/ }).waitFor();
+      await audit(page, "new messages divider and the jump button");
+      await page.getByRole("button", { name: /^Jump to latest message/ }).click();
+
+      // ---- Settings: the theme, chosen ----
+      const back = page.getByRole("button", { name: "Back to chats" });
+      if (await back.isVisible()) await back.click();
+      await page.getByRole("button", { name: "Settings", exact: true }).click();
+      await page.getByRole("radio", { name: "Dark" }).check();
+      await audit(page, "settings, dark chosen");
+      await page.getByRole("radio", { name: "Light" }).check();
+      await audit(page, "settings, light chosen");
+      await page.getByRole("radio", { name: "As the system" }).check();
+
       // ---- Offline ----
       await openChat(page, bob.username);
+      // A send whose answer is lost on the way, while the connection looks fine: "Not sent", with Retry.
+      net.lostResponses.add("sendMessage");
+      await composer(page).fill("lost on the way");
+      await composer(page).press("Enter");
+      await message(page, "lost on the way").getByText("Sending…").waitFor();
+      await audit(page, "sending");
+      await page.clock.fastForward(16_000);
+      await message(page, "lost on the way").getByText("Not sent").waitFor();
+      await audit(page, "not sent");
+      net.lostResponses.clear();
       await net.offline();
       await page.getByText("Offline. Reconnecting…").waitFor();
       await composer(page).fill("sent from a tunnel");
       await composer(page).press("Enter");
-      await message(page, "sent from a tunnel").getByText("Sending…").waitFor();
-      await audit(page, "offline, sending");
-      await page.clock.fastForward(16_000);
-      await message(page, "sent from a tunnel").getByText("Not sent").waitFor();
-      await audit(page, "offline, not sent");
+      await message(page, "sent from a tunnel").getByText("Waiting for connection").waitFor();
+      await audit(page, "offline, waiting for connection");
+      // The browser knows it is offline: the banner says so at once.
+      await page.context().setOffline(true);
+      await page.getByText("Offline. Waiting for the network…").waitFor();
+      await audit(page, "offline, no network");
+      await page.context().setOffline(false);
       net.online();
       await page.clock.fastForward(31_000);
       await message(page, "sent from a tunnel").locator(".meta time").waitFor();
+      await message(page, "lost on the way").locator(".meta time").waitFor();
     });
   }
 

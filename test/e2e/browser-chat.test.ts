@@ -79,9 +79,10 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     for (const content of history) await node.sendMessage({ chat_id: chat.chat_id, content });
     await expect.poll(() => bobPage.locator(".messages .msg").count()).toBe(73);
 
-    // Bob reloads: still logged in, and scrolling up brings back the whole history, once.
+    // Bob reloads: still logged in and in the same chat (it is in the URL), and scrolling up
+    // brings back the whole history, once.
     await bobPage.reload();
-    await chatItem(bobPage, alice).click();
+    await bobPage.locator(".chat-title", { hasText: alice }).waitFor();
     await message(bobPage, "history 70").waitFor();
     const beginning = bobPage.getByText("This is the beginning of the conversation.");
     // Each page that arrives lands above the top; scrolling up again asks for the next one.

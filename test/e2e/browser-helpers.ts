@@ -90,6 +90,11 @@ export function useBrowser(): BrowserEnv {
       // Reduced motion: nothing is half-way through a transition when a test looks at it.
       const context = await browser!.newContext({ ...options, reducedMotion: "reduce" });
       contexts.push(context);
+      // A violation a script caught (zod's probe for `new Function`, say) is still reported
+      // to the page; said on the console, it fails the test like any other.
+      await context.addInitScript(() =>
+        document.addEventListener("securitypolicyviolation", (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)),
+      );
       const page = await context.newPage();
       page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
       page.on("console", (m) => {

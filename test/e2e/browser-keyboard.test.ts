@@ -133,6 +133,19 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await page.keyboard.press("End");
     await expect.poll(scrollTop).toBeGreaterThan(bottom - 2);
 
+    // Scrolled up, the jump button (next after the thread) says what is new below and takes the keyboard back down.
+    await page.keyboard.press("Home");
+    await expect.poll(scrollTop).toBe(0);
+    const jump = page.getByRole("button", { name: /^Jump to latest message/ });
+    await tabTo(page, jump, "the jump button");
+    expect(await ringClipped(page)).toBeNull();
+    await bob.sendMessage({ chat_id: chat.chat_id, content: "below the fold" });
+    await expect.poll(() => jump.getAttribute("aria-label")).toBe("Jump to latest message, 1 new");
+    await expectFocused(page, jump, "the jump button while a message came in");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, thread, "the thread after jumping to the latest");
+    await expect.poll(() => thread.evaluate((el) => el.scrollHeight - el.clientHeight - el.scrollTop)).toBeLessThan(2);
+
     // Log out; the log in form has the keyboard. Log in again: the list's heading has it.
     await tabTo(page, page.getByRole("button", { name: "Log out" }), "Log out", true);
     await page.keyboard.press("Enter");

@@ -71,8 +71,12 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await expect.poll(() => announcements(page)).toContain("Offline. What you send goes out when the connection is back.");
     await composer(page).fill("written offline");
     await composer(page).press("Enter");
+    // It waits for the connection (not an error: it goes out by itself), and so does the one before.
+    await message(page, "written offline").getByText("Waiting for connection").waitFor();
+    await message(page, "into a tunnel").getByText("Waiting for connection").waitFor();
     await page.clock.fastForward(16_000);
-    await message(page, "written offline").getByText("Not sent").waitFor();
+    expect(await page.locator(".msg.failed").count()).toBe(0);
+    expect(await message(page, "written offline").getByRole("button", { name: "Retry sending message" }).count()).toBe(0);
     await expect.poll(() => announcements(page)).toContain(`Message to ${hanaName} not sent yet. It goes out when the connection is back.`);
     await screenshot(page, "offline-phone");
 
@@ -86,6 +90,62 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     expect(await messageTexts(page)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
     const { messages } = await hana.getMessages({ chat_id: chatId, limit: 10 });
     expect(messages.map((m) => m.content)).toEqual(["are you on the train?", "into a tunnel", "written offline"]);
+  });
+
+  it("says it is offline as soon as the browser knows, and what is sent meanwhile waits for the connection", async () => {
+    const page = await env.newPage(DESKTOP);
+    const net = await routeSockets(page);
+    const kim = await env.signUp(page, "kim");
+    const { client: lou, username: louName, chatId } = await env.chatFrom(page, kim, "lou", "still there?");
+
+    // The socket is still up: only the browser's offline event can tell the app.
+    await page.context().setOffline(true);
+    const banner = page.locator(".conn");
+    await banner.waitFor({ state: "visible" });
+    expect(await banner.textContent()).toContain("Offline");
+    await expect.poll(() => announcements(page)).toContain("Offline. What you send goes out when the connection is back.");
+    await net.offline();
+    await composer(page).fill("written on the plane");
+    await composer(page).press("Enter");
+    await message(page, "written on the plane").getByText("Waiting for connection").waitFor();
+    expect(await message(page, "written on the plane").evaluate((li) => li.classList.contains("failed"))).toBe(false);
+
+    net.online();
+    await page.context().setOffline(false);
+    await message(page, "written on the plane").locator(".meta time").waitFor();
+    await expect.poll(() => banner.isVisible()).toBe(false);
+    await expect.poll(() => announcements(page)).toContain("Back online.");
+    const { messages } = await lou.getMessages({ chat_id: chatId, limit: 10 });
+    expect(messages.map((m) => m.content)).toEqual(["still there?", "written on the plane"]);
+    expect(louName).toBeTruthy();
+  });
+
+  it("a reload offline shows the chats and the latest messages as last seen", async () => {
+    const page = await env.newPage(DESKTOP);
+    const mia = await env.signUp(page, "mia");
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const { username: ned } = await env.chatFrom(page, mia, "ned", "see you offline");
+    const { username: ola } = await env.apiUser("ola").then(async (u) => {
+      await u.client.createChat({ username: mia });
+      return u;
+    });
+    await chatItem(page, ola).waitFor();
+
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.locator(".conn").getByText("Offline").waitFor();
+    // The list as it was, not "No chats yet" (nor "Loading" for ever).
+    await chatItem(page, ned).waitFor();
+    await chatItem(page, ola).waitFor();
+    expect(await page.getByText("No chats yet").count()).toBe(0);
+    await chatItem(page, ned).click();
+    await message(page, "see you offline").waitFor();
+    await screenshot(page, "offline-reload");
+
+    // Online again, the chat is the server's once more.
+    await page.context().setOffline(false);
+    await expect.poll(() => page.locator(".conn").isVisible()).toBe(false);
+    await message(page, "see you offline").locator(".meta time").waitFor();
   });
 
   // Last in this file: it stops the file's server.
@@ -137,9 +197,12 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     );
     expect(answered).toEqual(["/api failed", "/files/nothing failed", "/upload failed"]);
 
-    // Logged out, the log in form says it too.
+    // Logged out, the log in form asks nothing until used, then says it cannot reach the server.
     await page.evaluate(() => localStorage.clear());
     await page.reload();
-    await page.getByText("You are offline: the server can't be reached. Log in once the connection is back.").waitFor();
+    await page.getByLabel("Username", { exact: true }).fill("ivy");
+    await page.getByLabel("Password", { exact: true }).fill("whatever it is");
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await page.getByText("Can't reach the server right now. Check your connection and try again.").waitFor();
   });
 });

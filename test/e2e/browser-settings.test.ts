@@ -103,4 +103,27 @@ describe.skipIf(!hasChromium)("Settings in Chromium", () => {
     expect(await page.getByRole("button", { name: "Block", exact: true }).count()).toBe(0);
     await audit(page, "a chat whose peer deleted the account, phone");
   }, 120_000);
+
+  it("keeps a light, dark or system theme chosen in Settings on this device, across a reload", async () => {
+    const page = await env.newPage(DESKTOP);
+    await page.emulateMedia({ colorScheme: "light" });
+    await env.signUp(page, "theo");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByRole("button", { name: "Settings", exact: true }).click();
+    // Once the devices are in (the page settles), not while they arrive under the pointer.
+    await page.locator(".settings-list li").first().waitFor();
+    await page.getByRole("radio", { name: "Dark" }).check();
+    await expect.poll(background).not.toBe(light);
+    const dark = await background();
+    await page.reload();
+    expect(await background()).toBe(dark);
+    await page.getByRole("radio", { name: "Dark" }).waitFor();
+    expect(await page.getByRole("radio", { name: "Dark" }).isChecked()).toBe(true);
+    // As the system: the system's scheme again, whichever it is.
+    await page.getByRole("radio", { name: "As the system" }).check();
+    await expect.poll(background).toBe(light);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect.poll(background).toBe(dark);
+  });
 });

@@ -1,0 +1,234 @@
+// One message in the thread: its bubble (the sender in a group, in their colour; the text
+// with its links; the photo or file; the time, "edited"), your own message's Edit and
+// Delete and the form that edits it, your messages on their way, and under your latest who
+// has read it. Each is a keyed item (dom.ts): its version changes whenever what it shows does.
+import type { Chat, ChatClient, Message } from "edge-chat/client";
+import type { Attachments } from "./attachments";
+import type { Dialogs } from "./dialogs";
+import { clockTime, fullTime, h, nameHue, type Keyed } from "./dom";
+import { showError, submitOnEnter } from "./forms";
+import { linkPieces } from "./links";
+import type { Outgoing, Store } from "./store";
+
+/** A message's item, the same for your message on its way and once it is stored. */
+export const keyOf = (sender: string, seq: number, clientMsgId: string | undefined) => (clientMsgId ? `c:${sender}:${clientMsgId}` : `s:${seq}`);
+
+/** Where the keyboard goes once the thread shows an item: a control in it, or the item. */
+export interface FocusTarget {
+  key: string;
+  control?: string;
+}
+
+export interface ItemsHost {
+  /** A message this side stored (edited, deleted): the same path as a pushed one. */
+  received(m: Message, changed: boolean): void;
+  resend(out: Outgoing): void;
+  /** Draws the thread again (an edit started or ended, a message was discarded). */
+  rerender(): void;
+  /** Focuses a message's control (or the message) now, or (`later`) when the thread is next drawn. */
+  focusItem(target: FocusTarget, later?: boolean): void;
+  /** Whether what waits for a connection goes out by itself (the browser is offline, or the socket is down). */
+  offline(): boolean;
+}
+
+export class MessageItems {
+  /** The message being edited, and its form, kept across re-renders so typing is not lost. */
+  private editing: { chatId: string; seq: number; form: HTMLElement | null } | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly client: ChatClient,
+    private readonly dialogs: Dialogs,
+    private readonly attachments: Attachments,
+    private readonly host: ItemsHost,
+  ) {}
+
+  stopEditing(): void {
+    this.editing = null;
+  }
+
+  message(chat: Chat, m: Message, prev: Message | undefined, status: string | null, unread: boolean): Keyed {
+    const mine = m.sender === this.store.me;
+    const grouped = !!prev && prev.sender === m.sender && m.timestamp - prev.timestamp < 5 * 60_000 && !prev.deleted;
+    const editing = mine && !m.deleted && this.editing?.chatId === chat.chat_id && this.editing.seq === m.seq ? this.editing : null;
+    const showSender = !mine && chat.type === "group" && !grouped;
+    const key = keyOf(m.sender, m.seq, m.client_msg_id);
+    const time = clockTime(m.timestamp);
+    // What the message's buttons are described by: its text, else its attachment.
+    const textId = `msg-text-${m.seq}`;
+    const hasText = !m.deleted && !(!m.content && m.attachment);
+    const render = () => {
+      const body = editing
+        ? (editing.form ??= this.editForm(chat, m, key))
+        : h(
+            "div",
+            { class: "bubble" },
+            showSender ? sender(m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
+            m.deleted ? h("p", { class: "text text-deleted", id: textId }, "Message deleted") : this.attachments.view(m, hasText ? undefined : textId),
+            hasText ? h("p", { class: "text", id: textId }, ...withLinks(m.content)) : null,
+            h(
+              "span",
+              { class: "meta" },
+              m.edited_at && !m.deleted ? h("span", { class: "edited", title: `Edited ${fullTime(m.edited_at)}` }, "edited") : null,
+              h("time", { datetime: new Date(m.timestamp).toISOString(), title: fullTime(m.timestamp) }, time),
+            ),
+          );
+      return h(
+        "li",
+        // data-unread: the thread watches it until it has been on the screen (thread.ts).
+        { class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}`, "data-seq": m.seq, "data-unread": unread, tabindex: "-1" },
+        body,
+        mine && !m.deleted && !editing
+          ? h(
+              "div",
+              { class: "msg-actions" },
+              h(
+                "button",
+                { type: "button", class: "btn-link btn-xs", "data-control": "edit", "aria-label": `Edit message sent ${time}`, "aria-describedby": textId, on: { click: () => this.startEdit(m.seq, key) } },
+                "Edit",
+              ),
+              h(
+                "button",
+                { type: "button", class: "btn-link btn-xs danger", "data-control": "delete", "aria-label": `Delete message sent ${time}`, "aria-describedby": textId, on: { click: () => this.confirmDelete(chat, m, key) } },
+                "Delete",
+              ),
+            )
+          : null,
+        status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
+      );
+    };
+    // Not `unread`: reading a message changes nothing on it, so it is not drawn again.
+    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time, this.attachments.linkOf(m)]), render };
+  }
+
+  /**
+   * Your message on its way. One that failed for want of a connection waits for it (it goes
+   * out by itself, so it is not shown as an error); one the server refused says so, with
+   * Retry and Discard.
+   */
+  outgoing(out: Outgoing): Keyed {
+    const textId = `out-text-${out.clientMsgId}`;
+    // Timed out while the connection looks fine, it may never come back by itself: Retry.
+    const waiting = this.host.offline() && (!out.failed || out.resendOnReconnect);
+    const failed = out.failed && !waiting;
+    const state = failed ? "Not sent" : waiting ? "Waiting for connection" : "Sending…";
+    const render = () =>
+      h(
+        "li",
+        { class: `msg mine pending${failed ? " failed" : ""}`, tabindex: "-1" },
+        h("div", { class: "bubble" }, h("span", { class: "sr-only" }, "You: "), h("p", { class: "text", id: textId }, out.content), h("span", { class: "meta" }, state)),
+        out.failed
+          ? h(
+              "div",
+              { class: "msg-actions msg-actions-shown" },
+              failed
+                ? h("button", { type: "button", class: "btn-link btn-xs", "aria-label": "Retry sending message", "aria-describedby": textId, on: { click: () => this.host.resend(out) } }, "Retry")
+                : null,
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn-link btn-xs danger",
+                  "aria-label": "Discard message not sent",
+                  "aria-describedby": textId,
+                  on: { click: () => (this.store.discard(out.clientMsgId), this.host.rerender()) },
+                },
+                "Discard",
+              ),
+            )
+          : null,
+      );
+    return { key: keyOf(this.store.me, 0, out.clientMsgId), version: state, render };
+  }
+
+  /** Under your latest message: who has read it, from the read receipts. */
+  readState(chat: Chat, seq: number): string {
+    const { me, receipts } = this.store;
+    // Other members' reads are not pushed in a large group.
+    if (!chat.members) return "Sent";
+    // A direct chat's Chat says how far the other member has read; receipts pushed since may say more.
+    const readBy = (m: string) => Math.max(receipts[chat.chat_id]?.[m] ?? 0, chat.type === "direct" ? (chat.peer_last_read_seq ?? 0) : 0);
+    const readers = chat.members.filter((m) => m !== me && readBy(m) >= seq);
+    if (!readers.length) return "Sent";
+    return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
+  }
+
+  // ---- Editing and deleting ----
+
+  private startEdit(seq: number, key: string): void {
+    if (this.store.openId) this.editing = { chatId: this.store.openId, seq, form: null };
+    this.host.rerender();
+    this.host.focusItem({ key, control: "edit-text" });
+  }
+
+  private editForm(chat: Chat, m: Message, key: string): HTMLElement {
+    const area = h("textarea", { "aria-label": "Edited text", rows: 2, maxlength: "4000", "data-control": "edit-text" });
+    area.value = m.content;
+    const error = h("p", { class: "field-error", role: "alert", hidden: true });
+    // Back on the message's Edit button once the form is gone.
+    const done = () => {
+      this.editing = null;
+      this.host.focusItem({ key, control: "edit" }, true);
+    };
+    const cancel = () => {
+      done();
+      this.host.rerender();
+    };
+    const f = h(
+      "form",
+      { class: "edit-form" },
+      area,
+      error,
+      h(
+        "div",
+        { class: "edit-actions" },
+        h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "edit-cancel", on: { click: cancel } }, "Cancel"),
+        h("button", { type: "submit", class: "btn btn-primary btn-sm", "data-control": "edit-save" }, "Save"),
+      ),
+    );
+    area.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") cancel();
+    });
+    submitOnEnter(area, f);
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const content = area.value.trim();
+      if (!content) return;
+      if (content === m.content) return cancel();
+      this.client.editMessage({ chat_id: chat.chat_id, seq: m.seq, content }).then(
+        ({ message }) => {
+          done();
+          this.host.received(message, true);
+        },
+        (err: unknown) => showError(error, err),
+      );
+    });
+    return f;
+  }
+
+  private confirmDelete(chat: Chat, m: Message, key: string): void {
+    this.dialogs.confirm({
+      title: "Delete this message?",
+      text: "It is removed for everyone in the chat.",
+      action: "Delete",
+      run: async () => {
+        const { message } = await this.client.deleteMessage({ chat_id: chat.chat_id, seq: m.seq });
+        this.host.received(message, true);
+      },
+      // Its Delete button is gone: the keyboard goes to the message itself, now "Message deleted".
+      done: () => this.host.focusItem({ key }),
+    });
+  }
+}
+
+/** A sender's name in a group, in the colour of their avatar. */
+function sender(name: string): HTMLElement {
+  const el = h("span", { class: "sender" }, name);
+  el.style.setProperty("--hue", String(nameHue(name)));
+  return el;
+}
+
+/** The text as text nodes and links that open in a new tab and tell the other site nothing. */
+function withLinks(text: string): (string | HTMLElement)[] {
+  return linkPieces(text).map((p) => (p.href ? h("a", { href: p.href, target: "_blank", rel: "noopener noreferrer" }, p.text) : p.text));
+}
