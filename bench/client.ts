@@ -24,7 +24,10 @@ export class Socket {
   private nextId = 0;
   private closedFlag = false;
 
-  private constructor(private readonly ws: WebSocket, readonly name: string) {
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly name: string,
+  ) {
     ws.on("message", (data: WebSocket.RawData) => {
       const at = performance.now();
       const f = JSON.parse(data.toString()) as Frame;
@@ -156,7 +159,12 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
  * Sends `perSocket` requests on each socket with at most `depth` unanswered at a time: `depth`
  * lanes per socket, lane j sending numbers j, j + depth, … one after the other.
  */
-export async function flood(socks: readonly Socket[], perSocket: number, depth: number, send: (s: Socket, socketIndex: number, n: number) => Promise<void>): Promise<void> {
+export async function flood(
+  socks: readonly Socket[],
+  perSocket: number,
+  depth: number,
+  send: (s: Socket, socketIndex: number, n: number) => Promise<void>,
+): Promise<void> {
   await Promise.all(
     socks.flatMap((s, k) =>
       Array.from({ length: depth }, async (_, lane) => {

@@ -15,7 +15,12 @@ export function cpuWindow(procs: ServerProcs): () => CpuWindow {
   const t0 = performance.now();
   return () => {
     const c = process.cpuUsage(c0);
-    return { workerUs: cpuUs(procs.worker) - w0, proxyUs: cpuUs(procs.proxy) - p0, clientUs: c.user + c.system, wallMs: round(performance.now() - t0, 1) };
+    return {
+      workerUs: cpuUs(procs.worker) - w0,
+      proxyUs: cpuUs(procs.proxy) - p0,
+      clientUs: c.user + c.system,
+      wallMs: round(performance.now() - t0, 1),
+    };
   };
 }
 
@@ -81,11 +86,24 @@ export function trackCreated(socks: Socket[], onMessage: (i: number, m: NewMessa
 }
 
 export async function createGroup(owner: Socket, title: string, members: U[]): Promise<string> {
-  const f = ok(await owner.request({ mode: "createGroup", title, members: members.slice(0, NAMES_PER_REQUEST).map((m) => m.username) }, 120_000), "createGroup");
+  const f = ok(
+    await owner.request({ mode: "createGroup", title, members: members.slice(0, NAMES_PER_REQUEST).map((m) => m.username) }, 120_000),
+    "createGroup",
+  );
   const chatId = (f.chat as { chat_id: string }).chat_id;
   // A request names at most 1,000: the rest join in further requests.
   for (let i = NAMES_PER_REQUEST; i < members.length; i += NAMES_PER_REQUEST) {
-    ok(await owner.request({ mode: "addMembers", chat_id: chatId, members: members.slice(i, i + NAMES_PER_REQUEST).map((m) => m.username) }, 120_000), "addMembers");
+    ok(
+      await owner.request(
+        {
+          mode: "addMembers",
+          chat_id: chatId,
+          members: members.slice(i, i + NAMES_PER_REQUEST).map((m) => m.username),
+        },
+        120_000,
+      ),
+      "addMembers",
+    );
     progress(`${title}: ${Math.min(members.length, i + NAMES_PER_REQUEST) + 1} members`);
   }
   return chatId;

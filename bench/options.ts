@@ -4,7 +4,10 @@ export const args = process.argv.slice(2);
 export const QUICK = args.includes("--quick");
 export const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle", "files", "large", "connect", "members", "edits"] as const;
 type Phase = (typeof PHASES)[number];
-export const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+export const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 export const enabled = (p: Phase) => !only || only.includes(p);
 /** Benchmark this git revision of the Worker instead of the work tree (e.g. --source=HEAD). */
 export const SOURCE = args.find((a) => a.startsWith("--source="))?.slice("--source=".length);
@@ -15,18 +18,75 @@ export const SOURCE = args.find((a) => a.startsWith("--source="))?.slice("--sour
  */
 export const NO_OBSERVABILITY = args.includes("--no-local-observability");
 if (NO_OBSERVABILITY) process.env.X_LOCAL_OBSERVABILITY = "false";
-export const OUT = args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY ? "bench/out" : "");
+export const OUT =
+  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY ? "bench/out" : "");
 
 /** Every count the run uses; --quick shrinks them (documented in docs/benchmarks.md). */
 export const COUNTS = QUICK
-  ? { echoRtt: 400, echoSockets: 8, echoPerSocket: 600, rpcOneRounds: 100, rpcSmallRounds: 10, rpcLargeRounds: 3, directMessages: 300, directRate: 100, pacedRounds: 200, groupMembers: 10, groupSenders: 4, groupPerSender: 150,
-      fanoutSmall: 100, fanoutSmallMessages: 30, fanoutLarge: 200, fanoutLargeMessages: 10, manyChats: 50, manyPerChat: 10, idleUsers: 300, idleSettleMs: 2_000,
-      largeMembers: 1_000, largeOnline: 100, largeMessages: 20, connectGroups: 10, connectRounds: 5, memberChanges: 10, membersSmall: 40, fileRounds: 3,
-      editsEarlier: 200, editsWindow: 5 }
-  : { echoRtt: 2_000, echoSockets: 8, echoPerSocket: 3_000, rpcOneRounds: 500, rpcSmallRounds: 100, rpcLargeRounds: 20, directMessages: 1_000, directRate: 100, pacedRounds: 1_000, groupMembers: 10, groupSenders: 4, groupPerSender: 1_000,
-      fanoutSmall: 100, fanoutSmallMessages: 200, fanoutLarge: 1_000, fanoutLargeMessages: 50, manyChats: 200, manyPerChat: 25, idleUsers: 2_000, idleSettleMs: 15_000,
-      largeMembers: 5_000, largeOnline: 500, largeMessages: 50, connectGroups: 50, connectRounds: 20, memberChanges: 20, membersSmall: 40, fileRounds: 10,
-      editsEarlier: 1_000, editsWindow: 9 };
+  ? {
+      echoRtt: 400,
+      echoSockets: 8,
+      echoPerSocket: 600,
+      rpcOneRounds: 100,
+      rpcSmallRounds: 10,
+      rpcLargeRounds: 3,
+      directMessages: 300,
+      directRate: 100,
+      pacedRounds: 200,
+      groupMembers: 10,
+      groupSenders: 4,
+      groupPerSender: 150,
+      fanoutSmall: 100,
+      fanoutSmallMessages: 30,
+      fanoutLarge: 200,
+      fanoutLargeMessages: 10,
+      manyChats: 50,
+      manyPerChat: 10,
+      idleUsers: 300,
+      idleSettleMs: 2_000,
+      largeMembers: 1_000,
+      largeOnline: 100,
+      largeMessages: 20,
+      connectGroups: 10,
+      connectRounds: 5,
+      memberChanges: 10,
+      membersSmall: 40,
+      fileRounds: 3,
+      editsEarlier: 200,
+      editsWindow: 5,
+    }
+  : {
+      echoRtt: 2_000,
+      echoSockets: 8,
+      echoPerSocket: 3_000,
+      rpcOneRounds: 500,
+      rpcSmallRounds: 100,
+      rpcLargeRounds: 20,
+      directMessages: 1_000,
+      directRate: 100,
+      pacedRounds: 1_000,
+      groupMembers: 10,
+      groupSenders: 4,
+      groupPerSender: 1_000,
+      fanoutSmall: 100,
+      fanoutSmallMessages: 200,
+      fanoutLarge: 1_000,
+      fanoutLargeMessages: 50,
+      manyChats: 200,
+      manyPerChat: 25,
+      idleUsers: 2_000,
+      idleSettleMs: 15_000,
+      largeMembers: 5_000,
+      largeOnline: 500,
+      largeMessages: 50,
+      connectGroups: 50,
+      connectRounds: 20,
+      memberChanges: 20,
+      membersSmall: 40,
+      fileRounds: 10,
+      editsEarlier: 1_000,
+      editsWindow: 9,
+    };
 /** The server's LARGE_GROUP_MEMBERS (wrangler.toml's default): fan-out groups of 100 and 1,000 are large. */
 export const LARGE_AT = 50;
 /** Names one createGroup or addMembers may carry. */

@@ -100,7 +100,9 @@ export interface ServerProcs {
  * the one serving the Worker. Told apart by who listens on the public port.
  */
 export function serverProcs(root: number, publicPort: number): ServerProcs {
-  const workerds = descendants(root).filter((s) => s.comm.startsWith("workerd")).map((s) => s.pid);
+  const workerds = descendants(root)
+    .filter((s) => s.comm.startsWith("workerd"))
+    .map((s) => s.pid);
   const inodes = listeningInodes(publicPort);
   const proxy = workerds.filter((p) => ownsSocket(p, inodes));
   const worker = workerds.filter((p) => !proxy.includes(p));
@@ -155,7 +157,12 @@ export interface Machine {
 
 export function machine(): Machine {
   const c = cpus();
-  return { cpuModel: c[0]?.model ?? "unknown", cores: c.length, memoryMB: Math.round(totalmem() / 2 ** 20), kernel: release() };
+  return {
+    cpuModel: c[0]?.model ?? "unknown",
+    cores: c.length,
+    memoryMB: Math.round(totalmem() / 2 ** 20),
+    kernel: release(),
+  };
 }
 
 /** The workerd build a process runs: its package's version and `workerd --version`. */

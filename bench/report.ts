@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { LARGE_AT, num, ok, rows } from "./report-rows";
 import type { Baseline, Fanout, LargeGroup, LargeGroups, Results } from "./types";
 
-
 function targetRows(r: Results): [string, string, string, string][] {
   return r.targets.map((t) => [
     t.pass ? "HIT" : "MISS",
@@ -16,25 +15,27 @@ function targetRows(r: Results): [string, string, string, string][] {
 
 function align(table: string[][]): string {
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => [...(r[c] ?? "")].length)));
-  return table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+  return table
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function header(r: Results): string {
   const m = r.machine;
   const loads = Object.values(r.load ?? {}).flat();
-  const load = loads.length ? `; the machine's 1-minute load average over the phases ${num(Math.min(...loads), 1)}–${num(Math.max(...loads), 1)} (${m.cores} cores, shared)` : "";
+  const load = loads.length
+    ? `; the machine's 1-minute load average over the phases ${num(Math.min(...loads), 1)}–${num(Math.max(...loads), 1)} (${m.cores} cores, shared)`
+    : "";
   return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}${load}`;
 }
 
 export function renderTable(r: Results): string {
-  return [
-    header(r),
-    "",
-    align([["scenario", "figure", "value", "notes"], ...rows(r)]),
-    "",
-    "Targets",
-    align(targetRows(r)),
-  ].join("\n");
+  return [header(r), "", align([["scenario", "figure", "value", "notes"], ...rows(r)]), "", "Targets", align(targetRows(r))].join("\n");
 }
 
 const md = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
@@ -202,33 +203,88 @@ export function renderSvg(r: Results): string {
       label: "direct chat",
       p50: d.latency.p50,
       p99: d.latency.p99,
-      marks: [...(base ? ([[2 * base.rtt.p50, "p50 target"], [8 * base.rtt.p50, "p99 target"]] as [number, string][]) : []), ...(chain ? ([[1.15 * chain.p50, "p50 target: 1.15x floor"]] as [number, string][]) : [])],
+      marks: [
+        ...(base
+          ? ([
+              [2 * base.rtt.p50, "p50 target"],
+              [8 * base.rtt.p50, "p99 target"],
+            ] as [number, string][])
+          : []),
+        ...(chain ? ([[1.15 * chain.p50, "p50 target: 1.15x floor"]] as [number, string][]) : []),
+      ],
     });
   if (g) lat.push({ label: `group ${g.members}, flooded`, p50: g.latency.p50, p99: g.latency.p99, marks: [] });
   const floor = (f: Fanout | null) => {
     const k = base?.rpcFanout?.find((r) => r.members === f?.members);
-    if (k) lat.push({ label: `floor: ${k.members} RPCs + writes`, p50: k.write.p50, p99: k.write.p99, marks: [], grey: true });
+    if (k)
+      lat.push({
+        label: `floor: ${k.members} RPCs + writes`,
+        p50: k.write.p50,
+        p99: k.write.p99,
+        marks: [],
+        grey: true,
+      });
     const call = f?.floor?.call ?? k?.call;
-    if (f && call && f.members > LARGE_AT) lat.push({ label: `floor: ${num(f.members, 0)} RPCs, no write`, p50: call.p50, p99: call.p99, marks: [], grey: true });
+    if (f && call && f.members > LARGE_AT)
+      lat.push({
+        label: `floor: ${num(f.members, 0)} RPCs, no write`,
+        p50: call.p50,
+        p99: call.p99,
+        marks: [],
+        grey: true,
+      });
     return call;
   };
   const smallCall = floor(fs);
   const hub = base?.hubFanout?.find((h) => h.members === fs?.members && h.hubs === 1);
-  if (hub) lat.push({ label: `${hub.members} sockets in 1 hub object`, p50: hub.last.p50, p99: hub.last.p99, marks: [], grey: true });
-  if (fs) lat.push({ label: `fan-out ${fs.members} (last)`, p50: fs.last.p50, p99: fs.last.p99, marks: [[15, "p50 target"], [50, "p99 target"], ...(smallCall ? ([[1.25 * smallCall.p50, "p50 target: 1.25x floor"]] as [number, string][]) : [])] });
+  if (hub)
+    lat.push({
+      label: `${hub.members} sockets in 1 hub object`,
+      p50: hub.last.p50,
+      p99: hub.last.p99,
+      marks: [],
+      grey: true,
+    });
+  if (fs)
+    lat.push({
+      label: `fan-out ${fs.members} (last)`,
+      p50: fs.last.p50,
+      p99: fs.last.p99,
+      marks: [
+        [15, "p50 target"],
+        [50, "p99 target"],
+        ...(smallCall ? ([[1.25 * smallCall.p50, "p50 target: 1.25x floor"]] as [number, string][]) : []),
+      ],
+    });
   const largeCall = floor(fl);
-  if (fl) lat.push({ label: `fan-out ${fl.members} (last)`, p50: fl.last.p50, p99: fl.last.p99, marks: largeCall ? [[1.25 * largeCall.p50, "p50 target: 1.25x floor"]] : [] });
+  if (fl)
+    lat.push({
+      label: `fan-out ${fl.members} (last)`,
+      p50: fl.last.p50,
+      p99: fl.last.p99,
+      marks: largeCall ? [[1.25 * largeCall.p50, "p50 target: 1.25x floor"]] : [],
+    });
   if (m) lat.push({ label: `${m.chats} chats, flooded`, p50: m.latency.p50, p99: m.latency.p99, marks: [] });
   const lg = ok<LargeGroups>(p.large);
   if (lg) {
     const g: LargeGroup = lg.some;
     const k = g.floor?.call ?? base?.rpcFanout?.find((f) => f.members === g.online)?.call;
     if (k) lat.push({ label: `floor: ${num(g.online, 0)} RPCs, no write`, p50: k.p50, p99: k.p99, marks: [], grey: true });
-    lat.push({ label: `large ${g.members}, ${g.online} online`, p50: g.last.p50, p99: g.last.p99, marks: k ? [[1.25 * k.p50, "p50 target: 1.25x floor"]] : [] });
+    lat.push({
+      label: `large ${g.members}, ${g.online} online`,
+      p50: g.last.p50,
+      p99: g.last.p99,
+      marks: k ? [[1.25 * k.p50, "p50 target: 1.25x floor"]] : [],
+    });
   }
   const tput: { label: string; value: number; mark?: number }[] = [];
   if (base) tput.push({ label: "echo baseline frames/s", value: base.framesPerSec });
-  if (g) tput.push({ label: `group ${g.members}: msgs/s to all`, value: g.deliveredPerSec, ...(base && { mark: 0.25 * base.framesPerSec }) });
+  if (g)
+    tput.push({
+      label: `group ${g.members}: msgs/s to all`,
+      value: g.deliveredPerSec,
+      ...(base && { mark: 0.25 * base.framesPerSec }),
+    });
   if (m) tput.push({ label: `${m.chats} direct chats: msgs/s`, value: m.deliveredPerSec });
 
   const W = 960;
@@ -238,9 +294,15 @@ export function renderSvg(r: Results): string {
   const panelW = 440;
   const H = top + Math.max(lat.length, tput.length, 1) * rowH + 70;
   const parts: string[] = [];
-  const text = (x0: number, y0: number, s: string, extra = "") => parts.push(`<text x="${x0.toFixed(1)}" y="${y0.toFixed(1)}"${extra}>${esc(s)}</text>`);
+  const text = (x0: number, y0: number, s: string, extra = "") =>
+    parts.push(`<text x="${x0.toFixed(1)}" y="${y0.toFixed(1)}"${extra}>${esc(s)}</text>`);
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  text(16, 24, `${r.quick ? "Quick run" : "Full run"} ${r.date.slice(0, 10)}, ${r.machine.cores} x ${r.machine.cpuModel}, workerd ${r.versions.workerd.split(" ")[0]}`, ' font-size="13" fill="#444"');
+  text(
+    16,
+    24,
+    `${r.quick ? "Quick run" : "Full run"} ${r.date.slice(0, 10)}, ${r.machine.cores} x ${r.machine.cpuModel}, workerd ${r.versions.workerd.split(" ")[0]}`,
+    ' font-size="13" fill="#444"',
+  );
 
   // Latency panel: log scale.
   const x0 = 16 + labelW;
@@ -257,12 +319,20 @@ export function renderSvg(r: Results): string {
   lat.forEach((b, i) => {
     const y = top + i * rowH;
     text(x0 - 8, y + 21, b.label, ' font-size="12" text-anchor="end"');
-    parts.push(`<rect x="${x0}" y="${y + 8}" width="${Math.max(1, sx(b.p50) - x0).toFixed(1)}" height="18" fill="${b.grey ? "#8a8a8a" : "#3b7dd8"}"/>`);
-    parts.push(`<line x1="${sx(b.p50).toFixed(1)}" y1="${y + 17}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 17}" stroke="#1d3f73" stroke-width="2"/>`);
-    parts.push(`<line x1="${sx(b.p99).toFixed(1)}" y1="${y + 10}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 24}" stroke="#1d3f73" stroke-width="2"/>`);
+    parts.push(
+      `<rect x="${x0}" y="${y + 8}" width="${Math.max(1, sx(b.p50) - x0).toFixed(1)}" height="18" fill="${b.grey ? "#8a8a8a" : "#3b7dd8"}"/>`,
+    );
+    parts.push(
+      `<line x1="${sx(b.p50).toFixed(1)}" y1="${y + 17}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 17}" stroke="#1d3f73" stroke-width="2"/>`,
+    );
+    parts.push(
+      `<line x1="${sx(b.p99).toFixed(1)}" y1="${y + 10}" x2="${sx(b.p99).toFixed(1)}" y2="${y + 24}" stroke="#1d3f73" stroke-width="2"/>`,
+    );
     text(sx(b.p99) + 4, y + 21, `${fmt(b.p50)} / ${fmt(b.p99)}`, ' font-size="11" fill="#333"');
     for (const [v, label] of b.marks) {
-      parts.push(`<line x1="${sx(v).toFixed(1)}" y1="${y + 4}" x2="${sx(v).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`${label}: ${fmt(v)} ms`)}</title></line>`);
+      parts.push(
+        `<line x1="${sx(v).toFixed(1)}" y1="${y + 4}" x2="${sx(v).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`${label}: ${fmt(v)} ms`)}</title></line>`,
+      );
     }
   });
 
@@ -280,12 +350,21 @@ export function renderSvg(r: Results): string {
   tput.forEach((t, i) => {
     const y = top + i * rowH;
     text(X0 - 8, y + 21, t.label, ' font-size="12" text-anchor="end"');
-    parts.push(`<rect x="${X0}" y="${y + 8}" width="${Math.max(1, tx(t.value) - X0).toFixed(1)}" height="18" fill="${i === 0 ? "#8a8a8a" : "#2e9e6a"}"/>`);
+    parts.push(
+      `<rect x="${X0}" y="${y + 8}" width="${Math.max(1, tx(t.value) - X0).toFixed(1)}" height="18" fill="${i === 0 ? "#8a8a8a" : "#2e9e6a"}"/>`,
+    );
     text(tx(t.value) + 4, y + 21, num(t.value, 0), ' font-size="11" fill="#333"');
     if (t.mark !== undefined)
-      parts.push(`<line x1="${tx(t.mark).toFixed(1)}" y1="${y + 4}" x2="${tx(t.mark).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`target: ${num(t.mark, 0)}/s`)}</title></line>`);
+      parts.push(
+        `<line x1="${tx(t.mark).toFixed(1)}" y1="${y + 4}" x2="${tx(t.mark).toFixed(1)}" y2="${y + 30}" stroke="#d33" stroke-width="2" stroke-dasharray="3,2"><title>${esc(`target: ${num(t.mark, 0)}/s`)}</title></line>`,
+      );
   });
-  text(16, H - 14, "Grey: baselines measured in the same run (bare echo object; two objects storing in series; N objects each writing a row; one hub object logging for 100 users). Red dashes: targets.", ' font-size="11" fill="#666"');
+  text(
+    16,
+    H - 14,
+    "Grey: baselines measured in the same run (bare echo object; two objects storing in series; N objects each writing a row; one hub object logging for 100 users). Red dashes: targets.",
+    ' font-size="11" fill="#666"',
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">\n${parts.join("\n")}\n</svg>\n`;
 }
 

@@ -34,7 +34,12 @@ import { targets } from "./targets";
 import type { Outcome, Results } from "./types";
 
 if (args.includes("--help")) {
-  console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(0, 9).join("\n"));
+  console.log(
+    readFileSync(new URL(import.meta.url), "utf8")
+      .split("\n")
+      .slice(0, 9)
+      .join("\n"),
+  );
   process.exit(0);
 }
 
@@ -83,7 +88,13 @@ async function register(procs: ServerProcs, url: string, n: number, results: Res
   const users = await registerUsers(url, n);
   const setupMs = performance.now() - t0;
   const cpu = end();
-  results.setup = { users: n, concurrency: SETUP_CONCURRENCY, ms: round(setupMs, 0), perSec: round(n / (setupMs / 1000), 1), workerUsPerRegister: per(cpu.workerUs, n) };
+  results.setup = {
+    users: n,
+    concurrency: SETUP_CONCURRENCY,
+    ms: round(setupMs, 0),
+    perSec: round(n / (setupMs / 1000), 1),
+    workerUsPerRegister: per(cpu.workerUs, n),
+  };
   note(`setup: ${n} users registered in ${(setupMs / 1000).toFixed(1)} s (${results.setup.perSec}/s)`);
   return users;
 }
@@ -103,7 +114,9 @@ async function main(): Promise<void> {
     serverEvents: [],
     targets: [],
   };
-  note(`${QUICK ? "quick" : "full"} run on ${results.machine.cores} x ${results.machine.cpuModel}, node ${process.version}, wrangler ${results.versions.wrangler}`);
+  note(
+    `${QUICK ? "quick" : "full"} run on ${results.machine.cores} x ${results.machine.cpuModel}, node ${process.version}, wrangler ${results.versions.wrangler}`,
+  );
 
   if (enabled("baseline")) {
     results.phases.baseline = await attempt("baseline (echo Durable Object)", baseline);
@@ -127,7 +140,12 @@ async function main(): Promise<void> {
     results.source = snap.source;
     note(`chat server from a copy of the ${snap.source}`);
     // The benchmark measures the service, not its per-user limits: they are lifted.
-    const vars = { REGISTER_PER_ADDRESS_PER_HOUR: "1000000", SENDS_PER_USER_BURST: "1000000", SENDS_PER_USER_PER_SECOND: "1000000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000000" };
+    const vars = {
+      REGISTER_PER_ADDRESS_PER_HOUR: "1000000",
+      SENDS_PER_USER_BURST: "1000000",
+      SENDS_PER_USER_PER_SECOND: "1000000",
+      GROUP_CHANGES_PER_USER_PER_HOUR: "1000000",
+    };
     const srv = await startLocalServer({ cwd: snap.dir, vars }).catch((err: unknown) => {
       snap.remove();
       throw err;
@@ -152,8 +170,12 @@ async function main(): Promise<void> {
       if (enabled("direct")) results.phases.direct = await attempt("direct chat latency", () => direct(srv, fresh(), users));
       if (enabled("group")) results.phases.group = await attempt("group throughput", () => group(srv, fresh(), users));
       if (enabled("fanout")) {
-        results.phases.fanoutSmall = await attempt(`fan-out ${COUNTS.fanoutSmall}`, () => fanout(srv, fresh(), users, COUNTS.fanoutSmall, COUNTS.fanoutSmallMessages));
-        results.phases.fanoutLarge = await attempt(`fan-out ${COUNTS.fanoutLarge}`, () => fanout(srv, fresh(), users, COUNTS.fanoutLarge, COUNTS.fanoutLargeMessages));
+        results.phases.fanoutSmall = await attempt(`fan-out ${COUNTS.fanoutSmall}`, () =>
+          fanout(srv, fresh(), users, COUNTS.fanoutSmall, COUNTS.fanoutSmallMessages),
+        );
+        results.phases.fanoutLarge = await attempt(`fan-out ${COUNTS.fanoutLarge}`, () =>
+          fanout(srv, fresh(), users, COUNTS.fanoutLarge, COUNTS.fanoutLargeMessages),
+        );
       }
       if (enabled("many")) results.phases.many = await attempt("many chats", () => many(srv, fresh(), users));
       const usedBefore = Math.max(
@@ -165,10 +187,17 @@ async function main(): Promise<void> {
       if (enabled("idle")) results.phases.idle = await attempt("idle users", () => idle(srv, fresh(), users, usedBefore));
       if (enabled("files")) results.phases.files = await attempt("files", () => files(srv, users));
       if (enabled("large")) results.phases.large = await attempt("large groups", () => large(srv, fresh(), users));
-      if (enabled("connect")) results.phases.connect = await attempt(`a user in ${COUNTS.connectGroups} large groups connecting`, () => connectMany(srv, fresh(), users));
+      if (enabled("connect"))
+        results.phases.connect = await attempt(`a user in ${COUNTS.connectGroups} large groups connecting`, () =>
+          connectMany(srv, fresh(), users),
+        );
       if (enabled("members")) {
-        results.phases.membersSmall = await attempt(`membership changes, group of ${COUNTS.membersSmall}`, () => membership(srv, fresh(), users, COUNTS.membersSmall));
-        results.phases.membersLarge = await attempt(`membership changes, group of ${COUNTS.fanoutLarge}`, () => membership(srv, fresh(), users, COUNTS.fanoutLarge));
+        results.phases.membersSmall = await attempt(`membership changes, group of ${COUNTS.membersSmall}`, () =>
+          membership(srv, fresh(), users, COUNTS.membersSmall),
+        );
+        results.phases.membersLarge = await attempt(`membership changes, group of ${COUNTS.fanoutLarge}`, () =>
+          membership(srv, fresh(), users, COUNTS.fanoutLarge),
+        );
       }
       if (enabled("edits")) results.phases.edits = await attempt("edits", () => edits(srv, fresh()));
       fresh();

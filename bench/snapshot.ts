@@ -23,7 +23,9 @@ export function snapshot(rev?: string): Snapshot {
   let source: string;
   if (rev) {
     const commit = git("rev-parse", "--short", rev);
-    execFileSync("tar", ["-x", "-C", dir], { input: execFileSync("git", ["archive", "--format=tar", commit], { maxBuffer: 256 * 2 ** 20 }) });
+    execFileSync("tar", ["-x", "-C", dir], {
+      input: execFileSync("git", ["archive", "--format=tar", commit], { maxBuffer: 256 * 2 ** 20 }),
+    });
     source = `commit ${commit}`;
   } else {
     for (const f of git("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")) {

@@ -32,7 +32,14 @@ const englishOnly = {
 
 /** public/_headers: every path gets the Worker's security headers. */
 async function headersFile() {
-  const compiled = await build({ absWorkingDir: root, entryPoints: ["src/worker/security-headers.ts"], bundle: false, format: "esm", write: false, logLevel: "warning" });
+  const compiled = await build({
+    absWorkingDir: root,
+    entryPoints: ["src/worker/security-headers.ts"],
+    bundle: false,
+    format: "esm",
+    write: false,
+    logLevel: "warning",
+  });
   const { SECURITY_HEADERS } = await import(`data:text/javascript,${encodeURIComponent(compiled.outputFiles[0].text)}`);
   const lines = Object.entries(SECURITY_HEADERS).map(([name, value]) => `  ${name}: ${value}`);
   return `# Written by scripts/build-web.mjs from src/worker/security-headers.ts.\n/*\n${lines.join("\n")}\n`;

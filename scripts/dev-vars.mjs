@@ -8,6 +8,9 @@ const file = new URL("../.dev.vars", import.meta.url);
 const text = existsSync(file) ? readFileSync(file, "utf8") : "";
 if (!/^FILES_SIGNING_KEY=/m.test(text)) {
   const gap = text && !text.endsWith("\n") ? "\n" : "";
-  appendFileSync(file, `${gap}# Signs file download links in local dev (written by scripts/dev-vars.mjs).\nFILES_SIGNING_KEY="${randomBytes(32).toString("hex")}"\n`);
+  appendFileSync(
+    file,
+    `${gap}# Signs file download links in local dev (written by scripts/dev-vars.mjs).\nFILES_SIGNING_KEY="${randomBytes(32).toString("hex")}"\n`,
+  );
   console.log("wrote a local FILES_SIGNING_KEY into .dev.vars");
 }

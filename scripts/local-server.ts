@@ -40,7 +40,10 @@ export async function startLocalServer(opts: { config?: string; vars?: Record<st
   const config = opts.config ? ["--config", opts.config] : [];
   const env = { ...process.env, ...OFFLINE };
   if (!opts.config)
-    await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, ...config], { cwd, env });
+    await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, ...config], {
+      cwd,
+      env,
+    });
   const port = await freePort();
   // The chat's download links need a signing key (a secret in production): a fresh one per
   // server. Tests and the benchmark read recovery codes off the console mail sink.
@@ -48,7 +51,20 @@ export async function startLocalServer(opts: { config?: string; vars?: Record<st
   const vars = Object.entries(given).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child: ChildProcess = spawn(
     wrangler,
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persist, "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false", ...config, ...vars],
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      persist,
+      "--inspector-port",
+      String(await freePort()),
+      "--show-interactive-dev-session=false",
+      ...config,
+      ...vars,
+    ],
     { cwd, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

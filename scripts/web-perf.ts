@@ -14,7 +14,11 @@ const LOADED = 500;
 const MEASURED = 40;
 const cwd = process.argv[2];
 const server = await startLocalServer({ ...(cwd && { cwd }), vars: { SENDS_PER_USER_BURST: "5000" } });
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+});
 const clients: ChatClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,7 +70,13 @@ async function perMessage(page: Page, from: ChatClient, chatId: string, label: s
       const name = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
       self.set(name, (self.get(name) ?? 0) + (dt.get(n.id) ?? 0));
     }
-    console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([n, us]) => `${(us / 1000).toFixed(0)} ms ${n}`).join("\n"));
+    console.log(
+      [...self]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([n, us]) => `${(us / 1000).toFixed(0)} ms ${n}`)
+        .join("\n"),
+    );
   }
   return per;
 }
@@ -75,7 +85,11 @@ try {
   const stamp = Date.now().toString(36);
   const [sender, reader] = [await user(`perf_s${stamp}`), await user(`perf_r${stamp}`)];
   const { chat } = await sender.createChat({ username: `perf_r${stamp}` });
-  for (let i = 1; i <= LOADED; i++) await sender.sendMessage({ chat_id: chat.chat_id, content: `history message ${i} with a few words in it, as people write them` });
+  for (let i = 1; i <= LOADED; i++)
+    await sender.sendMessage({
+      chat_id: chat.chat_id,
+      content: `history message ${i} with a few words in it, as people write them`,
+    });
   await reader.markRead({ chat_id: chat.chat_id, seq: LOADED + 10 });
 
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -87,14 +101,24 @@ try {
   await page.locator(".messages .msg").first().waitFor();
   await loadAll(page);
 
-  const nodes = await page.evaluate(() => ({ page: document.getElementsByTagName("*").length, thread: document.querySelectorAll(".messages *").length + 1, items: document.querySelectorAll(".messages > li").length }));
+  const nodes = await page.evaluate(() => ({
+    page: document.getElementsByTagName("*").length,
+    thread: document.querySelectorAll(".messages *").length + 1,
+    items: document.querySelectorAll(".messages > li").length,
+  }));
   const full = await perMessage(page, sender, chat.chat_id, "live");
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   const slow = await perMessage(page, sender, chat.chat_id, "slow");
   console.log(
     JSON.stringify(
-      { checkout: cwd ?? process.cwd(), loaded: LOADED, domNodes: nodes, msPerMessage: Number((full * 1000).toFixed(1)), msPerMessageAt4xSlowdown: Number((slow * 1000).toFixed(1)) },
+      {
+        checkout: cwd ?? process.cwd(),
+        loaded: LOADED,
+        domNodes: nodes,
+        msPerMessage: Number((full * 1000).toFixed(1)),
+        msPerMessageAt4xSlowdown: Number((slow * 1000).toFixed(1)),
+      },
       null,
       2,
     ),

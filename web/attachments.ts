@@ -60,7 +60,17 @@ export class Attachments {
       this.add([...(input.files ?? [])]);
       input.value = "";
     });
-    const button = h("button", { type: "button", class: "btn-icon btn-attach", "aria-label": "Attach file", title: "Attach file", on: { click: () => input.click() } }, icon("attach"));
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "btn-icon btn-attach",
+        "aria-label": "Attach file",
+        title: "Attach file",
+        on: { click: () => input.click() },
+      },
+      icon("attach"),
+    );
     return h("span", { class: "attach" }, button, input);
   }
 
@@ -85,7 +95,15 @@ export class Attachments {
       const images = [...(e.clipboardData?.files ?? [])].filter((f) => f.type.startsWith("image/"));
       if (!images.length) return;
       e.preventDefault();
-      this.add(images.map((f, i) => (f.name && f.name !== "image.png" ? f : new File([f], `pasted-${Date.now()}${i ? `-${i}` : ""}.${f.type.split("/")[1] ?? "png"}`, { type: f.type }))));
+      this.add(
+        images.map((f, i) =>
+          f.name && f.name !== "image.png"
+            ? f
+            : new File([f], `pasted-${Date.now()}${i ? `-${i}` : ""}.${f.type.split("/")[1] ?? "png"}`, {
+                type: f.type,
+              }),
+        ),
+      );
     });
   }
 
@@ -158,15 +176,32 @@ export class Attachments {
                       "aria-label": `Retry sending ${u.file.name}`,
                       // Where the keyboard goes from Cancel when the upload fails.
                       "data-control": "upload-action",
-                      on: { click: () => (this.drop(u), this.start({ ...u, sent: 0, error: null, controller: new AbortController() })) },
+                      on: {
+                        click: () => (this.drop(u), this.start({ ...u, sent: 0, error: null, controller: new AbortController() })),
+                      },
                     },
                     "Retry",
                   ),
-                  h("button", { type: "button", class: "btn-link btn-xs danger", "aria-label": `Dismiss ${u.file.name}`, on: { click: () => this.drop(u) } }, "Dismiss"),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn-link btn-xs danger",
+                      "aria-label": `Dismiss ${u.file.name}`,
+                      on: { click: () => this.drop(u) },
+                    },
+                    "Dismiss",
+                  ),
                 )
               : h(
                   "button",
-                  { type: "button", class: "btn-link btn-xs danger", "aria-label": `Cancel uploading ${u.file.name}`, "data-control": "upload-action", on: { click: () => u.controller.abort() } },
+                  {
+                    type: "button",
+                    class: "btn-link btn-xs danger",
+                    "aria-label": `Cancel uploading ${u.file.name}`,
+                    "data-control": "upload-action",
+                    on: { click: () => u.controller.abort() },
+                  },
                   "Cancel",
                 ),
           ),
@@ -196,11 +231,28 @@ export class Attachments {
     if (!a || m.deleted) return null;
     const url = this.link(m.chat_id, a.file_id);
     if (m.content_type === "image" && isImageType(a.mime) && a.width && a.height) {
-      const img = h("img", { class: "att-img", width: a.width, height: a.height, alt: a.name, src: url ?? false, decoding: "async" });
+      const img = h("img", {
+        class: "att-img",
+        width: a.width,
+        height: a.height,
+        alt: a.name,
+        src: url ?? false,
+        decoding: "async",
+      });
       // Its final box from the start, link or not (styles.css .att-img): at most 320 wide and 360 high.
       img.style.setProperty("--w", `${Math.round(Math.min(MAX_W, a.width, (MAX_H * a.width) / a.height))}px`);
       img.style.setProperty("--ratio", `${a.width} / ${a.height}`);
-      return h("button", { type: "button", class: "att-image", id, "aria-label": `Open image ${a.name}`, on: { click: () => url && this.open(a, url) } }, img);
+      return h(
+        "button",
+        {
+          type: "button",
+          class: "att-image",
+          id,
+          "aria-label": `Open image ${a.name}`,
+          on: { click: () => url && this.open(a, url) },
+        },
+        img,
+      );
     }
     // Named by its text ("Download agenda.txt 19 B"), so the name holds what is seen.
     return h(
@@ -256,7 +308,13 @@ export class Attachments {
       "dialog",
       { class: "viewer", "aria-label": a.name },
       h("img", { src: url, alt: a.name, width: a.width ?? false, height: a.height ?? false }),
-      h("div", { class: "viewer-bar" }, h("span", { class: "viewer-name" }, a.name), h("a", { class: "btn btn-primary btn-sm", href: url, download: a.name }, "Download"), close),
+      h(
+        "div",
+        { class: "viewer-bar" },
+        h("span", { class: "viewer-name" }, a.name),
+        h("a", { class: "btn btn-primary btn-sm", href: url, download: a.name }, "Download"),
+        close,
+      ),
     );
     viewer.addEventListener("close", () => viewer.remove());
     viewer.addEventListener("click", (e) => e.target === viewer && viewer.close());

@@ -10,8 +10,28 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
   const noticeEl = h("p", { class: "notice", role: "status" }, notice ?? "");
   noticeEl.hidden = !notice;
   const tabs: Record<Exclude<Tab, "recover">, HTMLButtonElement> = {
-    login: h("button", { type: "button", role: "tab", id: "tab-login", "aria-controls": "auth-panel", on: { click: () => show("login") } }, "Log in"),
-    register: h("button", { type: "button", role: "tab", id: "tab-register", "aria-controls": "auth-panel", on: { click: () => show("register") } }, "Register"),
+    login: h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: "tab-login",
+        "aria-controls": "auth-panel",
+        on: { click: () => show("login") },
+      },
+      "Log in",
+    ),
+    register: h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: "tab-register",
+        "aria-controls": "auth-panel",
+        on: { click: () => show("register") },
+      },
+      "Register",
+    ),
   };
   const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": "Account" }, tabs.login, tabs.register);
   // Arrow keys move between the two tabs, as the tabs pattern expects.
@@ -47,7 +67,11 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
   }
 
   function loginForm(): HTMLElement {
-    const username = field("Username", "username", { autocomplete: "username", autocapitalize: "none", spellcheck: false });
+    const username = field("Username", "username", {
+      autocomplete: "username",
+      autocapitalize: "none",
+      spellcheck: false,
+    });
     const password = field("Password", "password", { type: "password", autocomplete: "current-password" });
     return form({
       fields: [username, password],
@@ -60,14 +84,23 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
   }
 
   function registerForm(): HTMLElement {
-    const username = field("Username", "username", { autocomplete: "username", autocapitalize: "none", spellcheck: false, maxlength: "32" }, "3–32 letters, digits, _ . or -");
+    const username = field(
+      "Username",
+      "username",
+      { autocomplete: "username", autocapitalize: "none", spellcheck: false, maxlength: "32" },
+      "3–32 letters, digits, _ . or -",
+    );
     const email = field("Email", "email", { type: "email", autocomplete: "email" }, "Only used to recover your password.");
     const password = field("Password", "password", { type: "password", autocomplete: "new-password" }, "At least 8 characters.");
     return form({
       fields: [username, email, password],
       submitLabel: "Register",
       submit: async () => {
-        await client.register({ username: username.input.value.trim(), email: email.input.value.trim(), password: password.input.value });
+        await client.register({
+          username: username.input.value.trim(),
+          email: email.input.value.trim(),
+          password: password.input.value,
+        });
       },
     }).el;
   }
@@ -89,7 +122,12 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
     });
     const title = h("h2", { id: "recover-title", class: "auth-subtitle" }, "Reset your password");
     function resetForm(): HTMLElement {
-      const code = field("Code", "code", { autocomplete: "one-time-code", autocapitalize: "characters", spellcheck: false }, "From the email we sent you.");
+      const code = field(
+        "Code",
+        "code",
+        { autocomplete: "one-time-code", autocapitalize: "characters", spellcheck: false },
+        "From the email we sent you.",
+      );
       const password = field("New password", "new_password", { type: "password", autocomplete: "new-password" }, "At least 8 characters.");
       return form({
         fields: [code, password],

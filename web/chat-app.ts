@@ -77,7 +77,16 @@ export class ChatApp {
       announce: (text) => this.status.announce(text),
       blockedChanged: () => this.blockedChanged(),
     });
-    this.shell = h("main", { class: "shell" }, this.status.banner, this.list.el, this.conversation.el, this.settings.el, this.status.live, this.dialogs.el);
+    this.shell = h(
+      "main",
+      { class: "shell" },
+      this.status.banner,
+      this.list.el,
+      this.conversation.el,
+      this.settings.el,
+      this.status.live,
+      this.dialogs.el,
+    );
     root.replaceChildren(this.shell);
     // The list as last seen online shows until getChats answers: at once, and offline too.
     const cached = loadCached(session.user);

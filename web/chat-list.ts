@@ -39,8 +39,29 @@ export class ChatList {
         { class: "side-head" },
         h("div", { class: "side-title" }, this.heading, h("p", { class: "me-name" }, "Signed in as ", h("strong", {}, me))),
         avatar(me, "sm"),
-        h("button", { type: "button", class: "btn-icon", "aria-label": "Settings", title: "Settings", "data-control": "settings", on: { click: () => actions.settings() } }, icon("settings")),
-        h("button", { type: "button", class: "btn-icon", "aria-label": "Log out", title: "Log out", on: { click: () => actions.logout() } }, icon("logout")),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn-icon",
+            "aria-label": "Settings",
+            title: "Settings",
+            "data-control": "settings",
+            on: { click: () => actions.settings() },
+          },
+          icon("settings"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn-icon",
+            "aria-label": "Log out",
+            title: "Log out",
+            on: { click: () => actions.logout() },
+          },
+          icon("logout"),
+        ),
       ),
       h(
         "div",
@@ -127,7 +148,9 @@ export class ChatList {
               { class: "chat-item-top" },
               h("span", { class: "chat-item-title" }, c.title),
               c.type === "group" ? h("span", { class: "tag" }, "group") : null,
-              c.last_message ? h("time", { class: "chat-item-time", datetime: new Date(c.last_message.timestamp).toISOString() }, time) : null,
+              c.last_message
+                ? h("time", { class: "chat-item-time", datetime: new Date(c.last_message.timestamp).toISOString() }, time)
+                : null,
             ),
             h(
               "span",
@@ -138,6 +161,10 @@ export class ChatList {
           ),
         ),
       );
-    return { key: c.chat_id, version: JSON.stringify([c.title, c.type, preview, time, unread, current, typing.length > 0]), render };
+    return {
+      key: c.chat_id,
+      version: JSON.stringify([c.title, c.type, preview, time, unread, current, typing.length > 0]),
+      render,
+    };
   }
 }

@@ -73,7 +73,12 @@ export class Conversation {
     this.items.stopEditing();
     this.renderChat(chat);
     // Offline, the saved copy of its latest messages shows at once; `refresh` replaces it once online.
-    if (!this.store.threads.get(chatId)?.loaded && !(this.client.state !== "ready" && this.store.savedThread(chatId)) && !(await this.firstPage(chat))) return;
+    if (
+      !this.store.threads.get(chatId)?.loaded &&
+      !(this.client.state !== "ready" && this.store.savedThread(chatId)) &&
+      !(await this.firstPage(chat))
+    )
+      return;
     if (chatId !== this.store.openId) return;
     await this.thread.opened(chat);
   }
@@ -155,7 +160,9 @@ export class Conversation {
         out.failed = true;
         out.resendOnReconnect = isConnectionError(err);
         this.host.announce(
-          out.resendOnReconnect ? `Message to ${chat.title} not sent yet. It goes out when the connection is back.` : `Message to ${chat.title} not sent. ${describe(err)}`,
+          out.resendOnReconnect
+            ? `Message to ${chat.title} not sent yet. It goes out when the connection is back.`
+            : `Message to ${chat.title} not sent. ${describe(err)}`,
         );
         if (out.chatId === this.store.openId) this.renderThread();
       },
@@ -182,7 +189,14 @@ export class Conversation {
     this.headEl = h("header", { class: "chat-head" });
     this.thread.mount(chat);
     this.typingEl = h("p", { class: "typing" });
-    this.composer = h("textarea", { id: "composer", name: "message", rows: 1, placeholder: "Message", maxlength: "4000", autocomplete: "off" });
+    this.composer = h("textarea", {
+      id: "composer",
+      name: "message",
+      rows: 1,
+      placeholder: "Message",
+      maxlength: "4000",
+      autocomplete: "off",
+    });
     const composer = this.composer;
     const sendForm = h(
       "form",
@@ -213,10 +227,20 @@ export class Conversation {
       this.client.typing({ chat_id: chatId }).catch(() => undefined);
     });
     // Nothing more can be sent where the other member deleted their account.
-    const closed = chat.peer_deleted ? h("p", { class: "thread-note composer-closed" }, `${chat.title} deleted their account. You can read this chat, but not reply.`) : null;
+    const closed = chat.peer_deleted
+      ? h("p", { class: "thread-note composer-closed" }, `${chat.title} deleted their account. You can read this chat, but not reply.`)
+      : null;
     const section = closed
       ? h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread.el, this.typingEl, closed)
-      : h("section", { class: "chat", "aria-labelledby": "chat-title" }, this.headEl, this.thread.el, this.typingEl, this.attachments.tray, sendForm);
+      : h(
+          "section",
+          { class: "chat", "aria-labelledby": "chat-title" },
+          this.headEl,
+          this.thread.el,
+          this.typingEl,
+          this.attachments.tray,
+          sendForm,
+        );
     if (!closed) {
       this.attachments.listen(section, composer);
       this.attachments.renderTray();
@@ -247,7 +271,18 @@ export class Conversation {
       {
         key: "back",
         version: "",
-        render: () => h("button", { type: "button", class: "btn-icon back", "aria-label": "Back to chats", "data-control": "back", on: { click: () => this.host.back() } }, icon("back")),
+        render: () =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn-icon back",
+              "aria-label": "Back to chats",
+              "data-control": "back",
+              on: { click: () => this.host.back() },
+            },
+            icon("back"),
+          ),
       },
       { key: "avatar", version: chat.title, render: () => avatar(chat.title) },
       {
@@ -266,7 +301,18 @@ export class Conversation {
       items.push({
         key: "members",
         version: "",
-        render: () => h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "members", on: { click: () => this.dialogs.members() } }, icon("members"), h("span", {}, "Members")),
+        render: () =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-ghost btn-sm",
+              "data-control": "members",
+              on: { click: () => this.dialogs.members() },
+            },
+            icon("members"),
+            h("span", {}, "Members"),
+          ),
       });
     else if (!chat.peer_deleted && others[0]) {
       const peer = others[0];
@@ -275,7 +321,17 @@ export class Conversation {
         key: "block",
         version: String(blocked),
         render: () =>
-          h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-control": "block", on: { click: () => this.confirmBlock(peer, blocked) } }, icon("block"), h("span", {}, blocked ? "Unblock" : "Block")),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-ghost btn-sm",
+              "data-control": "block",
+              on: { click: () => this.confirmBlock(peer, blocked) },
+            },
+            icon("block"),
+            h("span", {}, blocked ? "Unblock" : "Block"),
+          ),
       });
     }
     syncChildren(this.headEl, items);

@@ -75,14 +75,26 @@ export class Dialogs {
   }
 
   newChat(): void {
-    const username = field("Username", "username", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Who do you want to talk to?");
+    const username = field(
+      "Username",
+      "username",
+      { autocomplete: "off", autocapitalize: "none", spellcheck: false },
+      "Who do you want to talk to?",
+    );
     this.startChat("New chat", [username], "Start chat", () => this.client.createChat({ username: username.input.value.trim() }));
   }
 
   newGroup(): void {
     const title = field("Group name", "title", { autocomplete: "off", maxlength: "100" });
-    const members = field("Members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false, required: false }, "Usernames, separated by commas. You can add more later.");
-    this.startChat("New group", [title, members], "Create group", () => this.client.createGroup({ title: title.input.value.trim(), members: names(members.input.value) }));
+    const members = field(
+      "Members",
+      "members",
+      { autocomplete: "off", autocapitalize: "none", spellcheck: false, required: false },
+      "Usernames, separated by commas. You can add more later.",
+    );
+    this.startChat("New group", [title, members], "Create group", () =>
+      this.client.createGroup({ title: title.input.value.trim(), members: names(members.input.value) }),
+    );
   }
 
   /**
@@ -115,7 +127,12 @@ export class Dialogs {
                 type: "button",
                 class: "btn-link btn-xs danger",
                 "aria-label": `Remove ${m}`,
-                on: { click: () => void this.client.removeMember({ chat_id: chat.chat_id, username: m }).then(({ chat: c }) => refresh(c, others.indexOf(m)), fail) },
+                on: {
+                  click: () =>
+                    void this.client
+                      .removeMember({ chat_id: chat.chat_id, username: m })
+                      .then(({ chat: c }) => refresh(c, others.indexOf(m)), fail),
+                },
               },
               "Remove",
             )
@@ -128,24 +145,34 @@ export class Dialogs {
       let after: string | undefined;
       const page = () => {
         more.disabled = true;
-        this.client.getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) }).then(({ members, has_more }) => {
-          list.append(...members.map((m: MemberEntry) => item(m.username)));
-          after = members.at(-1)?.username;
-          more.hidden = !has_more;
-          more.disabled = false;
-        }, fail);
+        this.client
+          .getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) })
+          .then(({ members, has_more }) => {
+            list.append(...members.map((m: MemberEntry) => item(m.username)));
+            after = members.at(-1)?.username;
+            more.hidden = !has_more;
+            more.disabled = false;
+          }, fail);
       };
       more.addEventListener("click", page);
       page();
     }
-    const add = field("Add members", "members", { autocomplete: "off", autocapitalize: "none", spellcheck: false }, "Usernames, separated by commas.");
+    const add = field(
+      "Add members",
+      "members",
+      { autocomplete: "off", autocapitalize: "none", spellcheck: false },
+      "Usernames, separated by commas.",
+    );
     const addForm = owner
       ? form({
           fields: [add],
           submitLabel: "Add",
           className: "stack add-form",
           submit: async () => {
-            const { chat: c } = await this.client.addMembers({ chat_id: chat.chat_id, members: names(add.input.value) });
+            const { chat: c } = await this.client.addMembers({
+              chat_id: chat.chat_id,
+              members: names(add.input.value),
+            });
             refresh(c);
           },
         }).el
@@ -199,7 +226,12 @@ export class Dialogs {
     const heading = h("h2", { id: "dialog-title" }, title);
     this.el.setAttribute("aria-labelledby", "dialog-title");
     this.el.replaceChildren(
-      h("div", { class: "dialog-head" }, heading, h("button", { type: "button", class: "btn-icon", "aria-label": "Close", on: { click: () => this.el.close() } }, "×")),
+      h(
+        "div",
+        { class: "dialog-head" },
+        heading,
+        h("button", { type: "button", class: "btn-icon", "aria-label": "Close", on: { click: () => this.el.close() } }, "×"),
+      ),
       ...content,
     );
     if (!this.el.open) this.el.showModal();

@@ -82,15 +82,19 @@ export function syncChildren(list: HTMLElement, items: Keyed[], fallback?: () =>
   if (!active || document.activeElement === active) return;
   // Moved (which blurs it) rather than rebuilt: focus it again where it is now.
   if (active.isConnected) return active.focus();
-  const now = focusedKey === undefined ? undefined : ([...list.children].find((c) => (c as HTMLElement).dataset.key === focusedKey) as HTMLElement | undefined);
-  const target = now ? ((control && now.querySelector<HTMLElement>(`[data-control="${CSS.escape(control)}"]`)) || now) : fallback?.();
+  const now =
+    focusedKey === undefined
+      ? undefined
+      : ([...list.children].find((c) => (c as HTMLElement).dataset.key === focusedKey) as HTMLElement | undefined);
+  const target = now ? (control && now.querySelector<HTMLElement>(`[data-control="${CSS.escape(control)}"]`)) || now : fallback?.();
   target?.focus();
 }
 
 const ICONS = {
   send: "M3.4 20.4 20.85 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L4 11l9 1-9 1-2 6.3a1 1 0 0 0 1.4 1.1z",
   plus: "M12 5v14M5 12h14",
-  group: "M16 19v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 17.5V19M10 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM20 19v-1.5a3.5 3.5 0 0 0-2.6-3.4M15.5 5.1a3 3 0 0 1 0 5.8",
+  group:
+    "M16 19v-1.5a3.5 3.5 0 0 0-3.5-3.5h-5A3.5 3.5 0 0 0 4 17.5V19M10 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM20 19v-1.5a3.5 3.5 0 0 0-2.6-3.4M15.5 5.1a3 3 0 0 1 0 5.8",
   logout: "M15 17l5-5-5-5M20 12H9M12 19H6a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h6",
   back: "M15 18l-6-6 6-6",
   down: "M12 5v14M5 12l7 7 7-7",

@@ -36,7 +36,8 @@ export function field(label: string, name: string, attrs: Record<string, string 
 }
 
 /** The request failed because the server could not be reached, not because of what it asked. */
-export const isConnectionError = (err: unknown) => err instanceof ClientError && (err.error === "timeout" || err.error === "disconnected" || err.error === "closed");
+export const isConnectionError = (err: unknown) =>
+  err instanceof ClientError && (err.error === "timeout" || err.error === "disconnected" || err.error === "closed");
 
 /** What to tell a person about a failed request. */
 export function describe(err: unknown): string {
@@ -83,7 +84,14 @@ export function form(options: {
     alert.hidden = message === null;
     alert.textContent = message ?? "";
   };
-  const el = h("form", { class: options.className ?? "stack", novalidate: true }, ...options.fields.map((f) => f.wrap), alert, button, ...(options.extra ?? []));
+  const el = h(
+    "form",
+    { class: options.className ?? "stack", novalidate: true },
+    ...options.fields.map((f) => f.wrap),
+    alert,
+    button,
+    ...(options.extra ?? []),
+  );
   el.addEventListener("submit", (e) => {
     e.preventDefault();
     if (button.disabled) return;

@@ -10,7 +10,11 @@ describe("links in a message", () => {
       { text: "ann@example.org", href: "mailto:ann@example.org" },
       { text: "!" },
     ]);
-    expect(linkPieces("(http://x.dev/Foo_(bar))")).toEqual([{ text: "(" }, { text: "http://x.dev/Foo_(bar)", href: "http://x.dev/Foo_(bar)" }, { text: ")" }]);
+    expect(linkPieces("(http://x.dev/Foo_(bar))")).toEqual([
+      { text: "(" },
+      { text: "http://x.dev/Foo_(bar)", href: "http://x.dev/Foo_(bar)" },
+      { text: ")" },
+    ]);
   });
 
   it("never makes a link of another scheme, and leaves text alone", () => {

@@ -11,7 +11,8 @@ import { linkPieces } from "./links";
 import type { Outgoing, Store } from "./store";
 
 /** A message's item, the same for your message on its way and once it is stored. */
-export const keyOf = (sender: string, seq: number, clientMsgId: string | undefined) => (clientMsgId ? `c:${sender}:${clientMsgId}` : `s:${seq}`);
+export const keyOf = (sender: string, seq: number, clientMsgId: string | undefined) =>
+  clientMsgId ? `c:${sender}:${clientMsgId}` : `s:${seq}`;
 
 /** Where the keyboard goes once the thread shows an item: a control in it, or the item. */
 export interface FocusTarget {
@@ -64,7 +65,9 @@ export class MessageItems {
             "div",
             { class: "bubble" },
             showSender ? sender(m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
-            m.deleted ? h("p", { class: "text text-deleted", id: textId }, "Message deleted") : this.attachments.view(m, hasText ? undefined : textId),
+            m.deleted
+              ? h("p", { class: "text text-deleted", id: textId }, "Message deleted")
+              : this.attachments.view(m, hasText ? undefined : textId),
             hasText ? h("p", { class: "text", id: textId }, ...withLinks(m.content)) : null,
             h(
               "span",
@@ -76,7 +79,12 @@ export class MessageItems {
       return h(
         "li",
         // data-unread: the thread watches it until it has been on the screen (thread.ts).
-        { class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}`, "data-seq": m.seq, "data-unread": unread, tabindex: "-1" },
+        {
+          class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}`,
+          "data-seq": m.seq,
+          "data-unread": unread,
+          tabindex: "-1",
+        },
         body,
         mine && !m.deleted && !editing
           ? h(
@@ -84,12 +92,26 @@ export class MessageItems {
               { class: "msg-actions" },
               h(
                 "button",
-                { type: "button", class: "btn-link btn-xs", "data-control": "edit", "aria-label": `Edit message sent ${time}`, "aria-describedby": textId, on: { click: () => this.startEdit(m.seq, key) } },
+                {
+                  type: "button",
+                  class: "btn-link btn-xs",
+                  "data-control": "edit",
+                  "aria-label": `Edit message sent ${time}`,
+                  "aria-describedby": textId,
+                  on: { click: () => this.startEdit(m.seq, key) },
+                },
                 "Edit",
               ),
               h(
                 "button",
-                { type: "button", class: "btn-link btn-xs danger", "data-control": "delete", "aria-label": `Delete message sent ${time}`, "aria-describedby": textId, on: { click: () => this.confirmDelete(chat, m, key) } },
+                {
+                  type: "button",
+                  class: "btn-link btn-xs danger",
+                  "data-control": "delete",
+                  "aria-label": `Delete message sent ${time}`,
+                  "aria-describedby": textId,
+                  on: { click: () => this.confirmDelete(chat, m, key) },
+                },
                 "Delete",
               ),
             )
@@ -98,7 +120,21 @@ export class MessageItems {
       );
     };
     // Not `unread`: reading a message changes nothing on it, so it is not drawn again.
-    return { key, version: JSON.stringify([m.content, m.deleted, m.edited_at, grouped, showSender, status, !!editing, time, this.attachments.linkOf(m)]), render };
+    return {
+      key,
+      version: JSON.stringify([
+        m.content,
+        m.deleted,
+        m.edited_at,
+        grouped,
+        showSender,
+        status,
+        !!editing,
+        time,
+        this.attachments.linkOf(m),
+      ]),
+      render,
+    };
   }
 
   /**
@@ -116,13 +152,29 @@ export class MessageItems {
       h(
         "li",
         { class: `msg mine pending${failed ? " failed" : ""}`, tabindex: "-1" },
-        h("div", { class: "bubble" }, h("span", { class: "sr-only" }, "You: "), h("p", { class: "text", id: textId }, out.content), h("span", { class: "meta" }, state)),
+        h(
+          "div",
+          { class: "bubble" },
+          h("span", { class: "sr-only" }, "You: "),
+          h("p", { class: "text", id: textId }, out.content),
+          h("span", { class: "meta" }, state),
+        ),
         out.failed
           ? h(
               "div",
               { class: "msg-actions msg-actions-shown" },
               failed
-                ? h("button", { type: "button", class: "btn-link btn-xs", "aria-label": "Retry sending message", "aria-describedby": textId, on: { click: () => this.host.resend(out) } }, "Retry")
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn-link btn-xs",
+                      "aria-label": "Retry sending message",
+                      "aria-describedby": textId,
+                      on: { click: () => this.host.resend(out) },
+                    },
+                    "Retry",
+                  )
                 : null,
               h(
                 "button",
@@ -150,7 +202,11 @@ export class MessageItems {
     const readBy = (m: string) => Math.max(receipts[chat.chat_id]?.[m] ?? 0, chat.type === "direct" ? (chat.peer_last_read_seq ?? 0) : 0);
     const readers = chat.members.filter((m) => m !== me && readBy(m) >= seq);
     if (!readers.length) return "Sent";
-    return chat.type === "direct" ? "Seen" : readers.length === chat.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
+    return chat.type === "direct"
+      ? "Seen"
+      : readers.length === chat.members.length - 1
+        ? "Seen by everyone"
+        : `Seen by ${readers.join(", ")}`;
   }
 
   // ---- Editing and deleting ----
@@ -162,7 +218,12 @@ export class MessageItems {
   }
 
   private editForm(chat: Chat, m: Message, key: string): HTMLElement {
-    const area = h("textarea", { "aria-label": "Edited text", rows: 2, maxlength: "4000", "data-control": "edit-text" });
+    const area = h("textarea", {
+      "aria-label": "Edited text",
+      rows: 2,
+      maxlength: "4000",
+      "data-control": "edit-text",
+    });
     area.value = m.content;
     const error = h("p", { class: "field-error", role: "alert", hidden: true });
     // Back on the message's Edit button once the form is gone.

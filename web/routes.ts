@@ -16,7 +16,12 @@ export function routeInUrl(): Route {
   }
 }
 
-const urlOf = (route: Route) => (route === null ? `${location.pathname}${location.search}` : "settings" in route ? "#/settings" : `#/chat/${encodeURIComponent(route.chat)}`);
+const urlOf = (route: Route) =>
+  route === null
+    ? `${location.pathname}${location.search}`
+    : "settings" in route
+      ? "#/settings"
+      : `#/chat/${encodeURIComponent(route.chat)}`;
 const same = (a: Route, b: Route) => JSON.stringify(a) === JSON.stringify(b);
 
 /** What the app did (opened a chat, say) becomes a history entry; Back from a chat opened from the list goes back to it. */

@@ -82,7 +82,13 @@ export class Settings {
     const labels: Record<Theme, string> = { system: "As the system", light: "Light", dark: "Dark" };
     const group = h("fieldset", { class: "theme-choice" }, h("legend", { class: "sr-only" }, "Theme"));
     for (const theme of THEMES) {
-      const input = h("input", { type: "radio", name: "theme", value: theme, id: `theme-${theme}`, checked: theme === current });
+      const input = h("input", {
+        type: "radio",
+        name: "theme",
+        value: theme,
+        id: `theme-${theme}`,
+        checked: theme === current,
+      });
       input.addEventListener("change", () => {
         saveTheme(theme);
         applyTheme(theme);
@@ -109,12 +115,32 @@ export class Settings {
       {
         key: "back",
         version: "",
-        render: () => h("button", { type: "button", class: "btn-icon back", "aria-label": "Back to chats", "data-control": "back", on: { click: () => this.host.back() } }, icon("back")),
+        render: () =>
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn-icon back",
+              "aria-label": "Back to chats",
+              "data-control": "back",
+              on: { click: () => this.host.back() },
+            },
+            icon("back"),
+          ),
       },
       {
         key: "title",
         version: String(level),
-        render: () => h("div", { class: "chat-head-text" }, h(`h${level}` as "h1" | "h2", { id: "settings-title", class: "chat-title", tabindex: "-1", "data-control": "title" }, "Settings")),
+        render: () =>
+          h(
+            "div",
+            { class: "chat-head-text" },
+            h(
+              `h${level}` as "h1" | "h2",
+              { id: "settings-title", class: "chat-title", tabindex: "-1", "data-control": "title" },
+              "Settings",
+            ),
+          ),
       },
     ]);
     for (const [section, old] of this.headings) {
@@ -137,10 +163,25 @@ export class Settings {
               "li",
               {},
               h("span", { class: "settings-item-main" }, name),
-              h("button", { type: "button", class: "btn btn-ghost btn-sm", "aria-label": `Unblock ${name}`, on: { click: () => void this.unblock(name) } }, "Unblock"),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn btn-ghost btn-sm",
+                  "aria-label": `Unblock ${name}`,
+                  on: { click: () => void this.unblock(name) },
+                },
+                "Unblock",
+              ),
             ),
         }))
-      : [{ key: "empty", version: "", render: () => h("li", { class: "settings-empty" }, "You have not blocked anyone.") }];
+      : [
+          {
+            key: "empty",
+            version: "",
+            render: () => h("li", { class: "settings-empty" }, "You have not blocked anyone."),
+          },
+        ];
     syncChildren(this.blockedList, items, () => this.headings.get("blocked"));
   }
 
@@ -150,9 +191,15 @@ export class Settings {
     syncChildren(this.devices, [{ key: "loading", version: "", render: () => h("li", { class: "settings-empty" }, "Loading devices…") }]);
     try {
       const { sessions } = await this.client.getSessions();
-      syncChildren(this.devices, sessions.map((s) => this.device(s)), () => this.headings.get("devices"));
+      syncChildren(
+        this.devices,
+        sessions.map((s) => this.device(s)),
+        () => this.headings.get("devices"),
+      );
     } catch (err) {
-      syncChildren(this.devices, [{ key: "failed", version: describe(err), render: () => h("li", { class: "settings-empty" }, describe(err)) }]);
+      syncChildren(this.devices, [
+        { key: "failed", version: describe(err), render: () => h("li", { class: "settings-empty" }, describe(err)) },
+      ]);
     }
   }
 
@@ -171,7 +218,12 @@ export class Settings {
         ),
         h(
           "button",
-          { type: "button", class: "btn btn-danger-outline btn-sm", "aria-label": `Log out ${s.current ? "this device" : name}`, on: { click: () => this.revoke(s, name) } },
+          {
+            type: "button",
+            class: "btn btn-danger-outline btn-sm",
+            "aria-label": `Log out ${s.current ? "this device" : name}`,
+            on: { click: () => this.revoke(s, name) },
+          },
           "Log out",
         ),
       );
@@ -246,7 +298,13 @@ export class Settings {
   private section(section: Section, text: string, body: HTMLElement): HTMLElement {
     const title = heading(section, onePane.matches ? 2 : 3);
     this.headings.set(section, title);
-    return h("section", { class: "settings-section", "aria-labelledby": `settings-${section}` }, title, h("p", { class: "settings-text" }, text), body);
+    return h(
+      "section",
+      { class: "settings-section", "aria-labelledby": `settings-${section}` },
+      title,
+      h("p", { class: "settings-text" }, text),
+      body,
+    );
   }
 
   /** Shown where the settings are, and said by the live region. */

@@ -33,7 +33,15 @@ export class AppStatus {
   private render(): void {
     const { state } = this;
     const offline = !this.network || state === "waiting";
-    const text = !this.network ? "Offline. Waiting for the network…" : state === "ready" ? "" : state === "syncing" ? "Catching up…" : state === "waiting" ? "Offline. Reconnecting…" : "Connecting…";
+    const text = !this.network
+      ? "Offline. Waiting for the network…"
+      : state === "ready"
+        ? ""
+        : state === "syncing"
+          ? "Catching up…"
+          : state === "waiting"
+            ? "Offline. Reconnecting…"
+            : "Connecting…";
     this.banner.textContent = text;
     this.banner.hidden = text === "";
     this.banner.classList.toggle("conn-bad", offline);

@@ -73,7 +73,8 @@ export function loadDrafts(user: User): Drafts {
   return Object.fromEntries(Object.entries(d).filter((e): e is [string, string] => typeof e[1] === "string"));
 }
 
-export const saveDrafts = (user: User, drafts: Drafts | null) => write(draftsKey(user), drafts && Object.keys(drafts).length ? drafts : null);
+export const saveDrafts = (user: User, drafts: Drafts | null) =>
+  write(draftsKey(user), drafts && Object.keys(drafts).length ? drafts : null);
 
 /** The chat list and the latest messages of recently opened chats, as last seen online. */
 export interface Cached {

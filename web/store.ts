@@ -116,7 +116,10 @@ export class Store {
   /** A newer version of a chat; what this side already knows to be newer is kept. */
   upsertChat(incoming: Chat): void {
     const old = this.chats.get(incoming.chat_id);
-    const last = old?.last_message && (!incoming.last_message || old.last_message.seq > incoming.last_message.seq) ? old.last_message : incoming.last_message;
+    const last =
+      old?.last_message && (!incoming.last_message || old.last_message.seq > incoming.last_message.seq)
+        ? old.last_message
+        : incoming.last_message;
     const peerRead = Math.max(incoming.peer_last_read_seq ?? 0, old?.peer_last_read_seq ?? 0);
     this.chats.set(incoming.chat_id, {
       ...incoming,
@@ -138,7 +141,8 @@ export class Store {
   }
 
   block(username: string): void {
-    if (!this.isBlocked(username)) this.blocked = [...this.blocked, username].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+    if (!this.isBlocked(username))
+      this.blocked = [...this.blocked, username].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
   }
 
   unblock(username: string): void {
@@ -231,7 +235,14 @@ export class Store {
   }
 
   queue(chatId: string, content: string, clientMsgId: string): Outgoing {
-    const out: Outgoing = { clientMsgId, chatId, content, timestamp: Date.now(), failed: false, resendOnReconnect: false };
+    const out: Outgoing = {
+      clientMsgId,
+      chatId,
+      content,
+      timestamp: Date.now(),
+      failed: false,
+      resendOnReconnect: false,
+    };
     this.outgoing.set(clientMsgId, out);
     return out;
   }

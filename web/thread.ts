@@ -79,7 +79,10 @@ export class ThreadView {
     this.jump = h("button", { type: "button", class: "jump", hidden: true, on: { click: () => this.toLatest() } });
     this.el = h("div", { class: "thread-wrap" }, this.region, this.jump);
     this.region.addEventListener("scroll", () => this.scrolled(), { passive: true });
-    this.io = new IntersectionObserver((entries) => this.watched(entries), { root: this.region, threshold: [0, 0.5, 1] });
+    this.io = new IntersectionObserver((entries) => this.watched(entries), {
+      root: this.region,
+      threshold: [0, 0.5, 1],
+    });
     // Photos taking their size, the composer growing, a phone's keyboard: the bottom stays in view.
     this.ro = new ResizeObserver(() => {
       if (this.atBottom) this.scrollTo(this.region.scrollHeight);
@@ -104,7 +107,12 @@ export class ThreadView {
   /** Keeps where the open chat was left (the chat is switched away from or closed). */
   leave(): void {
     if (this.chatId && this.store.threads.get(this.chatId)?.loaded)
-      this.places.set(this.chatId, { from: this.from, to: this.to, top: this.region.scrollTop, atBottom: this.atBottom });
+      this.places.set(this.chatId, {
+        from: this.from,
+        to: this.to,
+        top: this.region.scrollTop,
+        atBottom: this.atBottom,
+      });
     this.chatId = null;
     this.io.disconnect();
     this.onScreen.clear();
@@ -155,7 +163,14 @@ export class ThreadView {
     const thread = this.store.threads.get(chatId);
     for (let i = 0; i < pages && thread?.hasOlder && Math.min(...thread.bySeq.keys()) > seq; i++) {
       const oldest = Math.min(...thread.bySeq.keys());
-      this.store.addPage(thread, await this.client.getMessages({ chat_id: chatId, before_seq: oldest, limit: Math.min(200, oldest - seq + CONTEXT) }));
+      this.store.addPage(
+        thread,
+        await this.client.getMessages({
+          chat_id: chatId,
+          before_seq: oldest,
+          limit: Math.min(200, oldest - seq + CONTEXT),
+        }),
+      );
     }
   }
 
@@ -166,7 +181,8 @@ export class ThreadView {
     for (const e of entries) {
       const seq = Number((e.target as HTMLElement).dataset.seq);
       const half = (e.rootBounds?.height ?? Infinity) / 2;
-      if (e.isIntersecting && e.target.isConnected && (e.intersectionRatio >= 0.5 || e.intersectionRect.height >= half)) this.onScreen.add(seq);
+      if (e.isIntersecting && e.target.isConnected && (e.intersectionRatio >= 0.5 || e.intersectionRect.height >= half))
+        this.onScreen.add(seq);
       else this.onScreen.delete(seq);
     }
     this.markReadSoon();
@@ -294,7 +310,10 @@ export class ThreadView {
     const label = count ? `Jump to latest message, ${count} new` : "Jump to latest message";
     if (this.jump.getAttribute("aria-label") === label) return;
     this.jump.setAttribute("aria-label", label);
-    this.jump.replaceChildren(icon("down"), count ? h("span", { class: "jump-count", "aria-hidden": "true" }, count > 99 ? "99+" : count) : "");
+    this.jump.replaceChildren(
+      icon("down"),
+      count ? h("span", { class: "jump-count", "aria-hidden": "true" }, count > 99 ? "99+" : count) : "",
+    );
   }
 
   private renderOlder(): void {
@@ -312,11 +331,20 @@ export class ThreadView {
             render: () =>
               h(
                 "button",
-                { type: "button", class: "btn btn-ghost btn-sm", "aria-disabled": thread.loadingOlder ? "true" : false, on: { click: () => !thread.loadingOlder && void this.loadOlder(chatId) } },
+                {
+                  type: "button",
+                  class: "btn btn-ghost btn-sm",
+                  "aria-disabled": thread.loadingOlder ? "true" : false,
+                  on: { click: () => !thread.loadingOlder && void this.loadOlder(chatId) },
+                },
                 thread.loadingOlder ? "Loading older messages…" : "Load older messages",
               ),
           }
-        : { key: "start", version: "", render: () => h("p", { class: "thread-note" }, "This is the beginning of the conversation.") };
+        : {
+            key: "start",
+            version: "",
+            render: () => h("p", { class: "thread-note" }, "This is the beginning of the conversation."),
+          };
     syncChildren(this.olderEl, item ? [item] : [], () => this.region);
   }
 
@@ -329,8 +357,17 @@ export class ThreadView {
     if (toBottom) this.atBottom = true;
     if (this.atBottom) this.to = null;
     const all = [...thread.bySeq.values()].sort((a, b) => a.seq - b.seq);
-    let first = lowerBound(all.map((m) => m.seq), this.from);
-    const end = this.to === null ? all.length : upperBound(all.map((m) => m.seq), this.to);
+    let first = lowerBound(
+      all.map((m) => m.seq),
+      this.from,
+    );
+    const end =
+      this.to === null
+        ? all.length
+        : upperBound(
+            all.map((m) => m.seq),
+            this.to,
+          );
     // Following the latest at the bottom, the window moves with it; reading higher up, it only grows.
     if (this.atBottom) first = Math.max(0, Math.min(first, end - WINDOW), end - MAX_ITEMS);
     this.from = all[first]?.seq ?? 0;
@@ -343,9 +380,18 @@ export class ThreadView {
       const day = new Date(m.timestamp).toDateString();
       if (!prev || new Date(prev.timestamp).toDateString() !== day) {
         const label = dayLabel(m.timestamp);
-        items.push({ key: `day:${day}`, version: label, render: () => h("li", { class: "day" }, h("span", {}, label)) });
+        items.push({
+          key: `day:${day}`,
+          version: label,
+          render: () => h("li", { class: "day" }, h("span", {}, label)),
+        });
       }
-      if (m.seq === this.unreadFrom) items.push({ key: "new", version: "", render: () => h("li", { class: "new-divider" }, h("span", {}, "New messages")) });
+      if (m.seq === this.unreadFrom)
+        items.push({
+          key: "new",
+          version: "",
+          render: () => h("li", { class: "new-divider" }, h("span", {}, "New messages")),
+        });
       const unread = m.seq > chat.last_read_seq && m.sender !== store.me;
       items.push(this.items.message(chat, m, prev, m === lastMine ? this.items.readState(chat, m.seq) : null, unread));
       prev = m;
@@ -364,9 +410,10 @@ export class ThreadView {
   /** The first item in view and how far below the top of the view it is. */
   private anchor(): { key: string; offset: number } | null {
     const top = this.region.scrollTop;
+    // A message, not a day or the divider: those move to wherever the window starts.
     for (const li of this.messagesEl.children as HTMLCollectionOf<HTMLElement>)
-      // A message, not a day or the divider: those move to wherever the window starts.
-      if (li.offsetTop + li.offsetHeight > top && li.dataset.key && li.dataset.seq) return { key: li.dataset.key, offset: li.offsetTop - top };
+      if (li.offsetTop + li.offsetHeight > top && li.dataset.key && li.dataset.seq)
+        return { key: li.dataset.key, offset: li.offsetTop - top };
     return null;
   }
 
@@ -389,7 +436,11 @@ export class ThreadView {
   }
 }
 
-const note = (text: string): Keyed => ({ key: "note", version: text, render: () => h("li", { class: "thread-note" }, text) });
+const note = (text: string): Keyed => ({
+  key: "note",
+  version: text,
+  render: () => h("li", { class: "thread-note" }, text),
+});
 
 const sortedSeqs = (thread: Thread) => [...thread.bySeq.keys()].sort((a, b) => a - b);
 

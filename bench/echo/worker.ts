@@ -85,8 +85,11 @@ export class Hub extends DurableObject<EchoEnv> {
 
   constructor(ctx: DurableObjectState, env: EchoEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log (user TEXT NOT NULL, pts INTEGER NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (user, pts))");
-    for (const r of ctx.storage.sql.exec<{ user: string; pts: number }>("SELECT user, MAX(pts) AS pts FROM log GROUP BY user")) this.pts.set(r.user, r.pts);
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS log (user TEXT NOT NULL, pts INTEGER NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (user, pts))",
+    );
+    for (const r of ctx.storage.sql.exec<{ user: string; pts: number }>("SELECT user, MAX(pts) AS pts FROM log GROUP BY user"))
+      this.pts.set(r.user, r.pts);
   }
 
   override async fetch(request: Request): Promise<Response> {

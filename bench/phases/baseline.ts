@@ -65,10 +65,13 @@ export async function baseline(): Promise<Baseline> {
     const pacedChain = await paced({ mode: "chain" }, "two storing hops");
     // The floor of a fan-out with an object per member: one frame, N RPCs at once, echoed after.
     const rpcFanout: RpcFanout[] = [];
-    const floors: [number, number][] = [[1, COUNTS.rpcOneRounds], [COUNTS.fanoutSmall, COUNTS.rpcSmallRounds], [COUNTS.largeOnline, COUNTS.rpcLargeRounds], [COUNTS.fanoutLarge, COUNTS.rpcLargeRounds]];
-    for (const [members, rounds] of floors.filter(
-      ([n], i, all) => all.findIndex(([m]) => m === n) === i,
-    )) {
+    const floors: [number, number][] = [
+      [1, COUNTS.rpcOneRounds],
+      [COUNTS.fanoutSmall, COUNTS.rpcSmallRounds],
+      [COUNTS.largeOnline, COUNTS.rpcLargeRounds],
+      [COUNTS.fanoutLarge, COUNTS.rpcLargeRounds],
+    ];
+    for (const [members, rounds] of floors.filter(([n], i, all) => all.findIndex(([m]) => m === n) === i)) {
       const row: Partial<RpcFanout> = { members };
       for (const write of [false, true]) {
         const f = { mode: "fan", n: members, write };
@@ -94,8 +97,10 @@ export async function baseline(): Promise<Baseline> {
       const members = COUNTS.fanoutSmall;
       const arrived = new Map<string, number>();
       let round = "";
-      const hubSocks = await pool(Array.from({ length: members }, (_, i) => i), CONNECT_CONCURRENCY, (i) =>
-        Socket.open(`${srv.wsUrl}?hub=${k}-${i % k}&user=u${i}`, `hub-${k}-u${i}`),
+      const hubSocks = await pool(
+        Array.from({ length: members }, (_, i) => i),
+        CONNECT_CONCURRENCY,
+        (i) => Socket.open(`${srv.wsUrl}?hub=${k}-${i % k}&user=u${i}`, `hub-${k}-u${i}`),
       );
       socks.push(...hubSocks);
       for (const h of hubSocks)
@@ -116,7 +121,12 @@ export async function baseline(): Promise<Baseline> {
         progress(`baseline: fan-out to ${members} sockets held by ${k} hub objects: ${i + 1}/${COUNTS.rpcSmallRounds}`);
       }
       const c = stop();
-      hubFanout.push({ members, hubs: k, last: dist(lat), workerUsPerPush: per(c.workerUs, (COUNTS.rpcSmallRounds + 3) * members) });
+      hubFanout.push({
+        members,
+        hubs: k,
+        last: dist(lat),
+        workerUsPerPush: per(c.workerUs, (COUNTS.rpcSmallRounds + 3) * members),
+      });
       await closeAll(hubSocks);
     }
     const result: Baseline = {

@@ -16,7 +16,17 @@ export async function connectMany(srv: LocalServer, procs: ServerProcs, users: U
   const owner = await Socket.open(`${srv.wsUrl}?token=${encodeURIComponent(crowd[0]!.token)}`, "connect-owner");
   try {
     for (let g = 0; g < COUNTS.connectGroups; g++) {
-      ok(await owner.request({ mode: "createGroup", title: `member of many ${g}`, members: [...crowd.slice(1), member].map((u) => u.username) }, 120_000), "createGroup");
+      ok(
+        await owner.request(
+          {
+            mode: "createGroup",
+            title: `member of many ${g}`,
+            members: [...crowd.slice(1), member].map((u) => u.username),
+          },
+          120_000,
+        ),
+        "createGroup",
+      );
       progress(`connect: ${g + 1}/${COUNTS.connectGroups} large groups of ${LARGE_AT + 2}`);
     }
   } finally {

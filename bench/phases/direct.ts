@@ -25,11 +25,21 @@ export async function direct(srv: LocalServer, procs: ServerProcs, users: U[]): 
       received++;
       if (!m.client_msg_id!.startsWith("dw")) lat.push(at - s);
     });
-    const chatId = (ok(await a.request({ mode: "createChat", username: users[1]!.username }), "createChat").chat as { chat_id: string }).chat_id;
+    const chatId = (
+      ok(await a.request({ mode: "createChat", username: users[1]!.username }), "createChat").chat as {
+        chat_id: string;
+      }
+    ).chat_id;
     const send = async (id: string, record: boolean) => {
       const t = performance.now();
       sentAt.set(id, t);
-      const r = await a.request({ mode: "sendMessage", chat_id: chatId, content: content(id), content_type: "text", client_msg_id: id });
+      const r = await a.request({
+        mode: "sendMessage",
+        chat_id: chatId,
+        content: content(id),
+        content_type: "text",
+        client_msg_id: id,
+      });
       ok(r, "sendMessage");
       if (record) ack.push(r.at - t);
     };
@@ -50,7 +60,14 @@ export async function direct(srv: LocalServer, procs: ServerProcs, users: U[]): 
     await Promise.all(inflight);
     await until(() => received === n, 30_000, `B to receive ${n} messages (has ${received})`);
     const cpu = end();
-    return { messages: n, ratePerSec: COUNTS.directRate, latency: dist(lat), ack: dist(ack), cpu: phaseCpu(cpu, n), ...(floorChain && { floorChain }) };
+    return {
+      messages: n,
+      ratePerSec: COUNTS.directRate,
+      latency: dist(lat),
+      ack: dist(ack),
+      cpu: phaseCpu(cpu, n),
+      ...(floorChain && { floorChain }),
+    };
   } finally {
     await closeAll(socks);
   }

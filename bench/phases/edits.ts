@@ -35,10 +35,14 @@ export async function edits(srv: LocalServer, procs: ServerProcs): Promise<Edits
       const content = (f.message as { content: string }).content;
       pushedAt.set(content.slice(0, content.indexOf(" ")), at);
     };
-    const chatId = (ok(await editor.request({ mode: "createChat", username: b.username }), "createChat").chat as { chat_id: string }).chat_id;
+    const chatId = (ok(await editor.request({ mode: "createChat", username: b.username }), "createChat").chat as { chat_id: string })
+      .chat_id;
     let messages = 0;
     const send = async (): Promise<number> => {
-      const r = await editor.request({ mode: "sendMessage", chat_id: chatId, content: text(`msg-${messages++}`), content_type: "text" }, 60_000);
+      const r = await editor.request(
+        { mode: "sendMessage", chat_id: chatId, content: text(`msg-${messages++}`), content_type: "text" },
+        60_000,
+      );
       return (ok(r, "sendMessage").message as { seq: number }).seq;
     };
 

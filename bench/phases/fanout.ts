@@ -10,7 +10,10 @@ import { dist, round } from "../stats";
 import type { CpuWindow, Fanout } from "../types";
 
 export async function fanout(srv: LocalServer, procs: ServerProcs, users: U[], size: number, messages: number): Promise<Fanout> {
-  const floor = size > LARGE_AT ? await floorBeside(size, size > COUNTS.fanoutSmall ? COUNTS.rpcLargeRounds : COUNTS.rpcSmallRounds, `fan-out ${size}`) : undefined;
+  const floor =
+    size > LARGE_AT
+      ? await floorBeside(size, size > COUNTS.fanoutSmall ? COUNTS.rpcLargeRounds : COUNTS.rpcSmallRounds, `fan-out ${size}`)
+      : undefined;
   const members = users.slice(0, size);
   const tc = performance.now();
   const socks = await connect(srv, members, `fan-out ${size}`);
@@ -39,17 +42,35 @@ export async function fanout(srv: LocalServer, procs: ServerProcs, users: U[], s
       const id = `f${size}-${k}`;
       const cur = { id, sentAt: performance.now(), remaining: size - 1, lastAt: 0, record: k >= warm };
       current = cur;
-      const r = await socks[0]!.request({ mode: "sendGroupMessage", chat_id: chatId, content: content(id), content_type: "text", client_msg_id: id });
+      const r = await socks[0]!.request({
+        mode: "sendGroupMessage",
+        chat_id: chatId,
+        content: content(id),
+        content_type: "text",
+        client_msg_id: id,
+      });
       ok(r, "sendGroupMessage");
       await until(() => cur.remaining === 0, 30_000, `message ${k} to reach all ${size - 1} other members (${cur.remaining} missing)`);
       if (cur.record) {
         last.push(cur.lastAt - cur.sentAt);
         ack.push(r.at - cur.sentAt);
       }
-      progress(`fan-out ${size}: ${k < warm ? `warm-up ${k + 1}/${warm}` : `${k + 1 - warm}/${messages} messages`}, last member at ${round(cur.lastAt - cur.sentAt, 1)} ms`);
+      progress(
+        `fan-out ${size}: ${k < warm ? `warm-up ${k + 1}/${warm}` : `${k + 1 - warm}/${messages} messages`}, last member at ${round(cur.lastAt - cur.sentAt, 1)} ms`,
+      );
     }
     const cpu = end!();
-    return { members: size, messages, last: dist(last), member: dist(memberLat), ack: dist(ack), createMs, connectMs, cpu: phaseCpu(cpu, messages * (size - 1)), ...(floor && { floor }) };
+    return {
+      members: size,
+      messages,
+      last: dist(last),
+      member: dist(memberLat),
+      ack: dist(ack),
+      createMs,
+      connectMs,
+      cpu: phaseCpu(cpu, messages * (size - 1)),
+      ...(floor && { floor }),
+    };
   } finally {
     await closeAll(socks);
   }

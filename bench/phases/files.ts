@@ -17,7 +17,8 @@ export async function timed(url: string, init: RequestInit, status: number): Pro
   const res = await fetch(url, init);
   const body = await res.arrayBuffer();
   const ms = performance.now() - t;
-  if (res.status !== status) throw new Error(`${init.method ?? "GET"} ${url.replace(/\?.*/, "")}: ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
+  if (res.status !== status)
+    throw new Error(`${init.method ?? "GET"} ${url.replace(/\?.*/, "")}: ${res.status} ${Buffer.from(body).toString().slice(0, 200)}`);
   return { ms, body };
 }
 
@@ -30,7 +31,10 @@ export async function files(srv: LocalServer, users: U[]): Promise<Files> {
   const echo = await startLocalServer({ config: "bench/echo/wrangler.toml" });
   try {
     const [a, b] = users as [U, U];
-    const chat = ok({ frame: await api(srv.url, { mode: "createChat", username: b.username, token: a.token }), at: 0 }, "createChat").chat as { chat_id: string };
+    const chat = ok({ frame: await api(srv.url, { mode: "createChat", username: b.username, token: a.token }), at: 0 }, "createChat")
+      .chat as {
+      chat_id: string;
+    };
     const bytes = new Uint8Array(FILE_BYTES).map((_, i) => (i * 2654435761) >>> 24);
     const up: number[] = [];
     const down: number[] = [];
@@ -46,15 +50,40 @@ export async function files(srv: LocalServer, users: U[]): Promise<Files> {
       };
       const [floorPut, upload] = await both(
         () => timed(`${echo.url}/r2/f${i}`, { method: "PUT", body: bytes }, 201),
-        () => timed(`${srv.url}/upload?chat_id=${chat.chat_id}`, {
-          method: "POST",
-          body: bytes,
-          headers: { Authorization: `Bearer ${a.token}`, "Content-Type": "application/octet-stream", "X-File-Name": `bench-${i}.bin` },
-        }, 201),
+        () =>
+          timed(
+            `${srv.url}/upload?chat_id=${chat.chat_id}`,
+            {
+              method: "POST",
+              body: bytes,
+              headers: {
+                Authorization: `Bearer ${a.token}`,
+                "Content-Type": "application/octet-stream",
+                "X-File-Name": `bench-${i}.bin`,
+              },
+            },
+            201,
+          ),
       );
       const fileId = (JSON.parse(Buffer.from(upload.body).toString()) as { file_id: string }).file_id;
-      const link = (ok({ frame: await api(srv.url, { mode: "getFileUrls", chat_id: chat.chat_id, file_ids: [fileId], token: b.token }), at: 0 }, "getFileUrls").urls as Record<string, string>)[fileId]!;
-      const [floorGet, download] = await both(() => timed(`${echo.url}/r2/f${i}`, {}, 200), () => timed(`${srv.url}${link}`, {}, 200));
+      const link = (
+        ok(
+          {
+            frame: await api(srv.url, {
+              mode: "getFileUrls",
+              chat_id: chat.chat_id,
+              file_ids: [fileId],
+              token: b.token,
+            }),
+            at: 0,
+          },
+          "getFileUrls",
+        ).urls as Record<string, string>
+      )[fileId]!;
+      const [floorGet, download] = await both(
+        () => timed(`${echo.url}/r2/f${i}`, {}, 200),
+        () => timed(`${srv.url}${link}`, {}, 200),
+      );
       if (download.body.byteLength !== FILE_BYTES || floorGet.body.byteLength !== FILE_BYTES) throw new Error("a download came back short");
       if (i < 0) continue;
       floorUp.push(mibps(FILE_BYTES, floorPut.ms));

@@ -35,7 +35,16 @@ export async function group(srv: LocalServer, procs: ServerProcs, users: U[]): P
     const senders = socks.slice(0, COUNTS.groupSenders);
     const send = async (s: Socket, id: string) => {
       sentAt.set(id, performance.now());
-      ok(await s.request({ mode: "sendGroupMessage", chat_id: chatId, content: content(id), content_type: "text", client_msg_id: id }), "sendGroupMessage");
+      ok(
+        await s.request({
+          mode: "sendGroupMessage",
+          chat_id: chatId,
+          content: content(id),
+          content_type: "text",
+          client_msg_id: id,
+        }),
+        "sendGroupMessage",
+      );
     };
     for (let i = 0; i < 10; i++) await Promise.all(senders.map((s, k) => send(s, `gw${k}-${i}`)));
     await until(() => completed === 10 * senders.length, 30_000, "the warm-up messages");

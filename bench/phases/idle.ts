@@ -34,7 +34,11 @@ export async function idle(srv: LocalServer, procs: ServerProcs, users: U[], use
     const alive = socks.filter((s) => !s.closed).length;
     if (alive !== n) throw new Error(`${n - alive} of ${n} idle sockets were closed`);
     // Still answered after idling: one request on a sample of sockets.
-    await pool(socks.filter((_, i) => i % Math.max(1, Math.floor(n / 20)) === 0), 8, async (s) => void ok(await s.request({ mode: "ping" }), "ping"));
+    await pool(
+      socks.filter((_, i) => i % Math.max(1, Math.floor(n / 20)) === 0),
+      8,
+      async (s) => void ok(await s.request({ mode: "ping" }), "ping"),
+    );
     return {
       users: n,
       freshUsers: fresh.length,

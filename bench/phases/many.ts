@@ -34,7 +34,16 @@ export async function many(srv: LocalServer, procs: ServerProcs, users: U[]): Pr
     });
     const send = async (s: Socket, chatId: string, id: string) => {
       sentAt.set(id, performance.now());
-      ok(await s.request({ mode: "sendMessage", chat_id: chatId, content: content(id), content_type: "text", client_msg_id: id }), "sendMessage");
+      ok(
+        await s.request({
+          mode: "sendMessage",
+          chat_id: chatId,
+          content: content(id),
+          content_type: "text",
+          client_msg_id: id,
+        }),
+        "sendMessage",
+      );
     };
     // One warm-up message per chat wakes every object involved.
     await pool(senders, SETUP_CONCURRENCY, (s, i) => send(s, chatIds[i]!, `mw${i}`));
@@ -50,7 +59,15 @@ export async function many(srv: LocalServer, procs: ServerProcs, users: U[]): Pr
     });
     await until(() => received === total, 60_000, `all ${total} messages to arrive (${received} so far)`);
     const cpu = end();
-    return { chats: n, perChat: COUNTS.manyPerChat, depth: MANY_DEPTH, messages: total, deliveredPerSec: round(total / ((lastAt - t0) / 1000), 0), latency: dist(lat), cpu: phaseCpu(cpu, total) };
+    return {
+      chats: n,
+      perChat: COUNTS.manyPerChat,
+      depth: MANY_DEPTH,
+      messages: total,
+      deliveredPerSec: round(total / ((lastAt - t0) / 1000), 0),
+      latency: dist(lat),
+      cpu: phaseCpu(cpu, total),
+    };
   } finally {
     await closeAll(socks);
   }

@@ -21,7 +21,10 @@ export async function membership(srv: LocalServer, procs: ServerProcs, users: U[
     const b0 = writeBytes(procs.worker);
     for (let i = 0; i < COUNTS.memberChanges; i++) {
       const t = performance.now();
-      const frame = i % 2 === 0 ? { mode: "addMembers", chat_id: chatId, members: [guest] } : { mode: "removeMember", chat_id: chatId, username: guest };
+      const frame =
+        i % 2 === 0
+          ? { mode: "addMembers", chat_id: chatId, members: [guest] }
+          : { mode: "removeMember", chat_id: chatId, username: guest };
       const r = await owner.request(frame, 60_000);
       ok(r, String(frame.mode));
       ack.push(r.at - t);
@@ -31,7 +34,14 @@ export async function membership(srv: LocalServer, procs: ServerProcs, users: U[
     await settle(procs, what);
     const bytes = writeBytes(procs.worker) - b0;
     const c = w();
-    return { members: size, large: size > LARGE_AT, changes: COUNTS.memberChanges, ack: dist(ack), bytesPerChange: round(bytes / COUNTS.memberChanges, 0), workerUsPerChange: per(c.workerUs, COUNTS.memberChanges) };
+    return {
+      members: size,
+      large: size > LARGE_AT,
+      changes: COUNTS.memberChanges,
+      ack: dist(ack),
+      bytesPerChange: round(bytes / COUNTS.memberChanges, 0),
+      workerUsPerChange: per(c.workerUs, COUNTS.memberChanges),
+    };
   } finally {
     await owner.close();
   }

@@ -26,11 +26,19 @@ export async function answerAccountMode(env: Env, r: AccountRequest, ip: string,
   switch (r.mode) {
     case "register": {
       const s = await register(env, r, ip, device);
-      return { frame: reply("register", id, 201, { token: s.token, user: s.user, device_token: s.deviceToken }), session: s.session, ...ended(s.revoked) };
+      return {
+        frame: reply("register", id, 201, { token: s.token, user: s.user, device_token: s.deviceToken }),
+        session: s.session,
+        ...ended(s.revoked),
+      };
     }
     case "auth": {
       const s = await auth(env, r, ip, device);
-      return { frame: reply("auth", id, 200, { token: s.token, user: s.user, device_token: s.deviceToken }), session: s.session, ...ended(s.revoked) };
+      return {
+        frame: reply("auth", id, 200, { token: s.token, user: s.user, device_token: s.deviceToken }),
+        session: s.session,
+        ...ended(s.revoked),
+      };
     }
     case "recovery":
       // The same answer, at once, whether or not an account matches: lookup, limit and mail
@@ -40,7 +48,9 @@ export async function answerAccountMode(env: Env, r: AccountRequest, ip: string,
     case "resetPassword": {
       const revoked = await resetPassword(env, r);
       return {
-        frame: reply("resetPassword", id, 200, { message: "password changed; every session has ended, log in again with auth" }),
+        frame: reply("resetPassword", id, 200, {
+          message: "password changed; every session has ended, log in again with auth",
+        }),
         ...ended(revoked),
       };
     }

@@ -81,8 +81,7 @@ export function newRecoveryCode(): string {
   // character is equally likely.
   const bound = 256 - (256 % CODE_ALPHABET.length);
   let out = "";
-  while (out.length < 20)
-    for (const b of randomBytes(24)) if (b < bound && out.length < 20) out += CODE_ALPHABET[b % CODE_ALPHABET.length];
+  while (out.length < 20) for (const b of randomBytes(24)) if (b < bound && out.length < 20) out += CODE_ALPHABET[b % CODE_ALPHABET.length];
   return out;
 }
 

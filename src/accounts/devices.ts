@@ -19,7 +19,14 @@ export async function rememberedDevice(env: Env, token: string, usernameKey: str
       .select({ id: devices.id })
       .from(devices)
       .innerJoin(users, eq(users.id, devices.userId))
-      .where(and(eq(devices.tokenHash, await sha256Hex(token)), gt(devices.expiresAt, now), eq(users.usernameKey, usernameKey), isNull(users.deletedAt)))
+      .where(
+        and(
+          eq(devices.tokenHash, await sha256Hex(token)),
+          gt(devices.expiresAt, now),
+          eq(users.usernameKey, usernameKey),
+          isNull(users.deletedAt),
+        ),
+      )
       .limit(1)
   )[0];
   return row?.id ?? null;
@@ -28,14 +35,32 @@ export async function rememberedDevice(env: Env, token: string, usernameKey: str
 /** After a login: the device's token, a known device's kept (and its time moved on), else a new one. */
 export async function rememberDevice(env: Env, userId: string, known: { id: string; token: string } | null, now: number): Promise<string> {
   if (known) {
-    await db(env).update(devices).set({ expiresAt: now + DEVICE_TTL_MS }).where(eq(devices.id, known.id));
+    await db(env)
+      .update(devices)
+      .set({ expiresAt: now + DEVICE_TTL_MS })
+      .where(eq(devices.id, known.id));
     return known.token;
   }
   const token = newToken();
-  const newest = db(env).select({ id: devices.id }).from(devices).where(eq(devices.userId, userId)).orderBy(desc(devices.expiresAt), desc(devices.id)).limit(DEVICES_PER_USER);
+  const newest = db(env)
+    .select({ id: devices.id })
+    .from(devices)
+    .where(eq(devices.userId, userId))
+    .orderBy(desc(devices.expiresAt), desc(devices.id))
+    .limit(DEVICES_PER_USER);
   await db(env).batch([
-    db(env).insert(devices).values({ id: newId(), userId, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: now + DEVICE_TTL_MS }),
-    db(env).delete(devices).where(and(eq(devices.userId, userId), notInArray(devices.id, newest))),
+    db(env)
+      .insert(devices)
+      .values({
+        id: newId(),
+        userId,
+        tokenHash: await sha256Hex(token),
+        createdAt: now,
+        expiresAt: now + DEVICE_TTL_MS,
+      }),
+    db(env)
+      .delete(devices)
+      .where(and(eq(devices.userId, userId), notInArray(devices.id, newest))),
   ]);
   return token;
 }

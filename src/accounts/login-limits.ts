@@ -32,10 +32,17 @@ export async function checkUnderLoginLimits<T extends { passwordHash: string }>(
   const taken = await takeAll(
     [
       { stub: limiter(env, `auth-ip:${address}`), limit: cfg.authFailsPerAddress },
-      { stub: limiter(env, `auth-user-ip:${JSON.stringify([usernameKey, address])}`), limit: cfg.authFailsPerUsernameAndAddress },
+      {
+        stub: limiter(env, `auth-user-ip:${JSON.stringify([usernameKey, address])}`),
+        limit: cfg.authFailsPerUsernameAndAddress,
+      },
       deviceId
         ? { stub: limiter(env, `auth-device:${deviceId}`), limit: cfg.authFailsPerUsernameAndAddress }
-        : { stub: limiter(env, `auth-user:${usernameKey}`), limit: cfg.authFailsPerUsername, maxDelayMs: MAX_LOGIN_DELAY_MS },
+        : {
+            stub: limiter(env, `auth-user:${usernameKey}`),
+            limit: cfg.authFailsPerUsername,
+            maxDelayMs: MAX_LOGIN_DELAY_MS,
+          },
     ],
     "failed logins",
   );

@@ -43,7 +43,8 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string, d
     // query error wraps D1's, whose message names the index.
     const d1 = err instanceof Error && err.cause instanceof Error ? err.cause.message : "";
     if (d1.includes("UNIQUE constraint failed")) {
-      if (d1.includes("email_key")) throw new ApiError(409, "email_taken", "an account with this email address exists", { email: "is taken" });
+      if (d1.includes("email_key"))
+        throw new ApiError(409, "email_taken", "an account with this email address exists", { email: "is taken" });
       throw new ApiError(409, "username_taken", `the username ${r.username} is taken`, { username: "is taken" });
     }
     throw err;
@@ -65,10 +66,21 @@ export async function auth(env: Env, r: RequestOf<"auth">, ip: string, device: D
   const usernameKey = r.username.toLowerCase();
   const deviceId = r.device_token ? await rememberedDevice(env, r.device_token, usernameKey, Date.now()) : null;
   // A deleted account is unknown here: its name stays taken, but nobody logs in as it.
-  const load = async () => (await db(env).select().from(users).where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt))).limit(1))[0];
+  const load = async () =>
+    (
+      await db(env)
+        .select()
+        .from(users)
+        .where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt)))
+        .limit(1)
+    )[0];
   const wrong = new ApiError(401, "invalid_credentials", "wrong username or password");
   const { row, rehash } = await checkUnderLoginLimits(env, usernameKey, ip, r.password, load, wrong, deviceId);
-  if (rehash) await db(env).update(users).set({ passwordHash: await hashPassword(r.password) }).where(eq(users.id, row.id));
+  if (rehash)
+    await db(env)
+      .update(users)
+      .set({ passwordHash: await hashPassword(r.password) })
+      .where(eq(users.id, row.id));
   const started = await startSession(env, { id: row.id, username: row.username }, device);
   const known = deviceId && r.device_token ? { id: deviceId, token: r.device_token } : null;
   return { ...started, deviceToken: await rememberDevice(env, row.id, known, Date.now()) };

@@ -15,7 +15,14 @@ import type { Revocation } from "./sessions";
  * toward the same failed-login limits as auth, and over them it is refused unchecked.
  */
 export async function checkPassword(env: Env, user: User, password: string, ip: string): Promise<void> {
-  const load = async () => (await db(env).select({ passwordHash: users.passwordHash }).from(users).where(and(eq(users.id, user.id), isNull(users.deletedAt))).limit(1))[0];
+  const load = async () =>
+    (
+      await db(env)
+        .select({ passwordHash: users.passwordHash })
+        .from(users)
+        .where(and(eq(users.id, user.id), isNull(users.deletedAt)))
+        .limit(1)
+    )[0];
   const wrong = new ApiError(401, "invalid_credentials", "the password is wrong", { password: "is wrong" });
   await checkUnderLoginLimits(env, user.username.toLowerCase(), ip, password, load, wrong);
 }
@@ -30,7 +37,10 @@ export async function setPassword(env: Env, userId: string, keepSessionId: strin
       .set({ revokedAt: now })
       .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
       .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
-    db(env).update(recoveryCodes).set({ usedAt: now }).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
+    db(env)
+      .update(recoveryCodes)
+      .set({ usedAt: now })
+      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
   ]);
   return { userId, sessions: revoked };
 }

@@ -12,10 +12,22 @@ import { purgeAbandonedUploads } from "./uploads";
  * DEVICE_TTL_MS. Run from the Worker's
  * cron trigger.
  */
-export async function purgeExpired(env: Env, now = Date.now()): Promise<{ sessions: number; codes: number; uploads: number; devices: number }> {
+export async function purgeExpired(
+  env: Env,
+  now = Date.now(),
+): Promise<{ sessions: number; codes: number; uploads: number; devices: number }> {
   const [gone, codes] = await db(env).batch([
-    db(env).delete(sessions).where(or(lte(sessions.expiresAt, now), isNotNull(sessions.revokedAt))),
-    db(env).delete(recoveryCodes).where(or(lte(recoveryCodes.expiresAt, now), isNotNull(recoveryCodes.usedAt))),
+    db(env)
+      .delete(sessions)
+      .where(or(lte(sessions.expiresAt, now), isNotNull(sessions.revokedAt))),
+    db(env)
+      .delete(recoveryCodes)
+      .where(or(lte(recoveryCodes.expiresAt, now), isNotNull(recoveryCodes.usedAt))),
   ]);
-  return { sessions: gone.meta.changes, codes: codes.meta.changes, uploads: await purgeAbandonedUploads(env, now), devices: await purgeExpiredDevices(env, now) };
+  return {
+    sessions: gone.meta.changes,
+    codes: codes.meta.changes,
+    uploads: await purgeAbandonedUploads(env, now),
+    devices: await purgeExpiredDevices(env, now),
+  };
 }

@@ -29,7 +29,13 @@ export async function recovery(env: Env, r: RequestOf<"recovery">): Promise<void
 async function issueRecoveryCode(env: Env, r: RequestOf<"recovery">): Promise<void> {
   const key = r.known_data.toLowerCase();
   const column = r.known_data_type === "email" ? users.emailKey : users.usernameKey;
-  const row = (await db(env).select().from(users).where(and(eq(column, key), isNull(users.deletedAt))).limit(1))[0];
+  const row = (
+    await db(env)
+      .select()
+      .from(users)
+      .where(and(eq(column, key), isNull(users.deletedAt)))
+      .limit(1)
+  )[0];
   // Where both are given they must name the same account.
   if (!row || (r.username !== undefined && r.username.toLowerCase() !== row.usernameKey)) return;
   const verdict = await limiter(env, `recovery-user:${row.id}`).take(config(env).recoveryPerAccount);
@@ -38,7 +44,13 @@ async function issueRecoveryCode(env: Env, r: RequestOf<"recovery">): Promise<vo
   const now = Date.now();
   await db(env)
     .insert(recoveryCodes)
-    .values({ id: newId(), userId: row.id, codeHash: await sha256Hex(code), createdAt: now, expiresAt: now + RECOVERY_TTL_MS });
+    .values({
+      id: newId(),
+      userId: row.id,
+      codeHash: await sha256Hex(code),
+      createdAt: now,
+      expiresAt: now + RECOVERY_TTL_MS,
+    });
   await mailer(env).send({
     to: row.email,
     subject: "Your recovery code",
@@ -62,13 +74,19 @@ export async function resetPassword(env: Env, r: RequestOf<"resetPassword">): Pr
   const row = (await db(env).select().from(users).where(eq(users.id, userId)).limit(1))[0];
   if (!row) throw expired;
   const [, revoked] = await db(env).batch([
-    db(env).update(users).set({ passwordHash: await hashPassword(r.new_password) }).where(eq(users.id, userId)),
+    db(env)
+      .update(users)
+      .set({ passwordHash: await hashPassword(r.new_password) })
+      .where(eq(users.id, userId)),
     db(env)
       .update(sessions)
       .set({ revokedAt: now })
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
       .returning({ sessionId: sessions.id, expiresAt: sessions.expiresAt }),
-    db(env).update(recoveryCodes).set({ usedAt: now }).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
+    db(env)
+      .update(recoveryCodes)
+      .set({ usedAt: now })
+      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
   ]);
   return { userId: row.id, sessions: revoked };
 }

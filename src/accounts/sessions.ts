@@ -39,7 +39,10 @@ export interface Device {
 const USER_AGENT_MAX = 256;
 
 export function device(userAgent: string | null | undefined, country: unknown): Device {
-  return { userAgent: [...(userAgent ?? "")].slice(0, USER_AGENT_MAX).join(""), ...(typeof country === "string" && country && { location: country }) };
+  return {
+    userAgent: [...(userAgent ?? "")].slice(0, USER_AGENT_MAX).join(""),
+    ...(typeof country === "string" && country && { location: country }),
+  };
 }
 
 export interface DeviceSessionRow {
@@ -54,24 +57,41 @@ export interface DeviceSessionRow {
  * Starts a session. A user keeps at most `sessionsPerUser` live sessions: starting one more
  * revokes the oldest (returned, so that their sockets are closed).
  */
-export async function startSession(env: Env, user: User, device: Device): Promise<{ token: string; user: User; session: Session; revoked: Revocation }> {
+export async function startSession(
+  env: Env,
+  user: User,
+  device: Device,
+): Promise<{ token: string; user: User; session: Session; revoked: Revocation }> {
   const cfg = config(env);
   const token = newToken();
   const now = Date.now();
-  const session: Session = { sessionId: newId(), tokenHash: await sha256Hex(token), expiresAt: now + cfg.sessionTtlMs, user, seenAt: now };
+  const session: Session = {
+    sessionId: newId(),
+    tokenHash: await sha256Hex(token),
+    expiresAt: now + cfg.sessionTtlMs,
+    user,
+    seenAt: now,
+  };
   const live = and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
-  const newest = db(env).select({ id: sessions.id }).from(sessions).where(live).orderBy(desc(sessions.createdAt), desc(sessions.id)).limit(cfg.sessionsPerUser);
+  const newest = db(env)
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(live)
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(cfg.sessionsPerUser);
   const [, evicted] = await db(env).batch([
-    db(env).insert(sessions).values({
-      id: session.sessionId,
-      userId: user.id,
-      tokenHash: session.tokenHash,
-      createdAt: now,
-      expiresAt: session.expiresAt,
-      lastSeenAt: now,
-      userAgent: device.userAgent,
-      location: device.location ?? null,
-    }),
+    db(env)
+      .insert(sessions)
+      .values({
+        id: session.sessionId,
+        userId: user.id,
+        tokenHash: session.tokenHash,
+        createdAt: now,
+        expiresAt: session.expiresAt,
+        lastSeenAt: now,
+        userAgent: device.userAgent,
+        location: device.location ?? null,
+      }),
     db(env)
       .update(sessions)
       .set({ revokedAt: now })
@@ -87,10 +107,18 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
   const tokenHash = await sha256Hex(token);
   const row = (
     await db(env)
-      .select({ id: sessions.id, expiresAt: sessions.expiresAt, seenAt: sessions.lastSeenAt, userId: users.id, username: users.username })
+      .select({
+        id: sessions.id,
+        expiresAt: sessions.expiresAt,
+        seenAt: sessions.lastSeenAt,
+        userId: users.id,
+        username: users.username,
+      })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now()), isNull(users.deletedAt)))
+      .where(
+        and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now()), isNull(users.deletedAt)),
+      )
       .limit(1)
   )[0];
   if (!row) return null;
@@ -114,7 +142,13 @@ export async function revokeSession(env: Env, userId: string, sessionId: string)
 /** The user's live sessions, newest first. */
 export function liveSessions(env: Env, userId: string, now: number): Promise<DeviceSessionRow[]> {
   return db(env)
-    .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt, userAgent: sessions.userAgent, location: sessions.location })
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+      userAgent: sessions.userAgent,
+      location: sessions.location,
+    })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
     .orderBy(desc(sessions.createdAt), sessions.id);

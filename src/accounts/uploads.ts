@@ -19,7 +19,14 @@ export interface UploadPlace {
 }
 
 /** Holds a place for an upload of `size` bytes; 429 when the user has too many under way, 413 over the quota. */
-export async function reserveUpload(env: Env, userId: string, fileId: string, size: number, now: number, limits: UploadPlace): Promise<void> {
+export async function reserveUpload(
+  env: Env,
+  userId: string,
+  fileId: string,
+  size: number,
+  now: number,
+  limits: UploadPlace,
+): Promise<void> {
   const live = sql`${uploads.userId} = ${userId} AND (${uploads.storedAt} IS NOT NULL OR ${uploads.startedAt} > ${now - OPEN_UPLOAD_LEASE_MS})`;
   const done = await db(env).run(sql`
     INSERT INTO ${uploads} (file_id, user_id, size, started_at)
@@ -28,12 +35,19 @@ export async function reserveUpload(env: Env, userId: string, fileId: string, si
       AND (SELECT COALESCE(SUM(${uploads.size}), 0) FROM ${uploads} WHERE ${live}) + ${size} <= ${limits.quotaBytes}`);
   if (done.meta.changes === 1) return;
   const [use] = await db(env)
-    .select({ open: sql<number>`COALESCE(SUM(${uploads.storedAt} IS NULL), 0)`, bytes: sql<number>`COALESCE(SUM(${uploads.size}), 0)` })
+    .select({
+      open: sql<number>`COALESCE(SUM(${uploads.storedAt} IS NULL), 0)`,
+      bytes: sql<number>`COALESCE(SUM(${uploads.size}), 0)`,
+    })
     .from(uploads)
     .where(live);
   if ((use?.open ?? 0) >= limits.openPerUser)
     throw rateLimited(1000, `uploads at once (at most ${limits.openPerUser}; wait for one to finish)`);
-  throw new ApiError(413, "too_large", `your files take ${use?.bytes ?? 0} of your ${limits.quotaBytes} bytes; this one (${size}) does not fit: delete some first`);
+  throw new ApiError(
+    413,
+    "too_large",
+    `your files take ${use?.bytes ?? 0} of your ${limits.quotaBytes} bytes; this one (${size}) does not fit: delete some first`,
+  );
 }
 
 /** The upload's bytes are in R2: it no longer counts as under way. */
@@ -44,11 +58,16 @@ export async function uploadStored(env: Env, fileId: string, now: number): Promi
 /** These files are gone (or never arrived): their bytes no longer count. */
 export async function releaseUploads(env: Env, fileIds: string[]): Promise<void> {
   // D1 binds at most 100 parameters a statement.
-  for (let i = 0; i < fileIds.length; i += 90) await db(env).delete(uploads).where(inArray(uploads.fileId, fileIds.slice(i, i + 90)));
+  for (let i = 0; i < fileIds.length; i += 90)
+    await db(env)
+      .delete(uploads)
+      .where(inArray(uploads.fileId, fileIds.slice(i, i + 90)));
 }
 
 /** Rows of uploads whose Worker died half way (hourly purge). */
 export async function purgeAbandonedUploads(env: Env, now: number): Promise<number> {
-  const gone = await db(env).delete(uploads).where(and(isNull(uploads.storedAt), lte(uploads.startedAt, now - OPEN_UPLOAD_LEASE_MS)));
+  const gone = await db(env)
+    .delete(uploads)
+    .where(and(isNull(uploads.storedAt), lte(uploads.startedAt, now - OPEN_UPLOAD_LEASE_MS)));
   return gone.meta.changes;
 }

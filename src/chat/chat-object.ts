@@ -121,9 +121,14 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return catching("removeMember", async () => {
       this.requireOwner(actorId);
       if (target.id === actorId)
-        throw new ApiError(400, "invalid_request", "to leave a group use leaveChat", { username: "is you; use leaveChat" });
+        throw new ApiError(400, "invalid_request", "to leave a group use leaveChat", {
+          username: "is you; use leaveChat",
+        });
       const m = this.members.current(target.id);
-      if (!m) throw new ApiError(404, "user_not_found", `${target.username} is not a member of this chat`, { username: "is not a member" });
+      if (!m)
+        throw new ApiError(404, "user_not_found", `${target.username} is not a member of this chat`, {
+          username: "is not a member",
+        });
       return (await this.depart(m, origin)).others!;
     });
   }
@@ -156,13 +161,21 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   /** `attachment`: an image or file message, with a file the sender uploaded into this chat. */
   async send(
-    actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin,
+    actor: Member,
+    type: "direct" | "group",
+    content: string,
+    clientMsgId: string | undefined,
+    origin: Origin,
     attachment?: { content_type: "image" | "file"; file_id: string },
   ): Promise<Result<MessageResult>> {
     return catching("send", () => {
       const m = this.requireMember(actor.id);
       if (this.meta.type !== type)
-        throw new ApiError(400, "wrong_chat_type", type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage");
+        throw new ApiError(
+          400,
+          "wrong_chat_type",
+          type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage",
+        );
       if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
@@ -171,9 +184,15 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
       const message: Message = {
-        message_id: crypto.randomUUID(), chat_id: this.meta.chatId, seq, sender: m.username, content,
-        content_type: attachment?.content_type ?? "text", ...(file && { attachment: file }),
-        timestamp: this.clock.now(), ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+        message_id: crypto.randomUUID(),
+        chat_id: this.meta.chatId,
+        seq,
+        sender: m.username,
+        content,
+        content_type: attachment?.content_type ?? "text",
+        ...(file && { attachment: file }),
+        timestamp: this.clock.now(),
+        ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
       };
       const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
@@ -224,7 +243,11 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   // ---- Reading and typing ----
 
-  async markRead(actorId: string, seq: number, origin: Origin): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>> {
+  async markRead(
+    actorId: string,
+    seq: number,
+    origin: Origin,
+  ): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>> {
     return catching("markRead", () => {
       const m = this.requireMember(actorId);
       const lastSeq = this.messages.lastSeq;
@@ -339,8 +362,14 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     this.events = new EventLog(this.sql, () => this.meta.chatId, this.messages);
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
-      sql: this.sql, meta: this.meta, events: this.events, members: this.members, messages: this.messages,
-      courier, alarms: this.alarms, clock: this.clock,
+      sql: this.sql,
+      meta: this.meta,
+      events: this.events,
+      members: this.members,
+      messages: this.messages,
+      courier,
+      alarms: this.alarms,
+      clock: this.clock,
     });
     this.uploads = new Uploads(this.sql, this.env, (at) => void this.alarms.wakeAt("uploads", at), this.clock);
     this.alarms.register("uploads", (now) => this.uploads.sweep(now));
@@ -374,10 +403,14 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     const owner = this.members.ownerId === null ? undefined : this.members.current(this.members.ownerId)?.username;
     const last = this.messages.get(this.messages.lastSeq);
     return {
-      title: this.meta.title, ...(owner !== undefined && { owner }), member_count: this.members.count,
-      ev: this.events.ev, last_seq: this.messages.lastSeq,
+      title: this.meta.title,
+      ...(owner !== undefined && { owner }),
+      member_count: this.members.count,
+      ev: this.events.ev,
+      last_seq: this.messages.lastSeq,
       last_message: last ? JSON.stringify(toMessage(this.meta.chatId, last)) : null,
-      last_read_seq: m.lastReadSeq, updated_at: last?.ts ?? 0,
+      last_read_seq: m.lastReadSeq,
+      updated_at: last?.ts ?? 0,
     };
   }
 

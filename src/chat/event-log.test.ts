@@ -3,8 +3,18 @@ import { carries, textOf, withText } from "./event-log";
 import type { ChatEvent } from "./events";
 
 const head = { chat_id: "g_1", ev: 4, timestamp: 1 };
-const edited = (): ChatEvent => ({ ...head, kind: "messageEdited", seq: 2, sender: "ann", message: '{"content":"old"}' });
-const chat = (lastSeq: number, last: string | null): ChatEvent => ({ ...head, kind: "chat", chat: { type: "group", title: "t", member_count: 2, last_seq: lastSeq, last_message: last } });
+const edited = (): ChatEvent => ({
+  ...head,
+  kind: "messageEdited",
+  seq: 2,
+  sender: "ann",
+  message: '{"content":"old"}',
+});
+const chat = (lastSeq: number, last: string | null): ChatEvent => ({
+  ...head,
+  kind: "chat",
+  chat: { type: "group", title: "t", member_count: 2, last_seq: lastSeq, last_message: last },
+});
 
 describe("the text an event carries", () => {
   it("is its message's, or a chat's last message's", () => {

@@ -59,7 +59,10 @@ export class EventLog {
     const event = { ...body, chat_id: this.chatId(), ev, timestamp: at, ...(large && { large: true }) } as ChatEvent;
     this.sql.exec(
       "INSERT INTO events (ev, data, audience, msg_seq) VALUES (?, ?, ?, ?)",
-      ev, JSON.stringify(event), audience && JSON.stringify(audience), textOf(event),
+      ev,
+      JSON.stringify(event),
+      audience && JSON.stringify(audience),
+      textOf(event),
     );
     this.lastEv = ev;
     const live = origin ? { ...event, origin } : event;
@@ -79,7 +82,10 @@ export class EventLog {
     return this.sql
       .exec<{ data: string; audience: string | null }>("SELECT data, audience FROM events WHERE ev > ? ORDER BY ev LIMIT ?", ev, n)
       .toArray()
-      .map((r) => ({ event: this.parse(r.data), audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]) }));
+      .map((r) => ({
+        event: this.parse(r.data),
+        audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+      }));
   }
 
   /** Up to `limit` events after `ev`, oldest first, and whether more follow (getChatUpdates). */

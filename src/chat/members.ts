@@ -31,8 +31,13 @@ interface Row extends Record<string, SqlStorageValue> {
 export const MEMBER_CACHE = 1_000;
 
 const state = (r: Row): MemberState => ({
-  userId: r.user_id, username: r.username, role: r.role as "owner" | "member", joinedEv: r.joined_ev,
-  leftEv: r.left_ev, lastReadSeq: r.last_read_seq, deliveredEv: r.delivered_ev,
+  userId: r.user_id,
+  username: r.username,
+  role: r.role as "owner" | "member",
+  joinedEv: r.joined_ev,
+  leftEv: r.left_ev,
+  lastReadSeq: r.last_read_seq,
+  deliveredEv: r.delivered_ev,
 });
 
 export class Members {
@@ -44,7 +49,8 @@ export class Members {
 
   constructor(private readonly sql: SqlStorage) {
     this.count = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members WHERE left_ev IS NULL").one().n;
-    this.ownerId = sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE role = 'owner' AND left_ev IS NULL").toArray()[0]?.user_id ?? null;
+    this.ownerId =
+      sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE role = 'owner' AND left_ev IS NULL").toArray()[0]?.user_id ?? null;
   }
 
   /** A current member, or undefined (never a member, or left). */
@@ -97,12 +103,18 @@ export class Members {
 
   /** Current members who joined by event `ev` (a large group's members at its switch). */
   since(ev: number): string[] {
-    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE joined_ev <= ? AND left_ev IS NULL", ev).toArray().map((r) => r.user_id);
+    return this.sql
+      .exec<{ user_id: string }>("SELECT user_id FROM members WHERE joined_ev <= ? AND left_ev IS NULL", ev)
+      .toArray()
+      .map((r) => r.user_id);
   }
 
   /** Current members whose joining carried message `seq` as the chat's last. */
   joinedWithLast(seq: number): string[] {
-    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE log_seq = ? AND left_ev IS NULL", seq).toArray().map((r) => r.user_id);
+    return this.sql
+      .exec<{ user_id: string }>("SELECT user_id FROM members WHERE log_seq = ? AND left_ev IS NULL", seq)
+      .toArray()
+      .map((r) => r.user_id);
   }
 
   setLogSeq(userId: string, seq: number): void {
@@ -115,12 +127,22 @@ export class Members {
     if (!prior || prior.leftEv !== null) this.count++;
     if (role === "owner") this.ownerId = u.id;
     const m: MemberState = {
-      userId: u.id, username: u.username, role, joinedEv: ev, leftEv: null, lastReadSeq: lastSeq,
+      userId: u.id,
+      username: u.username,
+      role,
+      joinedEv: ev,
+      leftEv: null,
+      lastReadSeq: lastSeq,
       deliveredEv: prior ? prior.deliveredEv : ev - 1,
     };
     this.sql.exec(
       "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq, log_seq) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)",
-      u.id, u.username, role, ev, m.deliveredEv, m.lastReadSeq,
+      u.id,
+      u.username,
+      role,
+      ev,
+      m.deliveredEv,
+      m.lastReadSeq,
     );
     return this.remember(m);
   }
@@ -135,7 +157,9 @@ export class Members {
     this.sql.exec("UPDATE members SET left_ev = ?, role = 'member' WHERE user_id = ?", ev, userId);
     if (!wasOwner) return;
     // The longest-standing member inherits the group.
-    const heir = this.sql.exec<{ user_id: string }>("SELECT user_id FROM members WHERE left_ev IS NULL ORDER BY joined_ev, username LIMIT 1").toArray()[0];
+    const heir = this.sql
+      .exec<{ user_id: string }>("SELECT user_id FROM members WHERE left_ev IS NULL ORDER BY joined_ev, username LIMIT 1")
+      .toArray()[0];
     if (!heir) return;
     this.ownerId = heir.user_id;
     this.sql.exec("UPDATE members SET role = 'owner' WHERE user_id = ?", heir.user_id);
@@ -159,7 +183,8 @@ export class Members {
     const rows = this.sql
       .exec<{ username: string; role: string }>(
         `SELECT username, role FROM members WHERE left_ev IS NULL ${after === undefined ? "" : "AND lower(username) > lower(?)"} ORDER BY lower(username) LIMIT ?`,
-        ...(after === undefined ? [] : [after]), limit + 1,
+        ...(after === undefined ? [] : [after]),
+        limit + 1,
       )
       .toArray();
     const page = rows.slice(0, limit).map((r) => ({ username: r.username, role: r.role as MemberEntry["role"] }));

@@ -43,18 +43,31 @@ export class Messages {
 
   /** The current rows of these messages (those that exist). */
   bySeqs(seqs: number[]): MessageRow[] {
-    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs)).toArray();
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs))
+      .toArray();
   }
 
   /** The message a sender already sent with this client_msg_id, if any (idempotent sends). */
   bySenderAndClientId(senderId: string, clientMsgId: string): MessageRow | undefined {
-    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", senderId, clientMsgId).toArray()[0];
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", senderId, clientMsgId)
+      .toArray()[0];
   }
 
   insert(m: Message, senderId: string, ev: number): void {
     this.sql.exec(
       "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev, content_type, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      m.seq, m.message_id, senderId, m.sender, m.content, m.timestamp, m.client_msg_id ?? null, ev, m.content_type, m.attachment ? JSON.stringify(m.attachment) : null,
+      m.seq,
+      m.message_id,
+      senderId,
+      m.sender,
+      m.content,
+      m.timestamp,
+      m.client_msg_id ?? null,
+      ev,
+      m.content_type,
+      m.attachment ? JSON.stringify(m.attachment) : null,
     );
     this.lastSeq = m.seq;
   }
@@ -62,7 +75,12 @@ export class Messages {
   update(row: MessageRow): void {
     this.sql.exec(
       "UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ?, edits = ? WHERE seq = ?",
-      row.content, row.edited_at, row.deleted, row.ev, row.edits, row.seq,
+      row.content,
+      row.edited_at,
+      row.deleted,
+      row.ev,
+      row.edits,
+      row.seq,
     );
   }
 
@@ -84,7 +102,8 @@ export class Messages {
     const rows = this.sql
       .exec<MessageRow>(
         `SELECT * FROM messages ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${newest ? "DESC" : "ASC"} LIMIT ?`,
-        ...args, limit + 1,
+        ...args,
+        limit + 1,
       )
       .toArray();
     // From the end the client pages from, as many as fit in a page's bytes (contract/pages.ts).

@@ -8,7 +8,12 @@ export class ChatMeta {
   largeSince: number | null = null;
 
   constructor(private readonly sql: SqlStorage) {
-    const meta = new Map(sql.exec<{ k: string; v: string }>("SELECT k, v FROM meta").toArray().map((r) => [r.k, r.v]));
+    const meta = new Map(
+      sql
+        .exec<{ k: string; v: string }>("SELECT k, v FROM meta")
+        .toArray()
+        .map((r) => [r.k, r.v]),
+    );
     this.chatId = meta.get("chat_id") ?? "";
     this.type = (meta.get("type") as "direct" | "group" | undefined) ?? null;
     this.title = meta.get("title") ?? "";

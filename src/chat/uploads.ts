@@ -45,7 +45,15 @@ export class Uploads {
   add(uploaderId: string, f: NewUpload): void {
     this.sql.exec(
       "INSERT INTO uploads (file_id, r2_key, uploader_id, name, mime, size, width, height, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      f.file_id, f.key, uploaderId, f.name, f.mime, f.size, f.width ?? null, f.height ?? null, f.uploadedAt,
+      f.file_id,
+      f.key,
+      uploaderId,
+      f.name,
+      f.mime,
+      f.size,
+      f.width ?? null,
+      f.height ?? null,
+      f.uploadedAt,
     );
     this.wakeAt(f.uploadedAt + UNATTACHED_TTL_MS);
   }
@@ -53,11 +61,16 @@ export class Uploads {
   /** The file a sender attaches to a new message: theirs, uploaded into this chat, not attached yet. */
   claim(senderId: string, fileId: string, contentType: "image" | "file"): Attachment {
     const r = this.row(fileId);
-    if (!r || r.removed || r.uploader_id !== senderId) throw refused("attachment", "is not a file you uploaded into this chat (or it was removed)");
+    if (!r || r.removed || r.uploader_id !== senderId)
+      throw refused("attachment", "is not a file you uploaded into this chat (or it was removed)");
     if (r.attached_seq !== null) throw refused("attachment", `is already attached to message ${r.attached_seq}`);
-    if (contentType === "image" && !isImageType(r.mime)) throw refused("content_type", `is "image" but the file is ${r.mime}: send it as "file"`);
+    if (contentType === "image" && !isImageType(r.mime))
+      throw refused("content_type", `is "image" but the file is ${r.mime}: send it as "file"`);
     return {
-      file_id: r.file_id, name: r.name, size: r.size, mime: r.mime,
+      file_id: r.file_id,
+      name: r.name,
+      size: r.size,
+      mime: r.mime,
       ...(r.width !== null && r.height !== null && { width: r.width, height: r.height }),
     };
   }
@@ -77,7 +90,8 @@ export class Uploads {
     return this.sql
       .exec<{ file_id: string }>(
         "SELECT file_id FROM uploads WHERE removed = 0 AND (attached_seq IS NOT NULL OR uploader_id = ?) AND file_id IN (SELECT value FROM json_each(?))",
-        userId, JSON.stringify(fileIds),
+        userId,
+        JSON.stringify(fileIds),
       )
       .toArray()
       .map((r) => r.file_id);
@@ -100,9 +114,14 @@ export class Uploads {
 
   /** From the alarm: removes what was never attached within a day, finishes removals, and comes back for the next. */
   async sweep(now: number): Promise<void> {
-    this.sql.exec("UPDATE uploads SET removed = 1 WHERE attached_seq IS NULL AND removed = 0 AND uploaded_at <= ?", now - UNATTACHED_TTL_MS);
+    this.sql.exec(
+      "UPDATE uploads SET removed = 1 WHERE attached_seq IS NULL AND removed = 0 AND uploaded_at <= ?",
+      now - UNATTACHED_TTL_MS,
+    );
     await this.purge();
-    const next = this.sql.exec<{ t: number | null }>("SELECT MIN(uploaded_at) AS t FROM uploads WHERE attached_seq IS NULL AND removed = 0").one().t;
+    const next = this.sql
+      .exec<{ t: number | null }>("SELECT MIN(uploaded_at) AS t FROM uploads WHERE attached_seq IS NULL AND removed = 0")
+      .one().t;
     if (next !== null) this.wakeAt(next + UNATTACHED_TTL_MS);
   }
 
@@ -110,14 +129,25 @@ export class Uploads {
   async purge(): Promise<void> {
     const bucket = this.env.FILES;
     for (;;) {
-      const rows = this.sql.exec<{ file_id: string; r2_key: string }>("SELECT file_id, r2_key FROM uploads WHERE removed = 1 LIMIT 1000").toArray();
+      const rows = this.sql
+        .exec<{ file_id: string; r2_key: string }>("SELECT file_id, r2_key FROM uploads WHERE removed = 1 LIMIT 1000")
+        .toArray();
       if (!rows.length) return;
       try {
         await bucket.delete(rows.map((r) => r.r2_key));
         // The uploaders' storage quotas (D1) count these bytes no more.
-        await releaseUploads(this.env, rows.map((r) => r.file_id));
+        await releaseUploads(
+          this.env,
+          rows.map((r) => r.file_id),
+        );
       } catch (err) {
-        log({ level: "warn", event: "file_delete_failed", count: rows.length, retry_in_ms: RETRY_MS, exception: errorSummary(err) });
+        log({
+          level: "warn",
+          event: "file_delete_failed",
+          count: rows.length,
+          retry_in_ms: RETRY_MS,
+          exception: errorSummary(err),
+        });
         this.wakeAt(this.clock.now() + RETRY_MS);
         return;
       }

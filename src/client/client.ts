@@ -36,7 +36,16 @@ import { realTimers } from "./timers";
 import type { ClientEvents, ClientOptions, FileMessageOptions, ParamsOf, RequestOptions } from "./types";
 import { catchUpLog } from "./user-log";
 
-export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, FileMessageOptions, ParamsOf, RequestOptions, SendParams } from "./types";
+export type {
+  ClientEvent,
+  ClientEvents,
+  ClientOptions,
+  ConnectionState,
+  FileMessageOptions,
+  ParamsOf,
+  RequestOptions,
+  SendParams,
+} from "./types";
 
 /**
  * Modes whose request can be sent again after a drop without doing anything twice, so a
@@ -44,9 +53,23 @@ export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, FileMes
  * client_msg_id the client gives each one.
  */
 const RESENDABLE = new Set<Mode>([
-  "ping", "getChats", "getMessages", "sendMessage", "sendGroupMessage", "createChat",
-  "addMembers", "markRead", "editMessage", "deleteMessage", "getFileUrls", "getSessions",
-  "blockUser", "unblockUser", "getBlocked", "getChatUpdates", "getMembers",
+  "ping",
+  "getChats",
+  "getMessages",
+  "sendMessage",
+  "sendGroupMessage",
+  "createChat",
+  "addMembers",
+  "markRead",
+  "editMessage",
+  "deleteMessage",
+  "getFileUrls",
+  "getSessions",
+  "blockUser",
+  "unblockUser",
+  "getBlocked",
+  "getChatUpdates",
+  "getMembers",
 ]);
 
 const encoder = new TextEncoder();
@@ -62,7 +85,13 @@ interface Pending {
 }
 
 export class ChatClient extends ChatMethods {
-  private readonly opts: { apiUrl: string; fetch: FetchLike | undefined; httpFetch: HttpFetch | undefined; requestTimeoutMs: number; catchUpLargeGroups: boolean };
+  private readonly opts: {
+    apiUrl: string;
+    fetch: FetchLike | undefined;
+    httpFetch: HttpFetch | undefined;
+    requestTimeoutMs: number;
+    catchUpLargeGroups: boolean;
+  };
   private currentToken: string | undefined;
   private currentDeviceToken: string | undefined;
   private currentUser: User | undefined;
@@ -195,7 +224,11 @@ export class ChatClient extends ChatMethods {
     for (const p of this.pending.values()) {
       if (p.sentOn !== ws) continue;
       if (RESENDABLE.has(p.mode)) p.sentOn = null;
-      else this.settle(p, new ClientError(0, "disconnected", `the connection dropped before ${p.mode} was answered; it may or may not have taken effect`));
+      else
+        this.settle(
+          p,
+          new ClientError(0, "disconnected", `the connection dropped before ${p.mode} was answered; it may or may not have taken effect`),
+        );
     }
     const token = this.currentToken;
     if (!opened && token !== undefined && this.opts.fetch)
@@ -225,7 +258,10 @@ export class ChatClient extends ChatMethods {
         mode,
         text,
         sentOn: null,
-        timer: setTimeout(() => this.settle(p, new ClientError(0, "timeout", `no answer to ${mode} in time`)), options.timeoutMs ?? this.opts.requestTimeoutMs),
+        timer: setTimeout(
+          () => this.settle(p, new ClientError(0, "timeout", `no answer to ${mode} in time`)),
+          options.timeoutMs ?? this.opts.requestTimeoutMs,
+        ),
         // The payload was checked against responseSchemas[mode] before it gets here.
         resolve: (payload) => resolve(payload as PayloadOf<M>),
         reject,
@@ -272,7 +308,10 @@ export class ChatClient extends ChatMethods {
   async sendFile(chatId: string, data: FileData, options: FileMessageOptions = {}) {
     const file = await this.uploadFile(chatId, data, options);
     const params = {
-      chat_id: chatId, content: options.caption ?? "", content_type: contentTypeFor(file), attachment: { file_id: file.file_id },
+      chat_id: chatId,
+      content: options.caption ?? "",
+      content_type: contentTypeFor(file),
+      attachment: { file_id: file.file_id },
       ...(options.client_msg_id !== undefined && { client_msg_id: options.client_msg_id }),
     };
     const group = (options.chatType ?? (chatId.startsWith("g_") ? "group" : "direct")) === "group";
@@ -283,7 +322,9 @@ export class ChatClient extends ChatMethods {
   /** Download links for a chat's files, as absolute URLs that need no token, valid for an hour. */
   async getFileUrls(params: ParamsOf<"getFileUrls">, options?: RequestOptions): Promise<PayloadOf<"getFileUrls">> {
     const { urls } = await this.request("getFileUrls", params, options);
-    return { urls: Object.fromEntries(Object.entries(urls).map(([id, path]) => [id, new URL(path, this.opts.apiUrl).toString()])) };
+    return {
+      urls: Object.fromEntries(Object.entries(urls).map(([id, path]) => [id, new URL(path, this.opts.apiUrl).toString()])),
+    };
   }
 
   // ---- Frames in ----
@@ -319,7 +360,8 @@ export class ChatClient extends ChatMethods {
       );
     }
     const parsed = (responseSchemas[p.mode] as z.ZodType).safeParse(f);
-    if (!parsed.success) return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
+    if (!parsed.success)
+      return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
     const { mode: _mode, timestamp: _timestamp, status: _status, request_id: _id, ...payload } = parsed.data as Record<string, unknown>;
     this.settle(p, { payload });
     if (p.mode === "register" || p.mode === "auth") {

@@ -8,7 +8,11 @@ import type { SocketCloseEvent, SocketLike, SocketMessageEvent } from "./socket"
 class FakeSocket implements SocketLike {
   sent: string[] = [];
   closed = false;
-  private readonly on = { open: [] as (() => void)[], message: [] as ((e: SocketMessageEvent) => void)[], close: [] as ((e: SocketCloseEvent) => void)[] };
+  private readonly on = {
+    open: [] as (() => void)[],
+    message: [] as ((e: SocketMessageEvent) => void)[],
+    close: [] as ((e: SocketCloseEvent) => void)[],
+  };
   constructor(readonly protocols: string[]) {}
   send(data: string): void {
     if (this.closed) throw new Error("closed");
@@ -65,7 +69,17 @@ function setup(settings: { heartbeatMs?: number; random?: number } = {}) {
     timers,
     () => settings.random ?? 1,
   );
-  return { conn, timers, sockets, states, frames, lost, revoked: () => revoked, detached: () => detached, last: () => sockets.at(-1)! };
+  return {
+    conn,
+    timers,
+    sockets,
+    states,
+    frames,
+    lost,
+    revoked: () => revoked,
+    detached: () => detached,
+    last: () => sockets.at(-1)!,
+  };
 }
 
 describe("Connection", () => {
@@ -179,7 +193,9 @@ describe("Connection", () => {
 describe("tokenRevoked", () => {
   it("is true only for a 401, and false when the server cannot be reached", async () => {
     const calls: string[] = [];
-    expect(await tokenRevoked(async (_url, init) => (calls.push(init.headers.Authorization!), { status: 401 }), "http://x/api", "t")).toBe(true);
+    expect(await tokenRevoked(async (_url, init) => (calls.push(init.headers.Authorization!), { status: 401 }), "http://x/api", "t")).toBe(
+      true,
+    );
     expect(calls).toEqual(["Bearer t"]);
     expect(await tokenRevoked(async () => ({ status: 200 }), "http://x/api", "t")).toBe(false);
     expect(await tokenRevoked(async () => Promise.reject(new Error("offline")), "http://x/api", "t")).toBe(false);

@@ -44,26 +44,45 @@ interface Xhr {
 const sizeOf = (data: FileData): number | null =>
   data instanceof Blob ? data.size : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : null;
 
-export async function upload(url: string, token: string, data: FileData, options: UploadOptions, httpFetch: HttpFetch | undefined): Promise<Attachment> {
+export async function upload(
+  url: string,
+  token: string,
+  data: FileData,
+  options: UploadOptions,
+  httpFetch: HttpFetch | undefined,
+): Promise<Attachment> {
   const name = options.name ?? (typeof File !== "undefined" && data instanceof File ? data.name : undefined);
   if (!name) throw new ClientError(400, "invalid_request", "give the file a name", { name: "is required (or pass a File)" });
   const type = options.type || (data instanceof Blob && data.type) || "application/octet-stream";
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, "Content-Type": type, "X-File-Name": encodeURIComponent(name) };
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${token}`,
+    "Content-Type": type,
+    "X-File-Name": encodeURIComponent(name),
+  };
   const total = sizeOf(data) ?? options.size ?? null;
   if (data instanceof ReadableStream && total !== null) headers["Content-Length"] = String(total);
   const XhrClass = (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
   if (options.signal?.aborted) throw aborted();
   let answer: { status: number; body: unknown };
-  if (options.onProgress && XhrClass && !(data instanceof ReadableStream)) answer = await viaXhr(new XhrClass(), url, headers, data, options);
+  if (options.onProgress && XhrClass && !(data instanceof ReadableStream))
+    answer = await viaXhr(new XhrClass(), url, headers, data, options);
   else {
     const f = httpFetch ?? (typeof fetch === "function" ? (u, i) => fetch(u, i as RequestInit) : undefined);
     if (!f) throw new ClientError(0, "closed", "no fetch here: pass the `httpFetch` option");
     options.onProgress?.(0, total);
     try {
-      const res = await f(url, { method: "POST", headers, body: data, signal: options.signal, ...(data instanceof ReadableStream && { duplex: "half" as const }) });
+      const res = await f(url, {
+        method: "POST",
+        headers,
+        body: data,
+        signal: options.signal,
+        ...(data instanceof ReadableStream && { duplex: "half" as const }),
+      });
       answer = { status: res.status, body: await res.json().catch(() => null) };
     } catch (err) {
-      throw options.signal?.aborted ? aborted() : new ClientError(0, "disconnected", `the upload failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw options.signal?.aborted
+        ? aborted()
+        : new ClientError(0, "disconnected", `the upload failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (answer.status === 201 && total !== null) options.onProgress?.(total, total);
   }
@@ -77,7 +96,13 @@ export async function upload(url: string, token: string, data: FileData, options
   throw new ClientError(answer.status, "bad_response", `the upload failed with HTTP ${answer.status}`);
 }
 
-function viaXhr(xhr: Xhr, url: string, headers: Record<string, string>, data: FileData, options: UploadOptions): Promise<{ status: number; body: unknown }> {
+function viaXhr(
+  xhr: Xhr,
+  url: string,
+  headers: Record<string, string>,
+  data: FileData,
+  options: UploadOptions,
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     xhr.open("POST", url);
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
@@ -101,4 +126,5 @@ function viaXhr(xhr: Xhr, url: string, headers: Record<string, string>, data: Fi
 const aborted = () => new ClientError(0, "aborted", "the upload was cancelled");
 
 /** How a file goes in a message: an image type the server read a size from is shown as an image, anything else is a file. */
-export const contentTypeFor = (file: Attachment): "image" | "file" => (isImageType(file.mime) && file.width !== undefined ? "image" : "file");
+export const contentTypeFor = (file: Attachment): "image" | "file" =>
+  isImageType(file.mime) && file.width !== undefined ? "image" : "file";

@@ -1,6 +1,15 @@
 // edge-chat/client: a typed client for the chat service, for browsers, Node 22 and Workers.
 export { ChatClient } from "./client";
-export type { ClientEvent, ClientEvents, ClientOptions, ConnectionState, FileMessageOptions, ParamsOf, RequestOptions, SendParams } from "./client";
+export type {
+  ClientEvent,
+  ClientEvents,
+  ClientOptions,
+  ConnectionState,
+  FileMessageOptions,
+  ParamsOf,
+  RequestOptions,
+  SendParams,
+} from "./client";
 export type { FileData, HttpFetch, UploadOptions } from "./files";
 export { ClientError } from "./errors";
 export type { LocalErrorCode } from "./errors";

@@ -121,7 +121,9 @@ export abstract class ChatMethods extends Emitter<ClientEvents> {
   }
 }
 
-function sendDefaults<P extends { content_type?: string; client_msg_id?: string }>(params: P): P & { content_type: string; client_msg_id: string } {
+function sendDefaults<P extends { content_type?: string; client_msg_id?: string }>(
+  params: P,
+): P & { content_type: string; client_msg_id: string } {
   return { ...params, content_type: params.content_type ?? "text", client_msg_id: params.client_msg_id ?? randomId() };
 }
 

@@ -21,7 +21,10 @@ export interface SocketLike {
 export type WebSocketFactory = (url: string, protocols: string[]) => SocketLike;
 
 /** The minimal `fetch` the client uses to tell a revoked token from a network failure. */
-export type FetchLike = (url: string, init: { method: "POST"; headers: Record<string, string>; body: string }) => Promise<{ status: number }>;
+export type FetchLike = (
+  url: string,
+  init: { method: "POST"; headers: Record<string, string>; body: string },
+) => Promise<{ status: number }>;
 
 export const globalWebSocket: WebSocketFactory = (url, protocols) => {
   if (typeof WebSocket === "undefined") throw new Error("no global WebSocket here: pass the `webSocket` option");

@@ -15,10 +15,14 @@ export interface FileMessageOptions extends UploadOptions {
 /** A request's own fields: the client adds mode, request_id and timestamp, the socket carries the token. */
 export type ParamsOf<M extends Mode> = Omit<RequestOf<M>, Envelope>;
 /** Sends default `content_type` to "text", the only type there is so far. */
-export type SendParams<M extends "sendMessage" | "sendGroupMessage"> = Omit<ParamsOf<M>, "content_type"> & { content_type?: string };
+export type SendParams<M extends "sendMessage" | "sendGroupMessage"> = Omit<ParamsOf<M>, "content_type"> & {
+  content_type?: string;
+};
 
 /** A push of the user's log (with `pts`) or, for newMessage, messageEdited, messageDeleted and chatUpdated, of a large group (with `chat_id` and `ev`). */
-type PushEvents = { [M in PushMode]: (Extract<Push, { mode: M }> & { ev?: never }) | (Extract<LargePush, { mode: M }> & { pts?: never }) };
+type PushEvents = {
+  [M in PushMode]: (Extract<Push, { mode: M }> & { ev?: never }) | (Extract<LargePush, { mode: M }> & { pts?: never });
+};
 export type ClientEvents = PushEvents & {
   typing: TypingPush;
   state: ConnectionState;

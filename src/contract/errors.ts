@@ -39,13 +39,11 @@ export class ApiError extends Error {
   }
 }
 
-export const unauthorized = (why = "log in first: send auth or register, or give a valid token") =>
-  new ApiError(401, "unauthorized", why);
+export const unauthorized = (why = "log in first: send auth or register, or give a valid token") => new ApiError(401, "unauthorized", why);
 export const rateLimited = (retryAfterMs: number, what: string) =>
   new ApiError(429, "rate_limited", `too many ${what}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, undefined, retryAfterMs);
 export const forbidden = (why: string) => new ApiError(403, "forbidden", why);
-export const chatNotFound = (chatId: string) =>
-  new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
+export const chatNotFound = (chatId: string) => new ApiError(404, "chat_not_found", `no chat ${chatId} that you are a member of`);
 /** One answer for an unknown file, a file of a chat you are not in, and a bad or expired link. */
 export const fileNotFound = () => new ApiError(404, "file_not_found", "no such file that you may read (or the link has expired)");
 
@@ -66,7 +64,8 @@ export function errorFrame(mode: string, requestId: string | undefined, body: Er
 }
 
 /** A mode as it may be logged: one of the protocol's, or "unknown" (a client's made-up mode is its own text). */
-export const loggableMode = (mode: string | undefined): string | undefined => (mode === undefined ? undefined : isMode(mode) ? mode : "unknown");
+export const loggableMode = (mode: string | undefined): string | undefined =>
+  mode === undefined ? undefined : isMode(mode) ? mode : "unknown";
 
 /** One log line for a socket frame answered with an error (`started`: when the frame came in). */
 export function logErrorAnswer(frame: ErrorFrame, userId: string | undefined, started: number): void {

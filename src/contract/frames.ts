@@ -24,14 +24,17 @@ function utf8Length(s: string): number {
   return encoder.encode(s).byteLength;
 }
 
-export const tooLarge = () =>
-  new ApiError(413, "too_large", `a frame is at most ${MAX_FRAME_BYTES} bytes of UTF-8`);
+export const tooLarge = () => new ApiError(413, "too_large", `a frame is at most ${MAX_FRAME_BYTES} bytes of UTF-8`);
 
 export function parseFrame(data: string | ArrayBuffer): Parsed {
   const errorHead: FrameHead = { mode: "error" };
   if (typeof data !== "string") {
     if (data.byteLength > MAX_FRAME_BYTES) return { ok: false, head: errorHead, error: tooLarge() };
-    return { ok: false, head: errorHead, error: new ApiError(400, "bad_request", "frames are JSON in text frames, not binary") };
+    return {
+      ok: false,
+      head: errorHead,
+      error: new ApiError(400, "bad_request", "frames are JSON in text frames, not binary"),
+    };
   }
   if (utf8Length(data) > MAX_FRAME_BYTES) return { ok: false, head: errorHead, error: tooLarge() };
   let value: unknown;
@@ -45,10 +48,18 @@ export function parseFrame(data: string | ArrayBuffer): Parsed {
 
 export function parseValue(value: unknown): Parsed {
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    return { ok: false, head: { mode: "error" }, error: new ApiError(400, "bad_request", "a frame must be a JSON object") };
+    return {
+      ok: false,
+      head: { mode: "error" },
+      error: new ApiError(400, "bad_request", "a frame must be a JSON object"),
+    };
   const raw = value as Record<string, unknown>;
   if (typeof raw.mode !== "string")
-    return { ok: false, head: { mode: "error" }, error: new ApiError(400, "bad_request", "a frame needs a string `mode`") };
+    return {
+      ok: false,
+      head: { mode: "error" },
+      error: new ApiError(400, "bad_request", "a frame needs a string `mode`"),
+    };
   // An unknown mode is echoed cut to 64 characters, so an answer is never bigger than needed.
   const head: FrameHead = { mode: isMode(raw.mode) ? raw.mode : [...raw.mode].slice(0, MAX_ECHO).join("") };
   if (typeof raw.request_id === "string" && [...raw.request_id].length <= MAX_ECHO) head.requestId = raw.request_id;

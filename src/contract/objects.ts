@@ -110,13 +110,21 @@ export interface ChatRpc {
   /** A member deleted their account (direct chats; a group is left instead). */
   memberDeleted(userId: string, origin: Origin): Promise<Result<null>>;
   send(
-    actor: Member, type: "direct" | "group", content: string, clientMsgId: string | undefined, origin: Origin,
+    actor: Member,
+    type: "direct" | "group",
+    content: string,
+    clientMsgId: string | undefined,
+    origin: Origin,
     attachment?: { content_type: "image" | "file"; file_id: string },
   ): Promise<Result<MessageResult>>;
   edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>>;
   remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>>;
   getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>>;
-  markRead(actorId: string, seq: number, origin: Origin): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>>;
+  markRead(
+    actorId: string,
+    seq: number,
+    origin: Origin,
+  ): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>>;
   typing(actorId: string): Promise<Result<null>>;
   /** getChatUpdates of a large group. */
   updates(actorId: string, sinceEv: number, limit: number): Promise<Result<PayloadOf<"getChatUpdates">>>;

@@ -41,9 +41,7 @@ const chars = (min: number, max: number) =>
 const id = chars(1, 128);
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
-const username = z
-  .string()
-  .regex(USERNAME_RE, "must be 3 to 32 of A-Z a-z 0-9 _ . -");
+const username = z.string().regex(USERNAME_RE, "must be 3 to 32 of A-Z a-z 0-9 _ . -");
 
 // Fields every request may carry. `token` is how the original sketch logged in.
 const common = {
@@ -73,17 +71,24 @@ const req = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
 // Content is checked against its type: text needs 1–4000 characters; an image or a file
 // needs its attachment, and its content is an optional caption. Other types are refused
 // by the server as unsupported_content_type.
-const withContent = <T extends { content_type?: string; content: string; attachment?: unknown }>(
-  v: T,
-  ctx: z.core.$RefinementCtx<T>,
-) => {
+const withContent = <T extends { content_type?: string; content: string; attachment?: unknown }>(v: T, ctx: z.core.$RefinementCtx<T>) => {
   const n = codePoints(v.content);
   if (v.content_type === "text") {
     if (n < 1 || n > MAX_CONTENT) ctx.addIssue({ code: "custom", path: ["content"], message: `must be 1 to ${MAX_CONTENT} characters` });
-    if (v.attachment !== undefined) ctx.addIssue({ code: "custom", path: ["attachment"], message: 'only content_type "image" or "file" carries an attachment' });
+    if (v.attachment !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["attachment"],
+        message: 'only content_type "image" or "file" carries an attachment',
+      });
   } else if (v.content_type === "image" || v.content_type === "file") {
     if (n > MAX_CONTENT) ctx.addIssue({ code: "custom", path: ["content"], message: `a caption is at most ${MAX_CONTENT} characters` });
-    if (v.attachment === undefined) ctx.addIssue({ code: "custom", path: ["attachment"], message: "must be { file_id } of a file uploaded with POST /upload" });
+    if (v.attachment === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["attachment"],
+        message: "must be { file_id } of a file uploaded with POST /upload",
+      });
   }
 };
 
@@ -329,7 +334,12 @@ export const responseSchemas = {
   editMessage: res("editMessage", { message: Message, ...ptsOrEv }),
   deleteMessage: res("deleteMessage", { message: Message, ...ptsOrEv }),
   sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
-  getChatUpdates: res("getChatUpdates", { chat_id: z.string(), updates: z.array(z.lazy(() => LargePush)), ev: z.number().int(), has_more: z.boolean() }),
+  getChatUpdates: res("getChatUpdates", {
+    chat_id: z.string(),
+    updates: z.array(z.lazy(() => LargePush)),
+    ev: z.number().int(),
+    has_more: z.boolean(),
+  }),
   getMembers: res("getMembers", { chat_id: z.string(), members: z.array(MemberEntry), has_more: z.boolean() }),
   getFileUrls: res("getFileUrls", { urls: z.record(z.string(), z.string()) }),
   getSessions: res("getSessions", { sessions: z.array(DeviceSession) }),

@@ -46,8 +46,14 @@ describe("push builders", () => {
       const f = parse(messagePush(mode, 7, json, 5));
       expect(Push.parse(f)).toEqual({ mode, timestamp: 5, pts: 7, message });
     }
-    for (const mode of ["chatCreated", "chatUpdated"] as const) expect(Push.parse(parse(chatPush(mode, 8, chat, 5)))).toEqual({ mode, timestamp: 5, pts: 8, chat });
-    expect(Push.parse(parse(removedFromChatPush(9, chat.chat_id, 5)))).toEqual({ mode: "removedFromChat", timestamp: 5, pts: 9, chat_id: chat.chat_id });
+    for (const mode of ["chatCreated", "chatUpdated"] as const)
+      expect(Push.parse(parse(chatPush(mode, 8, chat, 5)))).toEqual({ mode, timestamp: 5, pts: 8, chat });
+    expect(Push.parse(parse(removedFromChatPush(9, chat.chat_id, 5)))).toEqual({
+      mode: "removedFromChat",
+      timestamp: 5,
+      pts: 9,
+      chat_id: chat.chat_id,
+    });
     expect(Push.parse(parse(readReceiptPush(10, chat.chat_id, "bob", 3, 5)))).toEqual({
       mode: "readReceipt",
       timestamp: 5,
@@ -60,12 +66,33 @@ describe("push builders", () => {
 
   it("build a large group's pushes the LargePush schema accepts", () => {
     for (const mode of ["newMessage", "messageEdited", "messageDeleted"] as const)
-      expect(LargePush.parse(parse(largeMessagePush(mode, chat.chat_id, 4, JSON.stringify(message), 5)))).toEqual({ mode, timestamp: 5, chat_id: chat.chat_id, ev: 4, message });
-    expect(LargePush.parse(parse(largeChatPush(chat.chat_id, 9, large, 5)))).toEqual({ mode: "chatUpdated", timestamp: 5, chat_id: chat.chat_id, ev: 9, chat: large });
+      expect(LargePush.parse(parse(largeMessagePush(mode, chat.chat_id, 4, JSON.stringify(message), 5)))).toEqual({
+        mode,
+        timestamp: 5,
+        chat_id: chat.chat_id,
+        ev: 4,
+        message,
+      });
+    expect(LargePush.parse(parse(largeChatPush(chat.chat_id, 9, large, 5)))).toEqual({
+      mode: "chatUpdated",
+      timestamp: 5,
+      chat_id: chat.chat_id,
+      ev: 9,
+      chat: large,
+    });
   });
 
   it("build typing and sessionRevoked as their schemas say", () => {
-    expect(TypingPush.parse(parse(typingPush(chat.chat_id, "ann", 5)))).toEqual({ mode: "typing", timestamp: 5, chat_id: chat.chat_id, username: "ann" });
-    expect(SessionRevokedPush.parse(parse(sessionRevokedPush("expired", 5)))).toEqual({ mode: "sessionRevoked", timestamp: 5, reason: "expired" });
+    expect(TypingPush.parse(parse(typingPush(chat.chat_id, "ann", 5)))).toEqual({
+      mode: "typing",
+      timestamp: 5,
+      chat_id: chat.chat_id,
+      username: "ann",
+    });
+    expect(SessionRevokedPush.parse(parse(sessionRevokedPush("expired", 5)))).toEqual({
+      mode: "sessionRevoked",
+      timestamp: 5,
+      reason: "expired",
+    });
   });
 });

@@ -16,7 +16,8 @@ export async function answering(where: string, route: () => Promise<Response>): 
     return await route();
   } catch (err) {
     const body = toErrorBody(err, where);
-    const headers: Record<string, string> = body.retry_after_ms === undefined ? {} : { "Retry-After": String(Math.ceil(body.retry_after_ms / 1000)) };
+    const headers: Record<string, string> =
+      body.retry_after_ms === undefined ? {} : { "Retry-After": String(Math.ceil(body.retry_after_ms / 1000)) };
     return Response.json(errorFrame("error", undefined, body), { status: body.status, headers });
   }
 }

@@ -44,7 +44,8 @@ export function readUploadHead(req: Request): UploadHead {
       name = decodeURIComponent(encoded);
       const n = codePoints(name);
       if (n < 1 || n > MAX_FILE_NAME) fields["X-File-Name"] = `must be 1 to ${MAX_FILE_NAME} characters once decoded`;
-      else if (BAD_NAME.test(name) || name === "." || name === "..") fields["X-File-Name"] = "must be a file name: no / \\, control or format (bidi, zero-width) characters";
+      else if (BAD_NAME.test(name) || name === "." || name === "..")
+        fields["X-File-Name"] = "must be a file name: no / \\, control or format (bidi, zero-width) characters";
     } catch {
       fields["X-File-Name"] = "must be percent-encoded UTF-8 (encodeURIComponent of the name)";
     }
@@ -52,7 +53,8 @@ export function readUploadHead(req: Request): UploadHead {
 
   const declared = req.headers.get("Content-Length");
   const length = Number(declared);
-  if (declared === null) fields["Content-Length"] = "is required: send the file with its length (a Blob or bytes, not a stream of unknown length)";
+  if (declared === null)
+    fields["Content-Length"] = "is required: send the file with its length (a Blob or bytes, not a stream of unknown length)";
   else if (!/^\d{1,15}$/.test(declared.trim())) fields["Content-Length"] = "must be the body's length in bytes";
   else if (length === 0 || !req.body) fields.body = "is empty: the body is the file's bytes";
   const bad = Object.keys(fields);

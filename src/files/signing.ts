@@ -12,13 +12,23 @@ let cached: { secret: string; key: Promise<CryptoKey> } | null = null;
 
 function hmacKey(env: Env): Promise<CryptoKey> {
   const secret = env.FILES_SIGNING_KEY;
-  if (!secret) throw new Error("FILES_SIGNING_KEY is not set: `npx wrangler secret put FILES_SIGNING_KEY` (local dev: .dev.vars, written by `npm run dev`)");
+  if (!secret)
+    throw new Error(
+      "FILES_SIGNING_KEY is not set: `npx wrangler secret put FILES_SIGNING_KEY` (local dev: .dev.vars, written by `npm run dev`)",
+    );
   if (cached?.secret !== secret)
-    cached = { secret, key: crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]) };
+    cached = {
+      secret,
+      key: crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+    };
   return cached.key;
 }
 
-const toBase64Url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const toBase64Url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 function fromBase64Url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]{43}$/.test(s)) return null;

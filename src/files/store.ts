@@ -7,12 +7,27 @@ import { ApiError } from "../contract/errors";
 
 export const tooLarge = (max: number) => new ApiError(413, "too_large", `a file is at most ${max} bytes`);
 const stalled = (idleMs: number) =>
-  new ApiError(408, "invalid_request", `nothing of the body arrived for ${Math.round(idleMs / 1000)} s; the upload was stopped`, { body: "stopped arriving" });
-const cutOff = () => new ApiError(400, "invalid_request", "the body ended before Content-Length bytes arrived (cut off?)", { body: "was cut off" });
-const tooLong = () => new ApiError(400, "invalid_request", "the body is longer than its Content-Length", { body: "is longer than Content-Length" });
+  new ApiError(408, "invalid_request", `nothing of the body arrived for ${Math.round(idleMs / 1000)} s; the upload was stopped`, {
+    body: "stopped arriving",
+  });
+const cutOff = () =>
+  new ApiError(400, "invalid_request", "the body ended before Content-Length bytes arrived (cut off?)", {
+    body: "was cut off",
+  });
+const tooLong = () =>
+  new ApiError(400, "invalid_request", "the body is longer than its Content-Length", {
+    body: "is longer than Content-Length",
+  });
 
 /** Stores the body of `length` bytes under `key`. */
-export async function storeUpload(bucket: R2Bucket, key: string, body: ReadableStream<Uint8Array>, length: number, idleMs: number, put: R2PutOptions): Promise<void> {
+export async function storeUpload(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  idleMs: number,
+  put: R2PutOptions,
+): Promise<void> {
   const reader = body.getReader();
   // Set once the client is at fault: the put then fails, and this is the answer.
   let failure: ApiError | null = null;

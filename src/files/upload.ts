@@ -35,7 +35,10 @@ export function handleUpload(req: Request, env: Env): Promise<Response> {
 
     const fileId = newFileId();
     const key = objectKey(fileId);
-    await reserveUpload(env, me, fileId, head.length, Date.now(), { openPerUser: cfg.openUploadsPerUser, quotaBytes: cfg.uploadQuotaBytes });
+    await reserveUpload(env, me, fileId, head.length, Date.now(), {
+      openPerUser: cfg.openUploadsPerUser,
+      quotaBytes: cfg.uploadQuotaBytes,
+    });
     try {
       await takeHourly(env, me, head.length);
       await storeUpload(env.FILES, key, req.body!, head.length, cfg.uploadIdleMs, {

@@ -5,7 +5,7 @@ function setup(pending: number | null = null) {
   const storage = { alarm: pending as number | null, sets: [] as number[] };
   let now = 1_000;
   const alarms = new Alarms<"a" | "b">(
-    { getAlarm: async () => storage.alarm, setAlarm: async (at) => void (storage.alarm = at, storage.sets.push(at)) },
+    { getAlarm: async () => storage.alarm, setAlarm: async (at) => void ((storage.alarm = at), storage.sets.push(at)) },
     () => now,
   );
   const ran: string[] = [];

@@ -74,7 +74,10 @@ export function config(env: Env): Config {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
-    authFailsPerUsernameAndAddress: { limit: num(env.AUTH_FAILS_PER_USERNAME_AND_ADDRESS_PER_MINUTE, 10), windowMs: MINUTE },
+    authFailsPerUsernameAndAddress: {
+      limit: num(env.AUTH_FAILS_PER_USERNAME_AND_ADDRESS_PER_MINUTE, 10),
+      windowMs: MINUTE,
+    },
     authFailsPerUsername: { limit: num(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE, 30), windowMs: MINUTE },
     authFailsPerAddress: { limit: num(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE, 30), windowMs: MINUTE },
     recoveryPerAccount: { limit: num(env.RECOVERY_PER_ACCOUNT_PER_HOUR, 5), windowMs: HOUR },
@@ -86,7 +89,10 @@ export function config(env: Env): Config {
     maxSocketsPerUser: Math.floor(num(env.MAX_SOCKETS_PER_USER, 50)),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20),
     uploadsPerUser: { limit: num(env.UPLOADS_PER_USER_PER_HOUR, 200), windowMs: HOUR },
-    uploadBytesPerUser: { limit: Math.max(num(env.UPLOAD_BYTES_PER_USER_PER_HOUR, 2 ** 29), num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20)), windowMs: HOUR },
+    uploadBytesPerUser: {
+      limit: Math.max(num(env.UPLOAD_BYTES_PER_USER_PER_HOUR, 2 ** 29), num(env.MAX_UPLOAD_BYTES, 25 * 2 ** 20)),
+      windowMs: HOUR,
+    },
     uploadQuotaBytes: num(env.UPLOAD_QUOTA_BYTES, 2 ** 30),
     openUploadsPerUser: Math.floor(num(env.OPEN_UPLOADS_PER_USER, 4)),
     uploadIdleMs: num(env.UPLOAD_IDLE_MS, 30_000),

@@ -53,7 +53,10 @@ export interface ErrorSummary {
 /** What may be logged of anything thrown: its class, its message with values cut out, its frames. */
 export function errorSummary(err: unknown, depth = 0): ErrorSummary {
   if (!(err instanceof Error)) return { name: typeof err, message: "(a thrown value that is not an Error)" };
-  const summary: ErrorSummary = { name: err.name !== "Error" ? err.name : err.constructor.name, message: scrub(err.message) };
+  const summary: ErrorSummary = {
+    name: err.name !== "Error" ? err.name : err.constructor.name,
+    message: scrub(err.message),
+  };
   const frames = (err.stack ?? "")
     .split("\n")
     .filter((l) => /^\s+at /.test(l))

@@ -24,7 +24,8 @@ export class Blocks {
     private readonly env: Env,
     private readonly clock: { now(): number },
   ) {
-    for (const r of sql.exec<BlockRow>("SELECT user_id, username FROM blocks")) this.blocking.set(r.username.toLowerCase(), { id: r.user_id, username: r.username });
+    for (const r of sql.exec<BlockRow>("SELECT user_id, username FROM blocks"))
+      this.blocking.set(r.username.toLowerCase(), { id: r.user_id, username: r.username });
     for (const r of sql.exec<BlockRow>("SELECT username FROM blocked_by")) this.blockers.add(r.username.toLowerCase());
   }
 

@@ -10,7 +10,6 @@ import { PAGE_BYTES, itemBytes } from "../contract/pages";
 
 export type { ChatRow };
 
-
 export class ChatList {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -33,7 +32,9 @@ export class ChatList {
         ? this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, chat_id LIMIT ?", limit + 1)
         : this.sql.exec<ChatRow>(
             "SELECT * FROM chats WHERE updated_at < ?1 OR (updated_at = ?1 AND chat_id > ?2) ORDER BY updated_at DESC, chat_id LIMIT ?3",
-            after.updatedAt, after.chatId, limit + 1,
+            after.updatedAt,
+            after.chatId,
+            limit + 1,
           )
     ).toArray();
     const chats: Chat[] = [];
@@ -74,7 +75,15 @@ export class ChatList {
       this.sql.exec(
         `UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ?,
            peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?`,
-        c.title, members, c.owner ?? null, large, c.ev ?? 0, c.member_count, peerRead, peerDeleted, chatId,
+        c.title,
+        members,
+        c.owner ?? null,
+        large,
+        c.ev ?? 0,
+        c.member_count,
+        peerRead,
+        peerDeleted,
+        chatId,
       );
       return;
     }
@@ -82,8 +91,20 @@ export class ChatList {
     this.sql.exec(
       `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      chatId, c.type, c.title, JSON.stringify(c.members ?? []), c.owner ?? null, c.last_message ?? null, c.last_seq, c.last_seq, at,
-      large, c.ev ?? 0, c.member_count, peerRead, peerDeleted,
+      chatId,
+      c.type,
+      c.title,
+      JSON.stringify(c.members ?? []),
+      c.owner ?? null,
+      c.last_message ?? null,
+      c.last_seq,
+      c.last_seq,
+      at,
+      large,
+      c.ev ?? 0,
+      c.member_count,
+      peerRead,
+      peerDeleted,
     );
   }
 
@@ -92,7 +113,15 @@ export class ChatList {
     this.sql.exec(
       `UPDATE chats SET title = ?1, owner = ?2, member_count = ?3, ev = MAX(ev, ?4), last_message = CASE WHEN ?5 >= last_seq THEN ?6 ELSE last_message END,
          last_seq = MAX(last_seq, ?5), last_read_seq = MAX(last_read_seq, ?7), updated_at = MAX(updated_at, ?8) WHERE chat_id = ?9 AND large = 1`,
-      s.title, s.owner ?? null, s.member_count, s.ev, s.last_seq, s.last_message, s.last_read_seq, s.updated_at, chatId,
+      s.title,
+      s.owner ?? null,
+      s.member_count,
+      s.ev,
+      s.last_seq,
+      s.last_message,
+      s.last_read_seq,
+      s.updated_at,
+      chatId,
     );
   }
 
@@ -106,7 +135,10 @@ export class ChatList {
   }
 
   largeIds(): string[] {
-    return this.sql.exec<{ chat_id: string }>("SELECT chat_id FROM chats WHERE large = 1").toArray().map((r) => r.chat_id);
+    return this.sql
+      .exec<{ chat_id: string }>("SELECT chat_id FROM chats WHERE large = 1")
+      .toArray()
+      .map((r) => r.chat_id);
   }
 
   addMessages(chatId: string, run: MessageRun): void {
@@ -116,7 +148,12 @@ export class ChatList {
       `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
          last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4),
          peer_read_seq = CASE WHEN type = 'direct' THEN MAX(peer_read_seq, ?6) ELSE peer_read_seq END WHERE chat_id = ?5`,
-      run.seq, run.message, run.at, run.own, chatId, run.others,
+      run.seq,
+      run.message,
+      run.at,
+      run.own,
+      chatId,
+      run.others,
     );
   }
 
@@ -125,7 +162,9 @@ export class ChatList {
     // A deleted message stays deleted, whatever comes late.
     this.sql.exec(
       "UPDATE chats SET last_message = ? WHERE chat_id = ? AND last_seq = ? AND (last_message IS NULL OR last_message ->> '$.deleted' IS NULL)",
-      message, chatId, seq,
+      message,
+      chatId,
+      seq,
     );
   }
 
@@ -146,7 +185,10 @@ export class ChatList {
   }
 
   chatIds(): Array<{ chatId: string; type: string }> {
-    return this.sql.exec<{ chat_id: string; type: string }>("SELECT chat_id, type FROM chats").toArray().map((r) => ({ chatId: r.chat_id, type: r.type }));
+    return this.sql
+      .exec<{ chat_id: string; type: string }>("SELECT chat_id, type FROM chats")
+      .toArray()
+      .map((r) => ({ chatId: r.chat_id, type: r.type }));
   }
 
   remove(chatId: string): void {
@@ -161,6 +203,9 @@ function cursorOf(row: ChatRow): string {
 
 function readCursor(cursor: string): { updatedAt: number; chatId: string } {
   const m = cursor.match(/^(\d{1,16})\.(.+)$/);
-  if (!m || !isChatId(m[2]!)) throw new ApiError(400, "invalid_request", "check these fields: before", { before: "is not a cursor from getChats" });
+  if (!m || !isChatId(m[2]!))
+    throw new ApiError(400, "invalid_request", "check these fields: before", {
+      before: "is not a cursor from getChats",
+    });
   return { updatedAt: Number(m[1]), chatId: m[2]! };
 }

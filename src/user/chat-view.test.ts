@@ -24,7 +24,18 @@ const row = (over: Partial<ChatRow>): ChatRow => ({
 describe("the chat list's projection", () => {
   it("renders a small group with its members and unread", () => {
     const chat = renderChat(me, row({}));
-    expect(Chat.parse(chat)).toEqual({ chat_id: "g_x", type: "group", title: "Crew", members: ["ann", "bob"], member_count: 2, owner: "ann", last_message: null, unread: 3, last_read_seq: 2, updated_at: 10 });
+    expect(Chat.parse(chat)).toEqual({
+      chat_id: "g_x",
+      type: "group",
+      title: "Crew",
+      members: ["ann", "bob"],
+      member_count: 2,
+      owner: "ann",
+      last_message: null,
+      unread: 3,
+      last_read_seq: 2,
+      updated_at: 10,
+    });
   });
 
   it("renders a large group without members, with ev and member_count", () => {

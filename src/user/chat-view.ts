@@ -36,7 +36,9 @@ export function renderChat(me: User, row: ChatRow): Chat {
     chat_id: row.chat_id,
     type: row.type as Chat["type"],
     title: row.type === "direct" ? (members.find((m) => m !== me.username) ?? me.username) : row.title,
-    ...(row.large ? { member_count: row.member_count, large: true as const, ev: row.ev } : { members, ...(group && { member_count: members.length }) }),
+    ...(row.large
+      ? { member_count: row.member_count, large: true as const, ev: row.ev }
+      : { members, ...(group && { member_count: members.length }) }),
     ...(row.owner !== null && { owner: row.owner }),
     last_message: row.last_message === null ? null : JSON.parse(row.last_message),
     unread: Math.max(0, row.last_seq - row.last_read_seq),

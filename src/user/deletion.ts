@@ -85,7 +85,14 @@ export class Deletion {
       for (const r of results) if (r.status === "rejected") failures.push(r.reason);
     }
     if (failures.length) {
-      log({ level: "warn", event: "account_deletion_retry", user_id: user.id, count: failures.length, retry_in_ms: RETRY_MS, exception: errorSummary(failures[0]) });
+      log({
+        level: "warn",
+        event: "account_deletion_retry",
+        user_id: user.id,
+        count: failures.length,
+        retry_in_ms: RETRY_MS,
+        exception: errorSummary(failures[0]),
+      });
       return this.alarm.wakeAt(this.clock.now() + RETRY_MS);
     }
     await this.storage.deleteAll();

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { foldMessage, type MessageRun } from "./fold";
 
-const msg = (chat_id: string, seq: number, sender: string, timestamp = seq * 10) => ({ chat_id, seq, sender, message: `{"seq":${seq}}`, timestamp });
+const msg = (chat_id: string, seq: number, sender: string, timestamp = seq * 10) => ({
+  chat_id,
+  seq,
+  sender,
+  message: `{"seq":${seq}}`,
+  timestamp,
+});
 
 describe("folding new messages into chat-list runs", () => {
   it("keeps one run a chat: the newest message, the latest time, the highest own and others' seq", () => {

@@ -107,7 +107,15 @@ export class Inbox {
           // Stored without its text, which is stored once (update-log.ts).
           const msg = `${e.chat_id}:${e.seq}`;
           const text = { ev: e.ev, message: e.message };
-          rows.push({ pts, key, msg, text, except, frame: messagePush(e.kind, pts, "null"), push: messagePush(e.kind, pts, e.message) });
+          rows.push({
+            pts,
+            key,
+            msg,
+            text,
+            except,
+            frame: messagePush(e.kind, pts, "null"),
+            push: messagePush(e.kind, pts, e.message),
+          });
           break;
         }
         case "chat": {
@@ -122,7 +130,15 @@ export class Inbox {
           else {
             // The log's own copy of that text, if it has one, is as new as the chat list's.
             const text = { ev: -1, message: JSON.stringify(last) };
-            rows.push({ pts, key, msg: `${e.chat_id}:${last.seq}`, text, except, frame: chatPush(mode, pts, { ...chat, last_message: null }), push });
+            rows.push({
+              pts,
+              key,
+              msg: `${e.chat_id}:${last.seq}`,
+              text,
+              except,
+              frame: chatPush(mode, pts, { ...chat, last_message: null }),
+              push,
+            });
           }
           break;
         }

@@ -51,7 +51,12 @@ export class LargeGroups {
     this.current.clear();
     for (const id of told) {
       this.presenceCalls++;
-      this.defer(this.calls.any(id).call((c) => c.presence(me.id, since, false)).catch((err: unknown) => presenceFailed(id, me.id, err)));
+      this.defer(
+        this.calls
+          .any(id)
+          .call((c) => c.presence(me.id, since, false))
+          .catch((err: unknown) => presenceFailed(id, me.id, err)),
+      );
     }
   }
 
@@ -107,7 +112,14 @@ export class LargeGroups {
       case "chat":
         this.chats.upsert(me, e.chat_id, e.chat, e.timestamp);
         // Its last message as the group has it now: ours may be behind (theirs are not logged here).
-        if (e.chat.last_message) this.chats.addMessages(e.chat_id, { seq: e.chat.last_seq, message: e.chat.last_message, at: 0, own: 0, others: 0 });
+        if (e.chat.last_message)
+          this.chats.addMessages(e.chat_id, {
+            seq: e.chat.last_seq,
+            message: e.chat.last_message,
+            at: 0,
+            own: 0,
+            others: 0,
+          });
         break;
       default:
         throw new Error(`a large group has no ${e.kind} of its own`);

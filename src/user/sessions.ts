@@ -38,7 +38,8 @@ export class SessionWatch {
     if (now - last < LAST_SEEN_EVERY_MS) return;
     this.written.set(session.sessionId, now);
     if (ws && info) this.sockets.save(ws, { ...info, seenAt: now });
-    const failed = (err: unknown) => log({ level: "warn", event: "last_seen_failed", user_id: session.user.id, exception: errorSummary(err) });
+    const failed = (err: unknown) =>
+      log({ level: "warn", event: "last_seen_failed", user_id: session.user.id, exception: errorSummary(err) });
     this.ctx.waitUntil(touchSession(this.env, session.sessionId, now).catch(failed));
   }
 

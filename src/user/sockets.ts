@@ -38,7 +38,8 @@ export class Sockets {
    */
   accept(request: Request, ended: (session: Session) => boolean): { response: Response; socket?: WebSocket; session?: Session } {
     const session = JSON.parse(request.headers.get(CONNECT_SESSION_HEADER) ?? "null") as Session | null;
-    if (request.headers.get("Upgrade") !== "websocket" || !session) return { response: new Response("expected a WebSocket upgrade", { status: 400 }) };
+    if (request.headers.get("Upgrade") !== "websocket" || !session)
+      return { response: new Response("expected a WebSocket upgrade", { status: 400 }) };
     if (ended(session)) {
       const refused = errorFrame("error", undefined, unauthorized("the token is unknown, expired or revoked").body());
       return { response: Response.json(refused, { status: 401 }) };
@@ -46,7 +47,11 @@ export class Sockets {
     // Past the cap the new socket is refused and the open ones are kept: closing the oldest
     // would let whoever holds a token knock the user's own devices off, one upgrade at a time.
     if (this.open().length >= this.max) {
-      const refused = errorFrame("error", undefined, new ApiError(429, "rate_limited", `at most ${this.max} sockets may be open at once; close one first`).body());
+      const refused = errorFrame(
+        "error",
+        undefined,
+        new ApiError(429, "rate_limited", `at most ${this.max} sockets may be open at once; close one first`).body(),
+      );
       return { response: Response.json(refused, { status: 429 }) };
     }
     const pair = new WebSocketPair();
@@ -64,7 +69,11 @@ export class Sockets {
     pair[1].serializeAttachment(info);
     this.infos.set(pair[1], info);
     const protocol = request.headers.get(CONNECT_PROTOCOL_HEADER);
-    const response = new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+    const response = new Response(null, {
+      status: 101,
+      webSocket: pair[0],
+      headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {},
+    });
     return { response, socket: pair[1], session };
   }
 

@@ -54,14 +54,24 @@ export class UpdateLog {
     const rows =
       keys.length === 1
         ? this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey = ?", keys[0]!)
-        : this.sql.exec<{ ekey: string; pts: number }>("SELECT ekey, pts FROM log WHERE ekey IN (SELECT value FROM json_each(?))", JSON.stringify(keys));
+        : this.sql.exec<{ ekey: string; pts: number }>(
+            "SELECT ekey, pts FROM log WHERE ekey IN (SELECT value FROM json_each(?))",
+            JSON.stringify(keys),
+          );
     return new Map(rows.toArray().map((r) => [r.ekey, r.pts]));
   }
 
   /** Stores rows and their texts, one statement each however many. */
   append(rows: LogRow[]): void {
     if (!rows.length) return;
-    if (rows.length === 1) this.sql.exec("INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)", rows[0]!.pts, rows[0]!.key, rows[0]!.frame, rows[0]!.msg);
+    if (rows.length === 1)
+      this.sql.exec(
+        "INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)",
+        rows[0]!.pts,
+        rows[0]!.key,
+        rows[0]!.frame,
+        rows[0]!.msg,
+      );
     else
       this.sql.exec(
         "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
@@ -98,7 +108,11 @@ export class UpdateLog {
    */
   page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
     const rows = this.sql
-      .exec<{ pts: number; frame: string; msg: string | null }>("SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?", since, limit + 1)
+      .exec<{ pts: number; frame: string; msg: string | null }>(
+        "SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?",
+        since,
+        limit + 1,
+      )
       .toArray();
     const texts = this.texts(rows.slice(0, limit).flatMap((r) => (r.msg ? [r.msg] : [])));
     const updates: Push[] = [];

@@ -27,7 +27,15 @@ import type { ChatEvent, Member, PushItem } from "../chat";
 import { errorFrame, logErrorAnswer, toErrorBody, unauthorized, type Result } from "../contract/errors";
 import { parseFrame } from "../contract/frames";
 import type { MemberInbox } from "../contract/objects";
-import { ANONYMOUS_MODES, type ErrorFrame, type Mode, type RequestFrame, type ResponseOf, type SessionEndReason, type User } from "../contract/protocol";
+import {
+  ANONYMOUS_MODES,
+  type ErrorFrame,
+  type Mode,
+  type RequestFrame,
+  type ResponseOf,
+  type SessionEndReason,
+  type User,
+} from "../contract/protocol";
 import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
@@ -138,11 +146,21 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       send(ws, frame);
       return logErrorAnswer(frame, info.user.id, started);
     }
-    const session: Session = { sessionId: info.sessionId, tokenHash: info.tokenHash, expiresAt: info.expiresAt, user: info.user };
+    const session: Session = {
+      sessionId: info.sessionId,
+      tokenHash: info.tokenHash,
+      expiresAt: info.expiresAt,
+      user: info.user,
+    };
     const ended = this.ended(session);
     if (ended) return this.sockets.endSessions(info.sessionId, null, ended);
     this.sessions.seen(session, ws);
-    const answer = await this.answer(parsed.request, { session, ip: info.ip, device: info.device, socketId: info.socketId });
+    const answer = await this.answer(parsed.request, {
+      session,
+      ip: info.ip,
+      device: info.device,
+      socketId: info.socketId,
+    });
     send(ws, answer.frame);
     if ("error" in answer.frame) logErrorAnswer(answer.frame, info.user.id, started);
     if (answer.closeAfter) this.sockets.endAsking(ws, answer.closeAfter);

@@ -71,7 +71,11 @@ export function anonymousSocket(env: Env, ip: string, device: Device, protocol: 
     if (!upstream) safeClose(client, e.code, e.reason);
   });
 
-  return new Response(null, { status: 101, webSocket: pair[0], headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {} });
+  return new Response(null, {
+    status: 101,
+    webSocket: pair[0],
+    headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {},
+  });
 }
 
 function trySend(ws: WebSocket, data: string | ArrayBuffer): void {

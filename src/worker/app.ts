@@ -28,7 +28,16 @@ app.post("/api", postApi);
 app.get("/ws", getWs);
 app.post("/upload", (c) => handleUpload(c.req.raw, c.env));
 app.get("/files/:id", (c) => handleDownload(c.req.raw, c.env, c.req.param("id")));
-app.notFound((c) => c.json(errorFrame("error", undefined, { status: 404, error: "bad_request", message: `nothing at ${c.req.method} ${c.req.path}` }), 404));
+app.notFound((c) =>
+  c.json(
+    errorFrame("error", undefined, {
+      status: 404,
+      error: "bad_request",
+      message: `nothing at ${c.req.method} ${c.req.path}`,
+    }),
+    404,
+  ),
+);
 app.onError((err, c) => {
   const body = toErrorBody(err, `${c.req.method} ${c.req.path}`);
   return c.json(errorFrame("error", undefined, body), body.status as 500);

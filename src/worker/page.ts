@@ -7,6 +7,7 @@ import type { AppEnv } from "./request-log";
 export async function getPage(c: Context<AppEnv>): Promise<Response> {
   const asset = await c.env.ASSETS.fetch(c.req.raw);
   const res = new Response(asset.body, asset);
-  if (res.headers.get("Content-Type")?.startsWith("text/html")) res.headers.set("Content-Security-Policy", pagePolicy(new URL(c.req.url).origin));
+  if (res.headers.get("Content-Type")?.startsWith("text/html"))
+    res.headers.set("Content-Security-Policy", pagePolicy(new URL(c.req.url).origin));
   return res;
 }

@@ -22,7 +22,9 @@ const COMMON = [
  * a worker even if it were served with a type that allows it. No inline script or style.
  */
 export function pagePolicy(origin: string): string {
-  return ["default-src 'self'", `script-src ${origin}/app.js`, `style-src ${origin}/app.css`, `worker-src ${origin}/sw.js`, ...COMMON].join("; ");
+  return ["default-src 'self'", `script-src ${origin}/app.js`, `style-src ${origin}/app.css`, `worker-src ${origin}/sw.js`, ...COMMON].join(
+    "; ",
+  );
 }
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

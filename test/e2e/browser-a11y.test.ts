@@ -26,9 +26,11 @@ import {
 function overflowing(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const width = document.documentElement.clientWidth;
-    const name = (el: Element) => `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> "${(el.textContent ?? "").trim().slice(0, 40)}"`;
+    const name = (el: Element) =>
+      `<${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> "${(el.textContent ?? "").trim().slice(0, 40)}"`;
     const out: string[] = [];
-    if (document.documentElement.scrollWidth > width) out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
+    if (document.documentElement.scrollWidth > width)
+      out.push(`the page scrolls sideways (${document.documentElement.scrollWidth} > ${width})`);
     for (const el of document.querySelectorAll("body *")) {
       if (!el.checkVisibility() || el.closest(".sr-only")) continue;
       // What an ancestor clips away (an ellipsis, a scrolling list) is not on the screen.
@@ -40,7 +42,8 @@ function overflowing(page: Page): Promise<string[]> {
         right = Math.min(right, clip.right);
       }
       if (right > left && (right > width + 0.5 || left < -0.5)) out.push(`${name(el)} spans ${Math.round(left)}–${Math.round(right)} px`);
-      if (el instanceof HTMLButtonElement && el.scrollWidth > el.clientWidth + 1) out.push(`${name(el)} is cut off (${el.scrollWidth} > ${el.clientWidth})`);
+      if (el instanceof HTMLButtonElement && el.scrollWidth > el.clientWidth + 1)
+        out.push(`${name(el)} is cut off (${el.scrollWidth} > ${el.clientWidth})`);
     }
     return out;
   });
@@ -106,7 +109,10 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       const [bob, carol, dave] = await env.apiUsers("bob", "carol", "dave");
       const meApi = await env.apiLogin(me);
       const { chat: direct } = await bob.client.createChat({ username: me });
-      await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Hi there, notes at https://example.com/notes or ask bob@example.com" });
+      await bob.client.sendMessage({
+        chat_id: direct.chat_id,
+        content: "Hi there, notes at https://example.com/notes or ask bob@example.com",
+      });
       const { message: typo } = await bob.client.sendMessage({ chat_id: direct.chat_id, content: "Long tiem no see" });
       const { chat: crew } = await carol.client.createGroup({ title: "Crew", members: [me, dave.username] });
       await carol.client.sendGroupMessage({ chat_id: crew.chat_id, content: "Welcome to the crew" });
@@ -131,7 +137,10 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
 
       // Photos and files: inline, opened large, and an upload that failed.
       await bob.client.sendFile(direct.chat_id, png(96, 64), { name: "sunset.png", type: "image/png" });
-      await bob.client.sendFile(direct.chat_id, new TextEncoder().encode("agenda: ship it\n"), { name: "agenda.txt", type: "text/plain" });
+      await bob.client.sendFile(direct.chat_id, new TextEncoder().encode("agenda: ship it\n"), {
+        name: "agenda.txt",
+        type: "text/plain",
+      });
       const photo = page.getByRole("button", { name: "Open image sunset.png" }).locator("img");
       await expect.poll(() => photo.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(96);
       await page.getByRole("link", { name: "Download agenda.txt 16 B" }).waitFor();
@@ -247,7 +256,10 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
     ];
     const low: string[] = [];
     for (const colorScheme of ["light", "dark"] as const) {
-      for (const [p, list] of [[page, checks], [auth, authChecks]] as const) {
+      for (const [p, list] of [
+        [page, checks],
+        [auth, authChecks],
+      ] as const) {
         await p.emulateMedia({ colorScheme });
         // Focused from the keyboard, so the ring is the :focus-visible one.
         if (list === checks) await p.locator(".composer textarea").focus();

@@ -104,7 +104,10 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
 
     // Alice attaches a photo with the "Attach file" button.
     const photo = png(96, 64);
-    const [chooser] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    const [chooser] = await Promise.all([
+      alicePage.waitForEvent("filechooser"),
+      alicePage.getByRole("button", { name: "Attach file" }).click(),
+    ]);
     await chooser.setFiles({ name: "sunset.png", mimeType: "image/png", buffer: photo });
     await alicePage.locator(".messages .att-img").waitFor();
 
@@ -141,7 +144,10 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     // An upload can be cancelled while it is on its way; a failed one says why and is retried.
     let held: Route | null = null;
     await alicePage.route("**/upload?**", (route) => void (held = route));
-    const [again] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    const [again] = await Promise.all([
+      alicePage.waitForEvent("filechooser"),
+      alicePage.getByRole("button", { name: "Attach file" }).click(),
+    ]);
     await again.setFiles({ name: "draft.txt", mimeType: "text/plain", buffer: Buffer.from("draft") });
     await alicePage.getByRole("progressbar", { name: "Uploading draft.txt" }).waitFor();
     await alicePage.getByRole("button", { name: "Cancel uploading draft.txt" }).click();
@@ -151,7 +157,10 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     await alicePage.unroute("**/upload?**");
     let failNext = true;
     await alicePage.route("**/upload?**", (route) => (failNext ? ((failNext = false), route.abort("connectionreset")) : route.continue()));
-    const [third] = await Promise.all([alicePage.waitForEvent("filechooser"), alicePage.getByRole("button", { name: "Attach file" }).click()]);
+    const [third] = await Promise.all([
+      alicePage.waitForEvent("filechooser"),
+      alicePage.getByRole("button", { name: "Attach file" }).click(),
+    ]);
     await third.setFiles({ name: "final.txt", mimeType: "text/plain", buffer: Buffer.from("final") });
     await expect.poll(() => alicePage.locator(".upload-error").textContent()).toContain("Can't reach the server");
     await alicePage.getByRole("button", { name: "Retry sending final.txt" }).click();
@@ -190,7 +199,10 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     expect(await chatItem(page, "Launch crew").count()).toBe(0);
     // Pat, the longest-standing member left, owns it now.
     const { chats } = await pat.client.getChats();
-    expect(chats.find((c) => c.title === "Launch crew")).toMatchObject({ owner: pat.username, members: [pat.username, ray.username] });
+    expect(chats.find((c) => c.title === "Launch crew")).toMatchObject({
+      owner: pat.username,
+      members: [pat.username, ray.username],
+    });
   });
 
   it("shows the chat list a page at a time", async () => {

@@ -5,7 +5,15 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { crc32, deflateSync } from "node:zlib";
 import { ChatClient } from "edge-chat/client";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type WebSocketRoute } from "playwright-core";
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+  type WebSocketRoute,
+} from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
@@ -14,7 +22,12 @@ export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} does not exist (apt-get install chromium; .ci/run does).`);
 
 export const PASSWORD = "correct horse battery";
-export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+};
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } };
 /** 1280 px at 400% zoom: what WCAG's reflow criterion (1.4.10) asks to work without sideways scrolling. */
 export const NARROW: BrowserContextOptions = { viewport: { width: 320, height: 568 } };
@@ -64,11 +77,21 @@ export function useBrowser(): BrowserEnv {
   beforeAll(async () => {
     // The tests send long histories and make many groups as one user, past a person's send
     // burst and hourly group changes (test/worker/send-limits.test.ts tests those limits).
-    server = await startLocalServer({ vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" } });
+    server = await startLocalServer({
+      vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   // The app runs under the headers it is served with: anything they block fails the test.
@@ -93,7 +116,9 @@ export function useBrowser(): BrowserEnv {
       // A violation a script caught (zod's probe for `new Function`, say) is still reported
       // to the page; said on the console, it fails the test like any other.
       await context.addInitScript(() =>
-        document.addEventListener("securitypolicyviolation", (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`)),
+        document.addEventListener("securitypolicyviolation", (e) =>
+          console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+        ),
       );
       const page = await context.newPage();
       page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
@@ -165,7 +190,8 @@ export async function registerInUi(page: Page, url: string, username: string): P
   await page.getByRole("button", { name: "New chat", exact: true }).waitFor();
 }
 
-export const chatItem = (page: Page, title: string) => page.locator(".chat-item", { has: page.locator(".chat-item-title", { hasText: title }) });
+export const chatItem = (page: Page, title: string) =>
+  page.locator(".chat-item", { has: page.locator(".chat-item-title", { hasText: title }) });
 export const messageTexts = (page: Page) => page.locator(".messages .msg .text").allTextContents();
 export const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
 export const message = (page: Page, text: string) => page.locator(".messages .msg", { has: page.locator(".text", { hasText: text }) });
@@ -192,7 +218,9 @@ export async function openChat(page: Page, title: string): Promise<void> {
 export async function expectFocused(page: Page, locator: Locator, what: string): Promise<void> {
   await locator.waitFor({ state: "attached" });
   await expect
-    .poll(async () => ((await locator.evaluate((el) => el === document.activeElement)) ? "focused" : await describeFocus(page)), { message: `focus on ${what}` })
+    .poll(async () => ((await locator.evaluate((el) => el === document.activeElement)) ? "focused" : await describeFocus(page)), {
+      message: `focus on ${what}`,
+    })
     .toBe("focused");
 }
 
@@ -284,9 +312,13 @@ export function png(w: number, h: number): Buffer {
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) rows.set([(x * 255) / w, (y * 255) / h, 160], y * (w * 3 + 1) + 1 + x * 3);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rows.set([(x * 255) / w, (y * 255) / h, 160], y * (w * 3 + 1) + 1 + x * 3);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -314,7 +346,10 @@ export async function audit(page: Page, state: string): Promise<void> {
     const violations = await page.evaluate(async (tags) => {
       const { axe } = window as unknown as { axe: typeof import("axe-core") };
       const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
-      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary?.replace(/\s+/g, " ")}`).join("\n")}`);
+      return result.violations.map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")}: ${n.failureSummary?.replace(/\s+/g, " ")}`).join("\n")}`,
+      );
     }, WCAG_TAGS);
     for (const v of violations) found.push(`[${state}, ${colorScheme}] ${v}`);
   }
@@ -344,25 +379,36 @@ export function contrast(a: Rgba, b: Rgba): number {
  * border-top-color, outline-color, or box-shadow's first colour) against the opaque
  * background under it (its own background, else its nearest ancestor's).
  */
-export async function colourPair(page: Page, selector: string, property: string, against: "own" | "behind" = "behind"): Promise<[Rgba, Rgba]> {
-  return page.locator(selector).first().evaluate(
-    (el, { property, against }) => {
-      const parse = (text: string): [number, number, number, number] => {
-        const m = text.match(/rgba?\(([^)]+)\)/);
-        if (!m) throw new Error(`not an rgb() colour: ${text}`);
-        const [r = 0, g = 0, b = 0, a = 1] = m[1]!.split(/[\s,/]+/).filter(Boolean).map(Number);
-        return [r, g, b, a];
-      };
-      const style = getComputedStyle(el);
-      const fg = parse(style.getPropertyValue(property));
-      let node: Element | null = against === "own" ? el : el.parentElement;
-      while (node) {
-        const bg = parse(getComputedStyle(node).backgroundColor);
-        if (bg[3] === 1) return [fg, bg];
-        node = node.parentElement;
-      }
-      return [fg, [255, 255, 255, 1]];
-    },
-    { property, against },
-  ) as Promise<[Rgba, Rgba]>;
+export async function colourPair(
+  page: Page,
+  selector: string,
+  property: string,
+  against: "own" | "behind" = "behind",
+): Promise<[Rgba, Rgba]> {
+  return page
+    .locator(selector)
+    .first()
+    .evaluate(
+      (el, { property, against }) => {
+        const parse = (text: string): [number, number, number, number] => {
+          const m = text.match(/rgba?\(([^)]+)\)/);
+          if (!m) throw new Error(`not an rgb() colour: ${text}`);
+          const [r = 0, g = 0, b = 0, a = 1] = m[1]!
+            .split(/[\s,/]+/)
+            .filter(Boolean)
+            .map(Number);
+          return [r, g, b, a];
+        };
+        const style = getComputedStyle(el);
+        const fg = parse(style.getPropertyValue(property));
+        let node: Element | null = against === "own" ? el : el.parentElement;
+        while (node) {
+          const bg = parse(getComputedStyle(node).backgroundColor);
+          if (bg[3] === 1) return [fg, bg];
+          node = node.parentElement;
+        }
+        return [fg, [255, 255, 255, 1]];
+      },
+      { property, against },
+    ) as Promise<[Rgba, Rgba]>;
 }

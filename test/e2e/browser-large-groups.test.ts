@@ -2,7 +2,18 @@
 // list shows its unread count, opening it loads the history, messages arrive live, and the
 // member list comes a page at a time.
 import { describe, expect, it } from "vitest";
-import { chatItem, DESKTOP, hasChromium, messageTexts, PASSWORD, screenshot, send, uniqueName, useBrowser, visibleText } from "./browser-helpers";
+import {
+  chatItem,
+  DESKTOP,
+  hasChromium,
+  messageTexts,
+  PASSWORD,
+  screenshot,
+  send,
+  uniqueName,
+  useBrowser,
+  visibleText,
+} from "./browser-helpers";
 
 describe.skipIf(!hasChromium)("a large group in the web client", () => {
   const env = useBrowser();
@@ -18,7 +29,15 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
         ...(await Promise.all(
           Array.from({ length: 5 }, async () => {
             const username = uniqueName("crowd");
-            const res = await fetch(`${env.server.url}/api`, { method: "POST", body: JSON.stringify({ mode: "register", username, password: PASSWORD, email: `${username}@example.com` }) });
+            const res = await fetch(`${env.server.url}/api`, {
+              method: "POST",
+              body: JSON.stringify({
+                mode: "register",
+                username,
+                password: PASSWORD,
+                email: `${username}@example.com`,
+              }),
+            });
             expect(res.status).toBe(201);
             return username;
           }),
@@ -39,7 +58,10 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
     await mia.client.sendGroupMessage({ chat_id: chat.chat_id, content: "live from the hall" });
     await expect.poll(() => messageTexts(page)).toEqual(["agenda first", "then questions", "live from the hall"]);
     await send(page, "a question from lena");
-    expect((await mia.client.getMessages({ chat_id: chat.chat_id })).messages.at(-1)).toMatchObject({ content: "a question from lena", sender: lena });
+    expect((await mia.client.getMessages({ chat_id: chat.chat_id })).messages.at(-1)).toMatchObject({
+      content: "a question from lena",
+      sender: lena,
+    });
     await screenshot(page, "large-group");
 
     await page.getByRole("button", { name: "Members" }).click();

@@ -36,14 +36,21 @@ describe.skipIf(!hasChromium)("the web client's pages, links and history", () =>
     const me = await env.signUp(page, "reader");
     const { client, username } = await env.apiUser("linker");
     const { chat } = await client.createChat({ username: me });
-    await client.sendMessage({ chat_id: chat.chat_id, content: "<b>not bold</b> javascript:alert(1) see https://example.com/page. or write to ann@example.org" });
+    await client.sendMessage({
+      chat_id: chat.chat_id,
+      content: "<b>not bold</b> javascript:alert(1) see https://example.com/page. or write to ann@example.org",
+    });
     await chatItem(page, username).click();
     const text = message(page, "not bold").locator(".text");
     await text.waitFor();
     expect(await text.locator("b").count()).toBe(0);
     expect(await text.textContent()).toContain("<b>not bold</b> javascript:alert(1)");
     const links = text.getByRole("link");
-    expect(await links.evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute("href"), a.getAttribute("target"), a.getAttribute("rel")]))).toEqual([
+    expect(
+      await links.evaluateAll((as) =>
+        as.map((a) => [a.textContent, a.getAttribute("href"), a.getAttribute("target"), a.getAttribute("rel")]),
+      ),
+    ).toEqual([
       ["https://example.com/page", "https://example.com/page", "_blank", "noopener noreferrer"],
       ["ann@example.org", "mailto:ann@example.org", "_blank", "noopener noreferrer"],
     ]);
@@ -86,7 +93,10 @@ describe.skipIf(!hasChromium)("the web client's pages, links and history", () =>
     // On a desktop, Back goes from one chat to the one before it.
     const desk = await env.newPage(DESKTOP);
     await desk.goto(phone.url());
-    await desk.evaluate((s) => localStorage.setItem("edge-chat:session", s), await phone.evaluate(() => localStorage.getItem("edge-chat:session")!));
+    await desk.evaluate(
+      (s) => localStorage.setItem("edge-chat:session", s),
+      await phone.evaluate(() => localStorage.getItem("edge-chat:session")!),
+    );
     await desk.reload();
     await chatItem(desk, a.username).click();
     await chatTitle(desk).getByText(a.username).waitFor();

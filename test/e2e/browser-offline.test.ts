@@ -156,7 +156,8 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     const cached = () =>
       page.evaluate(async () => {
         const out: Record<string, string[]> = {};
-        for (const name of await caches.keys()) out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort();
+        for (const name of await caches.keys())
+          out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort();
         return out;
       });
 
@@ -184,7 +185,9 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     await expect.poll(async () => Object.keys(await cached())).toEqual([name]);
     const served = await (await fetch(`${env.server.url}/app.css`)).text();
-    await expect.poll(() => page.evaluate(async (current) => (await (await caches.open(current)).match("/app.css"))?.text(), name!)).toBe(served);
+    await expect
+      .poll(() => page.evaluate(async (current) => (await (await caches.open(current)).match("/app.css"))?.text(), name!))
+      .toBe(served);
 
     await env.server.stop();
     await page.reload();
@@ -193,7 +196,14 @@ describe.skipIf(!hasChromium)("the web client offline", () => {
     await screenshot(page, "server-down");
     // Nothing but the shell comes from the cache.
     const answered = await page.evaluate(() =>
-      Promise.all(["/api", "/files/nothing", "/upload"].map((path) => fetch(path).then(() => `${path} answered`, () => `${path} failed`))),
+      Promise.all(
+        ["/api", "/files/nothing", "/upload"].map((path) =>
+          fetch(path).then(
+            () => `${path} answered`,
+            () => `${path} failed`,
+          ),
+        ),
+      ),
     );
     expect(answered).toEqual(["/api failed", "/files/nothing failed", "/upload failed"]);
 

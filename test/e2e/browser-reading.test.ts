@@ -11,7 +11,8 @@ import { type ApiUser, chatItem, composer, DESKTOP, expectFocused, hasChromium, 
 /** How far the thread is from its bottom, in px. */
 const fromBottom = (page: Page) => page.locator(".thread").evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight);
 /** The message whose text is exactly `text`. */
-const exactly = (page: Page, text: string) => page.locator(".messages .msg", { has: page.locator(".text", { hasText: new RegExp(`^${text}$`) }) });
+const exactly = (page: Page, text: string) =>
+  page.locator(".messages .msg", { has: page.locator(".text", { hasText: new RegExp(`^${text}$`) }) });
 /** Whether `text`'s message is inside the thread's visible part. */
 const inView = (page: Page, text: string) =>
   exactly(page, text).evaluate((li) => {
@@ -72,7 +73,10 @@ describe.skipIf(!hasChromium)("reading a chat in the web client", () => {
     // Scrolled up, a new message is counted, not read; at the bottom again, it is.
     await page.locator(".thread").evaluate((t) => t.scrollBy(0, -600));
     await page.getByRole("button", { name: "Jump to latest message" }).waitFor();
-    const { message: late } = await alice.client.sendMessage({ chat_id: chat.chat_id, content: "while you were up there" });
+    const { message: late } = await alice.client.sendMessage({
+      chat_id: chat.chat_id,
+      content: "while you were up there",
+    });
     await page.getByRole("button", { name: "Jump to latest message, 1 new" }).waitFor();
     expect(await peerRead(alice, chat.chat_id)).toBe(unread.at(-1)!);
     await page.getByRole("button", { name: "Jump to latest message, 1 new" }).click();

@@ -4,7 +4,20 @@
 // phone size.
 import { ChatClient } from "edge-chat/client";
 import { describe, expect, it } from "vitest";
-import { announcements, audit, chatItem, DESKTOP, expectFocused, hasChromium, openChat, PASSWORD, PHONE, screenshot, useBrowser, waitUntil } from "./browser-helpers";
+import {
+  announcements,
+  audit,
+  chatItem,
+  DESKTOP,
+  expectFocused,
+  hasChromium,
+  openChat,
+  PASSWORD,
+  PHONE,
+  screenshot,
+  useBrowser,
+  waitUntil,
+} from "./browser-helpers";
 
 describe.skipIf(!hasChromium)("Settings in Chromium", () => {
   const env = useBrowser();
@@ -52,7 +65,9 @@ describe.skipIf(!hasChromium)("Settings in Chromium", () => {
     await page.getByRole("button", { name: "Block", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Block", exact: true }).click();
     await expectFocused(page, page.getByRole("button", { name: "Unblock", exact: true }), "the Unblock button");
-    await expect(eve.client.sendMessage({ chat_id: chat.chat_id, content: "hello?" })).rejects.toMatchObject({ error: "forbidden" });
+    await expect(eve.client.sendMessage({ chat_id: chat.chat_id, content: "hello?" })).rejects.toMatchObject({
+      error: "forbidden",
+    });
     await settingsButton.click();
     const blocked = page.getByRole("list", { name: "Blocked users" });
     await expect.poll(() => blocked.textContent()).toContain(eve.username);

@@ -33,7 +33,11 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as 
   try {
     const { chat } = await alice.createChat({ username: b.username });
     const bytes = new Uint8Array(randomBytes(10 * MIB));
-    const { message, file } = await alice.sendFile(chat.chat_id, bytes, { name: "ten.bin", type: "application/octet-stream", caption: "10 MiB" });
+    const { message, file } = await alice.sendFile(chat.chat_id, bytes, {
+      name: "ten.bin",
+      type: "application/octet-stream",
+      caption: "10 MiB",
+    });
     expect(file.size).toBe(10 * MIB);
     expect(message.attachment).toEqual(file);
 
@@ -43,7 +47,9 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as 
     expect(res.headers.get("content-length")).toBe(String(10 * MIB));
     expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(sha(bytes));
     // Resuming: the last MiB by range, with a token.
-    const tail = await fetch(`${server.url}/files/${file.file_id}`, { headers: { Authorization: `Bearer ${b.token}`, Range: `bytes=${9 * MIB}-` } });
+    const tail = await fetch(`${server.url}/files/${file.file_id}`, {
+      headers: { Authorization: `Bearer ${b.token}`, Range: `bytes=${9 * MIB}-` },
+    });
     expect(tail.status).toBe(206);
     expect(sha(new Uint8Array(await tail.arrayBuffer()))).toBe(sha(bytes.subarray(9 * MIB)));
 
@@ -68,7 +74,9 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as 
     });
     const chunked = await alice.uploadFile(chat.chat_id, stream, { name: "ten-chunked.bin", size: bytes.byteLength });
     expect(chunked.size).toBe(10 * MIB);
-    const again = await fetch(`${server.url}/files/${chunked.file_id}`, { headers: { Authorization: `Bearer ${a.token}` } });
+    const again = await fetch(`${server.url}/files/${chunked.file_id}`, {
+      headers: { Authorization: `Bearer ${a.token}` },
+    });
     expect(sha(new Uint8Array(await again.arrayBuffer()))).toBe(sha(bytes));
   } finally {
     alice.close();

@@ -35,7 +35,9 @@ it("a group of 50 stays small and the 51st member makes it large; the client fol
   // Registration runs a PBKDF2 each: a few at a time.
   for (let i = 0; i < names.length; i += 4) {
     const batch = await Promise.all(
-      names.slice(i, i + 4).map((username) => api({ mode: "register", username, password: "e2e password", email: `${username}@example.com` })),
+      names
+        .slice(i, i + 4)
+        .map((username) => api({ mode: "register", username, password: "e2e password", email: `${username}@example.com` })),
     );
     for (const r of batch) {
       expect(r.status, JSON.stringify(r)).toBe(201);
@@ -65,7 +67,8 @@ it("a group of 50 stays small and the 51st member makes it large; the client fol
     expect(grown.chat.members).toBeUndefined();
     await until(() => client.evs[chatId] === grown.chat.ev, "bob's client following the group from the switch");
 
-    for (let i = 1; i <= 3; i++) await api({ mode: "sendGroupMessage", chat_id: chatId, content: `large ${i}`, content_type: "text" }, owner);
+    for (let i = 1; i <= 3; i++)
+      await api({ mode: "sendGroupMessage", chat_id: chatId, content: `large ${i}`, content_type: "text" }, owner);
     await until(() => messages.length === 4, "three pushes by ev");
     expect(messages.slice(1).map((p) => [p.ev, p.pts, p.message.content])).toEqual([
       [grown.chat.ev + 1, undefined, "large 1"],

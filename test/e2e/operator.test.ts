@@ -24,7 +24,13 @@ async function api(frame: Frame | string, token?: string): Promise<{ status: num
 
 describe("security headers", () => {
   it("are strict: own scripts, styles and connections only, no framing, no sniffing, no referrer", () => {
-    const directives = (policy: string) => Object.fromEntries(policy.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const directives = (policy: string) =>
+      Object.fromEntries(
+        policy
+          .split(";")
+          .map((d) => d.trim().split(/\s+/))
+          .map(([k, ...v]) => [k, v]),
+      );
     const csp = directives(SECURITY_HEADERS["Content-Security-Policy"]!);
     expect(csp["script-src"]).toEqual(["'none'"]);
     expect(csp["style-src"]).toEqual(["'none'"]);
@@ -38,10 +44,12 @@ describe("security headers", () => {
     expect(page["style-src"]).toEqual(["https://chat.example/app.css"]);
     expect(page["worker-src"]).toEqual(["https://chat.example/sw.js"]);
     expect(page["connect-src"]).toEqual(["'self'"]);
-    for (const policy of [SECURITY_HEADERS["Content-Security-Policy"]!, pagePolicy("https://chat.example")]) expect(policy).not.toMatch(/unsafe-|\*/);
+    for (const policy of [SECURITY_HEADERS["Content-Security-Policy"]!, pagePolicy("https://chat.example")])
+      expect(policy).not.toMatch(/unsafe-|\*/);
     expect(SECURITY_HEADERS["X-Content-Type-Options"]).toBe("nosniff");
     expect(SECURITY_HEADERS["Referrer-Policy"]).toBe("no-referrer");
-    for (const feature of ["camera", "microphone", "geolocation", "payment"]) expect(SECURITY_HEADERS["Permissions-Policy"]).toContain(`${feature}=()`);
+    for (const feature of ["camera", "microphone", "geolocation", "payment"])
+      expect(SECURITY_HEADERS["Permissions-Policy"]).toContain(`${feature}=()`);
   });
 
   it("come with the page, its assets, /api, /ws and a 404", async () => {
@@ -106,7 +114,9 @@ describe("logs", () => {
     const b = new ChatClient({ url: local().wsUrl });
     const bobSession = await b.register({ username: bob, password, email: bobEmail });
     secrets.push(bobSession.token);
-    await expect(b.auth({ username: bob, password: wrongPassword })).rejects.toMatchObject({ error: "invalid_credentials" });
+    await expect(b.auth({ username: bob, password: wrongPassword })).rejects.toMatchObject({
+      error: "invalid_credentials",
+    });
 
     // Chatting: a socket with the token in its URL, one with it as a subprotocol, POST /api.
     const aliceSocket = await openSocket(`${local().wsUrl}?token=${a.body.token}`);
@@ -114,12 +124,30 @@ describe("logs", () => {
     const { message } = await b.sendMessage({ chat_id: chat.chat_id, content: messageText });
     await b.editMessage({ chat_id: chat.chat_id, seq: message.seq, content: editedText });
     expect((await api({ mode: "getMessages", chat_id: chat.chat_id }, a.body.token)).status).toBe(200);
-    expect((await api({ mode: "sendMessage", chat_id: chat.chat_id, content: messageText, content_type: "text", token: a.body.token })).status).toBe(200);
+    expect(
+      (
+        await api({
+          mode: "sendMessage",
+          chat_id: chat.chat_id,
+          content: messageText,
+          content_type: "text",
+          token: a.body.token,
+        })
+      ).status,
+    ).toBe(200);
 
     // Errors on the socket and over HTTP: bad JSON, a made-up mode, a text too long, no token.
     aliceSocket.send("{not json");
     aliceSocket.send(JSON.stringify({ mode: messageText, request_id: "x1" }));
-    aliceSocket.send(JSON.stringify({ mode: "sendMessage", request_id: "x2", chat_id: chat.chat_id, content: tooLongText, content_type: "text" }));
+    aliceSocket.send(
+      JSON.stringify({
+        mode: "sendMessage",
+        request_id: "x2",
+        chat_id: chat.chat_id,
+        content: tooLongText,
+        content_type: "text",
+      }),
+    );
     const answers = await aliceSocket.answers(3);
     expect(answers.map((f) => f.status)).toEqual([400, 400, 400]);
     expect((await api({ mode: "getChats" })).status).toBe(401);
@@ -143,12 +171,22 @@ describe("logs", () => {
       .log()
       .split("\n")
       .filter((l) => !l.includes('{"mail":'));
-    for (const secret of secrets) expect(lines.filter((l) => l.toLowerCase().includes(secret.toLowerCase())), `a log line holds ${secret.slice(0, 20)}…`).toEqual([]);
+    for (const secret of secrets)
+      expect(
+        lines.filter((l) => l.toLowerCase().includes(secret.toLowerCase())),
+        `a log line holds ${secret.slice(0, 20)}…`,
+      ).toEqual([]);
 
     // And what is there says what happened.
     const events = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Frame);
     const requests = events.filter((e) => e.event === "request");
-    for (const e of requests) expect(e).toMatchObject({ level: expect.any(String), status: expect.any(Number), duration_ms: expect.any(Number), request_id: expect.any(String) });
+    for (const e of requests)
+      expect(e).toMatchObject({
+        level: expect.any(String),
+        status: expect.any(Number),
+        duration_ms: expect.any(Number),
+        request_id: expect.any(String),
+      });
     expect(requests).toContainEqual(expect.objectContaining({ mode: "register", status: 201, user_id: a.body.user.id }));
     expect(requests).toContainEqual(expect.objectContaining({ mode: "auth", status: 401, error: "invalid_credentials", level: "info" }));
     expect(requests).toContainEqual(expect.objectContaining({ method: "GET", path: "/ws", status: 101, user_id: a.body.user.id }));

@@ -7,7 +7,10 @@ const local = serverForThisFile();
 
 type Frame = Record<string, any>;
 
-function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; next: (match?: (f: Frame) => boolean) => Promise<Frame>; closed: Promise<number> }> {
+function open(
+  url: string,
+  protocols?: string[],
+): Promise<{ ws: WebSocket; next: (match?: (f: Frame) => boolean) => Promise<Frame>; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols);
     const frames: Frame[] = [];
@@ -37,7 +40,15 @@ function open(url: string, protocols?: string[]): Promise<{ ws: WebSocket; next:
 it("registers, logs in and logs out over a real socket", async () => {
   const username = `e2e_${Date.now().toString(36)}`;
   const anon = await open(local().wsUrl);
-  anon.ws.send(JSON.stringify({ mode: "register", request_id: "1", username, password: "e2e password", email: `${username}@example.com` }));
+  anon.ws.send(
+    JSON.stringify({
+      mode: "register",
+      request_id: "1",
+      username,
+      password: "e2e password",
+      email: `${username}@example.com`,
+    }),
+  );
   const reg = await anon.next((f) => f.request_id === "1");
   expect(reg).toMatchObject({ mode: "register", status: 201, user: { username } });
 

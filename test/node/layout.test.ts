@@ -67,7 +67,8 @@ describe("the layout of src/", () => {
 
   it("has a README in every folder", () => {
     const folders = new Set(all.map((f) => folderOf(f.file)).filter(Boolean));
-    for (const folder of folders) expect(statSafe(join(SRC, folder)) && readFileSync(join(SRC, folder, "README.md"), "utf8").length).toBeGreaterThan(0);
+    for (const folder of folders)
+      expect(statSafe(join(SRC, folder)) && readFileSync(join(SRC, folder, "README.md"), "utf8").length).toBeGreaterThan(0);
   });
 
   it("reaches another folder only through its surface", () => {
@@ -110,8 +111,10 @@ describe("the layout of src/", () => {
     const bad = all.flatMap(({ file, deps }) => {
       const from = folderOf(file);
       if (from === "chat") return deps.filter((d) => folderOf(d) === "user").map((d) => `${file} -> ${d}`);
-      if (from === "client") return deps.filter((d) => folderOf(d) !== "client" && d !== "contract/protocol.ts").map((d) => `${file} -> ${d}`);
-      if (from === "contract" || from === "platform") return deps.filter((d) => !PUBLIC_WHOLE.has(folderOf(d))).map((d) => `${file} -> ${d}`);
+      if (from === "client")
+        return deps.filter((d) => folderOf(d) !== "client" && d !== "contract/protocol.ts").map((d) => `${file} -> ${d}`);
+      if (from === "contract" || from === "platform")
+        return deps.filter((d) => !PUBLIC_WHOLE.has(folderOf(d))).map((d) => `${file} -> ${d}`);
       return [];
     });
     expect(bad).toEqual([]);

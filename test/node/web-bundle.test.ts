@@ -17,9 +17,18 @@ describe("the web bundle", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("stays within its gzipped budget", () => {
-    execFileSync(process.execPath, [resolve(import.meta.dirname, "../../scripts/build-web.mjs")], { env: { ...process.env, WEB_OUT: out }, stdio: "pipe" });
-    const sizes = Object.fromEntries(Object.keys(BUDGET).map((file) => [file, gzipSync(readFileSync(join(out, file)), { level: 9 }).length]));
-    console.log(`web bundle, gzipped: ${Object.entries(sizes).map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KB`).join(", ")}`);
+    execFileSync(process.execPath, [resolve(import.meta.dirname, "../../scripts/build-web.mjs")], {
+      env: { ...process.env, WEB_OUT: out },
+      stdio: "pipe",
+    });
+    const sizes = Object.fromEntries(
+      Object.keys(BUDGET).map((file) => [file, gzipSync(readFileSync(join(out, file)), { level: 9 }).length]),
+    );
+    console.log(
+      `web bundle, gzipped: ${Object.entries(sizes)
+        .map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KB`)
+        .join(", ")}`,
+    );
     for (const [file, limit] of Object.entries(BUDGET)) expect(sizes[file], `${file} gzipped`).toBeLessThanOrEqual(limit);
   });
 });

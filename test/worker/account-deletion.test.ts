@@ -5,18 +5,23 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, connect, inUserObject, login, mailsTo, registerUser, text, unique, type Frame } from "./helpers";
 
-const chatOf = async (token: string, chatId: string) => ((await api({ mode: "getChats" }, { token })).body.chats as Frame[]).find((c) => c.chat_id === chatId);
+const chatOf = async (token: string, chatId: string) =>
+  ((await api({ mode: "getChats" }, { token })).body.chats as Frame[]).find((c) => c.chat_id === chatId);
 
 describe("deleteAccount", () => {
   it("erases the account everywhere it must and keeps what others need", async () => {
     const [alice, bob, carol] = await Promise.all([registerUser("delA"), registerUser("delB"), registerUser("delC")]);
     // Alice owns a group (Bob joined before Carol), is a member of Bob's, and has a direct chat with Bob.
-    const owned = (await api({ mode: "createGroup", title: "alice's", members: [bob.username] }, { token: alice.token })).body.chat.chat_id as string;
+    const owned = (await api({ mode: "createGroup", title: "alice's", members: [bob.username] }, { token: alice.token })).body.chat
+      .chat_id as string;
     expect((await api({ mode: "addMembers", chat_id: owned, members: [carol.username] }, { token: alice.token })).status).toBe(200);
-    const bobs = (await api({ mode: "createGroup", title: "bob's", members: [alice.username, carol.username] }, { token: bob.token })).body.chat.chat_id as string;
+    const bobs = (await api({ mode: "createGroup", title: "bob's", members: [alice.username, carol.username] }, { token: bob.token })).body
+      .chat.chat_id as string;
     const direct = (await api({ mode: "createChat", username: bob.username }, { token: alice.token })).body.chat.chat_id as string;
     expect((await api(text(direct, "bye bob"), { token: alice.token })).status).toBe(200);
-    expect((await api({ mode: "sendGroupMessage", chat_id: owned, content: "bye all", content_type: "text" }, { token: alice.token })).status).toBe(200);
+    expect(
+      (await api({ mode: "sendGroupMessage", chat_id: owned, content: "bye all", content_type: "text" }, { token: alice.token })).status,
+    ).toBe(200);
     // Alice blocks Carol; a recovery code is pending; a second device is logged in.
     expect((await api({ mode: "blockUser", username: carol.username }, { token: alice.token })).status).toBe(200);
     const [mail] = await mailsTo(alice.email, () => api({ mode: "recovery", known_data: alice.email, known_data_type: "email" }));
@@ -34,25 +39,46 @@ describe("deleteAccount", () => {
 
     // D1: no sessions, no codes, no email or password hash; the name stays.
     const row = await env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(alice.user.id).first<Frame>();
-    expect(row).toMatchObject({ username: alice.username, email: "", password_hash: "", email_key: `deleted:${alice.user.id}` });
+    expect(row).toMatchObject({
+      username: alice.username,
+      email: "",
+      password_hash: "",
+      email_key: `deleted:${alice.user.id}`,
+    });
     expect(row!.deleted_at).toEqual(expect.any(Number));
     for (const table of ["sessions", "recovery_codes"])
-      expect((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).bind(alice.user.id).first<{ n: number }>())!.n).toBe(0);
+      expect(
+        (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).bind(alice.user.id).first<{ n: number }>())!.n,
+      ).toBe(0);
     expect((await api({ mode: "resetPassword", code: mail!.code, new_password: "taking it over" })).body.error).toBe("code_expired");
 
     // Groups: she is gone from both; the longest-standing member owns hers.
-    expect(await chatOf(bob.token, owned)).toMatchObject({ members: [bob.username, carol.username], owner: bob.username });
-    expect(await chatOf(carol.token, bobs)).toMatchObject({ members: [bob.username, carol.username], owner: bob.username });
+    expect(await chatOf(bob.token, owned)).toMatchObject({
+      members: [bob.username, carol.username],
+      owner: bob.username,
+    });
+    expect(await chatOf(carol.token, bobs)).toMatchObject({
+      members: [bob.username, carol.username],
+      owner: bob.username,
+    });
     // Her messages stay for the others.
     const groupHistory = await api({ mode: "getMessages", chat_id: owned }, { token: carol.token });
     expect(groupHistory.body.messages.map((m: Frame) => [m.sender, m.content])).toEqual([[alice.username, "bye all"]]);
 
     // The direct chat stays for Bob, marked, and closed to new messages.
-    expect(await bobSocket.next((f) => f.mode === "chatUpdated" && f.chat.chat_id === direct)).toMatchObject({ chat: { peer_deleted: true } });
-    expect(await chatOf(bob.token, direct)).toMatchObject({ title: alice.username, members: [alice.username, bob.username], peer_deleted: true });
+    expect(await bobSocket.next((f) => f.mode === "chatUpdated" && f.chat.chat_id === direct)).toMatchObject({
+      chat: { peer_deleted: true },
+    });
+    expect(await chatOf(bob.token, direct)).toMatchObject({
+      title: alice.username,
+      members: [alice.username, bob.username],
+      peer_deleted: true,
+    });
     const send = await api(text(direct, "are you there?"), { token: bob.token });
     expect(send).toMatchObject({ status: 403, body: { mode: "sendMessage", error: "forbidden" } });
-    expect((await api({ mode: "getMessages", chat_id: direct }, { token: bob.token })).body.messages.map((m: Frame) => m.content)).toEqual(["bye bob"]);
+    expect((await api({ mode: "getMessages", chat_id: direct }, { token: bob.token })).body.messages.map((m: Frame) => m.content)).toEqual([
+      "bye bob",
+    ]);
     expect((await api({ mode: "markRead", chat_id: direct, seq: 1 }, { token: bob.token })).status).toBe(200);
     expect((await api({ mode: "createChat", username: alice.username }, { token: bob.token })).body.error).toBe("user_not_found");
 
@@ -65,17 +91,28 @@ describe("deleteAccount", () => {
   it("leaves the name taken and unknown: register, auth and recovery answer as for any such name", async () => {
     const a = await registerUser("gone");
     expect((await api({ mode: "deleteAccount", password: a.password }, { token: a.token })).status).toBe(200);
-    const taken = await api({ mode: "register", username: a.username.toUpperCase(), password: "password123", email: `${unique()}@example.com` });
+    const taken = await api({
+      mode: "register",
+      username: a.username.toUpperCase(),
+      password: "password123",
+      email: `${unique()}@example.com`,
+    });
     expect(taken).toMatchObject({ status: 409, body: { error: "username_taken" } });
     // The address is free again.
-    expect((await api({ mode: "register", username: unique("new"), password: "password123", email: a.email }, { ip: unique("ip") })).status).toBe(201);
+    expect(
+      (await api({ mode: "register", username: unique("new"), password: "password123", email: a.email }, { ip: unique("ip") })).status,
+    ).toBe(201);
     const strip = ({ timestamp: _t, ...rest }: Frame) => rest;
     const deleted = await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip") });
     const unknown = await api({ mode: "auth", username: unique("never"), password: a.password }, { ip: unique("ip") });
     expect(deleted.status).toBe(401);
     expect(strip(deleted.body)).toEqual(strip(unknown.body));
     let answer: Frame | undefined;
-    const mails = await mailsTo(a.email, async () => (answer = (await api({ mode: "recovery", known_data: a.username, known_data_type: "username" })).body), 0);
+    const mails = await mailsTo(
+      a.email,
+      async () => (answer = (await api({ mode: "recovery", known_data: a.username, known_data_type: "username" })).body),
+      0,
+    );
     expect(answer).toMatchObject({ status: 202 });
     expect(mails).toEqual([]);
     expect((await api({ mode: "blockUser", username: a.username }, { token: (await registerUser("x")).token })).status).toBe(404);
@@ -86,7 +123,13 @@ describe("deleteAccount", () => {
     const chat = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id as string;
     expect((await api(text(chat, "hi"), { token: b.token })).status).toBe(200);
     expect((await api({ mode: "deleteAccount", password: a.password }, { token: a.token })).status).toBe(200);
-    const tables = () => inUserObject(a.user.id, (_o, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((r) => r.name));
+    const tables = () =>
+      inUserObject(a.user.id, (_o, state) =>
+        state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((r) => r.name),
+      );
     expect((await tables()).filter((t) => !t.startsWith("_cf_"))).toEqual([]);
     // Later activity in the direct chat (Bob reading it) is not kept there.
     expect((await api({ mode: "markRead", chat_id: chat, seq: 1 }, { token: b.token })).status).toBe(200);
@@ -100,7 +143,10 @@ describe("deleteAccount", () => {
     const res = await s.request({ mode: "deleteAccount", password: "not it" });
     expect(res).toMatchObject({ status: 401, error: "invalid_credentials" });
     expect((await s.request({ mode: "getChats" })).status).toBe(200);
-    expect((await api({ mode: "deleteAccount" }, { token: a.token })).body).toMatchObject({ status: 400, fields: { password: "is required" } });
+    expect((await api({ mode: "deleteAccount" }, { token: a.token })).body).toMatchObject({
+      status: 400,
+      fields: { password: "is required" },
+    });
     expect((await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip") })).status).toBe(200);
     s.close();
   });

@@ -8,7 +8,13 @@ import { api, connect, mailsTo, registerUser, unique } from "./helpers";
 describe("register", () => {
   it("creates an account and a session over POST /api", async () => {
     const username = unique("Reg");
-    const { status, body } = await api({ mode: "register", username, password: "password123", email: `${username}@example.com`, request_id: "a" });
+    const { status, body } = await api({
+      mode: "register",
+      username,
+      password: "password123",
+      email: `${username}@example.com`,
+      request_id: "a",
+    });
     expect(status).toBe(201);
     expect(body).toMatchObject({ mode: "register", status: 201, request_id: "a", user: { username } });
     expect(typeof body.token).toBe("string");
@@ -18,10 +24,20 @@ describe("register", () => {
 
   it("keeps usernames and emails unique ignoring case", async () => {
     const a = await registerUser("dup");
-    const u = await api({ mode: "register", username: a.username.toUpperCase(), password: "password123", email: `x${a.email}` });
+    const u = await api({
+      mode: "register",
+      username: a.username.toUpperCase(),
+      password: "password123",
+      email: `x${a.email}`,
+    });
     expect(u.status).toBe(409);
     expect(u.body).toMatchObject({ error: "username_taken", fields: { username: "is taken" } });
-    const e = await api({ mode: "register", username: unique("other"), password: "password123", email: a.email.toUpperCase() });
+    const e = await api({
+      mode: "register",
+      username: unique("other"),
+      password: "password123",
+      email: a.email.toUpperCase(),
+    });
     expect(e.status).toBe(409);
     expect(e.body.error).toBe("email_taken");
   });
@@ -29,19 +45,31 @@ describe("register", () => {
   it("gives one of several concurrent registrations of a name 201 and the rest 409, and logs none of their data", async () => {
     const logged: string[] = [];
     const spies = (["log", "warn", "error"] as const).map((level) =>
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(" "))),
+      vi
+        .spyOn(console, level)
+        .mockImplementation(
+          (...args: unknown[]) => void logged.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : String(a))).join(" ")),
+        ),
     );
     try {
       const username = unique("race");
       const emails = Array.from({ length: 8 }, () => `${unique("mail")}@example.com`);
-      const answers = await Promise.all(emails.map((email) => api({ mode: "register", username, password: "password123", email }, { ip: unique("ip") })));
+      const answers = await Promise.all(
+        emails.map((email) => api({ mode: "register", username, password: "password123", email }, { ip: unique("ip") })),
+      );
       expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-      for (const a of answers.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "username_taken", fields: { username: "is taken" } });
+      for (const a of answers.filter((x) => x.status === 409))
+        expect(a.body).toMatchObject({ error: "username_taken", fields: { username: "is taken" } });
 
       const email = `${unique("same")}@example.com`;
-      const byMail = await Promise.all(Array.from({ length: 6 }, () => api({ mode: "register", username: unique("mailrace"), password: "password123", email }, { ip: unique("ip") })));
+      const byMail = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          api({ mode: "register", username: unique("mailrace"), password: "password123", email }, { ip: unique("ip") }),
+        ),
+      );
       expect(byMail.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-      for (const a of byMail.filter((x) => x.status === 409)) expect(a.body).toMatchObject({ error: "email_taken", fields: { email: "is taken" } });
+      for (const a of byMail.filter((x) => x.status === 409))
+        expect(a.body).toMatchObject({ error: "email_taken", fields: { email: "is taken" } });
 
       const all = logged.join("\n");
       for (const secret of [...emails, email, "pbkdf2-sha256"]) expect(all).not.toContain(secret);
@@ -51,7 +79,11 @@ describe("register", () => {
   });
 
   it("logs a failed query without its parameters", async () => {
-    const query = new DrizzleQueryError("insert into users values (?, ?)", ["secret@example.com", "pbkdf2-sha256$1$a$b"], new Error("D1_ERROR: disk I/O error"));
+    const query = new DrizzleQueryError(
+      "insert into users values (?, ?)",
+      ["secret@example.com", "pbkdf2-sha256$1$a$b"],
+      new Error("D1_ERROR: disk I/O error"),
+    );
     const line = JSON.stringify(errorSummary(query));
     expect(line).toContain("insert into users");
     expect(line).toContain("disk I/O error");
@@ -68,9 +100,19 @@ describe("register", () => {
 
   it("counts password length in code points", async () => {
     // 8 astral characters: 16 UTF-16 units, 8 code points.
-    const ok = await api({ mode: "register", username: unique("cp"), password: "😀".repeat(8), email: `${unique()}@example.com` });
+    const ok = await api({
+      mode: "register",
+      username: unique("cp"),
+      password: "😀".repeat(8),
+      email: `${unique()}@example.com`,
+    });
     expect(ok.status).toBe(201);
-    const short = await api({ mode: "register", username: unique("cp"), password: "😀".repeat(7), email: `${unique()}@example.com` });
+    const short = await api({
+      mode: "register",
+      username: unique("cp"),
+      password: "😀".repeat(7),
+      email: `${unique()}@example.com`,
+    });
     expect(short.status).toBe(400);
     expect(short.body.fields.password).toBeDefined();
   });
@@ -151,14 +193,25 @@ describe("recovery and resetPassword", () => {
   it("answers the same for an unknown account, and mails only a matching one", async () => {
     const known = await registerUser("rec");
     let a: Awaited<ReturnType<typeof api>> | undefined;
-    expect(await mailsTo(known.email, async () => (a = await api({ mode: "recovery", known_data: known.username, known_data_type: "username" })))).toHaveLength(1);
+    expect(
+      await mailsTo(
+        known.email,
+        async () => (a = await api({ mode: "recovery", known_data: known.username, known_data_type: "username" })),
+      ),
+    ).toHaveLength(1);
     const b = await api({ mode: "recovery", known_data: unique("ghost"), known_data_type: "username" });
     expect(a!.status).toBe(202);
     expect(b.status).toBe(202);
     expect(a!.body.message).toBe(b.body.message);
     // A username that does not match the email's account sends nothing.
     const other = await registerUser("rec");
-    expect(await mailsTo(known.email, () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }), 0)).toEqual([]);
+    expect(
+      await mailsTo(
+        known.email,
+        () => api({ mode: "recovery", username: other.username, known_data: known.email, known_data_type: "email" }),
+        0,
+      ),
+    ).toEqual([]);
   });
 
   it("answers before it looks anything up, and mails after the answer", async () => {
@@ -181,7 +234,13 @@ describe("recovery and resetPassword", () => {
     const deferred: Array<Promise<unknown>> = [];
     let answer: Awaited<ReturnType<typeof answerAccountMode>> | undefined;
     const mails = await mailsTo(a.email, async () => {
-      answer = await answerAccountMode({ ...env, DB: hold(env.DB) }, { mode: "recovery", known_data: a.email, known_data_type: "email" }, unique("ip"), (p) => deferred.push(p), { userAgent: "" });
+      answer = await answerAccountMode(
+        { ...env, DB: hold(env.DB) },
+        { mode: "recovery", known_data: a.email, known_data_type: "email" },
+        unique("ip"),
+        (p) => deferred.push(p),
+        { userAgent: "" },
+      );
       expect(answer.frame).toMatchObject({ mode: "recovery", status: 202 });
       expect(deferred).toHaveLength(1);
       release();
@@ -191,7 +250,11 @@ describe("recovery and resetPassword", () => {
   });
 
   it("rejects a wrong code with 410", async () => {
-    const { status, body } = await api({ mode: "resetPassword", code: "NOTAREALCODE12345678", new_password: "whatever123" });
+    const { status, body } = await api({
+      mode: "resetPassword",
+      code: "NOTAREALCODE12345678",
+      new_password: "whatever123",
+    });
     expect(status).toBe(410);
     expect(body.error).toBe("code_expired");
   });

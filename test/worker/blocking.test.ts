@@ -15,7 +15,10 @@ describe("blockUser, unblockUser, getBlocked", () => {
   it("keeps the list, idempotently, names in any case", async () => {
     const { blocker, blocked } = await pair("bl");
     const other = await registerUser("blC");
-    expect(await block(blocker, blocked.username.toUpperCase())).toMatchObject({ status: 200, body: { mode: "blockUser", status: 200 } });
+    expect(await block(blocker, blocked.username.toUpperCase())).toMatchObject({
+      status: 200,
+      body: { mode: "blockUser", status: 200 },
+    });
     expect((await block(blocker, blocked.username)).status).toBe(200);
     expect((await block(blocker, other.username)).status).toBe(200);
     const list = await api({ mode: "getBlocked" }, { token: blocker.token });
@@ -62,10 +65,18 @@ describe("what a block stops", () => {
     const chat = (await api({ mode: "createChat", username: blocked.username }, { token: blocker.token })).body.chat.chat_id as string;
     expect((await api(text(chat, "read this"), { token: blocker.token })).status).toBe(200);
     const again = await api({ mode: "createChat", username: blocker.username }, { token: blocked.token });
-    expect({ status: again.status, error: again.body.error, message: again.body.message }).toEqual({ status: 403, error: "forbidden", message: opening.body.message });
+    expect({ status: again.status, error: again.body.error, message: again.body.message }).toEqual({
+      status: 403,
+      error: "forbidden",
+      message: opening.body.message,
+    });
     const send = await api(text(chat, "let me talk"), { token: blocked.token });
     expect(send).toMatchObject({ status: 403, body: { mode: "sendMessage", error: "forbidden" } });
-    expect((await api({ mode: "getMessages", chat_id: chat }, { token: blocked.token })).body.messages.map((m: { content: string }) => m.content)).toEqual(["read this"]);
+    expect(
+      (await api({ mode: "getMessages", chat_id: chat }, { token: blocked.token })).body.messages.map(
+        (m: { content: string }) => m.content,
+      ),
+    ).toEqual(["read this"]);
     // Unblocked, they talk again.
     expect((await api({ mode: "unblockUser", username: blocked.username }, { token: blocker.token })).status).toBe(200);
     expect((await api(text(chat, "thanks"), { token: blocked.token })).status).toBe(200);
@@ -79,7 +90,10 @@ describe("what a block stops", () => {
     expect((await block(blocker, blocked.username)).status).toBe(200);
     const s = await connect(blocked.token);
     expect(await s.request(text(chat, "hello?"))).toMatchObject({ status: 403, error: "forbidden" });
-    expect(await s.request({ mode: "editMessage", chat_id: chat, seq: 1, content: "changed" })).toMatchObject({ status: 403, error: "forbidden" });
+    expect(await s.request({ mode: "editMessage", chat_id: chat, seq: 1, content: "changed" })).toMatchObject({
+      status: 403,
+      error: "forbidden",
+    });
     expect((await api({ mode: "getMessages", chat_id: chat }, { token: blocker.token })).body.messages).toHaveLength(1);
     s.close();
   });
@@ -91,20 +105,25 @@ describe("what a block stops", () => {
     const made = await api({ mode: "createGroup", title: "trap", members: [friend.username, blocker.username] }, { token: blocked.token });
     expect(made).toMatchObject({ status: 403, body: { mode: "createGroup", error: "forbidden" } });
     expect((await api({ mode: "getChats" }, { token: blocked.token })).body.chats).toEqual([]);
-    const g = (await api({ mode: "createGroup", title: "mine", members: [friend.username] }, { token: blocked.token })).body.chat.chat_id as string;
+    const g = (await api({ mode: "createGroup", title: "mine", members: [friend.username] }, { token: blocked.token })).body.chat
+      .chat_id as string;
     const add = await api({ mode: "addMembers", chat_id: g, members: [blocker.username] }, { token: blocked.token });
     expect(add).toMatchObject({ status: 403, body: { error: "forbidden" } });
     expect((await api({ mode: "getChats" }, { token: blocker.token })).body.chats).toEqual([]);
     // The other way round is allowed: the blocker adds the blocked user, who can talk there.
-    const theirs = (await api({ mode: "createGroup", title: "theirs", members: [blocked.username] }, { token: blocker.token })).body.chat.chat_id as string;
-    expect((await api({ mode: "sendGroupMessage", chat_id: theirs, content: "hi", content_type: "text" }, { token: blocked.token })).status).toBe(200);
+    const theirs = (await api({ mode: "createGroup", title: "theirs", members: [blocked.username] }, { token: blocker.token })).body.chat
+      .chat_id as string;
+    expect(
+      (await api({ mode: "sendGroupMessage", chat_id: theirs, content: "hi", content_type: "text" }, { token: blocked.token })).status,
+    ).toBe(200);
   });
 
   it("typing: the blocker never sees the blocked user's, in a direct chat or a group; others still do", async () => {
     const { blocker, blocked } = await pair("bt");
     const friend = await registerUser("btC");
     const direct = (await api({ mode: "createChat", username: blocked.username }, { token: blocker.token })).body.chat.chat_id as string;
-    const group = (await api({ mode: "createGroup", title: "g", members: [blocked.username, friend.username] }, { token: blocker.token })).body.chat.chat_id as string;
+    const group = (await api({ mode: "createGroup", title: "g", members: [blocked.username, friend.username] }, { token: blocker.token }))
+      .body.chat.chat_id as string;
     expect((await block(blocker, blocked.username)).status).toBe(200);
     const [sBlocker, sFriend] = await Promise.all([connect(blocker.token), connect(friend.token)]);
     expect((await api({ mode: "typing", chat_id: direct }, { token: blocked.token })).status).toBe(200);

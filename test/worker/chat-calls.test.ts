@@ -16,11 +16,17 @@ it("drops a chat's stub after a call on it threw, and the next request works", a
     throw new Error("injected RPC failure");
   };
   try {
-    expect((await api({ mode: "getMessages", chat_id: chatId }, { token: a.token })).body).toMatchObject({ status: 500, error: "internal" });
+    expect((await api({ mode: "getMessages", chat_id: chatId }, { token: a.token })).body).toMatchObject({
+      status: 500,
+      error: "internal",
+    });
   } finally {
     proto.getMessages = real;
   }
   expect(await dropped()).toBe(1);
-  expect((await api({ mode: "getMessages", chat_id: chatId }, { token: a.token })).body).toMatchObject({ status: 200, messages: [] });
+  expect((await api({ mode: "getMessages", chat_id: chatId }, { token: a.token })).body).toMatchObject({
+    status: 200,
+    messages: [],
+  });
   expect(await dropped()).toBe(1);
 });

@@ -6,7 +6,14 @@ describe("direct chats", () => {
     const [a, b] = await Promise.all([registerUser("dA"), registerUser("dB")]);
     const first = await api({ mode: "createChat", username: b.username.toUpperCase() }, { token: a.token });
     expect(first.status).toBe(201);
-    expect(first.body.chat).toMatchObject({ type: "direct", title: b.username, members: [a.username, b.username].sort(), last_message: null, unread: 0, last_read_seq: 0 });
+    expect(first.body.chat).toMatchObject({
+      type: "direct",
+      title: b.username,
+      members: [a.username, b.username].sort(),
+      last_message: null,
+      unread: 0,
+      last_read_seq: 0,
+    });
     expect(first.body.pts).toBe(1);
     const again = await api({ mode: "createChat", username: b.username }, { token: a.token });
     expect(again.status).toBe(200);
@@ -49,10 +56,21 @@ describe("groups", () => {
   it("createGroup makes the creator owner and tells every member", async () => {
     const [a, b, c] = await Promise.all([registerUser("gA"), registerUser("gB"), registerUser("gC")]);
     const sc = await connect(c.token);
-    const res = await api({ mode: "createGroup", title: "Trip 🏔", members: [b.username, c.username.toLowerCase(), b.username] }, { token: a.token });
+    const res = await api(
+      { mode: "createGroup", title: "Trip 🏔", members: [b.username, c.username.toLowerCase(), b.username] },
+      { token: a.token },
+    );
     expect(res.status).toBe(201);
-    expect(res.body.chat).toMatchObject({ type: "group", title: "Trip 🏔", owner: a.username, members: [a.username, b.username, c.username], unread: 0 });
-    expect(await sc.nextPush("chatCreated")).toMatchObject({ chat: { chat_id: res.body.chat.chat_id, owner: a.username } });
+    expect(res.body.chat).toMatchObject({
+      type: "group",
+      title: "Trip 🏔",
+      owner: a.username,
+      members: [a.username, b.username, c.username],
+      unread: 0,
+    });
+    expect(await sc.nextPush("chatCreated")).toMatchObject({
+      chat: { chat_id: res.body.chat.chat_id, owner: a.username },
+    });
     sc.close();
   });
 
@@ -66,7 +84,10 @@ describe("groups", () => {
     const unknown = await api({ mode: "createGroup", title: "t", members: ["ghost_user_1"] }, { token: a.token });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe("user_not_found");
-    const tooMany = await api({ mode: "createGroup", title: "t", members: Array.from({ length: 1001 }, (_, i) => `m${i}`) }, { token: a.token });
+    const tooMany = await api(
+      { mode: "createGroup", title: "t", members: Array.from({ length: 1001 }, (_, i) => `m${i}`) },
+      { token: a.token },
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.fields.members).toBeDefined();
     expect((await api({ mode: "getChats" }, { token: a.token })).body.chats).toEqual([]);
@@ -111,7 +132,10 @@ describe("groups", () => {
     // Added back, c hears of the group again, and of no message sent while out: the chat
     // object delivers to a user in order, so such a message would have come first.
     await api({ mode: "addMembers", chat_id: g.chat_id, members: [c.username] }, { token: a.token });
-    await sc.nothingBefore((f) => f.mode === "chatCreated", (f) => f.mode === "newMessage");
+    await sc.nothingBefore(
+      (f) => f.mode === "chatCreated",
+      (f) => f.mode === "newMessage",
+    );
     sb.close();
     sc.close();
   });
@@ -159,7 +183,11 @@ describe("the chat list in pages", () => {
       if (!body.has_more) break;
       before = body.cursor;
     }
-    expect(shapes).toEqual([[3, true], [3, true], [1, false]]);
+    expect(shapes).toEqual([
+      [3, true],
+      [3, true],
+      [1, false],
+    ]);
     expect(seen).toEqual(ids);
     const whole = await api({ mode: "getChats" }, { token: a.token });
     expect(whole.body).toMatchObject({ has_more: false });

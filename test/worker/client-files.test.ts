@@ -16,12 +16,29 @@ describe("the client's files", () => {
   it("uploads a file, reports progress, and sends an image as an image with a caption", async () => {
     const { client, chatId } = await pair("cf");
     const seen: Array<[number, number | null]> = [];
-    const file = await client.uploadFile(chatId, new Blob([imageBytes("gif", 40, 30, 1000)], { type: "image/gif" }), { name: "cat.gif", onProgress: (s, t) => seen.push([s, t]) });
+    const file = await client.uploadFile(chatId, new Blob([imageBytes("gif", 40, 30, 1000)], { type: "image/gif" }), {
+      name: "cat.gif",
+      onProgress: (s, t) => seen.push([s, t]),
+    });
     expect(file).toMatchObject({ name: "cat.gif", mime: "image/gif", size: 1000, width: 40, height: 30 });
-    expect(seen).toEqual([[0, 1000], [1000, 1000]]);
-    const sent = await client.sendFile(chatId, imageBytes("png", 2, 3), { name: "dot.png", type: "image/png", caption: "look" });
-    expect(sent.message).toMatchObject({ content: "look", content_type: "image", attachment: { name: "dot.png", width: 2, height: 3 } });
-    const doc = await client.sendFile(chatId, new TextEncoder().encode("a,b\n1,2\n"), { name: "t.csv", type: "text/csv" });
+    expect(seen).toEqual([
+      [0, 1000],
+      [1000, 1000],
+    ]);
+    const sent = await client.sendFile(chatId, imageBytes("png", 2, 3), {
+      name: "dot.png",
+      type: "image/png",
+      caption: "look",
+    });
+    expect(sent.message).toMatchObject({
+      content: "look",
+      content_type: "image",
+      attachment: { name: "dot.png", width: 2, height: 3 },
+    });
+    const doc = await client.sendFile(chatId, new TextEncoder().encode("a,b\n1,2\n"), {
+      name: "t.csv",
+      type: "text/csv",
+    });
     expect(doc.message).toMatchObject({ content: "", content_type: "file", attachment: { mime: "text/csv" } });
     client.close();
   });
@@ -46,7 +63,11 @@ describe("the client's files", () => {
     expect(notMine).toMatchObject({ status: 404, error: "chat_not_found" });
     const cancel = new AbortController();
     cancel.abort();
-    expect(await client.uploadFile(chatId, new Uint8Array(1), { name: "x", signal: cancel.signal }).catch((e: unknown) => e)).toMatchObject({ error: "aborted" });
+    expect(await client.uploadFile(chatId, new Uint8Array(1), { name: "x", signal: cancel.signal }).catch((e: unknown) => e)).toMatchObject(
+      {
+        error: "aborted",
+      },
+    );
     client.close();
   });
 });

@@ -29,7 +29,10 @@ async function largeGroupWatched(prefix: string) {
   const [owner, member, ...rest] = await crowd(LARGE_AT + 1, prefix);
   const net = new PoolNetwork();
   const bob = await ready(net, member!);
-  const res = await api({ mode: "createGroup", title: "many", members: [member!, ...rest].map((u) => u.username) }, { token: owner!.token });
+  const res = await api(
+    { mode: "createGroup", title: "many", members: [member!, ...rest].map((u) => u.username) },
+    { token: owner!.token },
+  );
   const chatId: string = res.body.chat.chat_id;
   await until(() => bob.evs[chatId] === 1, "bob following the group from ev 1");
   return { owner: owner!, member: member!, net, bob, chatId };
@@ -49,7 +52,13 @@ describe("large groups in the client", () => {
     expect(pushes.map((p) => p.ev)).toEqual([2, 3, 4, 5]);
     expect(pushes.every((p) => p.pts === undefined)).toBe(true);
     // The same push again changes nothing.
-    net.current.inject({ mode: "newMessage", timestamp: Date.now(), chat_id: chatId, ev: 3, message: pushes[1]!.message });
+    net.current.inject({
+      mode: "newMessage",
+      timestamp: Date.now(),
+      chat_id: chatId,
+      ev: 3,
+      message: pushes[1]!.message,
+    });
     await send(owner, chatId, "m5");
     await until(() => pushes.length === 5, "the fifth");
     expect(seqs(pushes)).toEqual([1, 2, 3, 4, 5]);
@@ -66,7 +75,9 @@ describe("large groups in the client", () => {
     for (let i = 1; i <= 3; i++) await send(owner, chatId, `m${i}`);
     await until(() => pushes.length === 3, "all three, the lost one fetched");
     expect(seqs(pushes)).toEqual([1, 2, 3]);
-    expect(net.current.sent.filter((f) => f.mode === "getChatUpdates")).toEqual([expect.objectContaining({ chat_id: chatId, since_ev: 2 })]);
+    expect(net.current.sent.filter((f) => f.mode === "getChatUpdates")).toEqual([
+      expect.objectContaining({ chat_id: chatId, since_ev: 2 }),
+    ]);
   });
 
   it("counts its own send from the response's ev, and its other devices get the push", async () => {
@@ -107,7 +118,10 @@ describe("large groups in the client", () => {
     const sending = (async () => {
       for (let i = 1; i <= 12; i++) await send(owner!, chat.chat_id, `m${i}`);
     })();
-    const added = await api({ mode: "addMembers", chat_id: chat.chat_id, members: joiners.map((u) => u.username) }, { token: owner!.token });
+    const added = await api(
+      { mode: "addMembers", chat_id: chat.chat_id, members: joiners.map((u) => u.username) },
+      { token: owner!.token },
+    );
     expect(added.body.chat.large).toBe(true);
     await sending;
     await until(() => pushes.length >= 12 && bob.evs[chat.chat_id] !== undefined, "every message at bob");

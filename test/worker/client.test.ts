@@ -16,7 +16,6 @@ function track(c: ChatClient): ChatClient {
   return c;
 }
 
-
 async function connected(net: PoolNetwork, account: Account, options: Parameters<PoolNetwork["client"]>[0] = {}): Promise<ChatClient> {
   const c = track(net.client({ token: account.token, ...options }));
   c.connect();
@@ -72,7 +71,10 @@ describe("requests", () => {
     expect(net.current.sent.map((f) => f.mode)).toEqual(["register"]);
 
     await c.auth({ username: a.username, password: a.password });
-    await expect(c.createChat({ username: unique("nobody") })).rejects.toMatchObject({ status: 404, error: "user_not_found" });
+    await expect(c.createChat({ username: unique("nobody") })).rejects.toMatchObject({
+      status: 404,
+      error: "user_not_found",
+    });
   });
 
   it("pages the chat list: getChats gives a page, getAllChats all of them", async () => {
@@ -118,7 +120,10 @@ describe("pushes", () => {
     expect(alice.pts).toBe(4);
     await until(() => bobPushes.length === 3 && phonePushes.length === 3, "three pushes");
     expect(contents(bobPushes)).toEqual(["one", "two", "three"]);
-    expectGapless(bobPushes.map((p) => p.pts!), 2);
+    expectGapless(
+      bobPushes.map((p) => p.pts!),
+      2,
+    );
     expect(bob.pts).toBe(4);
 
     // Bob's reply from his phone reaches his other client as a push, but not the phone itself.
@@ -146,7 +151,12 @@ describe("pushes", () => {
     const pushes = collect(bob, "newMessage");
     await alice.sendMessage({ chat_id: chatId, content: "just once" });
     await until(() => pushes.length === 1, "push");
-    bNet.current.inject({ mode: "newMessage", timestamp: Date.now(), pts: pushes[0]!.pts!, message: pushes[0]!.message });
+    bNet.current.inject({
+      mode: "newMessage",
+      timestamp: Date.now(),
+      pts: pushes[0]!.pts!,
+      message: pushes[0]!.message,
+    });
     await alice.sendMessage({ chat_id: chatId, content: "next" });
     // The copy came before "next", so it would have been emitted first.
     await until(() => pushes.length === 2, "second push");
@@ -163,7 +173,10 @@ describe("pushes", () => {
     for (let i = 1; i <= 5; i++) await alice.sendMessage({ chat_id: chatId, content: `m${i}` });
     await until(() => pushes.length === 5, "five messages");
     expect(contents(pushes)).toEqual(["m1", "m2", "m3", "m4", "m5"]);
-    expectGapless(pushes.map((p) => p.pts!), 2);
+    expectGapless(
+      pushes.map((p) => p.pts!),
+      2,
+    );
     expect(net.current.sent.filter((f) => f.mode === "sync").length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -197,7 +210,10 @@ describe("drops", () => {
     await alice.sendMessage({ chat_id: chatId, content: "last" });
     await until(() => pushes.at(-1)?.message.content === "last", "the last message");
     expect(contents(pushes)).toEqual(["before", ...sent, "after", "last"]);
-    expectGapless(pushes.map((p) => p.pts!), 2);
+    expectGapless(
+      pushes.map((p) => p.pts!),
+      2,
+    );
     expect(new Set(pushes.map((p) => p.message.seq)).size).toBe(9);
     expect(bob.pts).toBe(10);
     // It came back with its token, as a subprotocol, and went through waiting and syncing.
@@ -219,7 +235,10 @@ describe("drops", () => {
     await alice.sendMessage({ chat_id: chatId, content: "n21" });
     await until(() => pushes.at(-1)?.message.content === "n21", "the last message");
     expect(contents(pushes)).toEqual(Array.from({ length: 21 }, (_, i) => `n${i + 1}`));
-    expectGapless(pushes.map((p) => p.pts!), pushes[0]!.pts);
+    expectGapless(
+      pushes.map((p) => p.pts!),
+      pushes[0]!.pts,
+    );
   });
 
   it("resends a send whose answer was lost in a drop, and the message is stored once", async () => {
@@ -330,7 +349,10 @@ describe("sessions", () => {
     await until(() => ended2.length === 1, "sessionEnded on the revoked client");
     expect(ended2).toEqual([{ reason: "revoked" }]);
 
-    const c3 = await connected(new PoolNetwork(), { ...a, token: (await c1.auth({ username: a.username, password: a.password })).token });
+    const c3 = await connected(new PoolNetwork(), {
+      ...a,
+      token: (await c1.auth({ username: a.username, password: a.password })).token,
+    });
     await until(() => c1.state === "ready", "c1 ready as the new session");
     const ended3 = collect(c3, "sessionEnded");
     await inUserObject(a.user.id, (o) => o.clock.advance(31 * 24 * 3_600_000));

@@ -4,7 +4,6 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, captureLog, chatStub, connect, failDeliveries, registerUser, untilPts, userStub, type Frame } from "./helpers";
 
-
 /** A direct chat of two new users, with a socket of B's that has already seen chatCreated. */
 async function directChatWatchedByB(prefix: string) {
   const [a, b] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`)]);
@@ -24,13 +23,18 @@ describe("ordering", () => {
     const [owner, ...rest] = users;
     const sockets = await Promise.all(users.map((u) => connect(u.token)));
     const watchers = await Promise.all(users.map((u) => connect(u.token)));
-    const g = (await api({ mode: "createGroup", title: "busy", members: rest.map((u) => u.username) }, { token: owner!.token })).body.chat.chat_id;
+    const g = (await api({ mode: "createGroup", title: "busy", members: rest.map((u) => u.username) }, { token: owner!.token })).body.chat
+      .chat_id;
     // Wait until everyone has the group (their chatCreated), so pushes below are all messages.
     await Promise.all([...watchers, ...sockets].map((w) => w.nextPush("chatCreated")));
 
     await Promise.all(
       sockets.map((s, i) =>
-        Promise.all(Array.from({ length: 25 }, (_, k) => s.request({ mode: "sendGroupMessage", chat_id: g, content: `${i}-${k}`, content_type: "text" }))),
+        Promise.all(
+          Array.from({ length: 25 }, (_, k) =>
+            s.request({ mode: "sendGroupMessage", chat_id: g, content: `${i}-${k}`, content_type: "text" }),
+          ),
+        ),
       ),
     );
     const page1 = await api({ mode: "getMessages", chat_id: g, limit: 200 }, { token: owner!.token });
@@ -47,7 +51,11 @@ describe("ordering", () => {
     // One more message: it reaches each member after anything sent before it, so nothing
     // else came if it comes next.
     await api({ mode: "sendGroupMessage", chat_id: g, content: "last", content_type: "text" }, { token: owner!.token });
-    for (const w of watchers) await w.nothingBefore((f) => f.message?.content === "last", (f) => f.mode === "newMessage");
+    for (const w of watchers)
+      await w.nothingBefore(
+        (f) => f.message?.content === "last",
+        (f) => f.mode === "newMessage",
+      );
     for (const s of [...sockets, ...watchers]) s.close();
   });
 });
@@ -69,7 +77,14 @@ describe("fan-out retries", () => {
     });
     // An operator sees the failure and the retry.
     expect(logged).toContainEqual(
-      expect.objectContaining({ level: "warn", event: "delivery_failed", chat_id: chatId, user_id: b.user.id, attempt: 1, retry_in_ms: expect.any(Number) }),
+      expect.objectContaining({
+        level: "warn",
+        event: "delivery_failed",
+        chat_id: chatId,
+        user_id: b.user.id,
+        attempt: 1,
+        retry_in_ms: expect.any(Number),
+      }),
     );
     expect(logged).toContainEqual(expect.objectContaining({ level: "info", event: "delivery_retry", chat_id: chatId, user_id: b.user.id }));
     expect(JSON.stringify(logged)).not.toContain("survives");
@@ -97,14 +112,17 @@ describe("fan-out retries", () => {
     await untilPts(b.token, 3);
     const chat = (await api({ mode: "getChats" }, { token: b.token })).body.chats[0];
     expect(chat).toMatchObject({ last_message: { seq: 2, content: "second" }, last_read_seq: 2, unread: 0 });
-    const seqs = (await api({ mode: "sync", since: 0 }, { token: b.token })).body.updates.filter((u: Frame) => u.mode === "newMessage").map((u: Frame) => u.message.seq);
+    const seqs = (await api({ mode: "sync", since: 0 }, { token: b.token })).body.updates
+      .filter((u: Frame) => u.mode === "newMessage")
+      .map((u: Frame) => u.message.seq);
     expect(seqs).toEqual([2, 1]);
   });
 
   it("a chat object restarted mid-way redelivers and the user object ignores repeats", async () => {
     const [a, b] = await Promise.all([registerUser("rA"), registerUser("rB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    for (let i = 0; i < 3; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
+    for (let i = 0; i < 3; i++)
+      await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
     // Delivery cursors are persisted lazily; a restart before that redelivers.
     await evictDurableObject(chatStub(chatId));
     await runDurableObjectAlarm(chatStub(chatId));
@@ -121,7 +139,8 @@ describe("sync", () => {
   it("replays every push missed while offline, gapless, in pages", async () => {
     const { a, b, sb, chatId } = await directChatWatchedByB("s");
     sb.close();
-    for (let i = 1; i <= 7; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `missed ${i}`, content_type: "text" }, { token: a.token });
+    for (let i = 1; i <= 7; i++)
+      await api({ mode: "sendMessage", chat_id: chatId, content: `missed ${i}`, content_type: "text" }, { token: a.token });
     await api({ mode: "editMessage", chat_id: chatId, seq: 2, content: "edited" }, { token: a.token });
     await untilPts(b.token, 9);
 
@@ -142,7 +161,8 @@ describe("sync", () => {
   it("a user object rebuilt from storage serves the same chat list and log", async () => {
     const [a, b] = await Promise.all([registerUser("eA"), registerUser("eB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    for (let i = 0; i < 4; i++) await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
+    for (let i = 0; i < 4; i++)
+      await api({ mode: "sendMessage", chat_id: chatId, content: `m${i}`, content_type: "text" }, { token: a.token });
     await untilPts(b.token, 5);
     await api({ mode: "markRead", chat_id: chatId, seq: 2 }, { token: b.token });
     const chatsBefore = (await api({ mode: "getChats" }, { token: b.token })).body.chats;

@@ -123,7 +123,11 @@ describe("revokeSession", () => {
     expect((await api({ mode: "revokeSession", session_id: secondId }, { token: a.token })).status).toBe(200);
     expect((await api({ mode: "revokeSession", session_id: secondId }, { token: a.token })).status).toBe(404);
     const missing = await api({ mode: "revokeSession" }, { token: a.token });
-    expect(missing.body).toMatchObject({ status: 400, error: "invalid_request", fields: { session_id: "is required" } });
+    expect(missing.body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { session_id: "is required" },
+    });
   });
 
   it("needs a login", async () => {

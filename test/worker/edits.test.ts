@@ -3,21 +3,26 @@
 import { describe, expect, it } from "vitest";
 import { api, connect, directChat, inChatObject, inUserObject, rested } from "./helpers";
 
-const edit = (token: string, chatId: string, seq: number, content: string) => api({ mode: "editMessage", chat_id: chatId, seq, content }, { token });
-
+const edit = (token: string, chatId: string, seq: number, content: string) =>
+  api({ mode: "editMessage", chat_id: chatId, seq, content }, { token });
 
 describe("editing a message many times", () => {
   it("rewrites the same few events, and the log grows by a small stand-in per edit, whatever the count", async () => {
     const { a, b, chatId } = await directChat("ec");
     await inUserObject(a.user.id, (o) => o.clock.stopAt(Date.now()));
     const long = (i: number) => `${i} `.padEnd(4_000, "x");
-    expect((await api({ mode: "sendMessage", chat_id: chatId, content: long(0), content_type: "text" }, { token: a.token })).status).toBe(200);
+    expect((await api({ mode: "sendMessage", chat_id: chatId, content: long(0), content_type: "text" }, { token: a.token })).status).toBe(
+      200,
+    );
     const costs: Array<{ rows: number; bytes: number; grew: number }> = [];
     for (let i = 1; i <= 30; i++) {
       await rested(a);
       const before = await inChatObject(chatId, (o) => o.probe.eventBytes());
       expect((await edit(a.token, chatId, 1, long(i))).status).toBe(200);
-      const { rows, bytes, grew } = await inChatObject(chatId, (o) => ({ ...o.probe.lastRewrite(), grew: o.probe.eventBytes() - before }));
+      const { rows, bytes, grew } = await inChatObject(chatId, (o) => ({
+        ...o.probe.lastRewrite(),
+        grew: o.probe.eventBytes() - before,
+      }));
       costs.push({ rows, bytes, grew });
     }
     // From the second edit on, each edit rewrites the message's newMessage and its previous
@@ -33,7 +38,9 @@ describe("editing a message many times", () => {
     // Every replay still shows the current text.
     const sb = await connect(b.token);
     const sync = await sb.request({ mode: "sync", since: 0, limit: 500 });
-    const texts = sync.updates.filter((u: { message?: { seq: number } }) => u.message?.seq === 1).map((u: { message: { content: string } }) => u.message.content);
+    const texts = sync.updates
+      .filter((u: { message?: { seq: number } }) => u.message?.seq === 1)
+      .map((u: { message: { content: string } }) => u.message.content);
     expect(texts.length).toBeGreaterThan(0);
     for (const t of texts) expect(t).toBe(long(30));
     const page = await api({ mode: "getMessages", chat_id: chatId }, { token: b.token });

@@ -9,11 +9,21 @@ const KEY = "test-signing-key-not-a-secret";
 
 async function groupWithFile(prefix: string) {
   const [a, b, c] = await Promise.all([registerUser(`${prefix}A`), registerUser(`${prefix}B`), registerUser(`${prefix}C`)]);
-  const chatId = (await api({ mode: "createGroup", title: "files", members: [b.username] }, { token: a.token })).body.chat.chat_id as string;
+  const chatId = (await api({ mode: "createGroup", title: "files", members: [b.username] }, { token: a.token })).body.chat
+    .chat_id as string;
   const up = await upload(chatId, TEXT, { token: a.token, type: "text/html", name: "page <1>.html" });
   expect(up.status).toBe(201);
   // Sent: another member may read a file only once it is in a message.
-  const sent = await api({ mode: "sendGroupMessage", chat_id: chatId, content: "", content_type: "file", attachment: { file_id: up.body.file_id } }, { token: a.token });
+  const sent = await api(
+    {
+      mode: "sendGroupMessage",
+      chat_id: chatId,
+      content: "",
+      content_type: "file",
+      attachment: { file_id: up.body.file_id },
+    },
+    { token: a.token },
+  );
   expect(sent.status).toBe(200);
   return { a, b, stranger: c, chatId, fileId: up.body.file_id as string };
 }
@@ -25,7 +35,10 @@ async function urls(token: string, chatId: string, fileIds: string[]) {
 async function hmac(message: string): Promise<string> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(KEY), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
-  return btoa(String.fromCharCode(...mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...mac))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 async function notFound(res: Response) {
@@ -55,7 +68,11 @@ describe("downloading with a token", () => {
 
   it("serves every file but a checked image as application/octet-stream, same-origin only; the declared type stays in the attachment", async () => {
     const { a, chatId } = await groupWithFile("type");
-    const script = await upload(chatId, "self.addEventListener('fetch', () => {})", { token: a.token, type: "text/javascript", name: "sw.js" });
+    const script = await upload(chatId, "self.addEventListener('fetch', () => {})", {
+      token: a.token,
+      type: "text/javascript",
+      name: "sw.js",
+    });
     expect(script.body.mime).toBe("text/javascript");
     const css = await upload(chatId, "body { color: red }", { token: a.token, type: "text/css", name: "x.css" });
     const png = await upload(chatId, imageBytes("png", 4, 4), { token: a.token, type: "image/png", name: "x.png" });
@@ -121,7 +138,11 @@ describe("signed links", () => {
     expect(await got.text()).toBe(TEXT);
     const sa = await connect(a.token);
     const frame = await sa.request({ mode: "getFileUrls", chat_id: chatId, file_ids: [fileId] });
-    expect(frame).toMatchObject({ mode: "getFileUrls", status: 200, urls: { [fileId]: expect.stringMatching(/^\/files\//) } });
+    expect(frame).toMatchObject({
+      mode: "getFileUrls",
+      status: 200,
+      urls: { [fileId]: expect.stringMatching(/^\/files\//) },
+    });
     sa.close();
   });
 
@@ -132,7 +153,9 @@ describe("signed links", () => {
     const { searchParams: q } = new URL(link, "http://x");
     const past = Math.floor(Date.now() / 1000) - 60;
     const bodies = new Set([
-      await notFound(await download(`/files/${fileId}?exp=${q.get("exp")}&sig=${q.get("sig")!.replace(/^./, (c) => (c === "A" ? "B" : "A"))}`)),
+      await notFound(
+        await download(`/files/${fileId}?exp=${q.get("exp")}&sig=${q.get("sig")!.replace(/^./, (c) => (c === "A" ? "B" : "A"))}`),
+      ),
       await notFound(await download(`/files/${other}?exp=${q.get("exp")}&sig=${q.get("sig")}`)),
       await notFound(await download(`/files/${fileId}?exp=${Number(q.get("exp")) + 600}&sig=${q.get("sig")}`)),
       await notFound(await download(`/files/${fileId}?exp=${past}&sig=${await hmac(`${fileId}.${past}`)}`)),
@@ -145,25 +168,60 @@ describe("signed links", () => {
   it("are only for members, at most 100 files a request", async () => {
     const { stranger, chatId, fileId } = await groupWithFile("only");
     expect((await urls(stranger.token, chatId, [fileId])).body).toMatchObject({ status: 404, error: "chat_not_found" });
-    const many = await urls(stranger.token, chatId, Array.from({ length: 101 }, () => fileId));
-    expect(many.body).toMatchObject({ status: 400, error: "invalid_request", fields: { file_ids: expect.any(String) } });
+    const many = await urls(
+      stranger.token,
+      chatId,
+      Array.from({ length: 101 }, () => fileId),
+    );
+    expect(many.body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { file_ids: expect.any(String) },
+    });
   });
 });
 
 describe("ranges and revalidation", () => {
   async function get(b: Account, fileId: string, headers: Record<string, string>) {
     const res = await download(fileId, { token: b.token, headers });
-    return { status: res.status, range: res.headers.get("content-range"), length: res.headers.get("content-length"), body: await res.text(), etag: res.headers.get("etag") };
+    return {
+      status: res.status,
+      range: res.headers.get("content-range"),
+      length: res.headers.get("content-length"),
+      body: await res.text(),
+      etag: res.headers.get("etag"),
+    };
   }
 
   it("answers a byte range with 206 and Content-Range, and a range past the end with 416", async () => {
     const { b, fileId } = await groupWithFile("rng");
     const n = TEXT.length;
-    expect(await get(b, fileId, { Range: "bytes=0-9" })).toMatchObject({ status: 206, range: `bytes 0-9/${n}`, length: "10", body: TEXT.slice(0, 10) });
-    expect(await get(b, fileId, { Range: "bytes=100-" })).toMatchObject({ status: 206, range: `bytes 100-${n - 1}/${n}`, body: TEXT.slice(100) });
-    expect(await get(b, fileId, { Range: "bytes=-13" })).toMatchObject({ status: 206, range: `bytes ${n - 13}-${n - 1}/${n}`, body: TEXT.slice(-13) });
-    expect(await get(b, fileId, { Range: `bytes=${n - 5}-${n + 100}` })).toMatchObject({ status: 206, range: `bytes ${n - 5}-${n - 1}/${n}`, body: TEXT.slice(-5) });
-    expect(await get(b, fileId, { Range: `bytes=${n}-` })).toMatchObject({ status: 416, range: `bytes */${n}`, body: "" });
+    expect(await get(b, fileId, { Range: "bytes=0-9" })).toMatchObject({
+      status: 206,
+      range: `bytes 0-9/${n}`,
+      length: "10",
+      body: TEXT.slice(0, 10),
+    });
+    expect(await get(b, fileId, { Range: "bytes=100-" })).toMatchObject({
+      status: 206,
+      range: `bytes 100-${n - 1}/${n}`,
+      body: TEXT.slice(100),
+    });
+    expect(await get(b, fileId, { Range: "bytes=-13" })).toMatchObject({
+      status: 206,
+      range: `bytes ${n - 13}-${n - 1}/${n}`,
+      body: TEXT.slice(-13),
+    });
+    expect(await get(b, fileId, { Range: `bytes=${n - 5}-${n + 100}` })).toMatchObject({
+      status: 206,
+      range: `bytes ${n - 5}-${n - 1}/${n}`,
+      body: TEXT.slice(-5),
+    });
+    expect(await get(b, fileId, { Range: `bytes=${n}-` })).toMatchObject({
+      status: 416,
+      range: `bytes */${n}`,
+      body: "",
+    });
     // Several ranges, or another unit: the whole file.
     expect(await get(b, fileId, { Range: "bytes=0-1,5-6" })).toMatchObject({ status: 200, body: TEXT });
     expect(await get(b, fileId, { Range: "lines=1-2" })).toMatchObject({ status: 200, body: TEXT });
@@ -172,8 +230,14 @@ describe("ranges and revalidation", () => {
   it("resumes only the same version (If-Range), and revalidates with If-None-Match (304)", async () => {
     const { b, fileId } = await groupWithFile("etag");
     const { etag } = await get(b, fileId, {});
-    expect(await get(b, fileId, { Range: "bytes=0-3", "If-Range": etag! })).toMatchObject({ status: 206, body: TEXT.slice(0, 4) });
-    expect(await get(b, fileId, { Range: "bytes=0-3", "If-Range": '"other"' })).toMatchObject({ status: 200, body: TEXT });
+    expect(await get(b, fileId, { Range: "bytes=0-3", "If-Range": etag! })).toMatchObject({
+      status: 206,
+      body: TEXT.slice(0, 4),
+    });
+    expect(await get(b, fileId, { Range: "bytes=0-3", "If-Range": '"other"' })).toMatchObject({
+      status: 200,
+      body: TEXT,
+    });
     expect(await get(b, fileId, { "If-None-Match": etag! })).toMatchObject({ status: 304, body: "" });
     expect(await get(b, fileId, { "If-None-Match": '"other"' })).toMatchObject({ status: 200, body: TEXT });
   });

@@ -11,7 +11,9 @@ const put = async (who: Account, chatId: string, name = "notes.txt") => {
   return res.body.file_id as string;
 };
 const sendFile = async (who: Account, chatId: string, fileId: string, mode = "sendGroupMessage") =>
-  expect((await api({ mode, chat_id: chatId, content: "", content_type: "file", attachment: { file_id: fileId } }, { token: who.token })).status).toBe(200);
+  expect(
+    (await api({ mode, chat_id: chatId, content: "", content_type: "file", attachment: { file_id: fileId } }, { token: who.token })).status,
+  ).toBe(200);
 const inR2 = async (fileId: string) => (await env.FILES.head(`files/${fileId}`)) !== null;
 
 describe("a chat's files", () => {
@@ -58,7 +60,8 @@ describe("a chat's files", () => {
     const { owner, rest, chatId } = await groupOf(2, "flr");
     const other = rest[0]!;
     const fileId = await put(owner, chatId);
-    const links = async (who: Account) => Object.keys((await api({ mode: "getFileUrls", chat_id: chatId, file_ids: [fileId] }, { token: who.token })).body.urls);
+    const links = async (who: Account) =>
+      Object.keys((await api({ mode: "getFileUrls", chat_id: chatId, file_ids: [fileId] }, { token: who.token })).body.urls);
     expect((await download(fileId, { token: other.token })).status).toBe(404);
     expect(await links(other)).toEqual([]);
     expect((await download(fileId, { token: owner.token })).status).toBe(200);

@@ -25,7 +25,11 @@ describe("an upload's body", () => {
     const endless = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(1024)) });
     const res = await upload(chatId, endless, { token: a.token });
     expect(res.status).toBe(411);
-    expect(res.body).toMatchObject({ status: 411, error: "invalid_request", fields: { "Content-Length": expect.any(String) } });
+    expect(res.body).toMatchObject({
+      status: 411,
+      error: "invalid_request",
+      fields: { "Content-Length": expect.any(String) },
+    });
     expect(await objectsOf(chatId)).toEqual([]);
   });
 
@@ -55,7 +59,10 @@ describe("an upload's body", () => {
       expect(res.body).toMatchObject({ error: "invalid_request", fields: { body: expect.any(String) } });
     });
     expect(lines.filter((l) => l.event === "internal_error")).toEqual([]);
-    expect(lines.find((l) => l.event === "request" && l.path === "/upload")).toMatchObject({ status: 400, error: "invalid_request" });
+    expect(lines.find((l) => l.event === "request" && l.path === "/upload")).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+    });
     expect(await objectsOf(chatId)).toEqual([]);
   });
 });
@@ -89,7 +96,16 @@ describe("a user's uploads", () => {
     expect(over.body).toMatchObject({ error: "too_large", message: expect.stringContaining("3000") });
     expect((await upload(chatId, bytes(1000), { token: a.token, vars })).status).toBe(201);
     // The first file goes with its message: its bytes are free again.
-    const sent = await api({ mode: "sendMessage", chat_id: chatId, content: "", content_type: "file", attachment: { file_id: first.body.file_id } }, { token: a.token });
+    const sent = await api(
+      {
+        mode: "sendMessage",
+        chat_id: chatId,
+        content: "",
+        content_type: "file",
+        attachment: { file_id: first.body.file_id },
+      },
+      { token: a.token },
+    );
     expect(sent.status).toBe(200);
     expect((await api({ mode: "deleteMessage", chat_id: chatId, seq: sent.body.message.seq }, { token: a.token })).status).toBe(200);
     expect((await upload(chatId, bytes(1500), { token: a.token, vars })).status).toBe(201);

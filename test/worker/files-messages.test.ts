@@ -7,11 +7,23 @@ import { api, chatStub, connect, directChat, download, imageBytes, upload, type 
 
 const DAY = 24 * 3600_000;
 
-const png = (token: string, chatId: string, w = 800, h = 600) => upload(chatId, imageBytes("png", w, h, 4096), { token, type: "image/png", name: "holiday.png" });
-const pdf = (token: string, chatId: string) => upload(chatId, new TextEncoder().encode("%PDF-1.7 …"), { token, type: "application/pdf", name: "plan.pdf" });
+const png = (token: string, chatId: string, w = 800, h = 600) =>
+  upload(chatId, imageBytes("png", w, h, 4096), { token, type: "image/png", name: "holiday.png" });
+const pdf = (token: string, chatId: string) =>
+  upload(chatId, new TextEncoder().encode("%PDF-1.7 …"), { token, type: "application/pdf", name: "plan.pdf" });
 
 function send(token: string, chatId: string, fileId: string | undefined, extra: Frame = {}) {
-  return api({ mode: "sendMessage", chat_id: chatId, content: "", content_type: "image", ...(fileId && { attachment: { file_id: fileId } }), ...extra }, { token });
+  return api(
+    {
+      mode: "sendMessage",
+      chat_id: chatId,
+      content: "",
+      content_type: "image",
+      ...(fileId && { attachment: { file_id: fileId } }),
+      ...extra,
+    },
+    { token },
+  );
 }
 
 async function messages(token: string, chatId: string): Promise<Frame[]> {
@@ -25,7 +37,14 @@ describe("sending an image or a file", () => {
     const up = (await png(a.token, chatId)).body;
     const res = await send(a.token, chatId, up.file_id, { content: "the view 🏔" });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const attachment = { file_id: up.file_id, name: "holiday.png", size: 4096, mime: "image/png", width: 800, height: 600 };
+    const attachment = {
+      file_id: up.file_id,
+      name: "holiday.png",
+      size: 4096,
+      mime: "image/png",
+      width: 800,
+      height: 600,
+    };
     expect(res.body.message).toMatchObject({ seq: 1, content: "the view 🏔", content_type: "image", attachment });
     expect((await sb.nextPush("newMessage")).message).toEqual(res.body.message);
     expect(await messages(b.token, chatId)).toEqual([res.body.message]);
@@ -37,12 +56,25 @@ describe("sending an image or a file", () => {
   it("sends any type as a file, with no caption, into direct chats and groups", async () => {
     const { a, b, chatId } = await directChat("fil");
     const direct = await send(a.token, chatId, (await pdf(a.token, chatId)).body.file_id, { content_type: "file" });
-    expect(direct.body.message).toMatchObject({ content: "", content_type: "file", attachment: { name: "plan.pdf", mime: "application/pdf" } });
+    expect(direct.body.message).toMatchObject({
+      content: "",
+      content_type: "file",
+      attachment: { name: "plan.pdf", mime: "application/pdf" },
+    });
     expect(direct.body.message.attachment.width).toBeUndefined();
     const group = (await api({ mode: "createGroup", title: "trip", members: [b.username] }, { token: a.token })).body.chat.chat_id;
     const up = (await png(b.token, group)).body;
     // An image may also go as a file (sent as a document, not shown inline).
-    const res = await api({ mode: "sendGroupMessage", chat_id: group, content: "raw", content_type: "file", attachment: { file_id: up.file_id } }, { token: b.token });
+    const res = await api(
+      {
+        mode: "sendGroupMessage",
+        chat_id: group,
+        content: "raw",
+        content_type: "file",
+        attachment: { file_id: up.file_id },
+      },
+      { token: b.token },
+    );
     expect(res.body.message).toMatchObject({ content_type: "file", attachment: { file_id: up.file_id, width: 800 } });
   });
 
@@ -72,7 +104,11 @@ describe("sending an image or a file", () => {
     // None of that used the file up: it still goes, once.
     expect((await send(a.token, chatId, mine)).status).toBe(200);
     const again = await send(a.token, chatId, mine);
-    expect(again.body).toMatchObject({ status: 400, error: "invalid_request", fields: { attachment: expect.stringContaining("already attached") } });
+    expect(again.body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { attachment: expect.stringContaining("already attached") },
+    });
     expect(await messages(a.token, chatId)).toHaveLength(1);
   });
 
@@ -90,8 +126,18 @@ describe("sending an image or a file", () => {
     const { a, chatId } = await directChat("sock");
     const sa = await connect(a.token);
     const id = (await pdf(a.token, chatId)).body.file_id;
-    const res = await sa.request({ mode: "sendMessage", chat_id: chatId, content: "", content_type: "file", attachment: { file_id: id } });
-    expect(res).toMatchObject({ mode: "sendMessage", status: 200, message: { content_type: "file", attachment: { file_id: id } } });
+    const res = await sa.request({
+      mode: "sendMessage",
+      chat_id: chatId,
+      content: "",
+      content_type: "file",
+      attachment: { file_id: id },
+    });
+    expect(res).toMatchObject({
+      mode: "sendMessage",
+      status: 200,
+      message: { content_type: "file", attachment: { file_id: id } },
+    });
     sa.close();
   });
 });

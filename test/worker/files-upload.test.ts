@@ -30,19 +30,42 @@ describe("uploading", () => {
   it("stores a member's file in R2 and answers 201 with its id, name, size and type", async () => {
     const { a, chatId } = await directChat("up");
     const bytes = new TextEncoder().encode("minutes of the meeting\n".repeat(100));
-    const res = await upload(chatId, bytes, { token: a.token, type: "text/plain; charset=utf-8", name: "Notes – März.txt" });
+    const res = await upload(chatId, bytes, {
+      token: a.token,
+      type: "text/plain; charset=utf-8",
+      name: "Notes – März.txt",
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ file_id: expect.stringMatching(/^[0-9a-f]{32}$/), name: "Notes – März.txt", size: bytes.byteLength, mime: "text/plain" });
+    expect(res.body).toEqual({
+      file_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      name: "Notes – März.txt",
+      size: bytes.byteLength,
+      mime: "text/plain",
+    });
     const obj = await env.FILES.get(`files/${res.body.file_id}`);
     expect(obj).not.toBeNull();
-    expect(obj!.customMetadata).toEqual({ chat_id: chatId, uploader_id: a.user.id, name: encodeURIComponent("Notes – März.txt"), mime: "text/plain" });
+    expect(obj!.customMetadata).toEqual({
+      chat_id: chatId,
+      uploader_id: a.user.id,
+      name: encodeURIComponent("Notes – März.txt"),
+      mime: "text/plain",
+    });
     expect(await sha256(await obj!.arrayBuffer())).toBe(await sha256(bytes));
   });
 
   it("reads width and height of PNG, JPEG, GIF and WebP images", async () => {
     const { a, chatId } = await directChat("dim");
-    for (const [kind, w, h] of [["png", 640, 480], ["jpeg", 1024, 768], ["gif", 32, 16], ["webp", 300, 200]] as const) {
-      const res = await upload(chatId, imageBytes(kind, w, h, 2048), { token: a.token, type: `image/${kind}`, name: `pic.${kind}` });
+    for (const [kind, w, h] of [
+      ["png", 640, 480],
+      ["jpeg", 1024, 768],
+      ["gif", 32, 16],
+      ["webp", 300, 200],
+    ] as const) {
+      const res = await upload(chatId, imageBytes(kind, w, h, 2048), {
+        token: a.token,
+        type: `image/${kind}`,
+        name: `pic.${kind}`,
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toMatchObject({ mime: `image/${kind}`, width: w, height: h, size: 2048 });
     }
@@ -50,7 +73,12 @@ describe("uploading", () => {
 
   it("takes a body up to the limit in one streamed put, byte for byte", async () => {
     const { a, chatId } = await directChat("chunk");
-    const res = await upload(chatId, chunked(MAX), { token: a.token, type: "application/octet-stream", name: "big.bin", headers: { "Content-Length": String(MAX) } });
+    const res = await upload(chatId, chunked(MAX), {
+      token: a.token,
+      type: "application/octet-stream",
+      name: "big.bin",
+      headers: { "Content-Length": String(MAX) },
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.size).toBe(MAX);
     const stored = await env.FILES.get(`files/${res.body.file_id}`);
@@ -79,7 +107,10 @@ describe("uploading", () => {
     // Bytes, not a string: fetch would give a string a Content-Type of its own.
     const none = await upload(chatId, new Uint8Array([1]), { token: a.token, type: null, name: null });
     expect(none.status).toBe(400);
-    expect(none.body).toMatchObject({ error: "invalid_request", fields: { "Content-Type": expect.any(String), "X-File-Name": expect.any(String) } });
+    expect(none.body).toMatchObject({
+      error: "invalid_request",
+      fields: { "Content-Type": expect.any(String), "X-File-Name": expect.any(String) },
+    });
     const cases: Array<[Record<string, string>, string]> = [
       [{ "Content-Type": "not a type" }, "Content-Type"],
       [{ "Content-Type": "multipart/form-data; boundary=x" }, "Content-Type"],
@@ -107,13 +138,29 @@ describe("uploading", () => {
 
   it("refuses an image type whose bytes are not that image, storing nothing", async () => {
     const { a, chatId } = await directChat("fake");
-    const notPng = await upload(chatId, new TextEncoder().encode("<svg onload=alert(1)>"), { token: a.token, type: "image/png", name: "x.png" });
+    const notPng = await upload(chatId, new TextEncoder().encode("<svg onload=alert(1)>"), {
+      token: a.token,
+      type: "image/png",
+      name: "x.png",
+    });
     expect(notPng.status).toBe(400);
-    expect(notPng.body).toMatchObject({ error: "invalid_request", fields: { "Content-Type": expect.stringContaining("PNG") } });
-    const gifAsJpeg = await upload(chatId, imageBytes("gif", 10, 10), { token: a.token, type: "image/jpeg", name: "x.jpg" });
+    expect(notPng.body).toMatchObject({
+      error: "invalid_request",
+      fields: { "Content-Type": expect.stringContaining("PNG") },
+    });
+    const gifAsJpeg = await upload(chatId, imageBytes("gif", 10, 10), {
+      token: a.token,
+      type: "image/jpeg",
+      name: "x.jpg",
+    });
     expect(gifAsJpeg.status).toBe(400);
     // A long one too: checked once stored, and deleted again.
-    const longFake = await upload(chatId, chunked(MAX), { token: a.token, type: "image/webp", name: "x.webp", headers: { "Content-Length": String(MAX) } });
+    const longFake = await upload(chatId, chunked(MAX), {
+      token: a.token,
+      type: "image/webp",
+      name: "x.webp",
+      headers: { "Content-Length": String(MAX) },
+    });
     expect(longFake.status).toBe(400);
     expect(await objectsOf(chatId)).toEqual([]);
     // SVG is not an image type that is checked or shown: it is stored as any file.

@@ -19,7 +19,13 @@ const badFrames: Array<[string, string, number, string, string]> = [
   ["no mode", '{"request_id":"x"}', 400, "bad_request", "error"],
   ["a number mode", '{"mode":7}', 400, "bad_request", "error"],
   ["an unknown mode", '{"mode":"fly","request_id":"q1"}', 400, "unknown_mode", "fly"],
-  ["a field of the wrong type", '{"mode":"register","username":5,"password":"password1","email":"a@b.co","request_id":"q2"}', 400, "invalid_request", "register"],
+  [
+    "a field of the wrong type",
+    '{"mode":"register","username":5,"password":"password1","email":"a@b.co","request_id":"q2"}',
+    400,
+    "invalid_request",
+    "register",
+  ],
   ["a missing field", '{"mode":"auth","username":"someone"}', 400, "invalid_request", "auth"],
   ["an over-long request_id", JSON.stringify({ mode: "ping", request_id: "r".repeat(65) }), 400, "invalid_request", "ping"],
   ["a frame over 64 KiB", pingOf(MAX + 1), 413, "too_large", "error"],
@@ -86,8 +92,22 @@ describe("text that is not well-formed Unicode", () => {
     ["register's username", { mode: "register", username: `a${lone}`, password: "password123", email: "a@example.com" }, "username"],
     ["register's password", { mode: "register", username: "wellformed", password: `pass${lone}word`, email: "a@example.com" }, "password"],
     ["auth's password", { mode: "auth", username: "someone", password: lone }, "password"],
-    ["a message's content", { mode: "sendMessage", chat_id: "d_00000000000000000000000000000000", content: lone, content_type: "text" }, "content"],
-    ["a client_msg_id", { mode: "sendGroupMessage", chat_id: "g_00000000000000000000000000000000", content: "hi", content_type: "text", client_msg_id: lone }, "client_msg_id"],
+    [
+      "a message's content",
+      { mode: "sendMessage", chat_id: "d_00000000000000000000000000000000", content: lone, content_type: "text" },
+      "content",
+    ],
+    [
+      "a client_msg_id",
+      {
+        mode: "sendGroupMessage",
+        chat_id: "g_00000000000000000000000000000000",
+        content: "hi",
+        content_type: "text",
+        client_msg_id: lone,
+      },
+      "client_msg_id",
+    ],
     ["a group's title", { mode: "createGroup", title: lone, members: [] }, "title"],
     ["a member's name", { mode: "createGroup", title: "ok", members: ["fine", lone] }, "members.1"],
     ["an edit", { mode: "editMessage", chat_id: "d_00000000000000000000000000000000", seq: 1, content: `\udfff${lone}` }, "content"],
@@ -119,11 +139,18 @@ describe("binary frames on a socket that logs in late", () => {
   it("still answers them as binary once the socket is a user's, never as text", async () => {
     const a = await registerUser("bin");
     const s = await connect();
-    expect(await s.request({ mode: "auth", username: a.username, password: a.password })).toMatchObject({ status: 200 });
+    expect(await s.request({ mode: "auth", username: a.username, password: a.password })).toMatchObject({
+      status: 200,
+    });
     s.ws.send(new Uint8Array(MAX + 1));
     expect(await s.next()).toMatchObject({ mode: "error", status: 413, error: "too_large" });
     s.ws.send(new TextEncoder().encode(JSON.stringify({ mode: "getChats", request_id: "b1" })));
-    expect(await s.next()).toMatchObject({ mode: "error", status: 400, error: "bad_request", message: expect.stringContaining("binary") });
+    expect(await s.next()).toMatchObject({
+      mode: "error",
+      status: 400,
+      error: "bad_request",
+      message: expect.stringContaining("binary"),
+    });
     await expectAlive(s);
     s.close();
   });
@@ -147,7 +174,11 @@ describe("POST /api", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await SELF.fetch("http://chat.test/api", { method: "POST", headers: { "Content-Type": "application/json" }, body: endless });
+    const res = await SELF.fetch("http://chat.test/api", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: endless,
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ mode: "error", status: 413, error: "too_large" });
     // Buffers on the way may pull a little ahead of the reader, but not megabytes.
@@ -202,7 +233,12 @@ describe("login on a socket", () => {
     const b = await registerUser("peer");
     const s = await connect();
     const username = `anon${Date.now().toString(36)}`;
-    const reg = await s.request({ mode: "register", username, password: "password123", email: `${username}@example.com` });
+    const reg = await s.request({
+      mode: "register",
+      username,
+      password: "password123",
+      email: `${username}@example.com`,
+    });
     expect(reg).toMatchObject({ status: 201, user: { username } });
     await api({ mode: "createChat", username }, { token: b.token });
     expect(await s.nextPush("chatCreated")).toMatchObject({ chat: { title: b.username } });

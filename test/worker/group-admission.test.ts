@@ -13,13 +13,30 @@ describe("who may add a user to groups", () => {
   it("is everyone by default; set to contacts, only someone with a direct chat adds them, others get 403 naming them and nothing changes", async () => {
     const [shy, friend, stranger, other] = await Promise.all(["pS", "pF", "pX", "pO"].map((p) => registerUser(p)));
     expect((await ask(shy!, { mode: "getPrivacy" })).body).toMatchObject({ status: 200, add_to_groups: "everyone" });
-    expect((await ask(shy!, { mode: "setPrivacy", add_to_groups: "nobody" })).body).toMatchObject({ status: 400, error: "invalid_request", fields: { add_to_groups: expect.any(String) } });
-    expect((await ask(shy!, { mode: "setPrivacy", add_to_groups: "contacts" })).body).toEqual({ mode: "setPrivacy", timestamp: expect.any(Number), status: 200, add_to_groups: "contacts" });
+    expect((await ask(shy!, { mode: "setPrivacy", add_to_groups: "nobody" })).body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { add_to_groups: expect.any(String) },
+    });
+    expect((await ask(shy!, { mode: "setPrivacy", add_to_groups: "contacts" })).body).toEqual({
+      mode: "setPrivacy",
+      timestamp: expect.any(Number),
+      status: 200,
+      add_to_groups: "contacts",
+    });
     expect((await ask(shy!, { mode: "getPrivacy" })).body).toMatchObject({ add_to_groups: "contacts" });
     expect((await ask(friend!, { mode: "createChat", username: shy!.username })).status).toBe(201);
 
-    const refused = await ask(stranger!, { mode: "createGroup", title: "cold call", members: [other!.username, shy!.username] });
-    expect(refused.body).toMatchObject({ status: 403, error: "forbidden", fields: { members: expect.stringContaining(shy!.username) } });
+    const refused = await ask(stranger!, {
+      mode: "createGroup",
+      title: "cold call",
+      members: [other!.username, shy!.username],
+    });
+    expect(refused.body).toMatchObject({
+      status: 403,
+      error: "forbidden",
+      fields: { members: expect.stringContaining(shy!.username) },
+    });
     expect(refused.body.fields.members).not.toContain(other!.username);
     expect(await chatsOf(stranger!)).toEqual([]);
     expect(await chatsOf(other!)).toEqual([]);
@@ -28,7 +45,11 @@ describe("who may add a user to groups", () => {
     expect((await ask(friend!, { mode: "createGroup", title: "friends", members: [shy!.username] })).status).toBe(201);
     const group = (await ask(stranger!, { mode: "createGroup", title: "mine", members: [other!.username] })).body.chat.chat_id;
     const add = await ask(stranger!, { mode: "addMembers", chat_id: group, members: [shy!.username] });
-    expect(add.body).toMatchObject({ status: 403, error: "forbidden", fields: { members: expect.stringContaining(shy!.username) } });
+    expect(add.body).toMatchObject({
+      status: 403,
+      error: "forbidden",
+      fields: { members: expect.stringContaining(shy!.username) },
+    });
     expect((await ask(stranger!, { mode: "getMembers", chat_id: group })).body.members).toHaveLength(2);
 
     expect((await ask(shy!, { mode: "setPrivacy", add_to_groups: "everyone" })).status).toBe(200);
@@ -39,7 +60,11 @@ describe("who may add a user to groups", () => {
     const [full, adder] = await Promise.all([registerUser("gF"), registerUser("gA")]);
     await fillChatList(full!.user, MAX_GROUPS, (i) => `g${i}`);
     const added = await ask(adder!, { mode: "createGroup", title: "one more", members: [full!.username] });
-    expect(added.body).toMatchObject({ status: 403, error: "forbidden", fields: { members: expect.stringContaining(full!.username) } });
+    expect(added.body).toMatchObject({
+      status: 403,
+      error: "forbidden",
+      fields: { members: expect.stringContaining(full!.username) },
+    });
     expect(await chatsOf(adder!)).toEqual([]);
     const own = await ask(full!, { mode: "createGroup", title: "my own", members: [] });
     expect(own.body).toMatchObject({ status: 403, error: "forbidden" });
@@ -53,7 +78,11 @@ describe("who may add a user to groups", () => {
     // Added to as many groups as an hour allows (delivered as chat objects deliver them).
     await fillChatList(busy!.user, Number(env.GROUP_CHANGES_PER_USER_PER_HOUR), (i) => `r${i}`);
     const res = await ask(adder!, { mode: "createGroup", title: "too soon", members: [busy!.username] });
-    expect(res.body).toMatchObject({ status: 429, error: "rate_limited", retry_after_ms: 3_600_000 / Number(env.GROUP_CHANGES_PER_USER_PER_HOUR) });
+    expect(res.body).toMatchObject({
+      status: 429,
+      error: "rate_limited",
+      retry_after_ms: 3_600_000 / Number(env.GROUP_CHANGES_PER_USER_PER_HOUR),
+    });
     expect(await chatsOf(adder!)).toEqual([]);
     await inUserObject(busy!.user.id, (o) => o.clock.advance(3_600_000 / Number(env.GROUP_CHANGES_PER_USER_PER_HOUR)));
     expect((await ask(adder!, { mode: "createGroup", title: "now", members: [busy!.username] })).status).toBe(201);

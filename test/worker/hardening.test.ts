@@ -10,7 +10,11 @@ import { api, captureLog, download, registerUser, upload } from "./helpers";
 
 async function ping(vars: Record<string, string>) {
   const ctx = createExecutionContext();
-  const req = new Request("http://chat.test/api", { method: "POST", body: JSON.stringify({ mode: "ping" }), headers: { "CF-Connecting-IP": "10.0.0.1" } });
+  const req = new Request("http://chat.test/api", {
+    method: "POST",
+    body: JSON.stringify({ mode: "ping" }),
+    headers: { "CF-Connecting-IP": "10.0.0.1" },
+  });
   const res = await worker.fetch(req, { ...env, ...vars }, ctx);
   await waitOnExecutionContext(ctx);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

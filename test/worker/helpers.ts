@@ -15,7 +15,11 @@ export type Frame = Record<string, any>;
 export const WAIT_MS = 20_000;
 
 /** Polls `check` until it returns something truthy; fails after WAIT_MS naming `what`. */
-export async function until<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what = "condition", timeoutMs = WAIT_MS): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what = "condition",
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -27,7 +31,8 @@ export async function until<T>(check: () => T | undefined | null | false | Promi
 
 let counter = 0;
 /** A name no other test uses, so tests never share objects or accounts. */
-export const unique = (prefix = "u") => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const unique = (prefix = "u") =>
+  `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 /**
  * POST /api to the Worker. It returns once the work the answer left behind is done too (a
@@ -42,7 +47,12 @@ export async function api(
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
   headers["CF-Connecting-IP"] = init.ip ?? "10.0.0.1";
   const text = typeof frame === "string" ? frame : JSON.stringify(frame);
-  const request = new Request("http://chat.test/api", { method: "POST", headers, body: text, ...(init.cf && { cf: init.cf }) });
+  const request = new Request("http://chat.test/api", {
+    method: "POST",
+    headers,
+    body: text,
+    ...(init.cf && { cf: init.cf }),
+  });
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, env, ctx);
   const body = (await res.json()) as Frame;
@@ -73,7 +83,10 @@ export class TestSocket {
   closed: { code: number; reason: string } | null = null;
   private rid = 0;
 
-  constructor(readonly ws: WebSocket, readonly protocol: string | null) {
+  constructor(
+    readonly ws: WebSocket,
+    readonly protocol: string | null,
+  ) {
     ws.accept();
     ws.addEventListener("message", (e) => {
       this.frames.push(JSON.parse(e.data as string));
@@ -168,7 +181,9 @@ export class TestSocket {
 }
 
 export async function upgrade(query = "", headers: Record<string, string> = {}): Promise<Response> {
-  return SELF.fetch(`http://chat.test/ws${query}`, { headers: { Upgrade: "websocket", "CF-Connecting-IP": "10.0.0.1", ...headers } });
+  return SELF.fetch(`http://chat.test/ws${query}`, {
+    headers: { Upgrade: "websocket", "CF-Connecting-IP": "10.0.0.1", ...headers },
+  });
 }
 
 /** Opens a socket: with a token it is that user's from the first frame, without it anonymous. */
@@ -188,7 +203,11 @@ export async function connect(token?: string, how: "query" | "protocol" = "query
  * `count` have come. A recovery sends its mail after the answer, and `api` returns once that
  * is done, so by then a mail too many is among them too.
  */
-export async function mailsTo(to: string, action: () => Promise<unknown>, count = 1): Promise<Array<{ to: string; subject: string; code: string }>> {
+export async function mailsTo(
+  to: string,
+  action: () => Promise<unknown>,
+  count = 1,
+): Promise<Array<{ to: string; subject: string; code: string }>> {
   const mails: Array<{ to: string; subject: string; code: string }> = [];
   const orig = console.log;
   console.log = (...args: unknown[]) => {
@@ -215,7 +234,10 @@ export async function mailsTo(to: string, action: () => Promise<unknown>, count 
  * sender's answer, so a test that reads another user's state first waits for them.
  */
 export async function untilPts(token: string, pts: number): Promise<void> {
-  await until(async () => (await api({ mode: "sync", since: pts - 1, limit: 1 }, { token })).body.updates?.length, `update log at pts ${pts}`);
+  await until(
+    async () => (await api({ mode: "sync", since: pts - 1, limit: 1 }, { token })).body.updates?.length,
+    `update log at pts ${pts}`,
+  );
 }
 
 /** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
@@ -254,7 +276,13 @@ export async function directChat(prefix: string): Promise<{ a: Account; b: Accou
 }
 
 /** A sendMessage request of text. */
-export const text = (chat_id: string, content: string, extra: Frame = {}) => ({ mode: "sendMessage", chat_id, content, content_type: "text", ...extra });
+export const text = (chat_id: string, content: string, extra: Frame = {}) => ({
+  mode: "sendMessage",
+  chat_id,
+  content,
+  content_type: "text",
+  ...extra,
+});
 
 /** Runs `fn` inside a user's object, e.g. to stop or move its clock (`o.clock`). */
 export function inUserObject<T>(userId: string, fn: (o: UserObject, state: DurableObjectState) => T | Promise<T>): Promise<T> {
@@ -262,7 +290,10 @@ export function inUserObject<T>(userId: string, fn: (o: UserObject, state: Durab
 }
 
 /** Logs the account in once more: a second session (a second device). */
-export async function login(a: Account, init: { ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {}): Promise<string> {
+export async function login(
+  a: Account,
+  init: { ip?: string; headers?: Record<string, string>; cf?: Record<string, unknown> } = {},
+): Promise<string> {
   const { status, body } = await api({ mode: "auth", username: a.username, password: a.password }, { ip: unique("ip"), ...init });
   expect(status, JSON.stringify(body)).toBe(200);
   return body.token as string;
@@ -297,10 +328,40 @@ export async function fillChatList(me: { id: string; username: string }, count: 
     const chatId = `g_${crypto.randomUUID().replace(/-/g, "")}`;
     ids.push(chatId);
     const at = t0 + i;
-    const message = { message_id: crypto.randomUUID(), chat_id: chatId, seq: 1, sender: "someone_else", content: content(i), content_type: "text" as const, timestamp: at };
+    const message = {
+      message_id: crypto.randomUUID(),
+      chat_id: chatId,
+      seq: 1,
+      sender: "someone_else",
+      content: content(i),
+      content_type: "text" as const,
+      timestamp: at,
+    };
     events.push(
-      { chat_id: chatId, ev: 1, timestamp: at, kind: "chat", chat: { type: "group", title: `group ${i}`, members: [me.username, "someone_else"], owner: "someone_else", member_count: 2, last_seq: 0, last_message: null } },
-      { chat_id: chatId, ev: 2, timestamp: at, kind: "newMessage", seq: 1, sender: "someone_else", message: JSON.stringify(message) },
+      {
+        chat_id: chatId,
+        ev: 1,
+        timestamp: at,
+        kind: "chat",
+        chat: {
+          type: "group",
+          title: `group ${i}`,
+          members: [me.username, "someone_else"],
+          owner: "someone_else",
+          member_count: 2,
+          last_seq: 0,
+          last_message: null,
+        },
+      },
+      {
+        chat_id: chatId,
+        ev: 2,
+        timestamp: at,
+        kind: "newMessage",
+        seq: 1,
+        sender: "someone_else",
+        message: JSON.stringify(message),
+      },
     );
   }
   const user = env.USERS.get(env.USERS.idFromName(me.id));
@@ -333,7 +394,11 @@ export async function upload(chatId: string, body: BodyInit | null, init: Upload
     const known = typeof body === "string" ? new TextEncoder().encode(body).byteLength : ArrayBuffer.isView(body) ? body.byteLength : null;
     if (known !== null && !("Content-Length" in headers)) headers["Content-Length"] = String(known);
     const ctx = createExecutionContext();
-    res = await worker.fetch(new Request(url, { method: "POST", headers, body, duplex: "half" } as RequestInit), { ...env, ...init.vars }, ctx);
+    res = await worker.fetch(
+      new Request(url, { method: "POST", headers, body, duplex: "half" } as RequestInit),
+      { ...env, ...init.vars },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
   } else res = await SELF.fetch(url, { method: "POST", headers, body });
   return { status: res.status, body: (await res.json()) as Frame };

@@ -4,8 +4,20 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, chatStub, connect, inChatObject, LARGE_AT, listening, registerUser, untilPts, userStub, type Account, type Frame, type TestSocket } from "./helpers";
-
+import {
+  api,
+  chatStub,
+  connect,
+  inChatObject,
+  LARGE_AT,
+  listening,
+  registerUser,
+  untilPts,
+  userStub,
+  type Account,
+  type Frame,
+  type TestSocket,
+} from "./helpers";
 
 async function users(n: number, prefix: string): Promise<Account[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => registerUser(`${prefix}${i}`)));
@@ -58,21 +70,40 @@ async function allUpdates(token: string, chatId: string, since = 0, limit = 100)
 describe("a group past LARGE_GROUP_MEMBERS", () => {
   it("is large from creation: large, ev and member_count in Chat, no members, chatCreated in every log", async () => {
     const { owner, rest, chatId, created } = await largeGroup(LARGE_AT + 1, "lc");
-    expect(created.chat).toMatchObject({ chat_id: chatId, type: "group", large: true, ev: 1, member_count: LARGE_AT + 1, owner: owner.username, unread: 0 });
+    expect(created.chat).toMatchObject({
+      chat_id: chatId,
+      type: "group",
+      large: true,
+      ev: 1,
+      member_count: LARGE_AT + 1,
+      owner: owner.username,
+      unread: 0,
+    });
     expect(created.chat.members).toBeUndefined();
     expect(created.pts).toBe(1);
     await untilPts(rest[0]!.token, 1);
     const sync = await api({ mode: "sync", since: 0 }, { token: rest[0]!.token });
-    expect(sync.body.updates).toEqual([expect.objectContaining({ mode: "chatCreated", pts: 1, chat: expect.objectContaining({ chat_id: chatId, large: true, ev: 1 }) })]);
+    expect(sync.body.updates).toEqual([
+      expect.objectContaining({
+        mode: "chatCreated",
+        pts: 1,
+        chat: expect.objectContaining({ chat_id: chatId, large: true, ev: 1 }),
+      }),
+    ]);
     expect(sync.body.updates[0].chat.members).toBeUndefined();
   });
 
   it("stays small up to the limit, with members and member_count", async () => {
     const all = await users(LARGE_AT, "sm");
-    const res = await api({ mode: "createGroup", title: "just small", members: all.slice(1).map((u) => u.username) }, { token: all[0]!.token });
+    const res = await api(
+      { mode: "createGroup", title: "just small", members: all.slice(1).map((u) => u.username) },
+      { token: all[0]!.token },
+    );
     expect(res.body.chat).toMatchObject({ member_count: LARGE_AT, members: all.map((u) => u.username) });
     expect(res.body.chat.large).toBeUndefined();
-    expect((await api({ mode: "getChatUpdates", chat_id: res.body.chat.chat_id, since_ev: 0 }, { token: all[0]!.token })).body.error).toBe("wrong_chat_type");
+    expect((await api({ mode: "getChatUpdates", chat_id: res.body.chat.chat_id, since_ev: 0 }, { token: all[0]!.token })).body.error).toBe(
+      "wrong_chat_type",
+    );
   });
 
   it("pushes messages by ev to members online, not the requesting socket, and writes no log", async () => {
@@ -83,15 +114,29 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
     const ownerSender = await listening(owner.token);
     await untilOnline(chatId, b!.user.id);
     await untilOnline(chatId, owner.user.id);
-    const sent = await ownerSender.request({ mode: "sendGroupMessage", chat_id: chatId, content: "hello crowd", content_type: "text" });
+    const sent = await ownerSender.request({
+      mode: "sendGroupMessage",
+      chat_id: chatId,
+      content: "hello crowd",
+      content_type: "text",
+    });
     expect(sent).toMatchObject({ status: 200, ev: 2, message: { seq: 1, content: "hello crowd" } });
     expect(sent.pts).toBeUndefined();
     const push = await sb.nextPush("newMessage");
-    expect(push).toEqual({ mode: "newMessage", timestamp: expect.any(Number), chat_id: chatId, ev: 2, message: sent.message });
+    expect(push).toEqual({
+      mode: "newMessage",
+      timestamp: expect.any(Number),
+      chat_id: chatId,
+      ev: 2,
+      message: sent.message,
+    });
     expect(await ownerOther.nextPush("newMessage")).toMatchObject({ ev: 2 });
     // The next event, by someone else, reaches the sending socket; its own came before it, if at all.
     await say(b!.token, chatId, "hello back");
-    await ownerSender.nothingBefore((f) => f.mode === "newMessage" && f.ev === 3, (f) => f.mode === "newMessage" && f.ev === 2);
+    await ownerSender.nothingBefore(
+      (f) => f.mode === "newMessage" && f.ev === 3,
+      (f) => f.mode === "newMessage" && f.ev === 2,
+    );
     // Not in anyone's log: b's log still ends with chatCreated.
     expect((await api({ mode: "sync", since: 0 }, { token: b!.token })).body.updates.map((u: Frame) => u.mode)).toEqual(["chatCreated"]);
     for (const s of [sb, ownerOther, ownerSender]) s.close();
@@ -108,7 +153,14 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
     expect(await isOnline(chatId, b.user.id)).toBe(false);
 
     const chats = (await api({ mode: "getChats" }, { token: b.token })).body.chats;
-    expect(chats[0]).toMatchObject({ chat_id: chatId, large: true, ev: 26, unread: 25, last_read_seq: 0, last_message: { seq: 25, content: "m25" } });
+    expect(chats[0]).toMatchObject({
+      chat_id: chatId,
+      large: true,
+      ev: 26,
+      unread: 25,
+      last_read_seq: 0,
+      last_message: { seq: 25, content: "m25" },
+    });
 
     const p1 = await api({ mode: "getChatUpdates", chat_id: chatId, since_ev: 1, limit: 10 }, { token: b.token });
     expect(p1.body).toMatchObject({ chat_id: chatId, ev: 11, has_more: true });
@@ -116,7 +168,15 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
     const rest2 = await allUpdates(b.token, chatId, p1.body.ev, 10);
     expect(rest2.map((u) => u.message.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 11));
     const none = await api({ mode: "getChatUpdates", chat_id: chatId, since_ev: 26 }, { token: b.token });
-    expect(none.body).toEqual({ mode: "getChatUpdates", timestamp: expect.any(Number), status: 200, chat_id: chatId, updates: [], ev: 26, has_more: false });
+    expect(none.body).toEqual({
+      mode: "getChatUpdates",
+      timestamp: expect.any(Number),
+      status: 200,
+      chat_id: chatId,
+      updates: [],
+      ev: 26,
+      has_more: false,
+    });
   });
 
   it("an idempotent resend returns the original message and ev, and stores nothing", async () => {
@@ -154,8 +214,16 @@ describe("a group past LARGE_GROUP_MEMBERS", () => {
     await untilOnline(chatId, c!.user.id);
     const read = await api({ mode: "markRead", chat_id: chatId, seq: 1 }, { token: b!.token });
     expect(read.body).toMatchObject({ chat_id: chatId, last_read_seq: 1, unread: 0, pts: 2 });
-    expect(await bOther.nextPush("readReceipt")).toMatchObject({ chat_id: chatId, username: b!.username, seq: 1, pts: 2 });
-    expect((await api({ mode: "getChats" }, { token: b!.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 1 });
+    expect(await bOther.nextPush("readReceipt")).toMatchObject({
+      chat_id: chatId,
+      username: b!.username,
+      seq: 1,
+      pts: 2,
+    });
+    expect((await api({ mode: "getChats" }, { token: b!.token })).body.chats[0]).toMatchObject({
+      unread: 0,
+      last_read_seq: 1,
+    });
 
     expect((await api({ mode: "typing", chat_id: chatId }, { token: owner.token })).status).toBe(200);
     expect(await sc.nextPush("typing")).toMatchObject({ chat_id: chatId, username: owner.username });
@@ -170,7 +238,8 @@ describe("the switch from small to large", () => {
     const [owner, ...others] = founders;
     const joiners = await users(LARGE_AT - 2, "sj");
     const watchers = await Promise.all(founders.map((u) => connect(u.token)));
-    const chatId = (await api({ mode: "createGroup", title: "growing", members: others.map((u) => u.username) }, { token: owner!.token })).body.chat.chat_id;
+    const chatId = (await api({ mode: "createGroup", title: "growing", members: others.map((u) => u.username) }, { token: owner!.token }))
+      .body.chat.chat_id;
     await Promise.all(watchers.map((w) => w.nextPush("chatCreated")));
 
     // Two senders keep sending while the owner adds enough members to make it large.
@@ -198,9 +267,16 @@ describe("the switch from small to large", () => {
       const log = await logOnce(u.token, (l) => l.some((f) => f.chat?.large) && l.filter((f) => f.mode === "newMessage").length >= before);
       const theSwitch = log.filter((f) => f.chat?.large);
       expect(theSwitch, `user ${i}`).toHaveLength(1);
-      expect(theSwitch[0]).toMatchObject({ mode: founder ? "chatUpdated" : "chatCreated", chat: { ev: switchEv, large: true } });
+      expect(theSwitch[0]).toMatchObject({
+        mode: founder ? "chatUpdated" : "chatCreated",
+        chat: { ev: switchEv, large: true },
+      });
       const fromLog = log.filter((f) => f.mode === "newMessage").map((f) => f.message.seq);
-      if (founder) expect([...fromLog, ...byEv].sort((a, b) => a - b), `user ${i}`).toEqual(Array.from({ length: total }, (_, k) => k + 1));
+      if (founder)
+        expect(
+          [...fromLog, ...byEv].sort((a, b) => a - b),
+          `user ${i}`,
+        ).toEqual(Array.from({ length: total }, (_, k) => k + 1));
       else expect(fromLog).toEqual([]);
     }
 
@@ -230,10 +306,16 @@ describe("members of a large group", () => {
     await say(rest[0]!.token, chatId, "before you");
     const added = await api({ mode: "addMembers", chat_id: chatId, members: [late.username] }, { token: owner.token });
     // The owner's answer shows the group as it is, though others' messages are not in the owner's log.
-    expect(added.body).toMatchObject({ ev: 3, chat: { member_count: LARGE_AT + 2, ev: 3, last_message: { content: "before you" }, unread: 1 } });
+    expect(added.body).toMatchObject({
+      ev: 3,
+      chat: { member_count: LARGE_AT + 2, ev: 3, last_message: { content: "before you" }, unread: 1 },
+    });
     expect(added.body.pts).toBeUndefined();
     const created = await sLate.nextPush("chatCreated");
-    expect(created).toMatchObject({ pts: 1, chat: { chat_id: chatId, large: true, ev: 3, last_message: { content: "before you" }, unread: 0 } });
+    expect(created).toMatchObject({
+      pts: 1,
+      chat: { chat_id: chatId, large: true, ev: 3, last_message: { content: "before you" }, unread: 0 },
+    });
     await untilOnline(chatId, late.user.id);
     await say(owner.token, chatId, "after you");
     expect(await sLate.nextPush("newMessage")).toMatchObject({ ev: 4, message: { content: "after you" } });
@@ -251,7 +333,11 @@ describe("members of a large group", () => {
     const removed = await api({ mode: "removeMember", chat_id: chatId, username: gone!.username }, { token: owner.token });
     expect(removed.body).toMatchObject({ ev: 2, chat: { member_count: LARGE_AT + 1 } });
     expect(await sGone.nextPush("removedFromChat")).toMatchObject({ chat_id: chatId, pts: 2 });
-    expect(await sStays.nextPush("chatUpdated")).toMatchObject({ ev: 2, chat_id: chatId, chat: { large: true, ev: 2, member_count: LARGE_AT + 1 } });
+    expect(await sStays.nextPush("chatUpdated")).toMatchObject({
+      ev: 2,
+      chat_id: chatId,
+      chat: { large: true, ev: 2, member_count: LARGE_AT + 1 },
+    });
     expect(await isOnline(chatId, gone!.user.id)).toBe(false);
     await say(owner.token, chatId, "without you");
     expect(await sStays.nextPush("newMessage")).toMatchObject({ ev: 3 });
@@ -270,7 +356,10 @@ describe("members of a large group", () => {
     const seen: Frame[] = [];
     let after: string | undefined;
     for (;;) {
-      const { body } = await api({ mode: "getMembers", chat_id: chatId, limit: 3, ...(after && { after: after.toUpperCase() }) }, { token: all[2]!.token });
+      const { body } = await api(
+        { mode: "getMembers", chat_id: chatId, limit: 3, ...(after && { after: after.toUpperCase() }) },
+        { token: all[2]!.token },
+      );
       seen.push(...body.members);
       if (!body.has_more) break;
       after = body.members.at(-1).username;
@@ -281,7 +370,11 @@ describe("members of a large group", () => {
     // A small group pages the same way.
     const [x, y] = await users(2, "pq");
     const small = (await api({ mode: "createGroup", title: "two", members: [y!.username] }, { token: x!.token })).body.chat.chat_id;
-    expect((await api({ mode: "getMembers", chat_id: small }, { token: y!.token })).body).toMatchObject({ chat_id: small, has_more: false, members: expect.any(Array) });
+    expect((await api({ mode: "getMembers", chat_id: small }, { token: y!.token })).body).toMatchObject({
+      chat_id: small,
+      has_more: false,
+      members: expect.any(Array),
+    });
   });
 });
 
@@ -350,7 +443,10 @@ describe("the online set", () => {
     const b = rest[0]!;
     const sb = await listening(b.token);
     await untilOnline(chatId, b.user.id);
-    const proto = await runInDurableObject(userStub(b.user.id), (o: object) => Object.getPrototypeOf(o) as { pushLarge: (...a: unknown[]) => boolean });
+    const proto = await runInDurableObject(
+      userStub(b.user.id),
+      (o: object) => Object.getPrototypeOf(o) as { pushLarge: (...a: unknown[]) => boolean },
+    );
     const real = proto.pushLarge;
     let failed = 0;
     proto.pushLarge = function (this: unknown, ...args: unknown[]) {
@@ -371,7 +467,8 @@ describe("the online set", () => {
 
 describe("presence", () => {
   /** Calls the user object made to tell large groups it is online or not (test-only accessor). */
-  const presenceCalls = (userId: string) => runInDurableObject(userStub(userId), (o: object) => (o as { large: { presenceCalls: number } }).large.presenceCalls);
+  const presenceCalls = (userId: string) =>
+    runInDurableObject(userStub(userId), (o: object) => (o as { large: { presenceCalls: number } }).large.presenceCalls);
 
   it("connecting calls no large group; listing or opening one tells it, once", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lz");
@@ -410,9 +507,18 @@ describe("bad input", () => {
     const [x, y] = await users(2, "le2");
     const direct = (await api({ mode: "createChat", username: y!.username }, { token: x!.token })).body.chat.chat_id;
     const ask = (frame: Frame, token = owner.token) => api(frame, { token });
-    expect((await ask({ mode: "getChatUpdates", chat_id: direct, since_ev: 0 }, x!.token)).body).toMatchObject({ status: 400, error: "wrong_chat_type" });
-    expect((await ask({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0 }, x!.token)).body).toMatchObject({ status: 404, error: "chat_not_found" });
-    expect((await ask({ mode: "getChatUpdates", chat_id: "g_nope", since_ev: 0 })).body).toMatchObject({ status: 404, error: "chat_not_found" });
+    expect((await ask({ mode: "getChatUpdates", chat_id: direct, since_ev: 0 }, x!.token)).body).toMatchObject({
+      status: 400,
+      error: "wrong_chat_type",
+    });
+    expect((await ask({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0 }, x!.token)).body).toMatchObject({
+      status: 404,
+      error: "chat_not_found",
+    });
+    expect((await ask({ mode: "getChatUpdates", chat_id: "g_nope", since_ev: 0 })).body).toMatchObject({
+      status: 404,
+      error: "chat_not_found",
+    });
     for (const [frame, field] of [
       [{ since_ev: -1 }, "since_ev"],
       [{ since_ev: "1" }, "since_ev"],
@@ -422,22 +528,59 @@ describe("bad input", () => {
       [{ since_ev: 0.5 }, "since_ev"],
     ] as const) {
       const res = await ask({ mode: "getChatUpdates", chat_id: chatId, ...frame });
-      expect(res.body, JSON.stringify(frame)).toMatchObject({ status: 400, error: "invalid_request", fields: { [field]: expect.any(String) } });
+      expect(res.body, JSON.stringify(frame)).toMatchObject({
+        status: 400,
+        error: "invalid_request",
+        fields: { [field]: expect.any(String) },
+      });
     }
-    expect((await ask({ mode: "getMembers", chat_id: chatId, limit: 1001 })).body).toMatchObject({ error: "invalid_request", fields: { limit: expect.any(String) } });
-    expect((await ask({ mode: "getMembers", chat_id: chatId, after: "" })).body).toMatchObject({ error: "invalid_request", fields: { after: expect.any(String) } });
-    expect((await ask({ mode: "getMembers", chat_id: chatId }, x!.token)).body).toMatchObject({ status: 404, error: "chat_not_found" });
-    expect((await ask({ mode: "getMembers", chat_id: direct }, x!.token)).body).toMatchObject({ status: 400, error: "wrong_chat_type" });
-    const tooMany = await ask({ mode: "addMembers", chat_id: chatId, members: Array.from({ length: 1001 }, (_, i) => `n${i}`) });
-    expect(tooMany.body).toMatchObject({ status: 400, error: "invalid_request", fields: { members: expect.any(String) } });
+    expect((await ask({ mode: "getMembers", chat_id: chatId, limit: 1001 })).body).toMatchObject({
+      error: "invalid_request",
+      fields: { limit: expect.any(String) },
+    });
+    expect((await ask({ mode: "getMembers", chat_id: chatId, after: "" })).body).toMatchObject({
+      error: "invalid_request",
+      fields: { after: expect.any(String) },
+    });
+    expect((await ask({ mode: "getMembers", chat_id: chatId }, x!.token)).body).toMatchObject({
+      status: 404,
+      error: "chat_not_found",
+    });
+    expect((await ask({ mode: "getMembers", chat_id: direct }, x!.token)).body).toMatchObject({
+      status: 400,
+      error: "wrong_chat_type",
+    });
+    const tooMany = await ask({
+      mode: "addMembers",
+      chat_id: chatId,
+      members: Array.from({ length: 1001 }, (_, i) => `n${i}`),
+    });
+    expect(tooMany.body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { members: expect.any(String) },
+    });
   });
 
   it("answers on a socket as over POST /api", async () => {
     const { owner, chatId } = await largeGroup(LARGE_AT + 1, "lw");
     const s = await connect(owner.token);
-    expect(await s.request({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0 })).toMatchObject({ status: 200, chat_id: chatId, updates: [], ev: 1, has_more: false });
-    expect(await s.request({ mode: "getMembers", chat_id: chatId, limit: 2 })).toMatchObject({ status: 200, has_more: true, members: [expect.any(Object), expect.any(Object)] });
-    expect(await s.request({ mode: "getChatUpdates", chat_id: chatId, since_ev: -1 })).toMatchObject({ status: 400, error: "invalid_request" });
+    expect(await s.request({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0 })).toMatchObject({
+      status: 200,
+      chat_id: chatId,
+      updates: [],
+      ev: 1,
+      has_more: false,
+    });
+    expect(await s.request({ mode: "getMembers", chat_id: chatId, limit: 2 })).toMatchObject({
+      status: 200,
+      has_more: true,
+      members: [expect.any(Object), expect.any(Object)],
+    });
+    expect(await s.request({ mode: "getChatUpdates", chat_id: chatId, since_ev: -1 })).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+    });
     s.close();
   });
 });

@@ -5,7 +5,8 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, chatStub, failDeliveries, groupOf, LARGE_AT, registerUser, until, type Account } from "./helpers";
 
-const say = (a: Account, chatId: string, content: string) => api({ mode: "sendGroupMessage", chat_id: chatId, content, content_type: "text" }, { token: a.token });
+const say = (a: Account, chatId: string, content: string) =>
+  api({ mode: "sendGroupMessage", chat_id: chatId, content, content_type: "text" }, { token: a.token });
 const syncText = async (a: Account) => JSON.stringify((await api({ mode: "sync", since: 0, limit: 500 }, { token: a.token })).body.updates);
 
 describe("text in members' logs of a group that became large", () => {
@@ -19,7 +20,8 @@ describe("text in members' logs of a group that became large", () => {
     expect(switched.body.chat).toMatchObject({ large: true });
     expect((await api({ mode: "addMembers", chat_id: chatId, members: [joiner.username] }, { token: owner.token })).status).toBe(200);
     // Every log has the text by now.
-    for (const who of [rest[0]!, atSwitch, joiner]) await until(async () => (await syncText(who)).includes("secret two"), `secret two in ${who.username}'s log`);
+    for (const who of [rest[0]!, atSwitch, joiner])
+      await until(async () => (await syncText(who)).includes("secret two"), `secret two in ${who.username}'s log`);
     expect(await syncText(rest[0]!)).toContain("secret one");
 
     expect((await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "edited one" }, { token: owner.token })).status).toBe(200);
@@ -37,7 +39,9 @@ describe("text in members' logs of a group that became large", () => {
     // their chatCreated waits in the group's log queue.
     await failDeliveries(joiner.user.id, async () => {
       expect((await api({ mode: "addMembers", chat_id: chatId, members: [joiner.username] }, { token: owner.token })).status).toBe(200);
-      expect((await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "fixed three" }, { token: owner.token })).status).toBe(200);
+      expect((await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "fixed three" }, { token: owner.token })).status).toBe(
+        200,
+      );
     });
     // The retry delivers it, with the current text.
     await until(async () => {

@@ -20,14 +20,12 @@ describe("failed logins", () => {
   it("counts guesses sent at once before any is checked: 40 wrong and the right one get at most 10 checks", async () => {
     const a = await registerUser("burst");
     const ip = unique("ip");
-    const answers = await Promise.all([
-      ...Array.from({ length: 40 }, () => guess(a.username, ip)),
-      guess(a.username, ip, a.password),
-    ]);
+    const answers = await Promise.all([...Array.from({ length: 40 }, () => guess(a.username, ip)), guess(a.username, ip, a.password)]);
     const n = statuses(answers);
     expect((n[401] ?? 0) + (n[200] ?? 0)).toBe(10);
     expect(n[429]).toBe(31);
-    for (const over of answers.filter((x) => x.status === 429)) expect(over.body).toMatchObject({ error: "rate_limited", retry_after_ms: expect.any(Number) });
+    for (const over of answers.filter((x) => x.status === 429))
+      expect(over.body).toMatchObject({ error: "rate_limited", retry_after_ms: expect.any(Number) });
     // Whatever got through, the limit for this address and name is spent now.
     expect((await guess(a.username, ip, a.password)).status).toBe(429);
   });
@@ -47,7 +45,10 @@ describe("failed logins", () => {
   it("does not lock the owner out when someone else guesses their password", async () => {
     const a = await registerUser("owner");
     const attacker = unique("ip");
-    expect(statuses(await Promise.all(Array.from({ length: 12 }, () => guess(a.username, attacker))))).toEqual({ 401: 10, 429: 2 });
+    expect(statuses(await Promise.all(Array.from({ length: 12 }, () => guess(a.username, attacker))))).toEqual({
+      401: 10,
+      429: 2,
+    });
     expect((await guess(a.username, unique("ip"), a.password)).status).toBe(200);
   });
 
@@ -110,7 +111,11 @@ describe("the RateLimiter object", () => {
 
   it("deletes its storage once its key has gone quiet", async () => {
     const l = stub();
-    const stored = () => runInDurableObject(l, async (_: RateLimiter, state) => ({ tat: await state.storage.get("tat"), alarm: await state.storage.getAlarm() }));
+    const stored = () =>
+      runInDurableObject(l, async (_: RateLimiter, state) => ({
+        tat: await state.storage.get("tat"),
+        alarm: await state.storage.getAlarm(),
+      }));
     await l.take(threePerThreeSeconds);
     await l.take(threePerThreeSeconds);
     expect(await stored()).toEqual({ tat: t0 + 2_000, alarm: expect.any(Number) });
@@ -128,7 +133,9 @@ describe("the RateLimiter object", () => {
     const l = stub();
     await l.take(threePerThreeSeconds);
     await l.giveBack(threePerThreeSeconds);
-    expect(await runInDurableObject(l, async (_: RateLimiter, state) => [await state.storage.get("tat"), await state.storage.getAlarm()])).toEqual([undefined, null]);
+    expect(
+      await runInDurableObject(l, async (_: RateLimiter, state) => [await state.storage.get("tat"), await state.storage.getAlarm()]),
+    ).toEqual([undefined, null]);
   });
 });
 
@@ -175,9 +182,13 @@ describe("other rate limits", () => {
   it("stops mailing recovery codes over the per-account limit, with the same answer", async () => {
     const a = await registerUser("rc");
     const answers: Array<Awaited<ReturnType<typeof api>>> = [];
-    const mails = await mailsTo(a.email, async () => {
-      for (let i = 0; i < 7; i++) answers.push(await api({ mode: "recovery", known_data: a.username, known_data_type: "username" }));
-    }, 5);
+    const mails = await mailsTo(
+      a.email,
+      async () => {
+        for (let i = 0; i < 7; i++) answers.push(await api({ mode: "recovery", known_data: a.username, known_data_type: "username" }));
+      },
+      5,
+    );
     expect(new Set(answers.map((r) => `${r.status} ${r.body.message}`)).size).toBe(1);
     expect(answers[0]!.status).toBe(202);
     expect(mails).toHaveLength(5);
@@ -199,7 +210,9 @@ describe("passwords", () => {
 
   it("rehashes an older, weaker hash at login", async () => {
     const a = await registerUser("pw");
-    await env.DB.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(await hashPassword(a.password, 1_000), a.user.id).run();
+    await env.DB.prepare("UPDATE users SET password_hash = ? WHERE id = ?")
+      .bind(await hashPassword(a.password, 1_000), a.user.id)
+      .run();
     expect((await api({ mode: "auth", username: a.username, password: a.password })).status).toBe(200);
     const row = await env.DB.prepare("SELECT password_hash AS h FROM users WHERE id = ?").bind(a.user.id).first<{ h: string }>();
     expect(row!.h.split("$")[1]).toBe("100000");

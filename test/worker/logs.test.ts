@@ -19,14 +19,22 @@ describe("log lines", () => {
     let status = 0;
     const lines = await captureLog(async () => {
       const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request("http://chat.test/api", { method: "POST", body, duplex: "half" } as RequestInit), env, ctx);
+      const res = await worker.fetch(
+        new Request("http://chat.test/api", { method: "POST", body, duplex: "half" } as RequestInit),
+        env,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       status = res.status;
       expect(await res.json()).toMatchObject({ status: 400, error: "bad_request" });
     });
     expect(status).toBe(400);
     expect(lines.filter((l) => l.event === "internal_error")).toEqual([]);
-    expect(lines.find((l) => l.event === "request")).toMatchObject({ level: "info", status: 400, error: "bad_request" });
+    expect(lines.find((l) => l.event === "request")).toMatchObject({
+      level: "info",
+      status: 400,
+      error: "bad_request",
+    });
   });
 
   it("summarise an internal error without the values of its query", async () => {
@@ -36,7 +44,15 @@ describe("log lines", () => {
     // A real D1 error as drizzle throws it: its message lists the query's parameters.
     const err = await drizzle(env.DB)
       .insert(users)
-      .values({ id: crypto.randomUUID(), username: a.username, usernameKey: a.username.toLowerCase(), email, emailKey: email, passwordHash: hash, createdAt: 0 })
+      .values({
+        id: crypto.randomUUID(),
+        username: a.username,
+        usernameKey: a.username.toLowerCase(),
+        email,
+        emailKey: email,
+        passwordHash: hash,
+        createdAt: 0,
+      })
       .catch((e: unknown) => e);
     expect(String(err)).toContain(hash);
 
@@ -46,7 +62,12 @@ describe("log lines", () => {
     });
     expect(body).toEqual({ status: 500, error: "internal", message: expect.any(String) });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: "error", event: "internal_error", where: "a test", exception: { name: expect.any(String), stack: expect.any(String) } });
+    expect(lines[0]).toMatchObject({
+      level: "error",
+      event: "internal_error",
+      where: "a test",
+      exception: { name: expect.any(String), stack: expect.any(String) },
+    });
     expect(lines[0]!.exception.message).toContain("Failed query");
     expect(lines[0]!.exception.cause.message).toContain("UNIQUE constraint failed");
     const text = JSON.stringify(lines);
@@ -61,8 +82,22 @@ describe("log lines", () => {
     });
     const requests = lines.filter((l) => l.event === "request");
     expect(requests).toEqual([
-      expect.objectContaining({ level: "info", method: "POST", path: "/api", mode: "auth", status: 401, error: "invalid_credentials" }),
-      expect.objectContaining({ level: "info", mode: "getChats", status: 200, user_id: a.user.id, duration_ms: expect.any(Number), request_id: expect.any(String) }),
+      expect.objectContaining({
+        level: "info",
+        method: "POST",
+        path: "/api",
+        mode: "auth",
+        status: 401,
+        error: "invalid_credentials",
+      }),
+      expect.objectContaining({
+        level: "info",
+        mode: "getChats",
+        status: 200,
+        user_id: a.user.id,
+        duration_ms: expect.any(Number),
+        request_id: expect.any(String),
+      }),
     ]);
     for (const value of [a.token, a.password, "not the password"]) expect(JSON.stringify(lines)).not.toContain(value);
   });
@@ -71,9 +106,25 @@ describe("log lines", () => {
     const a = await registerUser("log");
     const s = await connect(a.token);
     const lines = await captureLog(async () => {
-      expect(await s.request({ mode: "sendMessage", chat_id: "nonsense", content: "my bank PIN is 4321", content_type: "text" })).toMatchObject({ status: 404 });
+      expect(
+        await s.request({
+          mode: "sendMessage",
+          chat_id: "nonsense",
+          content: "my bank PIN is 4321",
+          content_type: "text",
+        }),
+      ).toMatchObject({ status: 404 });
     });
-    expect(lines).toEqual([expect.objectContaining({ level: "info", event: "frame", mode: "sendMessage", status: 404, error: "chat_not_found", user_id: a.user.id })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "info",
+        event: "frame",
+        mode: "sendMessage",
+        status: 404,
+        error: "chat_not_found",
+        user_id: a.user.id,
+      }),
+    ]);
     expect(JSON.stringify(lines)).not.toContain("4321");
     s.close();
   });

@@ -15,7 +15,10 @@ describe("members in a chat object", () => {
       expect(await inChatObject(chatId, (o) => o.probe.memberInMemory(stays!.user.id))).toBe(true);
       expect((await api({ mode: "leaveChat", chat_id: chatId }, { token: gone!.token })).status).toBe(200);
       expect((await api({ mode: "removeMember", chat_id: chatId, username: removed!.username }, { token: owner.token })).status).toBe(200);
-      expect(await inChatObject(chatId, (o) => [o.probe.memberInMemory(gone!.user.id), o.probe.memberInMemory(removed!.user.id)])).toEqual([false, false]);
+      expect(await inChatObject(chatId, (o) => [o.probe.memberInMemory(gone!.user.id), o.probe.memberInMemory(removed!.user.id)])).toEqual([
+        false,
+        false,
+      ]);
       // They are not members any more, and the others still are.
       expect((await api({ mode: "getMessages", chat_id: chatId }, { token: gone!.token })).body.error).toBe("chat_not_found");
       expect((await api({ mode: "getMessages", chat_id: chatId }, { token: stays!.token })).status).toBe(200);
@@ -30,7 +33,9 @@ describe("members in a chat object", () => {
     const seen: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = (await api({ mode: "getMembers", chat_id: chatId, limit: 4, ...(after !== undefined && { after }) }, { token: rest[2]!.token })).body;
+      const page = (
+        await api({ mode: "getMembers", chat_id: chatId, limit: 4, ...(after !== undefined && { after }) }, { token: rest[2]!.token })
+      ).body;
       expect(page.members.length).toBeLessThanOrEqual(4);
       seen.push(...names(page));
       if (!page.has_more) break;
@@ -38,6 +43,8 @@ describe("members in a chat object", () => {
     }
     expect(seen).toEqual(expected);
     const first = (await api({ mode: "getMembers", chat_id: chatId, limit: 100 }, { token: owner.token })).body;
-    expect(first.members.find((m: { username: string }) => m.username === owner.username)).toMatchObject({ role: "owner" });
+    expect(first.members.find((m: { username: string }) => m.username === owner.username)).toMatchObject({
+      role: "owner",
+    });
   });
 });

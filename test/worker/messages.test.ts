@@ -9,7 +9,13 @@ describe("sending", () => {
     const sb = await connect(b.token);
     const res = await api(text(chatId, "hello 👋"), { token: a.token });
     expect(res.status).toBe(200);
-    expect(res.body.message).toMatchObject({ chat_id: chatId, seq: 1, sender: a.username, content: "hello 👋", content_type: "text" });
+    expect(res.body.message).toMatchObject({
+      chat_id: chatId,
+      seq: 1,
+      sender: a.username,
+      content: "hello 👋",
+      content_type: "text",
+    });
     expect(res.body.pts).toBe(2);
     const push = await sb.nextPush("newMessage");
     expect(push.message).toEqual(res.body.message);
@@ -27,7 +33,10 @@ describe("sending", () => {
     // The other member's reply reaches the phone after any later copy of its own message
     // (the chat object delivers to a user in order).
     await api(text(chatId, "reply"), { token: b.token });
-    await phone.nothingBefore((f) => f.message?.content === "reply", (f) => f.mode === "newMessage");
+    await phone.nothingBefore(
+      (f) => f.message?.content === "reply",
+      (f) => f.mode === "newMessage",
+    );
     phone.close();
     laptop.close();
   });
@@ -58,7 +67,11 @@ describe("sending", () => {
     expect(video.status).toBe(400);
     expect(video.body.error).toBe("unsupported_content_type");
     const image = await api({ mode: "sendMessage", chat_id: chatId, content: "x", content_type: "image" }, { token: a.token });
-    expect(image.body).toMatchObject({ status: 400, error: "invalid_request", fields: { attachment: expect.any(String) } });
+    expect(image.body).toMatchObject({
+      status: 400,
+      error: "invalid_request",
+      fields: { attachment: expect.any(String) },
+    });
     const empty = await api(text(chatId, ""), { token: a.token });
     expect(empty.body).toMatchObject({ error: "invalid_request", fields: { content: expect.any(String) } });
     const long = await api(text(chatId, "x".repeat(4001)), { token: a.token });
@@ -101,9 +114,17 @@ describe("reading", () => {
     for (let i = 0; i < 3; i++) await api(text(chatId, `m${i}`), { token: a.token });
     await untilPts(b.token, 4);
     const chatsB = await api({ mode: "getChats" }, { token: b.token });
-    expect(chatsB.body.chats[0]).toMatchObject({ chat_id: chatId, unread: 3, last_read_seq: 0, last_message: { seq: 3 } });
+    expect(chatsB.body.chats[0]).toMatchObject({
+      chat_id: chatId,
+      unread: 3,
+      last_read_seq: 0,
+      last_message: { seq: 3 },
+    });
     // Own messages never count.
-    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 3 });
+    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0]).toMatchObject({
+      unread: 0,
+      last_read_seq: 3,
+    });
 
     const sa = await connect(a.token);
     const b2 = await connect(b.token);
@@ -115,12 +136,18 @@ describe("reading", () => {
     expect(back.body).toMatchObject({ last_read_seq: 2, unread: 1 });
     const past = await api({ mode: "markRead", chat_id: chatId, seq: 99 }, { token: b.token });
     expect(past.body).toMatchObject({ last_read_seq: 3, unread: 0 });
-    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 3 });
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({
+      unread: 0,
+      last_read_seq: 3,
+    });
 
     // Sending reads the chat up to your own message.
     await api(text(chatId, "a4"), { token: a.token });
     await api(text(chatId, "b5"), { token: b.token });
-    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({ unread: 0, last_read_seq: 5 });
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0]).toMatchObject({
+      unread: 0,
+      last_read_seq: 5,
+    });
     sa.close();
     b2.close();
   });
@@ -141,7 +168,8 @@ describe("typing, editing, deleting", () => {
   it("sends typing to the others only, without pts, at most once every 2 s", async () => {
     const { a, b, chatId } = await directChat("m");
     // The throttle's clock stands still until the test moves it.
-    const clock = (move: (c: ChatObject["clock"]) => void) => runInDurableObject(env.CHATS.get(env.CHATS.idFromName(chatId)), (chat: ChatObject) => move(chat.clock));
+    const clock = (move: (c: ChatObject["clock"]) => void) =>
+      runInDurableObject(env.CHATS.get(env.CHATS.idFromName(chatId)), (chat: ChatObject) => move(chat.clock));
     await clock((c) => c.stopAt(Date.now()));
     const typing = { mode: "typing", chat_id: chatId };
     const sa = await connect(a.token);
@@ -157,9 +185,15 @@ describe("typing, editing, deleting", () => {
     // A message reaches a user after anything the chat object sent that user before it: the
     // sender's other socket got no typing, and the other member no second one.
     await api(text(chatId, "from b"), { token: b.token });
-    await sa2.nothingBefore((f) => f.message?.content === "from b", (f) => f.mode === "typing");
+    await sa2.nothingBefore(
+      (f) => f.message?.content === "from b",
+      (f) => f.mode === "typing",
+    );
     await api(text(chatId, "from a"), { token: a.token });
-    await sb.nothingBefore((f) => f.message?.content === "from a", (f) => f.mode === "typing");
+    await sb.nothingBefore(
+      (f) => f.message?.content === "from a",
+      (f) => f.mode === "typing",
+    );
     await clock((c) => c.advance(1));
     expect(await sa.request(typing)).toMatchObject({ status: 200 });
     expect(await sb.nextPush("typing")).toMatchObject({ username: a.username });
@@ -200,7 +234,12 @@ describe("typing, editing, deleting", () => {
 
 describe("deleted and edited text", () => {
   const eventsOf = (chatId: string) =>
-    runInDurableObject(chatStub(chatId), (_: unknown, state) => state.storage.sql.exec<{ data: string }>("SELECT data FROM events ORDER BY ev").toArray().map((r) => r.data));
+    runInDurableObject(chatStub(chatId), (_: unknown, state) =>
+      state.storage.sql
+        .exec<{ data: string }>("SELECT data FROM events ORDER BY ev")
+        .toArray()
+        .map((r) => r.data),
+    );
   const syncOf = async (token: string) => (await api({ mode: "sync", since: 0, limit: 500 }, { token })).body;
 
   it("an edit replays the current text; after a delete the text is gone from history, sync and the chat's events", async () => {
@@ -218,7 +257,11 @@ describe("deleted and edited text", () => {
       expect(replay).toContain("9876");
     }
     const newMessage = (await syncOf(b.token)).updates.find((u: Frame) => u.mode === "newMessage");
-    expect(newMessage.message).toMatchObject({ seq: 1, content: "my bank PIN is 9876", edited_at: edited.body.message.edited_at });
+    expect(newMessage.message).toMatchObject({
+      seq: 1,
+      content: "my bank PIN is 9876",
+      edited_at: edited.body.message.edited_at,
+    });
     expect((await eventsOf(chatId)).join("\n")).not.toContain("4321");
 
     const deleted = await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: a.token });

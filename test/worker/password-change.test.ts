@@ -37,7 +37,10 @@ describe("changePassword", () => {
   it("refuses a wrong password with 401 invalid_credentials and changes nothing", async () => {
     const a = await registerUser("pw");
     const other = await login(a);
-    const { status, body } = await api({ mode: "changePassword", password: "not my password", new_password: NEW }, { token: a.token, ip: unique("ip") });
+    const { status, body } = await api(
+      { mode: "changePassword", password: "not my password", new_password: NEW },
+      { token: a.token, ip: unique("ip") },
+    );
     expect(status).toBe(401);
     expect(body).toMatchObject({ mode: "changePassword", error: "invalid_credentials" });
     expect((await api({ mode: "getChats" }, { token: other })).status).toBe(200);
@@ -68,6 +71,8 @@ describe("changePassword", () => {
     const { status, body } = await api({ mode: "changePassword", password: a.password, new_password: "short" }, { token: a.token });
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: "invalid_request", fields: { new_password: expect.any(String) } });
-    expect((await api({ mode: "changePassword", new_password: NEW }, { token: a.token })).body.fields).toEqual({ password: "is required" });
+    expect((await api({ mode: "changePassword", new_password: NEW }, { token: a.token })).body.fields).toEqual({
+      password: "is required",
+    });
   });
 });

@@ -25,7 +25,11 @@ export class PoolSocket implements SocketLike {
       queueMicrotask(() => this.fail());
       return;
     }
-    const headers = { Upgrade: "websocket", "CF-Connecting-IP": "10.0.0.7", "Sec-WebSocket-Protocol": protocols.join(", ") };
+    const headers = {
+      Upgrade: "websocket",
+      "CF-Connecting-IP": "10.0.0.7",
+      "Sec-WebSocket-Protocol": protocols.join(", "),
+    };
     SELF.fetch(url.replace(/^ws/, "http"), { headers }).then(
       (res) => {
         if (res.status !== 101 || !res.webSocket || this.gone) return this.fail();
@@ -100,7 +104,9 @@ export class PoolNetwork {
   readonly sockets: PoolSocket[] = [];
 
   readonly fetch: FetchLike = (url, init) =>
-    this.offline ? Promise.reject(new TypeError("network down")) : SELF.fetch(url, { ...init, headers: { ...init.headers, "CF-Connecting-IP": "10.0.0.7" } });
+    this.offline
+      ? Promise.reject(new TypeError("network down"))
+      : SELF.fetch(url, { ...init, headers: { ...init.headers, "CF-Connecting-IP": "10.0.0.7" } });
 
   client(options: Omit<ClientOptions, "url"> = {}): ChatClient {
     return new ChatClient({

@@ -9,7 +9,8 @@ describe("peer_last_read_seq", () => {
     const created = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body;
     expect(created.chat.peer_last_read_seq).toBe(0);
     const chatId = created.chat.chat_id as string;
-    for (const content of ["one", "two", "three"]) expect((await api({ mode: "sendMessage", chat_id: chatId, content, content_type: "text" }, { token: a.token })).status).toBe(200);
+    for (const content of ["one", "two", "three"])
+      expect((await api({ mode: "sendMessage", chat_id: chatId, content, content_type: "text" }, { token: a.token })).status).toBe(200);
     const read = await api({ mode: "markRead", chat_id: chatId, seq: 2 }, { token: b.token });
     expect(read.status).toBe(200);
     // A's user object learns it from B's read receipt; a fresh device of A's sees it in getChats.

@@ -57,7 +57,10 @@ describe("a remembered device", () => {
     await floodUsername(a.username);
     const { limit } = config(env).authFailsPerUsernameAndAddress;
     for (let i = 0; i < limit; i++)
-      expect((await api({ mode: "auth", username: a.username, password: "wrong password", device_token: a.deviceToken }, { ip: unique("ip") })).status).toBe(401);
+      expect(
+        (await api({ mode: "auth", username: a.username, password: "wrong password", device_token: a.deviceToken }, { ip: unique("ip") }))
+          .status,
+      ).toBe(401);
     const over = await api({ mode: "auth", username: a.username, password, device_token: a.deviceToken }, { ip: unique("ip") });
     expect(over.status).toBe(429);
   });

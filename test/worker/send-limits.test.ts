@@ -16,7 +16,12 @@ describe("sends per user", () => {
     const s = await connect(a.token);
     for (let i = 1; i <= BURST; i++) expect((await s.request(text(chatId, `m${i}`))).status).toBe(200);
     const over = await s.request(text(chatId, "one too many", { client_msg_id: "over" }));
-    expect(over).toMatchObject({ mode: "sendMessage", status: 429, error: "rate_limited", retry_after_ms: INTERVAL_MS });
+    expect(over).toMatchObject({
+      mode: "sendMessage",
+      status: 429,
+      error: "rate_limited",
+      retry_after_ms: INTERVAL_MS,
+    });
     // A millisecond short of the interval: still over, by exactly that millisecond.
     await inUserObject(a.user.id, (o) => o.clock.advance(INTERVAL_MS - 1));
     expect(await s.request(text(chatId, "still too soon"))).toMatchObject({ status: 429, retry_after_ms: 1 });
@@ -36,7 +41,10 @@ describe("sends per user", () => {
     const t0 = Date.now();
     await inUserObject(a.user.id, (o) => o.clock.stopAt(t0));
     expect((await api(text(chatId, "first"), { token: a.token })).status).toBe(200);
-    for (let i = 2; i < BURST; i++) expect((await api({ mode: "sendGroupMessage", chat_id: group, content: `g${i}`, content_type: "text" }, { token: a.token })).status).toBe(200);
+    for (let i = 2; i < BURST; i++)
+      expect(
+        (await api({ mode: "sendGroupMessage", chat_id: group, content: `g${i}`, content_type: "text" }, { token: a.token })).status,
+      ).toBe(200);
     expect((await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "edited" }, { token: a.token })).status).toBe(200);
     const edit = await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "edited twice" }, { token: a.token });
     expect(edit).toMatchObject({ status: 429, body: { error: "rate_limited", retry_after_ms: INTERVAL_MS } });
@@ -52,7 +60,8 @@ describe("group changes per user", () => {
     const t0 = Date.now();
     await inUserObject(a.user.id, (o) => o.clock.stopAt(t0));
     const first = (await api({ mode: "createGroup", title: "g0", members: [] }, { token: a.token })).body.chat.chat_id as string;
-    for (let i = 1; i < GROUPS_PER_HOUR - 1; i++) expect((await api({ mode: "createGroup", title: `g${i}`, members: [] }, { token: a.token })).status).toBe(201);
+    for (let i = 1; i < GROUPS_PER_HOUR - 1; i++)
+      expect((await api({ mode: "createGroup", title: `g${i}`, members: [] }, { token: a.token })).status).toBe(201);
     expect((await api({ mode: "addMembers", chat_id: first, members: [b.username] }, { token: a.token })).status).toBe(200);
     const over = await api({ mode: "createGroup", title: "one too many", members: [] }, { token: a.token });
     expect(over.status).toBe(429);

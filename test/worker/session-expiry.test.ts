@@ -15,9 +15,13 @@ describe("session expiry", () => {
     const a = await registerUser("exp");
     const short = await login(a);
     const t0 = Date.now();
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?").bind(t0 + HOUR, await sessionIdOf(short)).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?")
+      .bind(t0 + HOUR, await sessionIdOf(short))
+      .run();
     const [soon, later] = await Promise.all([connect(short), connect(a.token)]);
-    const laterExpiry = (await env.DB.prepare("SELECT expires_at AS e FROM sessions WHERE id = ?").bind(await sessionIdOf(a.token)).first<{ e: number }>())!.e;
+    const laterExpiry = (await env.DB.prepare("SELECT expires_at AS e FROM sessions WHERE id = ?")
+      .bind(await sessionIdOf(a.token))
+      .first<{ e: number }>())!.e;
     expect(await inUserObject(a.user.id, (_o, state) => state.storage.getAlarm())).toBe(t0 + HOUR);
 
     await inUserObject(a.user.id, (o) => o.clock.stopAt(t0 + HOUR));

@@ -10,7 +10,6 @@ import { CONNECT_IP_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../.
 import worker from "../../src/index";
 import { api, connect, mailsTo, registerUser, unique, userStub, type Account } from "./helpers";
 
-
 /** The session row behind an account's token, as the Worker hands it to the user object. */
 async function sessionOf(a: Account): Promise<Session> {
   const row = await env.DB.prepare("SELECT id, token_hash, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1")
@@ -22,7 +21,11 @@ async function sessionOf(a: Account): Promise<Session> {
 /** The upgrade the Worker forwards once a token passed its D1 check. */
 function connectRequest(session: Session): Request {
   return new Request("https://user.internal/connect", {
-    headers: { Upgrade: "websocket", [CONNECT_SESSION_HEADER]: JSON.stringify(session), [CONNECT_IP_HEADER]: "10.0.0.1" },
+    headers: {
+      Upgrade: "websocket",
+      [CONNECT_SESSION_HEADER]: JSON.stringify(session),
+      [CONNECT_IP_HEADER]: "10.0.0.1",
+    },
   });
 }
 
@@ -54,7 +57,9 @@ describe("a session revoked after the Worker checked it", () => {
     const a = await registerUser("race");
     const checked = await sessionOf(a);
     expect((await api({ mode: "logout" }, { token: a.token })).status).toBe(200);
-    const frame = await userStub(a.user.id).api({ mode: "createGroup", title: "too late", members: [] }, checked, "10.0.0.1", { userAgent: "" });
+    const frame = await userStub(a.user.id).api({ mode: "createGroup", title: "too late", members: [] }, checked, "10.0.0.1", {
+      userAgent: "",
+    });
     expect(frame).toMatchObject({ mode: "createGroup", status: 401, error: "unauthorized" });
   });
 
@@ -106,12 +111,18 @@ describe("sessions per user", () => {
     await env.DB.batch(
       Array.from({ length: cap - 1 }, (_, i) =>
         env.DB.prepare("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").bind(
-          crypto.randomUUID(), a.user.id, `${unique("hash")}${i}`, now + i, now + 86_400_000,
+          crypto.randomUUID(),
+          a.user.id,
+          `${unique("hash")}${i}`,
+          now + i,
+          now + 86_400_000,
         ),
       ),
     );
     const live = async () =>
-      (await env.DB.prepare("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NULL").bind(a.user.id).first<{ n: number }>())!.n;
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NULL")
+        .bind(a.user.id)
+        .first<{ n: number }>())!.n;
     expect(await live()).toBe(cap);
     expect(await oldest.request({ mode: "getChats" })).toMatchObject({ status: 200 });
 
@@ -131,13 +142,30 @@ describe("the hourly purge", () => {
     const now = Date.now();
     const session = (id: string, expires: number, revoked: number | null) =>
       env.DB.prepare("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
-        id, a.user.id, unique("hash"), now - 1000, expires, revoked,
+        id,
+        a.user.id,
+        unique("hash"),
+        now - 1000,
+        expires,
+        revoked,
       );
     const code = (id: string, expires: number, used: number | null) =>
       env.DB.prepare("INSERT INTO recovery_codes (id, user_id, code_hash, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
-        id, a.user.id, unique("code"), now - 1000, expires, used,
+        id,
+        a.user.id,
+        unique("code"),
+        now - 1000,
+        expires,
+        used,
       );
-    const ids = { expired: unique("s"), revoked: unique("s"), live: unique("s"), codeUsed: unique("c"), codeExpired: unique("c"), codeLive: unique("c") };
+    const ids = {
+      expired: unique("s"),
+      revoked: unique("s"),
+      live: unique("s"),
+      codeUsed: unique("c"),
+      codeExpired: unique("c"),
+      codeLive: unique("c"),
+    };
     await env.DB.batch([
       session(ids.expired, now - 1, null),
       session(ids.revoked, now + 86_400_000, now - 500),
@@ -152,7 +180,11 @@ describe("the hourly purge", () => {
     await waitOnExecutionContext(ctx);
 
     const left = async (table: string, list: string[]) =>
-      (await env.DB.prepare(`SELECT id FROM ${table} WHERE id IN (${list.map(() => "?").join(", ")})`).bind(...list).all<{ id: string }>()).results.map((r) => r.id);
+      (
+        await env.DB.prepare(`SELECT id FROM ${table} WHERE id IN (${list.map(() => "?").join(", ")})`)
+          .bind(...list)
+          .all<{ id: string }>()
+      ).results.map((r) => r.id);
     expect(await left("sessions", [ids.expired, ids.revoked, ids.live])).toEqual([ids.live]);
     expect(await left("recovery_codes", [ids.codeUsed, ids.codeExpired, ids.codeLive])).toEqual([ids.codeLive]);
     // The account's own session is untouched.

@@ -26,7 +26,11 @@ describe("GET /ws", () => {
     const refused = await upgrade(`?token=${a.token}`);
     expect(refused.status).toBe(429);
     expect(refused.webSocket).toBeNull();
-    expect(await refused.json()).toMatchObject({ status: 429, error: "rate_limited", message: expect.stringContaining(String(max)) });
+    expect(await refused.json()).toMatchObject({
+      status: 429,
+      error: "rate_limited",
+      message: expect.stringContaining(String(max)),
+    });
     for (const s of open) expect(await s.request({ mode: "getChats" })).toMatchObject({ status: 200 });
     // One closed, one more may open.
     open.pop()!.close();

@@ -34,7 +34,11 @@ describe("asking about chats that are not yours", () => {
     const probes = [...Array.from({ length: 10 }, () => randomId("d")), ...Array.from({ length: 10 }, () => randomId("g"))];
     // Connected first: a socket sets its user object's alarm for its session's expiry.
     const s = await connect(a.token);
-    const before = { chats: await storedChatIds(), theirs: await databaseSize(chatStub(theirs)), mine: await databaseSize(userStub(a.user.id)) };
+    const before = {
+      chats: await storedChatIds(),
+      theirs: await databaseSize(chatStub(theirs)),
+      mine: await databaseSize(userStub(a.user.id)),
+    };
 
     const answers = await Promise.all([
       ...[...probes, theirs].flatMap((id) => chatModes(id, b.username)).map((f) => api(f, { token: a.token }).then((r) => r.body)),

@@ -17,7 +17,10 @@ describe("typing in a large group", () => {
     await inChatObject(chatId, (o) => o.clock.advance(999));
     expect((await api(typing, { token: b!.token })).status).toBe(200);
     await api({ mode: "sendGroupMessage", chat_id: chatId, content: "barrier", content_type: "text" }, { token: owner.token });
-    await sc.nothingBefore((f) => f.message?.content === "barrier", (f) => f.mode === "typing");
+    await sc.nothingBefore(
+      (f) => f.message?.content === "barrier",
+      (f) => f.mode === "typing",
+    );
     // A second on, the next member's typing goes out.
     await inChatObject(chatId, (o) => o.clock.advance(1));
     expect((await api(typing, { token: owner.token })).status).toBe(200);

@@ -9,13 +9,16 @@ import { api, captureLog, fillChatList, inUserObject, registerUser, untilPts, us
 const LONG = "x".repeat(3_990);
 
 /** What the user object's update log wrote with its last append (test-only accessor). */
-const lastWrite = (userId: string) => inUserObject(userId, (o) => (o as unknown as { inbox: { log: { lastWrite: LogWrite } } }).inbox.log.lastWrite);
+const lastWrite = (userId: string) =>
+  inUserObject(userId, (o) => (o as unknown as { inbox: { log: { lastWrite: LogWrite } } }).inbox.log.lastWrite);
 
 describe("an edit", () => {
   it("costs each member's log the same rows and bytes at the 25th edit as at the 1st, and sync replays the current text", async () => {
     const [a, b] = await Promise.all([registerUser("ecA"), registerUser("ecB")]);
     const chatId = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id;
-    expect((await api({ mode: "sendMessage", chat_id: chatId, content: `${LONG} v0`, content_type: "text" }, { token: a.token })).status).toBe(200);
+    expect(
+      (await api({ mode: "sendMessage", chat_id: chatId, content: `${LONG} v0`, content_type: "text" }, { token: a.token })).status,
+    ).toBe(200);
     const costs: LogWrite[] = [];
     for (let i = 1; i <= 25; i++) {
       const edit = await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: `${LONG} v${i}` }, { token: a.token });
@@ -42,11 +45,42 @@ describe("rewriteText", () => {
     const me = a.user;
     const chatId = `g_${crypto.randomUUID()}`;
     const message = (seq: number, content: string, extra: Frame = {}) =>
-      JSON.stringify({ message_id: `m${seq}`, chat_id: chatId, seq, sender: "someone_else", content, content_type: "text", timestamp: 1_000 + seq, ...extra });
+      JSON.stringify({
+        message_id: `m${seq}`,
+        chat_id: chatId,
+        seq,
+        sender: "someone_else",
+        content,
+        content_type: "text",
+        timestamp: 1_000 + seq,
+        ...extra,
+      });
     // As before a group became large: joined with message 1 as its last, then message 2 logged.
     const events: ChatEvent[] = [
-      { chat_id: chatId, ev: 3, timestamp: 1_001, kind: "chat", chat: { type: "group", title: "soon large", members: [me.username, "someone_else"], owner: "someone_else", member_count: 2, last_seq: 1, last_message: message(1, "first secret") } },
-      { chat_id: chatId, ev: 4, timestamp: 1_002, kind: "newMessage", seq: 2, sender: "someone_else", message: message(2, "second secret") },
+      {
+        chat_id: chatId,
+        ev: 3,
+        timestamp: 1_001,
+        kind: "chat",
+        chat: {
+          type: "group",
+          title: "soon large",
+          members: [me.username, "someone_else"],
+          owner: "someone_else",
+          member_count: 2,
+          last_seq: 1,
+          last_message: message(1, "first secret"),
+        },
+      },
+      {
+        chat_id: chatId,
+        ev: 4,
+        timestamp: 1_002,
+        kind: "newMessage",
+        seq: 2,
+        sender: "someone_else",
+        message: message(2, "second secret"),
+      },
     ];
     await userStub(me.id).deliver(me, events);
     await untilPts(a.token, 2);
@@ -68,16 +102,43 @@ describe("rewriteText", () => {
     // The chat list's copy too: deleted, it stays so.
     await userStub(me.id).rewriteText(chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
     await userStub(me.id).rewriteText(chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
-    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0].last_message).toMatchObject({ seq: 2, content: "", deleted: true });
+    expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0].last_message).toMatchObject({
+      seq: 2,
+      content: "",
+      deleted: true,
+    });
     expect(JSON.stringify((await api({ mode: "sync", since: 0 }, { token: a.token })).body)).not.toContain("secret");
   });
 
   it("changes nothing for a message that is not the one named, and logs it", async () => {
     const a = await registerUser("rwB");
     const chatId = `g_${crypto.randomUUID()}`;
-    const json = (seq: number, content: string) => JSON.stringify({ message_id: `m${seq}`, chat_id: chatId, seq, sender: "x", content, content_type: "text", timestamp: 1 });
+    const json = (seq: number, content: string) =>
+      JSON.stringify({
+        message_id: `m${seq}`,
+        chat_id: chatId,
+        seq,
+        sender: "x",
+        content,
+        content_type: "text",
+        timestamp: 1,
+      });
     await userStub(a.user.id).deliver(a.user, [
-      { chat_id: chatId, ev: 1, timestamp: 1, kind: "chat", chat: { type: "group", title: "g", members: [a.username, "x"], owner: "x", member_count: 2, last_seq: 0, last_message: null } },
+      {
+        chat_id: chatId,
+        ev: 1,
+        timestamp: 1,
+        kind: "chat",
+        chat: {
+          type: "group",
+          title: "g",
+          members: [a.username, "x"],
+          owner: "x",
+          member_count: 2,
+          last_seq: 0,
+          last_message: null,
+        },
+      },
       { chat_id: chatId, ev: 2, timestamp: 1, kind: "newMessage", seq: 1, sender: "x", message: json(1, "kept") },
     ]);
     const lines = await captureLog(async () => {

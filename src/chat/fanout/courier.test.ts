@@ -15,8 +15,7 @@ function setup() {
   const wishes: number[] = [];
   const alarms = new Alarms<ChatJob>({ getAlarm: async () => null, setAlarm: async (at) => void wishes.push(at) }, () => 0);
   const courier = new Courier({ USERS: ns } as unknown as Env, () => "g_1", alarms);
-  const call = (user: string) => () =>
-    new Promise((resolve, reject) => calls.push({ user, resolve, reject }));
+  const call = (user: string) => () => new Promise((resolve, reject) => calls.push({ user, resolve, reject }));
   return { courier, calls, made, wishes, call };
 }
 

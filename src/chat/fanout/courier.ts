@@ -65,7 +65,14 @@ export class Courier {
     for (const [key, slot] of this.slots) {
       if (slot.inflight || !key.startsWith(`${lane}:`)) continue;
       const userId = key.slice(lane.length + 1);
-      if (lane === "deliver") log({ level: "info", event: "delivery_retry", chat_id: this.chatId(), user_id: userId, attempt: slot.failures + 1 });
+      if (lane === "deliver")
+        log({
+          level: "info",
+          event: "delivery_retry",
+          chat_id: this.chatId(),
+          user_id: userId,
+          attempt: slot.failures + 1,
+        });
       slot.due = true;
       out.push(userId);
     }
@@ -86,7 +93,14 @@ export class Courier {
     });
   }
 
-  private attempt<T>(lane: Lane, userId: string, key: string, slot: Slot, call: (u: UserStub) => Promise<T>, ok: (answer: T) => void): void {
+  private attempt<T>(
+    lane: Lane,
+    userId: string,
+    key: string,
+    slot: Slot,
+    call: (u: UserStub) => Promise<T>,
+    ok: (answer: T) => void,
+  ): void {
     call(this.stubs.get(userId)).then(
       (answer) => {
         this.slots.delete(key);

@@ -2,9 +2,18 @@ import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../events";
 import { cursorEnd, due, forMember, sees, type Audience } from "./cursor";
 
-const msg = (ev: number): Audience => ({ event: { kind: "newMessage", chat_id: "g_1", ev, timestamp: ev, seq: ev, sender: "ann", message: "{}" }, audience: null });
+const msg = (ev: number): Audience => ({
+  event: { kind: "newMessage", chat_id: "g_1", ev, timestamp: ev, seq: ev, sender: "ann", message: "{}" },
+  audience: null,
+});
 const chat = (ev: number, audience: string[] | null = null): Audience => ({
-  event: { kind: "chat", chat_id: "g_1", ev, timestamp: ev, chat: { type: "group", title: "t", members: ["ann", "bob"], member_count: 2, last_seq: 0, last_message: null } },
+  event: {
+    kind: "chat",
+    chat_id: "g_1",
+    ev,
+    timestamp: ev,
+    chat: { type: "group", title: "t", members: ["ann", "bob"], member_count: 2, last_seq: 0, last_message: null },
+  },
   audience,
 });
 const bob = { userId: "b", username: "bob", joinedEv: 3, leftEv: null as number | null };

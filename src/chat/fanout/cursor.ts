@@ -31,7 +31,13 @@ export function cursorEnd(c: Pick<Cursor, "leftEv">, lastEv: number, largeSince:
  * most `max`, and the ev the cursor reaches by them (events the member does not see are
  * passed over).
  */
-export function due(c: Omit<Cursor, "acked">, scan: readonly Audience[], from: number, end: number, max: number): { events: ChatEvent[]; upTo: number } {
+export function due(
+  c: Omit<Cursor, "acked">,
+  scan: readonly Audience[],
+  from: number,
+  end: number,
+  max: number,
+): { events: ChatEvent[]; upTo: number } {
   const events: ChatEvent[] = [];
   let upTo = from;
   for (const s of scan) {

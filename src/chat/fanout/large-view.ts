@@ -31,7 +31,8 @@ export class LargeView {
     if (e.kind === "chat") return JSON.stringify(this.push(e, m, null));
     let frame = this.frames.get(e.ev);
     if (!frame) {
-      if (e.kind !== "newMessage" && e.kind !== "messageEdited" && e.kind !== "messageDeleted") throw new Error(`a large group has no ${e.kind} pushes`);
+      if (e.kind !== "newMessage" && e.kind !== "messageEdited" && e.kind !== "messageDeleted")
+        throw new Error(`a large group has no ${e.kind} pushes`);
       frame = `{"mode":"${e.kind}","timestamp":${e.timestamp},"chat_id":${JSON.stringify(e.chat_id)},"ev":${e.ev},"message":${e.message}}`;
       this.frames.set(e.ev, frame);
       if (this.frames.size > FRAME_CACHE) this.frames.delete(this.frames.keys().next().value!);

@@ -95,7 +95,15 @@ export class LivePush implements Fanout {
     // A read is the reader's own business: it goes to their log only (their other devices
     // clear the count), and it is not one of the group's events.
     const chatId = this.p.meta.chatId;
-    const own: ChatEvent = { kind: "readReceipt", chat_id: chatId, ev: 0, key: `${chatId}:r${seq}`, timestamp: this.p.clock.now(), username: m.username, seq };
+    const own: ChatEvent = {
+      kind: "readReceipt",
+      chat_id: chatId,
+      ev: 0,
+      key: `${chatId}:r${seq}`,
+      timestamp: this.p.clock.now(),
+      username: m.username,
+      seq,
+    };
     this.logs.toLog(m, own, origin);
     return { ...own, origin };
   }
@@ -106,7 +114,12 @@ export class LivePush implements Fanout {
     this.p.members.leave(m.userId, this.p.events.nextEv);
     this.drop(m.userId);
     const event = this.publish({ kind: "chat", chat: others() }, origin);
-    const mine: ChatEvent = { kind: "removedFromChat", chat_id: this.p.meta.chatId, ev: event.ev, timestamp: event.timestamp };
+    const mine: ChatEvent = {
+      kind: "removedFromChat",
+      chat_id: this.p.meta.chatId,
+      ev: event.ev,
+      timestamp: event.timestamp,
+    };
     this.logs.toLog({ ...m, leftEv: event.ev }, mine, origin);
     return { mine: { ...mine, origin }, others: event };
   }

@@ -30,7 +30,9 @@ export class LogQueue {
 
   /** The oldest `max` waiting for a member, and the id up to which they reach. */
   next(userId: string, max: number): { events: ChatEvent[]; upTo: number } {
-    const rows = this.sql.exec<{ id: number; data: string }>("SELECT id, data FROM log_queue WHERE user_id = ? ORDER BY id LIMIT ?", userId, max).toArray();
+    const rows = this.sql
+      .exec<{ id: number; data: string }>("SELECT id, data FROM log_queue WHERE user_id = ? ORDER BY id LIMIT ?", userId, max)
+      .toArray();
     return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
   }
 
@@ -39,7 +41,8 @@ export class LogQueue {
     this.sql.exec(
       `UPDATE log_queue SET data = json_set(data, '$.chat.last_message', ?)
        WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_seq' = ? AND data ->> '$.chat.last_message' IS NOT NULL`,
-      message, seq,
+      message,
+      seq,
     );
   }
 

@@ -70,7 +70,11 @@ export class MemberLogs implements Fanout {
   }
 
   updates(): never {
-    throw new ApiError(400, "wrong_chat_type", this.p.meta.type === "direct" ? "a direct chat's updates come by sync" : "this group is not large: its updates come by sync");
+    throw new ApiError(
+      400,
+      "wrong_chat_type",
+      this.p.meta.type === "direct" ? "a direct chat's updates come by sync" : "this group is not large: its updates come by sync",
+    );
   }
 
   online(): boolean {
@@ -92,7 +96,8 @@ export class MemberLogs implements Fanout {
     const current = new Set<string>();
     for (const m of this.p.members.everyone()) current.add(this.track(m).userId);
     // A member who left since (a direct chat's deleted account) is delivered up to their leaving.
-    for (const c of this.cursors.values()) if (c.leftEv === null && !current.has(c.userId)) c.leftEv = this.p.members.row(c.userId)?.leftEv ?? null;
+    for (const c of this.cursors.values())
+      if (c.leftEv === null && !current.has(c.userId)) c.leftEv = this.p.members.row(c.userId)?.leftEv ?? null;
     // The requester's own user object applies the event from our answer, so it is not sent
     // one now; it rides along with the requester's next delivery, or the alarm's.
     for (const c of this.cursors.values()) if (c.userId !== origin?.userId) this.pump(c);
@@ -116,7 +121,13 @@ export class MemberLogs implements Fanout {
       c.username = m.username;
       return c;
     }
-    const fresh: Cursor = { userId: m.userId, username: m.username, joinedEv: m.joinedEv, leftEv: m.leftEv, acked: m.deliveredEv };
+    const fresh: Cursor = {
+      userId: m.userId,
+      username: m.username,
+      joinedEv: m.joinedEv,
+      leftEv: m.leftEv,
+      acked: m.deliveredEv,
+    };
     this.cursors.set(m.userId, fresh);
     return fresh;
   }

@@ -18,7 +18,8 @@ export class TextRewrites {
   constructor(private readonly p: FanoutParts) {
     p.alarms.register("rewrite", () => {
       const retried = new Set(p.courier.retry("rewrite"));
-      for (const r of p.sql.exec<{ user_id: string }>("SELECT DISTINCT user_id FROM text_rewrites")) if (retried.has(r.user_id) || p.courier.free("rewrite", r.user_id)) this.pump(r.user_id);
+      for (const r of p.sql.exec<{ user_id: string }>("SELECT DISTINCT user_id FROM text_rewrites"))
+        if (retried.has(r.user_id) || p.courier.free("rewrite", r.user_id)) this.pump(r.user_id);
     });
   }
 
@@ -34,7 +35,8 @@ export class TextRewrites {
     if (!targets.length) return;
     this.p.sql.exec(
       "INSERT OR IGNORE INTO text_rewrites (user_id, seq) SELECT value, ? FROM json_each(?)",
-      seq, JSON.stringify([...new Set(targets)]),
+      seq,
+      JSON.stringify([...new Set(targets)]),
     );
     for (const userId of new Set(targets)) this.pump(userId);
     // A backstop: asks still waiting then (the object restarted meanwhile) go again.
@@ -51,7 +53,9 @@ export class TextRewrites {
 
   private pump(userId: string): void {
     if (!this.p.courier.free("rewrite", userId)) return;
-    const next = this.p.sql.exec<{ seq: number }>("SELECT seq FROM text_rewrites WHERE user_id = ? ORDER BY seq LIMIT 1", userId).toArray()[0];
+    const next = this.p.sql
+      .exec<{ seq: number }>("SELECT seq FROM text_rewrites WHERE user_id = ? ORDER BY seq LIMIT 1", userId)
+      .toArray()[0];
     if (!next) return;
     const chatId = this.p.meta.chatId;
     // The message as it is when asked: a later change asks again.

@@ -2,14 +2,28 @@
 // changePassword, deleteAccount and logout, and the anonymous modes sent on a logged-in
 // socket (answered as the Worker answers them). D1 holds the facts (accounts/); this side
 // ends the sockets of the sessions that end.
-import { answerAccountMode, checkPassword, eraseAccount, liveSessions, revokeSession, revokeUserSession, sessionOf, setPassword, sha256Hex, type AccountRequest } from "../../accounts";
+import {
+  answerAccountMode,
+  checkPassword,
+  eraseAccount,
+  liveSessions,
+  revokeSession,
+  revokeUserSession,
+  sessionOf,
+  setPassword,
+  sha256Hex,
+  type AccountRequest,
+} from "../../accounts";
 import { ApiError, unauthorized } from "../../contract/errors";
 import { reply } from "../../contract/frames";
 import type { DeviceSession } from "../../contract/protocol";
 import { endSessionsOf } from "../end-sessions";
 import type { Answer, Caller, Ctx, Handlers } from "./context";
 
-export const accountHandlers: Pick<Handlers, "getSessions" | "revokeSession" | "changePassword" | "deleteAccount" | "logout" | AccountRequest["mode"]> = {
+export const accountHandlers: Pick<
+  Handlers,
+  "getSessions" | "revokeSession" | "changePassword" | "deleteAccount" | "logout" | AccountRequest["mode"]
+> = {
   async getSessions(r, { env, clock, me, caller }) {
     const rows = await liveSessions(env, me.id, clock.now());
     const list: DeviceSession[] = rows.map((s) => ({
@@ -25,7 +39,10 @@ export const accountHandlers: Pick<Handlers, "getSessions" | "revokeSession" | "
 
   async revokeSession(r, x) {
     const revoked = await revokeUserSession(x.env, x.me.id, r.session_id, x.clock.now());
-    if (!revoked.sessions.length) throw new ApiError(404, "session_not_found", "no live session of yours has this id", { session_id: "is not one of your sessions" });
+    if (!revoked.sessions.length)
+      throw new ApiError(404, "session_not_found", "no live session of yours has this id", {
+        session_id: "is not one of your sessions",
+      });
     // The asking session's own: as logout, the asking socket closes after its answer.
     const own = r.session_id === x.caller.session.sessionId;
     x.endSessions(revoked.sessions, own ? x.caller.socketId : null);
@@ -57,7 +74,10 @@ export const accountHandlers: Pick<Handlers, "getSessions" | "revokeSession" | "
     }
     await revokeSession(x.env, session.user.id, session.sessionId);
     x.endSessions([{ sessionId: session.sessionId, expiresAt: session.expiresAt }], x.caller.socketId);
-    return { frame: reply("logout", r.request_id, 200, {}), ...(session.sessionId === x.caller.session.sessionId && { closeAfter: "quietly" as const }) };
+    return {
+      frame: reply("logout", r.request_id, 200, {}),
+      ...(session.sessionId === x.caller.session.sessionId && { closeAfter: "quietly" as const }),
+    };
   },
 
   register: accountMode,
@@ -76,7 +96,10 @@ async function accountMode(r: AccountRequest, x: Ctx): Promise<Answer> {
     return { frame };
   }
   x.endSessions(revoked.sessions, x.caller.socketId);
-  return { frame, ...(revoked.sessions.some((s) => s.sessionId === x.caller.session.sessionId) && { closeAfter: "quietly" as const }) };
+  return {
+    frame,
+    ...(revoked.sessions.some((s) => s.sessionId === x.caller.session.sessionId) && { closeAfter: "quietly" as const }),
+  };
 }
 
 /** A token in a frame on a logged-in socket must be a valid token of this same user. */

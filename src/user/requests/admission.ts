@@ -14,12 +14,18 @@ const NAMED = 10;
 export async function admit(x: Ctx, targets: User[], chatId: string): Promise<void> {
   const answers: Admission[] = [];
   for (let i = 0; i < targets.length; i += ADMIT_PARALLEL)
-    answers.push(...(await Promise.all(targets.slice(i, i + ADMIT_PARALLEL).map((u) => x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId)))));
+    answers.push(
+      ...(await Promise.all(
+        targets.slice(i, i + ADMIT_PARALLEL).map((u) => x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId)),
+      )),
+    );
   const refused = (why: "contacts" | "full" | "rate") =>
-    targets.filter((_, i) => {
-      const a = answers[i]!;
-      return !a.ok && a.why === why;
-    }).map((u) => u.username);
+    targets
+      .filter((_, i) => {
+        const a = answers[i]!;
+        return !a.ok && a.why === why;
+      })
+      .map((u) => u.username);
   const names = (list: string[]) => list.slice(0, NAMED).join(", ");
   const contacts = refused("contacts");
   if (contacts.length)
@@ -28,9 +34,14 @@ export async function admit(x: Ctx, targets: User[], chatId: string): Promise<vo
     });
   const full = refused("full");
   if (full.length)
-    throw new ApiError(403, "forbidden", `${names(full)} ${full.length === 1 ? "is" : "are"} in ${x.cfg.maxGroupsPerUser} groups, the most a user may be in`, {
-      members: `in the most groups allowed: ${names(full)}`,
-    });
+    throw new ApiError(
+      403,
+      "forbidden",
+      `${names(full)} ${full.length === 1 ? "is" : "are"} in ${x.cfg.maxGroupsPerUser} groups, the most a user may be in`,
+      {
+        members: `in the most groups allowed: ${names(full)}`,
+      },
+    );
   const wait = Math.max(0, ...answers.map((a) => (!a.ok && a.why === "rate" ? a.retryAfterMs : 0)));
   if (wait) throw rateLimited(wait, `group changes for ${names(refused("rate"))}`);
 }

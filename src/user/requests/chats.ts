@@ -7,7 +7,10 @@ import { directChatId } from "../direct-chat-id";
 import { admit } from "./admission";
 import type { Ctx, Handlers } from "./context";
 
-export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGroup" | "addMembers" | "removeMember" | "leaveChat" | "getMembers"> = {
+export const chatHandlers: Pick<
+  Handlers,
+  "getChats" | "createChat" | "createGroup" | "addMembers" | "removeMember" | "leaveChat" | "getMembers"
+> = {
   async getChats(r, x) {
     const limit = r.limit ?? MAX_CHATS_PAGE;
     let page = x.chats.page(x.me, limit, r.before);
@@ -32,7 +35,11 @@ export const chatHandlers: Pick<Handlers, "getChats" | "createChat" | "createGro
     if (x.chats.groupCount() >= x.cfg.maxGroupsPerUser)
       throw forbidden(`you are in ${x.cfg.maxGroupsPerUser} groups, the most a user may be in; leave one first`);
     x.limits.groupChange();
-    const others = await resolve(x, r.members.filter((n) => n.toLowerCase() !== x.me.username.toLowerCase()), "members");
+    const others = await resolve(
+      x,
+      r.members.filter((n) => n.toLowerCase() !== x.me.username.toLowerCase()),
+      "members",
+    );
     x.blocks.refuseBlockers(others.map((u) => u.username));
     const chatId = `g_${crypto.randomUUID()}`;
     await admit(x, others, chatId);

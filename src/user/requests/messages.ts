@@ -8,7 +8,11 @@ import type { Handler, Handlers } from "./context";
 const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
   const ct = r.content_type;
   if (ct !== "text" && ct !== "image" && ct !== "file")
-    throw new ApiError(400, "unsupported_content_type", `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`);
+    throw new ApiError(
+      400,
+      "unsupported_content_type",
+      `content_type "${ct.slice(0, 32)}" is not supported; use "text", "image" or "file"`,
+    );
   const type = r.mode === "sendMessage" ? "direct" : "group";
   // A chat the user is not in is answered first: asking about it counts for nothing.
   const chat = x.calls.member(r.chat_id);
@@ -23,7 +27,16 @@ const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
 
 export const messageHandlers: Pick<
   Handlers,
-  "getMessages" | "sendMessage" | "sendGroupMessage" | "editMessage" | "deleteMessage" | "markRead" | "typing" | "sync" | "getChatUpdates" | "getFileUrls"
+  | "getMessages"
+  | "sendMessage"
+  | "sendGroupMessage"
+  | "editMessage"
+  | "deleteMessage"
+  | "markRead"
+  | "typing"
+  | "sync"
+  | "getChatUpdates"
+  | "getFileUrls"
 > = {
   async getMessages(r, x) {
     const chat = x.calls.member(r.chat_id);
@@ -53,7 +66,14 @@ export const messageHandlers: Pick<
     const pts = res.event ? x.inbox.one(x.me, res.event) : undefined;
     const lastSeq = Math.max(res.last_seq, x.chats.row(r.chat_id)?.last_seq ?? 0);
     const unread = Math.max(0, lastSeq - res.last_read_seq);
-    return { frame: reply(r.mode, r.request_id, 200, { chat_id: r.chat_id, last_read_seq: res.last_read_seq, unread, ...(pts && { pts }) }) };
+    return {
+      frame: reply(r.mode, r.request_id, 200, {
+        chat_id: r.chat_id,
+        last_read_seq: res.last_read_seq,
+        unread,
+        ...(pts && { pts }),
+      }),
+    };
   },
 
   async typing(r, x) {
