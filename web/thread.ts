@@ -272,7 +272,7 @@ export class ThreadView {
 
   private async loadOlder(chatId: string): Promise<void> {
     const thread = this.store.threads.get(chatId);
-    if (!thread || !thread.hasOlder || thread.loadingOlder) return;
+    if (!thread?.hasOlder || thread.loadingOlder) return;
     const oldest = Math.min(...thread.bySeq.keys());
     thread.loadingOlder = true;
     this.renderOlder();

@@ -137,13 +137,19 @@ export class ChatClient extends ChatMethods {
         lost: (ws, opened) => this.lost(ws, opened),
         revoked: () => this.endSession("revoked"),
         state: (state) => this.emit("state", state),
-        detached: () => (this.log.pause(), this.large.pause()),
+        detached: () => {
+          this.log.pause();
+          this.large.pause();
+        },
       },
     );
     const connected = () => this.conn.socket !== null;
     this.log = new Sequencer<Push>(
       {
-        apply: (push) => (this.large.logged(push), this.emit(push.mode, push as never)),
+        apply: (push) => {
+          this.large.logged(push);
+          this.emit(push.mode, push as never);
+        },
         moved: (pts) => this.emit("pts", pts),
         fill: () => void this.catchUp(),
         connected,
@@ -340,8 +346,14 @@ export class ChatClient extends ChatMethods {
     if (typeof frame !== "object" || frame === null || Array.isArray(frame)) return;
     const f = frame as Record<string, unknown>;
     const p = typeof f.request_id === "string" ? this.pending.get(f.request_id) : undefined;
-    if (p) return this.answered(p, f);
-    if (f.status === undefined) return this.pushed(f);
+    if (p) {
+      this.answered(p, f);
+      return;
+    }
+    if (f.status === undefined) {
+      this.pushed(f);
+      return;
+    }
     // A late answer to a request that timed out is dropped; its change, if any, comes by sync.
     if (f.request_id !== undefined) return;
     const err = ErrorFrame.safeParse(f);
@@ -352,7 +364,7 @@ export class ChatClient extends ChatMethods {
     const status = typeof f.status === "number" ? f.status : 0;
     if (status >= 400) {
       const e = ErrorFrame.safeParse(f);
-      return this.settle(
+      this.settle(
         p,
         e.success
           ? new ClientError(e.data.status, e.data.error, e.data.message, e.data.fields, e.data.retry_after_ms)
@@ -360,8 +372,10 @@ export class ChatClient extends ChatMethods {
       );
     }
     const parsed = (responseSchemas[p.mode] as z.ZodType).safeParse(f);
-    if (!parsed.success)
-      return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
+    if (!parsed.success) {
+      this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
+      return;
+    }
     const { mode: _mode, timestamp: _timestamp, status: _status, request_id: _id, ...payload } = parsed.data as Record<string, unknown>;
     this.settle(p, { payload });
     if (p.mode === "register" || p.mode === "auth") {
@@ -383,7 +397,10 @@ export class ChatClient extends ChatMethods {
   }
 
   private pushed(f: Record<string, unknown>): void {
-    if (f.mode === "sessionRevoked") return this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
+    if (f.mode === "sessionRevoked") {
+      this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
+      return;
+    }
     if (f.mode === "typing") {
       const t = TypingPush.safeParse(f);
       if (t.success) this.emit("typing", t.data);

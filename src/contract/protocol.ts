@@ -61,7 +61,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 function wellFormed(value: unknown, ctx: z.core.$RefinementCtx<unknown>, path: PropertyKey[] = []): void {
   if (typeof value === "string") {
     if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: "custom", path, message: "must be well-formed Unicode (no lone surrogates)" });
-  } else if (Array.isArray(value)) value.forEach((v, i) => wellFormed(v, ctx, [...path, i]));
+  } else if (Array.isArray(value)) for (const [i, v] of value.entries()) wellFormed(v, ctx, [...path, i]);
   else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) wellFormed(v, ctx, [...path, k]);
 }
 

@@ -80,7 +80,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     this.sockets = new Sockets(ctx, cfg.maxSocketsPerUser);
     this.alarms = new Alarm(ctx.storage);
     this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
-    this.deletion = new Deletion(ctx.storage, env, this.alarms, this.clock);
+    this.deletion = new Deletion(ctx.storage, this.alarms, this.clock);
     this.calls = new ChatCalls(env, () => this.chats);
     const limits = new SendLimits(ctx.storage, cfg, this.clock);
     const defer = (p: Promise<unknown>) => ctx.waitUntil(p);

@@ -10,12 +10,17 @@ import { api, holdLimiterClock, mailsTo, registerUser, unique } from "./helpers"
 
 describe("failed logins", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
-  beforeEach(async () => void (clock = await holdLimiterClock()));
+  beforeEach(async () => {
+    clock = await holdLimiterClock();
+  });
   afterEach(() => clock.release());
 
   const guess = (username: string, ip: string, password = "wrong password") => api({ mode: "auth", username, password }, { ip });
   const statuses = (answers: Array<{ status: number }>) =>
-    answers.reduce<Record<number, number>>((n, a) => ({ ...n, [a.status]: (n[a.status] ?? 0) + 1 }), {});
+    answers.reduce<Record<number, number>>((n, a) => {
+      n[a.status] = (n[a.status] ?? 0) + 1;
+      return n;
+    }, {});
 
   it("counts guesses sent at once before any is checked: 40 wrong and the right one get at most 10 checks", async () => {
     const a = await registerUser("burst");
@@ -91,7 +96,9 @@ describe("failed logins", () => {
 describe("the RateLimiter object", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
   const t0 = 1_800_000_000_000;
-  beforeEach(async () => void (clock = await holdLimiterClock(t0)));
+  beforeEach(async () => {
+    clock = await holdLimiterClock(t0);
+  });
   afterEach(() => clock.release());
   const stub = () => env.LIMITER.get(env.LIMITER.idFromName(unique("key")));
   const threePerThreeSeconds = { limit: 3, windowMs: 3_000 };
@@ -157,7 +164,9 @@ describe("addresses", () => {
 
 describe("other rate limits", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
-  beforeEach(async () => void (clock = await holdLimiterClock()));
+  beforeEach(async () => {
+    clock = await holdLimiterClock();
+  });
   afterEach(() => clock.release());
 
   it("limits registrations per address, and counts nothing over the limit", async () => {
