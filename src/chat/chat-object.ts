@@ -29,6 +29,7 @@ import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
 import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
+import { chatProbe } from "./probe";
 import { CHAT_SCHEMA } from "./schema";
 import { Uploads } from "./uploads";
 import { chatInfo, largeSummary } from "./views";
@@ -51,13 +52,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
   readonly clock = new Clock();
   /** For tests (through runInDurableObject): what the chat holds, without reading its tables. */
-  readonly probe = {
-    lastRewrite: () => this.events.lastRewrite,
-    eventBytes: () => this.events.bytes(),
-    lastEv: () => this.events.ev,
-    memberInMemory: (userId: string) => this.members.cached(userId),
-    online: (userId: string) => this.fanout.isOnline(userId),
-  };
+  readonly probe = chatProbe(() => ({ sql: this.sql, events: this.events, members: this.members, fanout: this.fanout }));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

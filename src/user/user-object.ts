@@ -60,6 +60,11 @@ import { UpdateLog } from "./update-log";
 export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
   readonly clock = new Clock();
+  /** For tests (through runInDurableObject): what the object holds, without their reading its tables. */
+  readonly probe = {
+    blockedBy: () => this.ctx.storage.sql.exec("SELECT user_id, username FROM blocked_by").toArray(),
+    databaseSize: () => this.ctx.storage.sql.databaseSize,
+  };
   private sockets: Sockets;
   private alarms: Alarm;
   private sessions: SessionWatch;
