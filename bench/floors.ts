@@ -1,7 +1,7 @@
 // The echo Worker kept running after the baseline, so the floors the chat phases are read
 // against can be measured again right before each of them.
 import type { LocalServer } from "../scripts/local-server";
-import { type Frame, sleep, Socket } from "./client";
+import { type Frame, sleep, type Socket } from "./client";
 import { cpuWindow, per } from "./common";
 import { COUNTS } from "./options";
 import type { ServerProcs } from "./proc";

@@ -308,8 +308,8 @@ export function renderSvg(r: Results): string {
   const x0 = 16 + labelW;
   const w = panelW - labelW - 20;
   const vals = lat.flatMap((b) => [b.p50, b.p99, ...b.marks.map((k) => k[0])]).filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...vals, 1))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...vals, 10))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...vals, 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...vals, 10)));
   const sx = (v: number) => x0 + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * w;
   text(16, 46, "Latency, ms (log scale): p50 bar, p99 whisker", ' font-size="14" font-weight="bold"');
   for (let t = lo; t <= hi * 1.0001; t *= 10) {
@@ -371,7 +371,7 @@ export function renderSvg(r: Results): string {
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function niceMax(v: number): number {
-  const e = Math.pow(10, Math.floor(Math.log10(v)));
+  const e = 10 ** Math.floor(Math.log10(v));
   for (const k of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (k * e >= v) return k * e;
   return 10 * e;
 }

@@ -165,7 +165,8 @@ async function main(): Promise<void> {
           note(what);
           results.serverEvents.push(what);
         }
-        return (current = p);
+        current = p;
+        return p;
       };
       if (enabled("direct")) results.phases.direct = await attempt("direct chat latency", () => direct(srv, fresh(), users));
       if (enabled("group")) results.phases.group = await attempt("group throughput", () => group(srv, fresh(), users));

@@ -46,7 +46,10 @@ async function perMessage(page: Page, from: ChatClient, chatId: string, label: s
   await cdp.send("Performance.enable");
   const task = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")!.value;
   const before = await task();
-  if (process.env.PROFILE) await cdp.send("Profiler.enable"), await cdp.send("Profiler.start");
+  if (process.env.PROFILE) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.start");
+  }
   for (let i = 1; i <= MEASURED; i++) {
     const content = `${label} ${i}`;
     // Waits on a MutationObserver, not by polling the page, which would cost it time of its own.
@@ -65,7 +68,7 @@ async function perMessage(page: Page, from: ChatClient, chatId: string, label: s
     const { profile } = await cdp.send("Profiler.stop");
     const self = new Map<string, number>();
     const dt = new Map<number, number>();
-    profile.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+    for (const [i, id] of (profile.samples ?? []).entries()) dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0));
     for (const n of profile.nodes) {
       const name = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
       self.set(name, (self.get(name) ?? 0) + (dt.get(n.id) ?? 0));

@@ -177,7 +177,10 @@ export class Attachments {
                       // Where the keyboard goes from Cancel when the upload fails.
                       "data-control": "upload-action",
                       on: {
-                        click: () => (this.drop(u), this.start({ ...u, sent: 0, error: null, controller: new AbortController() })),
+                        click: () => {
+                          this.drop(u);
+                          this.start({ ...u, sent: 0, error: null, controller: new AbortController() });
+                        },
                       },
                     },
                     "Retry",
@@ -270,7 +273,8 @@ export class Attachments {
     if (known && known.until - LINK_MARGIN_MS > Date.now()) return known.url || null;
     let ids = this.wanted.get(chatId);
     if (!ids) {
-      this.wanted.set(chatId, (ids = new Set()));
+      ids = new Set();
+      this.wanted.set(chatId, ids);
       // Everything rendered in this turn goes in one request.
       queueMicrotask(() => void this.fetchLinks(chatId));
     }

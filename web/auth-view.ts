@@ -2,6 +2,7 @@
 import type { ChatClient } from "edge-chat/client";
 import { h, icon } from "./dom";
 import { field, form } from "./forms";
+import { loadDeviceToken } from "./storage";
 
 type Tab = "login" | "register" | "recover";
 
@@ -77,7 +78,10 @@ export function renderAuth(root: HTMLElement, client: ChatClient, notice?: strin
       fields: [username, password],
       submitLabel: "Log in",
       submit: async () => {
-        await client.auth({ username: username.input.value.trim(), password: password.input.value });
+        const name = username.input.value.trim();
+        // This browser's token for that name (storage.ts), so a flooded name still lets it in.
+        const device = loadDeviceToken(name);
+        await client.auth({ username: name, password: password.input.value, ...(device && { device_token: device }) });
       },
       extra: [h("button", { type: "button", class: "btn-link", on: { click: () => show("recover") } }, "Forgot password?")],
     }).el;

@@ -251,7 +251,10 @@ export class ChatApp {
     this.store.upsertChat(chat);
     this.renderList();
     if (!wasOpen) return;
-    if (!chat.peer_deleted || wasOpen.peer_deleted) return this.conversation.renderHead();
+    if (!chat.peer_deleted || wasOpen.peer_deleted) {
+      this.conversation.renderHead();
+      return;
+    }
     // The other member deleted their account: the composer gives way to a note.
     const hadFocus = this.conversation.el.contains(document.activeElement);
     void this.conversation.show(this.store.openChat!);

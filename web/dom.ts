@@ -81,7 +81,10 @@ export function syncChildren(list: HTMLElement, items: Keyed[], fallback?: () =>
 
   if (!active || document.activeElement === active) return;
   // Moved (which blurs it) rather than rebuilt: focus it again where it is now.
-  if (active.isConnected) return active.focus();
+  if (active.isConnected) {
+    active.focus();
+    return;
+  }
   const now =
     focusedKey === undefined
       ? undefined

@@ -5,7 +5,19 @@ import { ChatClient, type ClientEvents } from "edge-chat/client";
 import { renderAuth } from "./auth-view";
 import { ChatApp } from "./chat-app";
 import { replaceRoute } from "./routes";
-import { applyTheme, loadSaved, loadSession, loadTheme, saveCached, saveDrafts, saveSaved, saveSession, type Session } from "./storage";
+import {
+  applyTheme,
+  loadDeviceToken,
+  loadSaved,
+  loadSession,
+  loadTheme,
+  saveCached,
+  saveDeviceToken,
+  saveDrafts,
+  saveSaved,
+  saveSession,
+  type Session,
+} from "./storage";
 
 applyTheme(loadTheme());
 const root = document.getElementById("app")!;
@@ -23,9 +35,11 @@ const ENDED: Record<ClientEvents["sessionEnded"]["reason"], string | undefined> 
 };
 
 function start(session: Session | null, notice?: string): void {
+  const device = session && loadDeviceToken(session.user.username);
   const client = new ChatClient({
     url: wsUrl.toString(),
     ...(session && { token: session.token, ...savedPosition(session) }),
+    ...(device && { deviceToken: device }),
   });
   let current = session;
   const loggedIn = (s: Session) => {
@@ -50,6 +64,7 @@ function start(session: Session | null, notice?: string): void {
   };
   client.on("session", (s) => {
     saveSession(s);
+    if (client.deviceToken) saveDeviceToken(s.user.username, client.deviceToken);
     loggedIn(s);
     app?.focusStart();
   });

@@ -59,8 +59,9 @@ export class MessageItems {
     const textId = `msg-text-${m.seq}`;
     const hasText = !m.deleted && !(!m.content && m.attachment);
     const render = () => {
+      if (editing && !editing.form) editing.form = this.editForm(chat, m, key);
       const body = editing
-        ? (editing.form ??= this.editForm(chat, m, key))
+        ? editing.form!
         : h(
             "div",
             { class: "bubble" },
@@ -183,7 +184,12 @@ export class MessageItems {
                   class: "btn-link btn-xs danger",
                   "aria-label": "Discard message not sent",
                   "aria-describedby": textId,
-                  on: { click: () => (this.store.discard(out.clientMsgId), this.host.rerender()) },
+                  on: {
+                    click: () => {
+                      this.store.discard(out.clientMsgId);
+                      this.host.rerender();
+                    },
+                  },
                 },
                 "Discard",
               ),

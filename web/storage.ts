@@ -8,6 +8,7 @@ const SESSION = "edge-chat:session";
 const stateKey = (user: User) => `edge-chat:state:${user.id}`;
 const draftsKey = (user: User) => `edge-chat:drafts:${user.id}`;
 const cacheKey = (user: User) => `edge-chat:cache:${user.id}`;
+const deviceKey = (username: string) => `edge-chat:device:${username.toLowerCase()}`;
 
 export interface Session {
   token: string;
@@ -90,6 +91,18 @@ export function loadCached(user: User): Cached | null {
 }
 
 export const saveCached = (user: User, cached: Cached | null) => write(cacheKey(user), cached);
+
+/**
+ * The remembered-device token the server gave this browser for a username (docs/protocol.md,
+ * device_token). Kept past logging out: a username flooded with wrong passwords by others
+ * still lets this browser in.
+ */
+export function loadDeviceToken(username: string): string | undefined {
+  const t = read(deviceKey(username));
+  return typeof t === "string" ? t : undefined;
+}
+
+export const saveDeviceToken = (username: string, token: string) => write(deviceKey(username), token);
 
 /** The app's colours on this device: the system's choice unless one is picked in Settings. */
 export const THEMES = ["system", "light", "dark"] as const;

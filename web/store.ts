@@ -255,7 +255,8 @@ export class Store {
 
   /** Returns whether it is mine and moved a chat's badge (read on another device of mine). */
   receipt(chatId: string, username: string, seq: number): boolean {
-    const forChat = (this.receipts[chatId] ??= {});
+    this.receipts[chatId] ??= {};
+    const forChat = this.receipts[chatId];
     forChat[username] = Math.max(forChat[username] ?? 0, seq);
     const chat = this.chats.get(chatId);
     if (!chat || username !== this.me) return false;
@@ -265,7 +266,10 @@ export class Store {
 
   typing(chatId: string, username: string): void {
     let forChat = this.typingSeen.get(chatId);
-    if (!forChat) this.typingSeen.set(chatId, (forChat = new Map()));
+    if (!forChat) {
+      forChat = new Map();
+      this.typingSeen.set(chatId, forChat);
+    }
     forChat.set(username, Date.now() + TYPING_SHOWN_MS);
   }
 

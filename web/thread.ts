@@ -15,6 +15,7 @@ import { dayLabel, h, icon, syncChildren, type Keyed } from "./dom";
 import { describe } from "./forms";
 import type { FocusTarget, MessageItems } from "./message-item";
 import type { Store, Thread } from "./store";
+import { lowerBound, sortedSeqs, upperBound } from "./thread-seqs";
 
 export const PAGE = 50;
 /** Messages kept in the page while following the latest. */
@@ -272,7 +273,7 @@ export class ThreadView {
 
   private async loadOlder(chatId: string): Promise<void> {
     const thread = this.store.threads.get(chatId);
-    if (!thread || !thread.hasOlder || thread.loadingOlder) return;
+    if (!thread?.hasOlder || thread.loadingOlder) return;
     const oldest = Math.min(...thread.bySeq.keys());
     thread.loadingOlder = true;
     this.renderOlder();
@@ -441,20 +442,3 @@ const note = (text: string): Keyed => ({
   version: text,
   render: () => h("li", { class: "thread-note" }, text),
 });
-
-const sortedSeqs = (thread: Thread) => [...thread.bySeq.keys()].sort((a, b) => a - b);
-
-/** The index of the first seq at or above `seq`. */
-function lowerBound(seqs: number[], seq: number): number {
-  let lo = 0;
-  let hi = seqs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seqs[mid]! < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The index after the last seq at or below `seq`. */
-const upperBound = (seqs: number[], seq: number) => lowerBound(seqs, seq + 1);

@@ -86,8 +86,13 @@ export async function baseline(): Promise<Baseline> {
           progress(`baseline: ${members} RPCs per frame${write ? ", a row written by each" : ""}: ${i + 1}/${rounds}`);
         }
         const c = stop();
-        if (write) (row.write = dist(lat)), (row.workerUsPerCallWrite = per(c.workerUs, rounds * members));
-        else (row.call = dist(lat)), (row.workerUsPerCall = per(c.workerUs, rounds * members));
+        if (write) {
+          row.write = dist(lat);
+          row.workerUsPerCallWrite = per(c.workerUs, rounds * members);
+        } else {
+          row.call = dist(lat);
+          row.workerUsPerCall = per(c.workerUs, rounds * members);
+        }
       }
       rpcFanout.push(row as RpcFanout);
     }

@@ -1,6 +1,6 @@
 // 2. Direct chat latency.
 import type { LocalServer } from "../../scripts/local-server";
-import { ok, sleep, Socket, until } from "../client";
+import { ok, sleep, type Socket, until } from "../client";
 import { closeAll, connect, content, cpuWindow, phaseCpu, trackCreated, type U } from "../common";
 import { chainBeside } from "../floors";
 import { COUNTS, DEPTH } from "../options";

@@ -72,7 +72,10 @@ export async function edits(srv: LocalServer, procs: ServerProcs): Promise<Edits
     let fillerEdits = 0;
     const editOthersUntil = async (total: number) => {
       while (made < total) {
-        if (filler === null || fillerEdits === EDITS_PER_MESSAGE) (filler = await send()), (fillerEdits = 0);
+        if (filler === null || fillerEdits === EDITS_PER_MESSAGE) {
+          filler = await send();
+          fillerEdits = 0;
+        }
         await edit(filler);
         fillerEdits++;
         progress(`edits: ${made}/${total} edits of other messages in the chat`);

@@ -1,6 +1,6 @@
 // 3. One group's throughput.
 import type { LocalServer } from "../../scripts/local-server";
-import { flood, ok, Socket, until } from "../client";
+import { flood, ok, type Socket, until } from "../client";
 import { closeAll, connect, content, cpuWindow, createGroup, phaseCpu, trackCreated, type U } from "../common";
 import { COUNTS, DEPTH } from "../options";
 import type { ServerProcs } from "../proc";

@@ -1,6 +1,6 @@
 // 8. Large groups: fan-out on read.
 import type { LocalServer } from "../../scripts/local-server";
-import { ok, Socket, until } from "../client";
+import { ok, type Socket, until } from "../client";
 import { closeAll, connect, content, cpuWindow, createGroup, num, per, phaseCpu, settle, trackCreated, type U } from "../common";
 import { floorBeside } from "../floors";
 import { COUNTS } from "../options";
@@ -41,7 +41,10 @@ export async function largeMessages(
     });
     ok(r, "sendGroupMessage");
     await until(() => cur.left === 0, 30_000, `message ${k} to reach all ${socks.length - 1} members online (${cur.left} missing)`);
-    if (k >= warm) last.push(cur.lastAt - t), ack.push(r.at - t);
+    if (k >= warm) {
+      last.push(cur.lastAt - t);
+      ack.push(r.at - t);
+    }
     progress(
       `${what}: ${k < warm ? `warm-up ${k + 1}/${warm}` : `${k + 1 - warm}/${messages} messages`}, last member online at ${round(cur.lastAt - t, 1)} ms`,
     );

@@ -1,6 +1,6 @@
 // 5. Many chats at once.
 import type { LocalServer } from "../../scripts/local-server";
-import { flood, ok, pool, Socket, until } from "../client";
+import { flood, ok, pool, type Socket, until } from "../client";
 import { closeAll, connect, content, cpuWindow, phaseCpu, trackCreated, type U } from "../common";
 import { COUNTS, MANY_DEPTH, SETUP_CONCURRENCY } from "../options";
 import type { ServerProcs } from "../proc";

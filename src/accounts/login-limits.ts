@@ -1,7 +1,7 @@
 // The failed-login limits, shared by auth and by a logged-in user's password checks
 // (changePassword, deleteAccount): strict per (username, address) and per address; per
 // username a looser queue; per remembered device instead of that queue.
-import { ApiError, rateLimited } from "../contract/errors";
+import { type ApiError, rateLimited } from "../contract/errors";
 import { config, type Limit } from "../platform/config";
 import { addressKey } from "./address";
 import { DECOY_HASH, verifyPassword } from "./crypto";

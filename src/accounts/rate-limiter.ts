@@ -19,6 +19,8 @@ export interface Verdict {
 export class RateLimiter extends DurableObject<Env> {
   private tat = 0;
   private alarmAt: number | null = null;
+  /** For tests (through runInDurableObject): the storage a key takes. */
+  readonly probe = { databaseSize: () => this.ctx.storage.sql.databaseSize };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

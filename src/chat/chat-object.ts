@@ -13,6 +13,7 @@
 //   │   └── courier.ts            the calls on user objects, one in flight, retried
 //   ├── uploads   (uploads.ts)    the chat's files in R2: recorded after upload, attached by
 //   │                             a send, removed with their message or after a day unattached
+//   ├── views.ts                  the chat as its events carry it, a large group's summary
 //   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
@@ -28,8 +29,10 @@ import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
 import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
+import { chatProbe } from "./probe";
 import { CHAT_SCHEMA } from "./schema";
 import { Uploads } from "./uploads";
+import { chatInfo, largeSummary } from "./views";
 
 /** A member's typing goes out at most this often; a client repeating it sooner is answered but not fanned out. */
 const TYPING_EVERY_MS = 2_000;
@@ -49,13 +52,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
   readonly clock = new Clock();
   /** For tests (through runInDurableObject): what the chat holds, without reading its tables. */
-  readonly probe = {
-    lastRewrite: () => this.events.lastRewrite,
-    eventBytes: () => this.events.bytes(),
-    lastEv: () => this.events.ev,
-    memberInMemory: (userId: string) => this.members.cached(userId),
-    online: (userId: string) => this.fanout.isOnline(userId),
-  };
+  readonly probe = chatProbe(() => ({ sql: this.sql, events: this.events, members: this.members, fanout: this.fanout }));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -152,7 +149,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       if (this.meta.type !== "direct") throw new ApiError(400, "wrong_chat_type", "a deleted member leaves a group with leave");
       const event = this.fanout.publish({ kind: "chat", chat: this.info({}, [userId]) }, origin);
       this.members.leave(userId, event.ev);
-      await this.filesOfLeaver(userId);
+      await this.uploads.memberLeft(userId, this.members.count);
       return null;
     });
   }
@@ -388,30 +385,12 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** A member leaves or is removed: they are told, the rest see the new member list. */
   private async depart(m: MemberState, origin: Origin): Promise<{ mine: ChatEvent; others: ChatEvent | null }> {
     const out = this.fanout.depart(m, () => this.info({ removed: [m.username] }), origin);
-    await this.filesOfLeaver(m.userId);
+    await this.uploads.memberLeft(m.userId, this.members.count);
     return out;
   }
 
-  /** A member went: their unsent uploads go at once, and every file of the chat with its last member. */
-  private async filesOfLeaver(userId: string): Promise<void> {
-    this.uploads.removeUnsentOf(userId);
-    if (this.members.count === 0) this.uploads.removeAll();
-    await this.uploads.purge();
-  }
-
   private summaryFor(m: MemberState): LargeSummary {
-    const owner = this.members.ownerId === null ? undefined : this.members.current(this.members.ownerId)?.username;
-    const last = this.messages.get(this.messages.lastSeq);
-    return {
-      title: this.meta.title,
-      ...(owner !== undefined && { owner }),
-      member_count: this.members.count,
-      ev: this.events.ev,
-      last_seq: this.messages.lastSeq,
-      last_message: last ? JSON.stringify(toMessage(this.meta.chatId, last)) : null,
-      last_read_seq: m.lastReadSeq,
-      updated_at: last?.ts ?? 0,
-    };
+    return largeSummary(this.meta, this.members, this.messages, this.events.ev, m);
   }
 
   /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
@@ -439,31 +418,9 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return this.meta.type === "direct" && this.members.count < 2;
   }
 
-  /**
-   * The chat for the next event: a small chat's whole member list (a direct chat keeps
-   * listing a member who deleted their account), a large group's count and ev. `deleting`:
-   * members whose deletion this is about (still current).
-   */
+  /** The chat for the next event (views.ts); `deleting`: members whose deletion this is about. */
   private info(change: { added?: string[]; removed?: string[] } = {}, deleting: string[] = []): ChatInfo {
-    const { type, title } = this.meta;
-    const direct = type === "direct";
-    const roster = this.fanout.roster();
-    const members = "list" in roster ? this.members.listed(direct) : [];
-    const owner = this.members.ownerId === null ? undefined : this.members.current(this.members.ownerId);
-    const last = this.messages.get(this.messages.lastSeq);
-    const deleted = members.filter((m) => m.leftEv !== null || deleting.includes(m.userId)).map((m) => m.username);
-    return {
-      type: type!,
-      title,
-      ...("list" in roster ? { members: members.map((m) => m.username) } : roster),
-      ...change,
-      ...(!direct && owner && { owner: owner.username }),
-      member_count: this.members.count,
-      ...(direct && { reads: Object.fromEntries(members.map((m) => [m.username, m.lastReadSeq])) }),
-      ...(deleted.length > 0 && direct && { deleted }),
-      last_seq: this.messages.lastSeq,
-      last_message: last ? JSON.stringify(toMessage(this.meta.chatId, last)) : null,
-    };
+    return chatInfo(this.meta, this.members, this.messages, this.fanout.roster(), change, deleting);
   }
 
   private requireMember(userId: string): MemberState {

@@ -97,6 +97,13 @@ export class Uploads {
       .map((r) => r.file_id);
   }
 
+  /** A member went: their unsent uploads go at once, and every file of the chat with its last member. */
+  async memberLeft(userId: string, membersLeft: number): Promise<void> {
+    this.removeUnsentOf(userId);
+    if (membersLeft === 0) this.removeAll();
+    await this.purge();
+  }
+
   /** A member left (or deleted their account): what they uploaded and never sent goes; `purge` deletes it. */
   removeUnsentOf(userId: string): void {
     this.sql.exec("UPDATE uploads SET removed = 1 WHERE uploader_id = ? AND attached_seq IS NULL AND removed = 0", userId);

@@ -7,7 +7,8 @@
 // change the client caused itself is not pushed back to it; its response carries the pts
 // (or ev) instead, which counts as applied without being emitted again. The socket's life
 // (open, heartbeat, backoff, reconnect) is the Connection's; this file keeps the requests,
-// the frames that answer them, the session and the files; the typed methods are methods.ts'.
+// the frames that answer them and the session; the typed methods are methods.ts', the file
+// methods file-methods.ts', the options' defaults settings.ts'.
 import type { z } from "zod";
 import {
   ErrorFrame,
@@ -21,19 +22,19 @@ import {
   responseSchemas,
   type Chat,
   type Mode,
-  type Attachment,
   type PayloadOf,
   type User,
 } from "../contract/protocol";
 import { Connection, tokenRevoked, type ConnectionState } from "./connection";
 import { ClientError } from "./errors";
-import { contentTypeFor, upload, type FileData, type HttpFetch, type UploadOptions } from "./files";
+import { FileMethods } from "./file-methods";
 import { LargeGroups } from "./large-groups";
-import { ChatMethods, randomId } from "./methods";
+import { randomId } from "./methods";
 import { Sequencer } from "./sequencer";
-import { globalWebSocket, type FetchLike, type SocketLike } from "./socket";
+import { type ClientSettings, clientSettings, connectionSettings } from "./settings";
+import type { SocketLike } from "./socket";
 import { realTimers } from "./timers";
-import type { ClientEvents, ClientOptions, FileMessageOptions, ParamsOf, RequestOptions } from "./types";
+import type { ClientEvents, ClientOptions, ParamsOf, RequestOptions } from "./types";
 import { catchUpLog } from "./user-log";
 
 export type {
@@ -84,14 +85,8 @@ interface Pending {
   reject(err: ClientError): void;
 }
 
-export class ChatClient extends ChatMethods {
-  private readonly opts: {
-    apiUrl: string;
-    fetch: FetchLike | undefined;
-    httpFetch: HttpFetch | undefined;
-    requestTimeoutMs: number;
-    catchUpLargeGroups: boolean;
-  };
+export class ChatClient extends FileMethods {
+  protected readonly opts: ClientSettings;
   private currentToken: string | undefined;
   private currentDeviceToken: string | undefined;
   private currentUser: User | undefined;
@@ -106,44 +101,30 @@ export class ChatClient extends ChatMethods {
 
   constructor(options: ClientOptions) {
     super();
-    const api = new URL(options.url);
-    api.protocol = api.protocol === "wss:" ? "https:" : "http:";
-    api.pathname = api.pathname.replace(/\/ws$/, "/api");
-    api.search = "";
-    this.opts = {
-      fetch: options.fetch ?? (typeof fetch === "function" ? (url, init) => fetch(url, init) : undefined),
-      apiUrl: options.apiUrl ?? api.toString(),
-      httpFetch: options.httpFetch,
-      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
-      catchUpLargeGroups: options.catchUpLargeGroups ?? true,
-    };
+    this.opts = clientSettings(options);
     const gapMs = options.gapTimeoutMs ?? 500;
     this.syncPageSize = Math.min(options.syncPageSize ?? 100, MAX_SYNC_PAGE);
     this.currentToken = options.token;
     this.currentDeviceToken = options.deviceToken;
-    this.conn = new Connection(
-      {
-        url: options.url,
-        webSocket: options.webSocket ?? globalWebSocket,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-        minReconnectDelayMs: options.minReconnectDelayMs ?? 500,
-        maxReconnectDelayMs: options.maxReconnectDelayMs ?? 30_000,
-        heartbeatMs: options.heartbeatMs ?? 20_000,
+    this.conn = new Connection(connectionSettings(options), {
+      protocols: () => (this.currentToken === undefined ? ["chat"] : ["chat", `token.${this.currentToken}`]),
+      opened: () => this.opened(),
+      frame: (data) => this.received(data),
+      lost: (ws, opened) => this.lost(ws, opened),
+      revoked: () => this.endSession("revoked"),
+      state: (state) => this.emit("state", state),
+      detached: () => {
+        this.log.pause();
+        this.large.pause();
       },
-      {
-        protocols: () => (this.currentToken === undefined ? ["chat"] : ["chat", `token.${this.currentToken}`]),
-        opened: () => this.opened(),
-        frame: (data) => this.received(data),
-        lost: (ws, opened) => this.lost(ws, opened),
-        revoked: () => this.endSession("revoked"),
-        state: (state) => this.emit("state", state),
-        detached: () => (this.log.pause(), this.large.pause()),
-      },
-    );
+    });
     const connected = () => this.conn.socket !== null;
     this.log = new Sequencer<Push>(
       {
-        apply: (push) => (this.large.logged(push), this.emit(push.mode, push as never)),
+        apply: (push) => {
+          this.large.logged(push);
+          this.emit(push.mode, push as never);
+        },
         moved: (pts) => this.emit("pts", pts),
         fill: () => void this.catchUp(),
         connected,
@@ -290,43 +271,6 @@ export class ChatClient extends ChatMethods {
     for (const p of [...this.pending.values()]) this.settle(p, err);
   }
 
-  // ---- Files ----
-
-  /** Uploads a file into a chat (POST /upload), to send with sendFile or in a message's `attachment`. */
-  uploadFile(chatId: string, data: FileData, options: UploadOptions = {}): Promise<Attachment> {
-    const token = this.currentToken;
-    if (token === undefined) return Promise.reject(new ClientError(401, "unauthorized", "log in before uploading"));
-    const url = new URL(`upload?chat_id=${encodeURIComponent(chatId)}`, new URL(".", this.opts.apiUrl)).toString();
-    return upload(url, token, data, options, this.opts.httpFetch);
-  }
-
-  /**
-   * Uploads a file and sends it: a png, jpeg, gif, webp or avif image as content_type
-   * "image", anything else as "file", with `caption` as the content. `chatType` defaults
-   * from the id (this service's group ids start with "g_").
-   */
-  async sendFile(chatId: string, data: FileData, options: FileMessageOptions = {}) {
-    const file = await this.uploadFile(chatId, data, options);
-    const params = {
-      chat_id: chatId,
-      content: options.caption ?? "",
-      content_type: contentTypeFor(file),
-      attachment: { file_id: file.file_id },
-      ...(options.client_msg_id !== undefined && { client_msg_id: options.client_msg_id }),
-    };
-    const group = (options.chatType ?? (chatId.startsWith("g_") ? "group" : "direct")) === "group";
-    const sent = group ? await this.sendGroupMessage(params) : await this.sendMessage(params);
-    return { ...sent, file };
-  }
-
-  /** Download links for a chat's files, as absolute URLs that need no token, valid for an hour. */
-  async getFileUrls(params: ParamsOf<"getFileUrls">, options?: RequestOptions): Promise<PayloadOf<"getFileUrls">> {
-    const { urls } = await this.request("getFileUrls", params, options);
-    return {
-      urls: Object.fromEntries(Object.entries(urls).map(([id, path]) => [id, new URL(path, this.opts.apiUrl).toString()])),
-    };
-  }
-
   // ---- Frames in ----
 
   private received(data: unknown): void {
@@ -340,8 +284,14 @@ export class ChatClient extends ChatMethods {
     if (typeof frame !== "object" || frame === null || Array.isArray(frame)) return;
     const f = frame as Record<string, unknown>;
     const p = typeof f.request_id === "string" ? this.pending.get(f.request_id) : undefined;
-    if (p) return this.answered(p, f);
-    if (f.status === undefined) return this.pushed(f);
+    if (p) {
+      this.answered(p, f);
+      return;
+    }
+    if (f.status === undefined) {
+      this.pushed(f);
+      return;
+    }
     // A late answer to a request that timed out is dropped; its change, if any, comes by sync.
     if (f.request_id !== undefined) return;
     const err = ErrorFrame.safeParse(f);
@@ -352,16 +302,19 @@ export class ChatClient extends ChatMethods {
     const status = typeof f.status === "number" ? f.status : 0;
     if (status >= 400) {
       const e = ErrorFrame.safeParse(f);
-      return this.settle(
+      this.settle(
         p,
         e.success
           ? new ClientError(e.data.status, e.data.error, e.data.message, e.data.fields, e.data.retry_after_ms)
           : new ClientError(status, "bad_response", `${p.mode} failed with an unreadable error frame`),
       );
+      return;
     }
     const parsed = (responseSchemas[p.mode] as z.ZodType).safeParse(f);
-    if (!parsed.success)
-      return this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
+    if (!parsed.success) {
+      this.settle(p, new ClientError(status, "bad_response", `the ${p.mode} response does not match the contract`));
+      return;
+    }
     const { mode: _mode, timestamp: _timestamp, status: _status, request_id: _id, ...payload } = parsed.data as Record<string, unknown>;
     this.settle(p, { payload });
     if (p.mode === "register" || p.mode === "auth") {
@@ -383,7 +336,10 @@ export class ChatClient extends ChatMethods {
   }
 
   private pushed(f: Record<string, unknown>): void {
-    if (f.mode === "sessionRevoked") return this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
+    if (f.mode === "sessionRevoked") {
+      this.endSession(SessionRevokedPush.safeParse(f).data?.reason ?? "revoked");
+      return;
+    }
     if (f.mode === "typing") {
       const t = TypingPush.safeParse(f);
       if (t.success) this.emit("typing", t.data);

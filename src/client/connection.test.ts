@@ -104,7 +104,10 @@ describe("Connection", () => {
       expect(conn.state).toBe("waiting");
       const before = sockets.length;
       let waited = 0;
-      while (sockets.length === before) timers.advance(100), (waited += 100);
+      while (sockets.length === before) {
+        timers.advance(100);
+        waited += 100;
+      }
       delays.push(waited);
     }
     // random() = 1: the whole step, 500 ms doubling to the 30 s ceiling.
@@ -160,7 +163,10 @@ describe("Connection", () => {
     const { conn, timers, sockets } = setup({ heartbeatMs: 20_000 });
     conn.connect();
     sockets[0]!.open();
-    for (let i = 0; i < 10; i++) timers.advance(10_000), sockets[0]!.message("{}");
+    for (let i = 0; i < 10; i++) {
+      timers.advance(10_000);
+      sockets[0]!.message("{}");
+    }
     expect(sockets[0]!.sent).toEqual([]);
     expect(conn.state).toBe("ready");
   });
@@ -193,9 +199,11 @@ describe("Connection", () => {
 describe("tokenRevoked", () => {
   it("is true only for a 401, and false when the server cannot be reached", async () => {
     const calls: string[] = [];
-    expect(await tokenRevoked(async (_url, init) => (calls.push(init.headers.Authorization!), { status: 401 }), "http://x/api", "t")).toBe(
-      true,
-    );
+    const revoked = async (_url: string, init: { headers: { Authorization?: string } }) => {
+      calls.push(init.headers.Authorization!);
+      return { status: 401 };
+    };
+    expect(await tokenRevoked(revoked, "http://x/api", "t")).toBe(true);
     expect(calls).toEqual(["Bearer t"]);
     expect(await tokenRevoked(async () => ({ status: 200 }), "http://x/api", "t")).toBe(false);
     expect(await tokenRevoked(async () => Promise.reject(new Error("offline")), "http://x/api", "t")).toBe(false);

@@ -162,7 +162,10 @@ export class Connection {
   private beat(ws: SocketLike): void {
     const every = this.settings.heartbeatMs;
     if (every <= 0) return;
-    if (this.pingedAt !== null && this.lastFrameAt < this.pingedAt) return this.drop(ws, true);
+    if (this.pingedAt !== null && this.lastFrameAt < this.pingedAt) {
+      this.drop(ws, true);
+      return;
+    }
     this.pingedAt = null;
     if (this.clock.now() - this.lastFrameAt >= every && this.send(PING, ws)) this.pingedAt = this.clock.now();
     this.later("heartbeat", every, () => this.beat(ws));

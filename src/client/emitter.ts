@@ -9,7 +9,10 @@ export class Emitter<Events extends object> {
   /** Subscribes to a push or a client event; returns the unsubscribe function. */
   on<E extends keyof Events>(event: E, listener: (value: Events[E]) => void): () => void {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
     set.add(listener);
     return () => this.off(event, listener);
   }

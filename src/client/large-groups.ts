@@ -48,7 +48,10 @@ export class LargeGroups {
 
   /** What an applied log push says about large groups: one joined or became large (from its ev on), or one left. */
   logged(push: Push): void {
-    if (push.mode === "removedFromChat") return this.forget(push.chat_id);
+    if (push.mode === "removedFromChat") {
+      this.forget(push.chat_id);
+      return;
+    }
     if ((push.mode === "chatCreated" || push.mode === "chatUpdated") && push.chat.large) {
       const g = this.follow(push.chat.chat_id);
       // Joining starts a new view; becoming large starts one where there was none.

@@ -1,6 +1,6 @@
 // The typed methods: one per request mode, each `request` with the mode filled in (sends
 // also get their defaults). ChatClient supplies `request`; the file methods, which go over
-// HTTP beside the socket, are ChatClient's own.
+// HTTP beside the socket, are file-methods.ts'.
 import type { Chat, Mode, PayloadOf } from "../contract/protocol";
 import { Emitter } from "./emitter";
 import type { ClientEvents, ParamsOf, RequestOptions, SendParams } from "./types";

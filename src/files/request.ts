@@ -20,6 +20,7 @@ const MIME = new RegExp(`^${TOKEN}/${TOKEN}$`);
 // A name is shown and offered as a download name: no path separators, no control characters,
 // and no format characters (Unicode category Cf: bidi overrides that show "invoice\u202Efdp.exe"
 // as "invoiceexe.pdf", zero-width spaces and joiners).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what a file name may not hold.
 const BAD_NAME = /[\u0000-\u001f\u007f/\\]|\p{Cf}/u;
 
 export function readUploadHead(req: Request): UploadHead {

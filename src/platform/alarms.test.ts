@@ -5,13 +5,26 @@ function setup(pending: number | null = null) {
   const storage = { alarm: pending as number | null, sets: [] as number[] };
   let now = 1_000;
   const alarms = new Alarms<"a" | "b">(
-    { getAlarm: async () => storage.alarm, setAlarm: async (at) => void ((storage.alarm = at), storage.sets.push(at)) },
+    {
+      getAlarm: async () => storage.alarm,
+      setAlarm: async (at) => {
+        storage.alarm = at;
+        storage.sets.push(at);
+      },
+    },
     () => now,
   );
   const ran: string[] = [];
   alarms.register("a", () => void ran.push("a"));
   alarms.register("b", () => void ran.push("b"));
-  return { alarms, storage, ran, at: (t: number) => void (now = t) };
+  return {
+    alarms,
+    storage,
+    ran,
+    at: (t: number) => {
+      now = t;
+    },
+  };
 }
 
 describe("Alarms", () => {

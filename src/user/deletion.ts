@@ -38,7 +38,6 @@ export class Deletion {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly env: Env,
     private readonly alarm: Alarm,
     private readonly clock: Clock,
   ) {

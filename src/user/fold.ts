@@ -28,7 +28,10 @@ export function foldMessage(runs: Map<string, MessageRun>, myUsername: string, e
   const others = own ? 0 : e.seq;
   const run = runs.get(e.chat_id);
   if (!run) return void runs.set(e.chat_id, { seq: e.seq, message: e.message, at: e.timestamp, own, others });
-  if (e.seq > run.seq) (run.seq = e.seq), (run.message = e.message);
+  if (e.seq > run.seq) {
+    run.seq = e.seq;
+    run.message = e.message;
+  }
   run.at = Math.max(run.at, e.timestamp);
   run.own = Math.max(run.own, own);
   run.others = Math.max(run.others, others);

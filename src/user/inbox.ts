@@ -64,8 +64,10 @@ export class Inbox {
   rewriteText(chatId: string, seq: number, message: string): void {
     const parsed = Message.safeParse(parseJson(message));
     // A chat object's bug, not the user's: logged, and nothing changes.
-    if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq)
-      return log({ level: "error", event: "rewrite_refused", chat_id: chatId, where: "Inbox.rewriteText" });
+    if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq) {
+      log({ level: "error", event: "rewrite_refused", chat_id: chatId, where: "Inbox.rewriteText" });
+      return;
+    }
     this.log.rewriteText(`${chatId}:${seq}`, message);
     this.chats.changeMessage(chatId, seq, message);
   }
@@ -89,7 +91,9 @@ export class Inbox {
     const runs = new Map<string, MessageRun>();
     const flush = (chatId: string) => {
       const run = runs.get(chatId);
-      if (run) runs.delete(chatId), this.chats.addMessages(chatId, run);
+      if (!run) return;
+      runs.delete(chatId);
+      this.chats.addMessages(chatId, run);
     };
     const out = events.map((e, i) => {
       const key = keys[i]!;

@@ -152,8 +152,8 @@ export class Sockets {
 
   /** Ends the socket that asked, after its answer: quietly (as logout), or with a sessionRevoked push. */
   endAsking(ws: WebSocket, how: "quietly" | SessionEndReason): void {
-    if (how === "quietly") return closeRevoked(ws, "session revoked");
-    this.end([ws], null, how);
+    if (how === "quietly") closeRevoked(ws, "session revoked");
+    else this.end([ws], null, how);
   }
 
   private end(sockets: WebSocket[], exceptSocketId: string | null, reason: SessionEndReason): void {

@@ -60,6 +60,11 @@ import { UpdateLog } from "./update-log";
 export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
   readonly clock = new Clock();
+  /** For tests (through runInDurableObject): what the object holds, without their reading its tables. */
+  readonly probe = {
+    blockedBy: () => this.ctx.storage.sql.exec("SELECT user_id, username FROM blocked_by").toArray(),
+    databaseSize: () => this.ctx.storage.sql.databaseSize,
+  };
   private sockets: Sockets;
   private alarms: Alarm;
   private sessions: SessionWatch;
@@ -80,7 +85,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     this.sockets = new Sockets(ctx, cfg.maxSocketsPerUser);
     this.alarms = new Alarm(ctx.storage);
     this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
-    this.deletion = new Deletion(ctx.storage, env, this.alarms, this.clock);
+    this.deletion = new Deletion(ctx.storage, this.alarms, this.clock);
     this.calls = new ChatCalls(env, () => this.chats);
     const limits = new SendLimits(ctx.storage, cfg, this.clock);
     const defer = (p: Promise<unknown>) => ctx.waitUntil(p);

@@ -143,7 +143,9 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
 
     // An upload can be cancelled while it is on its way; a failed one says why and is retried.
     let held: Route | null = null;
-    await alicePage.route("**/upload?**", (route) => void (held = route));
+    await alicePage.route("**/upload?**", (route) => {
+      held = route;
+    });
     const [again] = await Promise.all([
       alicePage.waitForEvent("filechooser"),
       alicePage.getByRole("button", { name: "Attach file" }).click(),
@@ -156,7 +158,11 @@ describe.skipIf(!hasChromium)("the web client in Chromium", () => {
     await held!.abort().catch(() => undefined);
     await alicePage.unroute("**/upload?**");
     let failNext = true;
-    await alicePage.route("**/upload?**", (route) => (failNext ? ((failNext = false), route.abort("connectionreset")) : route.continue()));
+    await alicePage.route("**/upload?**", (route) => {
+      if (!failNext) return route.continue();
+      failNext = false;
+      return route.abort("connectionreset");
+    });
     const [third] = await Promise.all([
       alicePage.waitForEvent("filechooser"),
       alicePage.getByRole("button", { name: "Attach file" }).click(),

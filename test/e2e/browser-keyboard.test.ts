@@ -272,7 +272,9 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     const list = page.getByRole("region", { name: "Messages" }).getByRole("list");
     expect(await list.getAttribute("role")).toBeNull();
     expect(await list.getAttribute("aria-live")).toBeNull();
-    await list.locator("li").evaluateAll((items) => items.forEach((li) => ((li as HTMLElement & { kept?: boolean }).kept = true)));
+    await list.locator("li").evaluateAll((items) => {
+      for (const li of items) (li as HTMLElement & { kept?: boolean }).kept = true;
+    });
 
     await bob.client.sendMessage({ chat_id: withBob.chat_id, content: "Are you free at six?" });
     await expect.poll(() => announcements(page)).toContain(`New message from ${bob.username}: Are you free at six?`);

@@ -58,7 +58,9 @@ it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as 
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
         if (at >= bytes.byteLength) return c.close();
-        c.enqueue(bytes.slice(at, (at += 256 * 1024)));
+        const from = at;
+        at += 256 * 1024;
+        c.enqueue(bytes.slice(from, at));
       },
     });
     const noLength = new ReadableStream<Uint8Array>({

@@ -5,6 +5,7 @@ import { serverForThisFile } from "./server";
 
 const local = serverForThisFile();
 
+// biome-ignore lint/suspicious/noExplicitAny: a test reads any answer's fields loosely; the contract's schemas check frames elsewhere.
 type Frame = Record<string, any>;
 
 function open(
@@ -19,7 +20,12 @@ function open(
       frames.push(JSON.parse(d.toString()));
       wake();
     });
-    const closed = new Promise<number>((r) => ws.on("close", (code) => (r(code), wake())));
+    const closed = new Promise<number>((r) =>
+      ws.on("close", (code) => {
+        r(code);
+        wake();
+      }),
+    );
     const next = async (match: (f: Frame) => boolean = () => true) => {
       const until = Date.now() + 30_000;
       for (;;) {

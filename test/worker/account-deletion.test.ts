@@ -3,6 +3,7 @@
 // peer_deleted, their messages stay, and every socket of theirs ends.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { recoveryCodeCount, sessionsOf, userRow } from "../../src/accounts/testing";
 import { api, connect, inUserObject, login, mailsTo, registerUser, text, unique, type Frame } from "./helpers";
 
 const chatOf = async (token: string, chatId: string) =>
@@ -38,18 +39,16 @@ describe("deleteAccount", () => {
     for (const token of [alice.token, phone]) expect((await api({ mode: "getChats" }, { token })).status).toBe(401);
 
     // D1: no sessions, no codes, no email or password hash; the name stays.
-    const row = await env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(alice.user.id).first<Frame>();
+    const row = await userRow(env, alice.user.id);
     expect(row).toMatchObject({
       username: alice.username,
       email: "",
-      password_hash: "",
-      email_key: `deleted:${alice.user.id}`,
+      passwordHash: "",
+      emailKey: `deleted:${alice.user.id}`,
     });
-    expect(row!.deleted_at).toEqual(expect.any(Number));
-    for (const table of ["sessions", "recovery_codes"])
-      expect(
-        (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).bind(alice.user.id).first<{ n: number }>())!.n,
-      ).toBe(0);
+    expect(row!.deletedAt).toEqual(expect.any(Number));
+    expect((await sessionsOf(env, alice.user.id)).length).toBe(0);
+    expect(await recoveryCodeCount(env, alice.user.id)).toBe(0);
     expect((await api({ mode: "resetPassword", code: mail!.code, new_password: "taking it over" })).body.error).toBe("code_expired");
 
     // Groups: she is gone from both; the longest-standing member owns hers.
@@ -83,7 +82,7 @@ describe("deleteAccount", () => {
     expect((await api({ mode: "createChat", username: alice.username }, { token: bob.token })).body.error).toBe("user_not_found");
 
     // Whom she blocked is told the block is gone.
-    const blockers = await inUserObject(carol.user.id, (_o, state) => state.storage.sql.exec("SELECT * FROM blocked_by").toArray());
+    const blockers = await inUserObject(carol.user.id, (o) => o.probe.blockedBy());
     expect(blockers).toEqual([]);
     bobSocket.close();
   });

@@ -59,7 +59,7 @@ describe("the client's files", () => {
     const err = await client.uploadFile(chatId, new Uint8Array(0), { name: "empty" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientError);
     expect(err).toMatchObject({ status: 400, error: "invalid_request", fields: { body: expect.any(String) } });
-    const notMine = await client.uploadFile("d_" + "0".repeat(32), new Uint8Array(1), { name: "x" }).catch((e: unknown) => e);
+    const notMine = await client.uploadFile(`d_${"0".repeat(32)}`, new Uint8Array(1), { name: "x" }).catch((e: unknown) => e);
     expect(notMine).toMatchObject({ status: 404, error: "chat_not_found" });
     const cancel = new AbortController();
     cancel.abort();

@@ -3,13 +3,14 @@
 // Worker from an anonymous start).
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { sessionRow } from "../../src/accounts/testing";
 import { LAST_SEEN_EVERY_MS } from "../../src/user/sessions";
 import { api, connect, inUserObject, login, registerUser, unique, type Frame } from "./helpers";
 
 const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
 
 async function lastSeenInD1(sessionId: string): Promise<number | null> {
-  return (await env.DB.prepare("SELECT last_seen_at AS t FROM sessions WHERE id = ?").bind(sessionId).first<{ t: number | null }>())!.t;
+  return (await sessionRow(env, sessionId))!.lastSeenAt;
 }
 
 describe("getSessions", () => {

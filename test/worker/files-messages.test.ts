@@ -165,14 +165,12 @@ describe("removing files", () => {
     // The alarm is set for when the oldest unattached upload turns a day old.
     const { alarm, uploadedAt } = await runInDurableObject(chatStub(chatId), async (_o: ChatObject, state) => ({
       alarm: await state.storage.getAlarm(),
-      uploadedAt: state.storage.sql.exec<{ t: number }>("SELECT uploaded_at AS t FROM uploads WHERE file_id = ?", stale).one().t,
+      uploadedAt: _o.probe.uploadedAt(stale),
     }));
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeLessThanOrEqual(uploadedAt + DAY);
     // A day passes for two of the uploads (the clock here is their upload time).
-    await runInDurableObject(chatStub(chatId), (_o: ChatObject, state) => {
-      state.storage.sql.exec("UPDATE uploads SET uploaded_at = uploaded_at - ? WHERE file_id IN (?, ?)", DAY, stale, sent);
-    });
+    await runInDurableObject(chatStub(chatId), (o: ChatObject) => o.probe.ageUploads(DAY, [stale, sent]));
     expect(await runDurableObjectAlarm(chatStub(chatId))).toBe(true);
     expect(await env.FILES.head(`files/${stale}`)).toBeNull();
     expect(await env.FILES.head(`files/${sent}`)).not.toBeNull();

@@ -2,6 +2,7 @@
 // every refusal, each of which stores nothing.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ChatObject } from "../../src/chat";
 import { directChat, imageBytes, registerUser, sha256, upload } from "./helpers";
 
 const MAX = 6 * 2 ** 20;
@@ -181,8 +182,8 @@ describe("uploading", () => {
     const ghost = `g_${crypto.randomUUID()}`;
     expect((await upload(ghost, "x", { token: stranger.token })).body.error).toBe("chat_not_found");
     // The chat object for that id was asked, and wrote nothing: no table, no alarm.
-    const stored = await runInDurableObject(env.CHATS.get(env.CHATS.idFromName(ghost)), async (_: unknown, state) => ({
-      tables: state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+    const stored = await runInDurableObject(env.CHATS.get(env.CHATS.idFromName(ghost)), async (o: ChatObject, state) => ({
+      tables: o.probe.tables(),
       alarm: await state.storage.getAlarm(),
     }));
     expect(stored).toEqual({ tables: [], alarm: null });

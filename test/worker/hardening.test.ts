@@ -1,10 +1,8 @@
 // Settings and checks that keep a deploy safe: MAILER must name a sink, a deleted account's
 // tokens are dead, and every response tells browsers to use HTTPS only.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { users } from "../../src/accounts/schema";
+import { markUserDeleted } from "../../src/accounts/testing";
 import worker from "../../src/index";
 import { api, captureLog, download, registerUser, upload } from "./helpers";
 
@@ -41,7 +39,7 @@ describe("sessions of a deleted account", () => {
     const a = await registerUser("del");
     expect((await api({ mode: "getChats" }, { token: a.token })).status).toBe(200);
     // The account is erased while this session's row is still there (a deletion racing a login).
-    await drizzle(env.DB).update(users).set({ deletedAt: Date.now() }).where(eq(users.id, a.user.id));
+    await markUserDeleted(env, a.user.id, Date.now());
     expect((await api({ mode: "getChats" }, { token: a.token })).status).toBe(401);
   });
 });

@@ -6,6 +6,7 @@ import type { ChatEvent, ChatObject } from "../../src/chat";
 import type { UserObject } from "../../src/user";
 import worker from "../../src/index";
 
+// biome-ignore lint/suspicious/noExplicitAny: a test reads any answer's fields loosely; the contract's schemas check frames elsewhere.
 export type Frame = Record<string, any>;
 
 /**
@@ -311,8 +312,12 @@ export async function holdLimiterClock(at = Date.now()): Promise<{ set(ms: numbe
   let t = at;
   proto.now = () => t;
   return {
-    set: (ms) => void (t = ms),
-    release: () => void (proto.now = real),
+    set: (ms) => {
+      t = ms;
+    },
+    release: () => {
+      proto.now = real;
+    },
   };
 }
 
@@ -424,7 +429,9 @@ export function stallingBody(first: Uint8Array) {
     cut: () => controller.error(new Error("connection reset")),
     stream: new ReadableStream<Uint8Array>(
       {
-        start: (c) => void (controller = c),
+        start: (c) => {
+          controller = c;
+        },
         pull: (c) => {
           if (pulls++ === 0) c.enqueue(first);
           else reading();

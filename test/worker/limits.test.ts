@@ -5,17 +5,23 @@ import type { RateLimiter } from "../../src/accounts";
 import { addressKey } from "../../src/accounts/address";
 import { MAX_LOGIN_DELAY_MS } from "../../src/accounts/login-limits";
 import { config } from "../../src/platform/config";
+import { sessionsOf, setPasswordHash, userRow } from "../../src/accounts/testing";
 import { PBKDF2_ITERATIONS, hashPassword } from "../../src/accounts/crypto";
 import { api, holdLimiterClock, mailsTo, registerUser, unique } from "./helpers";
 
 describe("failed logins", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
-  beforeEach(async () => void (clock = await holdLimiterClock()));
+  beforeEach(async () => {
+    clock = await holdLimiterClock();
+  });
   afterEach(() => clock.release());
 
   const guess = (username: string, ip: string, password = "wrong password") => api({ mode: "auth", username, password }, { ip });
   const statuses = (answers: Array<{ status: number }>) =>
-    answers.reduce<Record<number, number>>((n, a) => ({ ...n, [a.status]: (n[a.status] ?? 0) + 1 }), {});
+    answers.reduce<Record<number, number>>((n, a) => {
+      n[a.status] = (n[a.status] ?? 0) + 1;
+      return n;
+    }, {});
 
   it("counts guesses sent at once before any is checked: 40 wrong and the right one get at most 10 checks", async () => {
     const a = await registerUser("burst");
@@ -91,7 +97,9 @@ describe("failed logins", () => {
 describe("the RateLimiter object", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
   const t0 = 1_800_000_000_000;
-  beforeEach(async () => void (clock = await holdLimiterClock(t0)));
+  beforeEach(async () => {
+    clock = await holdLimiterClock(t0);
+  });
   afterEach(() => clock.release());
   const stub = () => env.LIMITER.get(env.LIMITER.idFromName(unique("key")));
   const threePerThreeSeconds = { limit: 3, windowMs: 3_000 };
@@ -126,7 +134,7 @@ describe("the RateLimiter object", () => {
     clock.set(t0 + 2_000);
     expect(await runDurableObjectAlarm(l)).toBe(true);
     expect(await stored()).toEqual({ tat: undefined, alarm: null });
-    expect(await runInDurableObject(l, (_: RateLimiter, state) => state.storage.sql.databaseSize)).toBeLessThanOrEqual(8192);
+    expect(await runInDurableObject(l, (o: RateLimiter) => o.probe.databaseSize())).toBeLessThanOrEqual(8192);
   });
 
   it("a key whose only event was given back keeps nothing", async () => {
@@ -157,7 +165,9 @@ describe("addresses", () => {
 
 describe("other rate limits", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
-  beforeEach(async () => void (clock = await holdLimiterClock()));
+  beforeEach(async () => {
+    clock = await holdLimiterClock();
+  });
   afterEach(() => clock.release());
 
   it("limits registrations per address, and counts nothing over the limit", async () => {
@@ -199,30 +209,27 @@ describe("passwords", () => {
   it("hashes with PBKDF2-SHA256 at exactly the 100,000 iterations production allows", async () => {
     expect(PBKDF2_ITERATIONS).toBe(100_000);
     const a = await registerUser("pw");
-    const row = await env.DB.prepare("SELECT password_hash AS h FROM users WHERE id = ?").bind(a.user.id).first<{ h: string }>();
-    const [scheme, iterations, salt, hash] = row!.h.split("$");
+    const row = { h: (await userRow(env, a.user.id))!.passwordHash };
+    const [scheme, iterations, salt, hash] = row.h.split("$");
     expect(scheme).toBe("pbkdf2-sha256");
     expect(Number(iterations)).toBe(100_000);
     expect(salt!.length).toBeGreaterThanOrEqual(16);
     expect(hash!.length).toBeGreaterThanOrEqual(40);
-    expect(row!.h).not.toContain(a.password);
+    expect(row.h).not.toContain(a.password);
   });
 
   it("rehashes an older, weaker hash at login", async () => {
     const a = await registerUser("pw");
-    await env.DB.prepare("UPDATE users SET password_hash = ? WHERE id = ?")
-      .bind(await hashPassword(a.password, 1_000), a.user.id)
-      .run();
+    await setPasswordHash(env, a.user.id, await hashPassword(a.password, 1_000));
     expect((await api({ mode: "auth", username: a.username, password: a.password })).status).toBe(200);
-    const row = await env.DB.prepare("SELECT password_hash AS h FROM users WHERE id = ?").bind(a.user.id).first<{ h: string }>();
-    expect(row!.h.split("$")[1]).toBe("100000");
+    expect((await userRow(env, a.user.id))!.passwordHash.split("$")[1]).toBe("100000");
   });
 
   it("stores tokens only as hashes", async () => {
     const a = await registerUser("pw");
-    const rows = await env.DB.prepare("SELECT token_hash FROM sessions WHERE user_id = ?").bind(a.user.id).all<{ token_hash: string }>();
-    expect(rows.results).toHaveLength(1);
-    expect(rows.results[0]!.token_hash).not.toBe(a.token);
-    expect(rows.results[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    const rows = await sessionsOf(env, a.user.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.tokenHash).not.toBe(a.token);
+    expect(rows[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

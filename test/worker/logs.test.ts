@@ -1,9 +1,8 @@
 // Structured logs: what a line carries, and what it never does (the end-to-end test in
 // test/e2e/operator.test.ts greps a whole run's log for secrets).
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { users } from "../../src/accounts/schema";
+import { insertUser } from "../../src/accounts/testing";
 import { toErrorBody } from "../../src/contract/errors";
 import worker from "../../src/index";
 import { api, captureLog, connect, registerUser, unique } from "./helpers";
@@ -42,18 +41,15 @@ describe("log lines", () => {
     const hash = "pbkdf2-sha256$100000$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
     const email = `${unique("dup")}@example.com`;
     // A real D1 error as drizzle throws it: its message lists the query's parameters.
-    const err = await drizzle(env.DB)
-      .insert(users)
-      .values({
-        id: crypto.randomUUID(),
-        username: a.username,
-        usernameKey: a.username.toLowerCase(),
-        email,
-        emailKey: email,
-        passwordHash: hash,
-        createdAt: 0,
-      })
-      .catch((e: unknown) => e);
+    const err = await insertUser(env, {
+      id: crypto.randomUUID(),
+      username: a.username,
+      usernameKey: a.username.toLowerCase(),
+      email,
+      emailKey: email,
+      passwordHash: hash,
+      createdAt: 0,
+    }).catch((e: unknown) => e);
     expect(String(err)).toContain(hash);
 
     let body: ReturnType<typeof toErrorBody> | undefined;

@@ -1,9 +1,9 @@
 // A chat object keeps departed members out of memory and pages members from SQLite.
 // (Second security review: every departed member stayed in memory, 681 B each.)
 import { describe, expect, it } from "vitest";
-import { api, groupOf, inChatObject, LARGE_AT } from "./helpers";
+import { api, type Frame, groupOf, inChatObject, LARGE_AT } from "./helpers";
 
-const names = (page: Record<string, any>): string[] => page.members.map((m: { username: string }) => m.username);
+const names = (page: Frame): string[] => page.members.map((m: { username: string }) => m.username);
 
 describe("members in a chat object", () => {
   for (const size of [5, LARGE_AT + 2]) {

@@ -87,7 +87,7 @@ describe("history", () => {
   it("pages newest first, before, after and between", async () => {
     const { a, chatId } = await directChat("m");
     for (let i = 1; i <= 12; i++) await api(text(chatId, `m${i}`), { token: a.token });
-    const seqs = (r: { body: Record<string, any> }) => (r.body.messages as { seq: number }[]).map((m) => m.seq);
+    const seqs = (r: { body: Frame }) => (r.body.messages as { seq: number }[]).map((m) => m.seq);
     const newest = await api({ mode: "getMessages", chat_id: chatId, limit: 5 }, { token: a.token });
     expect(seqs(newest)).toEqual([8, 9, 10, 11, 12]);
     expect(newest.body.has_more).toBe(true);

@@ -59,7 +59,9 @@ describe("changePassword", () => {
     expect(await tat(byName)).toBeGreaterThanOrEqual(before + 60_000 / Number(env.AUTH_FAILS_PER_USERNAME_PER_MINUTE));
     expect(await tat(byAddress)).toBeGreaterThanOrEqual(before + 60_000 / Number(env.AUTH_FAILS_PER_ADDRESS_PER_MINUTE));
     // Over the username's limit (here: spent an hour ahead), not even the right password is checked.
-    await runInDurableObject(byName, (l) => void ((l as unknown as { tat: number }).tat = Date.now() + 3_600_000));
+    await runInDurableObject(byName, (l) => {
+      (l as unknown as { tat: number }).tat = Date.now() + 3_600_000;
+    });
     const over = await api({ mode: "changePassword", password: a.password, new_password: NEW }, { token: a.token, ip: unique("ip") });
     expect(over.status).toBe(429);
     expect(over.body).toMatchObject({ error: "rate_limited", retry_after_ms: expect.any(Number) });

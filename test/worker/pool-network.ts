@@ -67,7 +67,10 @@ export class PoolSocket implements SocketLike {
 
   addEventListener(type: "open" | "message" | "close", listener: ((event: never) => void) | (() => void)): void {
     let set = this.handlers.get(type);
-    if (!set) this.handlers.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+    }
     set.add(listener as Handler);
   }
 

@@ -24,7 +24,9 @@ async function floodUsername(username: string) {
 
 describe("a remembered device", () => {
   let clock: Awaited<ReturnType<typeof holdLimiterClock>>;
-  beforeEach(async () => void (clock = await holdLimiterClock()));
+  beforeEach(async () => {
+    clock = await holdLimiterClock();
+  });
   afterEach(() => clock.release());
 
   it("gets a device_token from register and auth: random, and kept when sent back", async () => {

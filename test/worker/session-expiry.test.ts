@@ -2,6 +2,7 @@
 // a frame from it. The tests move the object's clock and ring its alarm by hand.
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { expireSessions, sessionRow } from "../../src/accounts/testing";
 import { api, connect, inUserObject, login, registerUser, userStub } from "./helpers";
 
 const HOUR = 3_600_000;
@@ -15,13 +16,9 @@ describe("session expiry", () => {
     const a = await registerUser("exp");
     const short = await login(a);
     const t0 = Date.now();
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?")
-      .bind(t0 + HOUR, await sessionIdOf(short))
-      .run();
+    await expireSessions(env, { sessionId: await sessionIdOf(short) }, t0 + HOUR);
     const [soon, later] = await Promise.all([connect(short), connect(a.token)]);
-    const laterExpiry = (await env.DB.prepare("SELECT expires_at AS e FROM sessions WHERE id = ?")
-      .bind(await sessionIdOf(a.token))
-      .first<{ e: number }>())!.e;
+    const laterExpiry = (await sessionRow(env, await sessionIdOf(a.token)))!.expiresAt;
     expect(await inUserObject(a.user.id, (_o, state) => state.storage.getAlarm())).toBe(t0 + HOUR);
 
     await inUserObject(a.user.id, (o) => o.clock.stopAt(t0 + HOUR));

@@ -5,6 +5,7 @@
 import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts";
+import { addRecoveryCodes, addSessions, idsLeft, liveSessionCount, sessionsOf } from "../../src/accounts/testing";
 import { config } from "../../src/platform/config";
 import { CONNECT_IP_HEADER, CONNECT_SESSION_HEADER, type UserObject } from "../../src/user";
 import worker from "../../src/index";
@@ -12,10 +13,8 @@ import { api, connect, mailsTo, registerUser, unique, userStub, type Account } f
 
 /** The session row behind an account's token, as the Worker hands it to the user object. */
 async function sessionOf(a: Account): Promise<Session> {
-  const row = await env.DB.prepare("SELECT id, token_hash, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at LIMIT 1")
-    .bind(a.user.id)
-    .first<{ id: string; token_hash: string; expires_at: number }>();
-  return { sessionId: row!.id, tokenHash: row!.token_hash, expiresAt: row!.expires_at, user: a.user };
+  const [row] = await sessionsOf(env, a.user.id);
+  return { sessionId: row!.id, tokenHash: row!.tokenHash, expiresAt: row!.expiresAt, user: a.user };
 }
 
 /** The upgrade the Worker forwards once a token passed its D1 check. */
@@ -108,21 +107,17 @@ describe("sessions per user", () => {
     const oldest = await connect(a.token);
     // cap - 1 more sessions, newer than the first.
     const now = Date.now();
-    await env.DB.batch(
-      Array.from({ length: cap - 1 }, (_, i) =>
-        env.DB.prepare("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)").bind(
-          crypto.randomUUID(),
-          a.user.id,
-          `${unique("hash")}${i}`,
-          now + i,
-          now + 86_400_000,
-        ),
-      ),
+    await addSessions(
+      env,
+      Array.from({ length: cap - 1 }, (_, i) => ({
+        id: crypto.randomUUID(),
+        userId: a.user.id,
+        tokenHash: `${unique("hash")}${i}`,
+        createdAt: now + i,
+        expiresAt: now + 86_400_000,
+      })),
     );
-    const live = async () =>
-      (await env.DB.prepare("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND revoked_at IS NULL")
-        .bind(a.user.id)
-        .first<{ n: number }>())!.n;
+    const live = () => liveSessionCount(env, a.user.id);
     expect(await live()).toBe(cap);
     expect(await oldest.request({ mode: "getChats" })).toMatchObject({ status: 200 });
 
@@ -140,24 +135,22 @@ describe("the hourly purge", () => {
   it("deletes expired and revoked sessions and used or expired recovery codes, and keeps the rest", async () => {
     const a = await registerUser("purge");
     const now = Date.now();
-    const session = (id: string, expires: number, revoked: number | null) =>
-      env.DB.prepare("INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
-        id,
-        a.user.id,
-        unique("hash"),
-        now - 1000,
-        expires,
-        revoked,
-      );
-    const code = (id: string, expires: number, used: number | null) =>
-      env.DB.prepare("INSERT INTO recovery_codes (id, user_id, code_hash, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
-        id,
-        a.user.id,
-        unique("code"),
-        now - 1000,
-        expires,
-        used,
-      );
+    const session = (id: string, expiresAt: number, revokedAt: number | null) => ({
+      id,
+      userId: a.user.id,
+      tokenHash: unique("hash"),
+      createdAt: now - 1000,
+      expiresAt,
+      revokedAt,
+    });
+    const code = (id: string, expiresAt: number, usedAt: number | null) => ({
+      id,
+      userId: a.user.id,
+      codeHash: unique("code"),
+      createdAt: now - 1000,
+      expiresAt,
+      usedAt,
+    });
     const ids = {
       expired: unique("s"),
       revoked: unique("s"),
@@ -166,10 +159,12 @@ describe("the hourly purge", () => {
       codeExpired: unique("c"),
       codeLive: unique("c"),
     };
-    await env.DB.batch([
+    await addSessions(env, [
       session(ids.expired, now - 1, null),
       session(ids.revoked, now + 86_400_000, now - 500),
       session(ids.live, now + 86_400_000, null),
+    ]);
+    await addRecoveryCodes(env, [
       code(ids.codeUsed, now + 60_000, now - 500),
       code(ids.codeExpired, now - 1, null),
       code(ids.codeLive, now + 60_000, null),
@@ -179,12 +174,7 @@ describe("the hourly purge", () => {
     await worker.scheduled!(createScheduledController({ scheduledTime: now, cron: "17 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
 
-    const left = async (table: string, list: string[]) =>
-      (
-        await env.DB.prepare(`SELECT id FROM ${table} WHERE id IN (${list.map(() => "?").join(", ")})`)
-          .bind(...list)
-          .all<{ id: string }>()
-      ).results.map((r) => r.id);
+    const left = (table: "sessions" | "recovery_codes", list: string[]) => idsLeft(env, table, list);
     expect(await left("sessions", [ids.expired, ids.revoked, ids.live])).toEqual([ids.live]);
     expect(await left("recovery_codes", [ids.codeUsed, ids.codeExpired, ids.codeLive])).toEqual([ids.codeLive]);
     // The account's own session is untouched.

@@ -2,6 +2,8 @@
 // yours, creates no object and writes nothing anywhere.
 import { env, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ChatObject } from "../../src/chat";
+import type { UserObject } from "../../src/user";
 import { api, chatStub, connect, registerUser, userStub, type Frame } from "./helpers";
 
 const randomId = (kind: "d" | "g") => `${kind}_${crypto.randomUUID().replace(/-/g, "")}`;
@@ -24,7 +26,8 @@ async function storedChatIds(): Promise<Set<string>> {
   return new Set((await listDurableObjectIds(env.CHATS)).map((id) => id.toString()));
 }
 
-const databaseSize = (stub: DurableObjectStub) => runInDurableObject(stub, (_: unknown, state) => state.storage.sql.databaseSize);
+const chatSize = (stub: DurableObjectStub<ChatObject>) => runInDurableObject(stub, (o: ChatObject) => o.probe.databaseSize());
+const userSize = (stub: DurableObjectStub<UserObject>) => runInDurableObject(stub, (o: UserObject) => o.probe.databaseSize());
 
 describe("asking about chats that are not yours", () => {
   it("a burst about unknown chats and another pair's chat: 404 each, no chat object woken, nothing written", async () => {
@@ -36,8 +39,8 @@ describe("asking about chats that are not yours", () => {
     const s = await connect(a.token);
     const before = {
       chats: await storedChatIds(),
-      theirs: await databaseSize(chatStub(theirs)),
-      mine: await databaseSize(userStub(a.user.id)),
+      theirs: await chatSize(chatStub(theirs)),
+      mine: await userSize(userStub(a.user.id)),
     };
 
     const answers = await Promise.all([
@@ -50,8 +53,8 @@ describe("asking about chats that are not yours", () => {
     const after = await storedChatIds();
     for (const id of probes) expect(after.has(env.CHATS.idFromName(id).toString())).toBe(false);
     expect([...after].filter((id) => !before.chats.has(id))).toEqual([]);
-    expect(await databaseSize(chatStub(theirs))).toBe(before.theirs);
-    expect(await databaseSize(userStub(a.user.id))).toBe(before.mine);
+    expect(await chatSize(chatStub(theirs))).toBe(before.theirs);
+    expect(await userSize(userStub(a.user.id))).toBe(before.mine);
   });
 
   it("a chat object that was never created answers chat_not_found to every request and writes nothing, not even its schema", async () => {
@@ -72,8 +75,8 @@ describe("asking about chats that are not yours", () => {
     ]);
     for (const r of results) expect(r).toMatchObject({ ok: false, error: { status: 404, error: "chat_not_found" } });
     // Woken, but it wrote nothing: no table, no alarm.
-    const stored = await runInDurableObject(chat, async (_: unknown, state) => ({
-      tables: state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+    const stored = await runInDurableObject(chat, async (o: ChatObject, state) => ({
+      tables: o.probe.tables(),
       alarm: await state.storage.getAlarm(),
     }));
     expect(stored).toEqual({ tables: [], alarm: null });

@@ -1,6 +1,7 @@
 // The same flows over a socket and over POST /api give the same answers.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { expireSessions } from "../../src/accounts/testing";
 import { api, connect, registerUser, unique, untilPts, upgrade, type Frame, type TestSocket } from "./helpers";
 
 type Call = (frame: Frame) => Promise<Frame>;
@@ -113,9 +114,7 @@ describe.each([
 describe("session expiry", () => {
   it("an expired session is refused at the upgrade and over the API", async () => {
     const a = await registerUser("exp");
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?")
-      .bind(Date.now() - 1, a.user.id)
-      .run();
+    await expireSessions(env, { userId: a.user.id }, Date.now() - 1);
     expect((await api({ mode: "getChats" }, { token: a.token })).status).toBe(401);
     expect((await upgrade(`?token=${a.token}`)).status).toBe(401);
     expect((await api({ mode: "auth", username: a.username, password: a.password })).status).toBe(200);

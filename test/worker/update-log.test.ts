@@ -167,7 +167,8 @@ describe("a sync page", () => {
     for (let since = first.body.pts, more = true; more; ) {
       const page = (await api({ mode: "sync", since, limit: 500 }, { token: a.token })).body;
       seen.push(...page.updates.map((u: Frame) => u.pts));
-      (since = page.pts), (more = page.has_more);
+      since = page.pts;
+      more = page.has_more;
     }
     expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
   });

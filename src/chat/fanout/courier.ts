@@ -53,8 +53,13 @@ export class Courier {
     const key = `${lane}:${userId}`;
     let slot = this.slots.get(key);
     if (slot && !slot.due) return false;
-    if (slot) (slot.inflight = true), (slot.due = false);
-    else this.slots.set(key, (slot = { inflight: true, failures: 0, due: false }));
+    if (slot) {
+      slot.inflight = true;
+      slot.due = false;
+    } else {
+      slot = { inflight: true, failures: 0, due: false };
+      this.slots.set(key, slot);
+    }
     this.attempt(lane, userId, key, slot, call, ok);
     return true;
   }

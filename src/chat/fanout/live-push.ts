@@ -155,8 +155,13 @@ export class LivePush implements Fanout {
     const last = this.p.events.ev;
     const sent = fromEv === undefined ? last : Math.max(Math.min(fromEv, last), last - BATCH);
     let entry = prior;
-    if (entry) (entry.since = since), (entry.sent = Math.min(entry.sent, sent));
-    else this.connected.set(userId, (entry = { since, sent }));
+    if (entry) {
+      entry.since = since;
+      entry.sent = Math.min(entry.sent, sent);
+    } else {
+      entry = { since, sent };
+      this.connected.set(userId, entry);
+    }
     this.p.sql.exec("INSERT OR REPLACE INTO online (user_id, since) VALUES (?, ?)", userId, since);
     this.pump(userId, entry);
     return true;

@@ -159,7 +159,10 @@ export class MemberLogs implements Fanout {
     } else {
       const { events: due, upTo } = this.pending(c);
       if (!due.length) {
-        if (upTo > c.acked) (c.acked = upTo), this.dirty.add(c.userId);
+        if (upTo > c.acked) {
+          c.acked = upTo;
+          this.dirty.add(c.userId);
+        }
         if (this.cursorDone(c)) this.pump(c);
         return;
       }

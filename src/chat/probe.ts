@@ -1,0 +1,35 @@
+// For tests only (through runInDurableObject): what the chat holds, read and set here so that
+// no test reads or writes the chat's tables itself.
+import type { EventLog } from "./event-log";
+import type { Fanout } from "./fanout";
+import type { Members } from "./members";
+
+interface ProbeParts {
+  sql: SqlStorage;
+  events: EventLog;
+  members: Members;
+  fanout: Fanout;
+}
+
+export function chatProbe(parts: () => ProbeParts) {
+  return {
+    lastRewrite: () => parts().events.lastRewrite,
+    eventBytes: () => parts().events.bytes(),
+    lastEv: () => parts().events.ev,
+    memberInMemory: (userId: string) => parts().members.cached(userId),
+    online: (userId: string) => parts().fanout.isOnline(userId),
+    /** The tables the object has made: none until the chat is created. */
+    tables: () => parts().sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray(),
+    databaseSize: () => parts().sql.databaseSize,
+    uploadedAt: (fileId: string) =>
+      parts().sql.exec<{ t: number }>("SELECT uploaded_at AS t FROM uploads WHERE file_id = ?", fileId).one().t,
+    /** Makes these uploads `ms` older, as if that long had passed since they came. */
+    ageUploads: (ms: number, fileIds: string[]) => {
+      for (const id of fileIds) parts().sql.exec("UPDATE uploads SET uploaded_at = uploaded_at - ? WHERE file_id = ?", ms, id);
+    },
+    /** Stores a member as online without the fan-out knowing (as a crash can leave it). */
+    storeOnline: (userId: string, since: number) => {
+      parts().sql.exec("INSERT INTO online (user_id, since) VALUES (?, ?)", userId, since);
+    },
+  };
+}
