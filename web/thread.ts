@@ -174,6 +174,22 @@ export class ThreadView {
     }
   }
 
+  /** Draws the thread around message `seq` (loading pages until it is in), in view, with the keyboard on it. */
+  async reveal(chatId: string, seq: number): Promise<void> {
+    await this.reach(chatId, seq, Infinity);
+    const thread = this.store.threads.get(chatId);
+    if (chatId !== this.chatId || !thread?.bySeq.has(seq)) return;
+    const seqs = sortedSeqs(thread);
+    const at = seqs.indexOf(seq);
+    this.from = seqs[Math.max(0, at - CONTEXT)]!;
+    this.to = at - CONTEXT + MAX_ITEMS - 1 < seqs.length - 1 ? seqs[at - CONTEXT + MAX_ITEMS - 1]! : null;
+    this.atBottom = false;
+    this.render();
+    const li = this.messagesEl.querySelector<HTMLElement>(`li[data-seq="${seq}"]`);
+    li?.scrollIntoView({ block: "center" });
+    li?.focus();
+  }
+
   // ---- Read state ----
 
   /** Which unread messages are on the screen: what is on it while the page is visible has been read. */
