@@ -9,6 +9,7 @@
 // read receipts, which getChats does not carry, are kept.
 import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
 import { ChatList } from "./chat-list";
+import { MessageSearch } from "./search";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
@@ -28,6 +29,7 @@ export class ChatApp {
   private readonly store: Store;
   private readonly status = new AppStatus();
   private readonly list: ChatList;
+  private readonly search: MessageSearch;
   private readonly conversation: Conversation;
   private readonly dialogs: Dialogs;
   private readonly settings: Settings;
@@ -57,14 +59,22 @@ export class ChatApp {
       removeChat: (chatId) => this.removeChat(chatId),
       open: (chatId) => this.open(chatId),
     });
-    this.list = new ChatList(this.store, {
-      open: (chatId) => void this.open(chatId),
-      newChat: () => this.dialogs.newChat(),
-      newGroup: () => this.dialogs.newGroup(),
-      more: () => void this.loadMoreChats(),
-      settings: () => this.openSettings(),
-      logout: () => void this.logout(),
+    this.search = new MessageSearch(this.store, client, {
+      openAt: (chatId, seq) => void this.openAt(chatId, seq),
+      announce: (text) => this.status.announce(text),
     });
+    this.list = new ChatList(
+      this.store,
+      {
+        open: (chatId) => void this.open(chatId),
+        newChat: () => this.dialogs.newChat(),
+        newGroup: () => this.dialogs.newGroup(),
+        more: () => void this.loadMoreChats(),
+        settings: () => this.openSettings(),
+        logout: () => void this.logout(),
+      },
+      this.search.el,
+    );
     this.conversation = new Conversation(this.store, client, this.dialogs, session.user, {
       received: (m, changed) => this.onMessage(m, changed),
       listChanged: () => this.renderList(),
@@ -131,6 +141,9 @@ export class ChatApp {
       this.unsubscribe.push(() => target.removeEventListener(type, fn));
     };
     listen(document, "visibilitychange", () => this.conversation.markReadSoon());
+    const shortcut = (e: KeyboardEvent) => this.search.shortcut(e);
+    document.addEventListener("keydown", shortcut);
+    this.unsubscribe.push(() => document.removeEventListener("keydown", shortcut));
     // Back and Forward, a phone's Back included.
     listen(window, "popstate", () => this.follow(routeInUrl()));
     // A browser knows when the network goes, and is back, before the socket does.
@@ -342,6 +355,12 @@ export class ChatApp {
     if (!focus || focus === document.body || !shown(focus)) this.conversation.focusTitle();
     await showing;
     this.saveSoon();
+  }
+
+  /** A search result: its chat, opened at that message. */
+  private async openAt(chatId: string, seq: number): Promise<void> {
+    if (this.store.openId !== chatId) await this.open(chatId);
+    await this.conversation.reveal(chatId, seq);
   }
 
   private closeChat(): void {

@@ -27,6 +27,8 @@ export class ChatList {
   constructor(
     private readonly store: Store,
     private readonly actions: ChatListActions,
+    /** Message search, between the actions and the list. */
+    search: HTMLElement,
   ) {
     const me = store.me;
     this.more.addEventListener("click", () => store.listLoadingMore || actions.more());
@@ -69,6 +71,7 @@ export class ChatList {
         h("button", { type: "button", class: "btn btn-primary", on: { click: () => actions.newChat() } }, icon("plus"), "New chat"),
         h("button", { type: "button", class: "btn btn-secondary", on: { click: () => actions.newGroup() } }, icon("group"), "New group"),
       ),
+      search,
       h("nav", { class: "chat-nav", "aria-label": "Chat list" }, this.list, this.listEmpty, this.more),
     );
   }

@@ -107,6 +107,11 @@ export class Conversation {
     if (chat.chat_id === this.store.openId) this.renderThread();
   }
 
+  /** Shows message `seq` of the open chat (a search result), loading pages until it is in. */
+  async reveal(chatId: string, seq: number): Promise<void> {
+    if (chatId === this.store.openId) await this.thread.reveal(chatId, seq);
+  }
+
   /** Something arrived for the open chat. */
   update(): void {
     this.renderThread();

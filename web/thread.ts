@@ -15,7 +15,7 @@ import { dayLabel, h, icon, syncChildren, type Keyed } from "./dom";
 import { describe } from "./forms";
 import type { FocusTarget, MessageItems } from "./message-item";
 import type { Store, Thread } from "./store";
-import { lowerBound, sortedSeqs, upperBound } from "./thread-seqs";
+import { loadUntil, lowerBound, sortedSeqs, upperBound } from "./thread-seqs";
 
 export const PAGE = 50;
 /** Messages kept in the page while following the latest. */
@@ -160,19 +160,24 @@ export class ThreadView {
   }
 
   /** Loads older pages until `seq` is in the thread (the first unread, say), at most `pages` of them. */
-  async reach(chatId: string, seq: number, pages = 4): Promise<void> {
+  reach(chatId: string, seq: number, pages = 4): Promise<void> {
+    return loadUntil(this.store, this.client, chatId, seq, pages, CONTEXT);
+  }
+
+  /** Draws the thread around message `seq` (loading pages until it is in), in view, with the keyboard on it. */
+  async reveal(chatId: string, seq: number): Promise<void> {
+    await this.reach(chatId, seq, Infinity);
     const thread = this.store.threads.get(chatId);
-    for (let i = 0; i < pages && thread?.hasOlder && Math.min(...thread.bySeq.keys()) > seq; i++) {
-      const oldest = Math.min(...thread.bySeq.keys());
-      this.store.addPage(
-        thread,
-        await this.client.getMessages({
-          chat_id: chatId,
-          before_seq: oldest,
-          limit: Math.min(200, oldest - seq + CONTEXT),
-        }),
-      );
-    }
+    if (chatId !== this.chatId || !thread?.bySeq.has(seq)) return;
+    const seqs = sortedSeqs(thread);
+    const at = seqs.indexOf(seq);
+    this.from = seqs[Math.max(0, at - CONTEXT)]!;
+    this.to = at - CONTEXT + MAX_ITEMS - 1 < seqs.length - 1 ? seqs[at - CONTEXT + MAX_ITEMS - 1]! : null;
+    this.atBottom = false;
+    this.render();
+    const li = this.messagesEl.querySelector<HTMLElement>(`li[data-seq="${seq}"]`);
+    li?.scrollIntoView({ block: "center" });
+    li?.focus();
   }
 
   // ---- Read state ----

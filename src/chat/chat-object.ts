@@ -19,10 +19,12 @@ import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
 import type { ChatRpc, LargeSummary, MessageResult, NewUpload, PushItem } from "../contract/objects";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
+import type { SearchResult } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
 import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
 import { hasSchema, migrate } from "../platform/object-sql";
+import type { SearchKey } from "../search";
 import { EventLog } from "./event-log";
 import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
 import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
@@ -31,6 +33,7 @@ import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
 import { chatProbe } from "./probe";
 import { CHAT_SCHEMA } from "./schema";
+import { searchChat } from "./search";
 import { Uploads } from "./uploads";
 import { chatInfo, largeSummary } from "./views";
 
@@ -303,6 +306,14 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return this.summaryFor(m);
   }
 
+  /** searchMessages in this chat, for a member (search.ts). */
+  async search(actorId: string, query: string, limit: number, before?: SearchKey): Promise<Result<SearchResult[]>> {
+    return catching("search", () => {
+      this.requireMember(actorId);
+      return searchChat(this.messages, this.meta.chatId, query, limit, before);
+    });
+  }
+
   /** A large group as this member lists it now (getChats). */
   async summary(actorId: string): Promise<Result<LargeSummary>> {
     return catching("summary", () => this.summaryFor(this.requireMember(actorId)));
@@ -355,7 +366,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     migrate(this.sql, CHAT_SCHEMA);
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
-    this.messages = new Messages(this.sql);
+    this.messages = new Messages(this.sql, () => this.meta.chatId);
     this.events = new EventLog(this.sql, () => this.meta.chatId, this.messages);
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({

@@ -1,7 +1,9 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
-// (a deleted message keeps its place with empty content).
+// (a deleted message keeps its place with empty content). The chat's search index
+// (search/) follows each insert and rewrite in the same synchronous block.
 import { fitting } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
+import { SearchIndex } from "../search";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -26,8 +28,13 @@ export const MAX_EDITS = 100;
 
 export class Messages {
   lastSeq: number;
+  readonly search: SearchIndex;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly chatId: () => string,
+  ) {
+    this.search = new SearchIndex(sql);
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
   }
 
@@ -69,6 +76,7 @@ export class Messages {
       m.content_type,
       m.attachment ? JSON.stringify(m.attachment) : null,
     );
+    this.search.put(m.seq, m.chat_id, m.seq, m.timestamp, m.content);
     this.lastSeq = m.seq;
   }
 
@@ -82,6 +90,7 @@ export class Messages {
       row.edits,
       row.seq,
     );
+    this.search.put(row.seq, this.chatId(), row.seq, row.ts, row.deleted ? null : row.content);
   }
 
   page(chatId: string, q: RequestOf<"getMessages">): PayloadOf<"getMessages"> {

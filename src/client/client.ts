@@ -57,6 +57,7 @@ const RESENDABLE = new Set<Mode>([
   "ping",
   "getChats",
   "getMessages",
+  "searchMessages",
   "sendMessage",
   "sendGroupMessage",
   "createChat",

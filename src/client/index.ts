@@ -26,6 +26,7 @@ export type {
   PayloadOf,
   Push,
   PushMode,
+  SearchResult,
   SessionEndReason,
   TypingPush,
   User,

@@ -51,6 +51,13 @@ export abstract class ChatMethods extends Emitter<ClientEvents> {
   getMessages(params: ParamsOf<"getMessages">, options?: RequestOptions) {
     return this.request("getMessages", params, options);
   }
+  /**
+   * Messages matching `query` in every chat the user can read (or `chat_id`'s), newest first:
+   * `{ results: [{ chat_id, message, snippet }], has_more, cursor? }`; `before: cursor` pages on.
+   */
+  searchMessages(params: ParamsOf<"searchMessages">, options?: RequestOptions) {
+    return this.request("searchMessages", params, options);
+  }
   /** Into a direct chat. Gets a client_msg_id unless given one, so a resend after a drop stores it once. */
   sendMessage(params: SendParams<"sendMessage">, options?: RequestOptions) {
     return this.request("sendMessage", sendDefaults(params), options);

@@ -3,7 +3,14 @@
 // objects of its chats (`MemberInbox`). Both sides are classes bound to Durable Object
 // namespaces; these interfaces are what one may call on the other.
 import type { Result } from "./errors";
-import type { Attachment, Message, PayloadOf, RequestOf, User } from "./protocol";
+import type { Attachment, Message, PayloadOf, RequestOf, SearchResult, User } from "./protocol";
+
+/** Where a page of search results ends: they are ordered newest first by (timestamp, chat_id, seq), all descending. */
+export interface SearchKey {
+  ts: number;
+  chat_id: string;
+  seq: number;
+}
 
 /** The socket that made a request: its own change is not pushed back to it. */
 export interface Origin {
@@ -136,6 +143,8 @@ export interface ChatRpc {
   addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
   mayRead(userId: string, fileId: string): Promise<Result<null>>;
   readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>>;
+  /** searchMessages in this chat (a large group's): the newest `limit` matches older than `before`. */
+  search(actorId: string, query: string, limit: number, before?: SearchKey): Promise<Result<SearchResult[]>>;
 }
 
 /** What a user object offers the chat objects of the chats its user is in. */

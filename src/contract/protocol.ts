@@ -18,6 +18,9 @@ export const MAX_SYNC_PAGE = 500;
 export const MAX_MEMBERS_PAGE = 1_000;
 /** getChats: the most chats a page holds, and the default page. */
 export const MAX_CHATS_PAGE = 500;
+/** searchMessages: the longest query, and the most results a page holds (default 20). */
+export const MAX_QUERY = 200;
+export const MAX_SEARCH_PAGE = 50;
 /** Attachments (POST /upload, GET /files/<file_id>): a file's name, and file ids per getFileUrls. */
 export const MAX_FILE_NAME = 255;
 export const MAX_FILE_URLS = 100;
@@ -139,6 +142,12 @@ export const requestSchemas = {
   getBlocked: req("getBlocked", {}),
   getPrivacy: req("getPrivacy", {}),
   setPrivacy: req("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
+  searchMessages: req("searchMessages", {
+    query: chars(1, MAX_QUERY),
+    chat_id: id.optional(),
+    before: chars(1, 256).optional(),
+    limit: z.number().int().min(1).max(MAX_SEARCH_PAGE).optional(),
+  }),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -176,6 +185,7 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.getBlocked,
   requestSchemas.getPrivacy,
   requestSchemas.setPrivacy,
+  requestSchemas.searchMessages,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -218,6 +228,10 @@ export const Message = z.object({
   deleted: z.literal(true).optional(),
 });
 export type Message = z.infer<typeof Message>;
+
+/** A searchMessages result: the message as it is now, and its matches marked « » in at most 200 characters. */
+export const SearchResult = z.object({ chat_id: z.string(), message: Message, snippet: z.string() });
+export type SearchResult = z.infer<typeof SearchResult>;
 
 export const Chat = z.object({
   chat_id: z.string(),
@@ -311,6 +325,7 @@ export const responseSchemas = {
   getBlocked: res("getBlocked", { users: z.array(z.string()) }),
   getPrivacy: res("getPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
   setPrivacy: res("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
+  searchMessages: res("searchMessages", { results: z.array(SearchResult), has_more: z.boolean(), cursor: z.string().optional() }),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */

@@ -1,6 +1,8 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // chats: the chat list (chat-list.ts); log: the update log (update-log.ts). Large groups
 // (large-groups.ts) are marked in the list, with their member count and latest ev.
+import { SEARCH_SCHEMA } from "../search";
+
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
      owner TEXT, last_message TEXT, last_seq INTEGER NOT NULL, last_read_seq INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -31,4 +33,10 @@ export const USER_SCHEMA = [
    INSERT OR REPLACE INTO texts (msg, ev, message)
      SELECT msg, 0, COALESCE(frame -> '$.message', frame -> '$.chat.last_message') FROM log WHERE msg IS NOT NULL ORDER BY pts;
    DROP INDEX log_by_msg;`,
+  // search: the messages of texts, for searchMessages (search/index.ts). Texts logged
+  // before it are indexed as they stand (runs of unspaced script as whole words).
+  `${SEARCH_SCHEMA}
+   INSERT INTO search (rowid, body, chat_id, seq, ts)
+     SELECT rowid, message ->> '$.content', message ->> '$.chat_id', message ->> '$.seq', message ->> '$.timestamp' FROM texts
+     WHERE message ->> '$.deleted' IS NULL AND message ->> '$.content' != '';`,
 ];

@@ -12,6 +12,7 @@
 // that was edited away or deleted.
 import type { Message, Push } from "../contract/protocol";
 import { PAGE_BYTES, itemBytes } from "../contract/pages";
+import type { SearchIndex } from "../search";
 
 export interface LogRow {
   pts: number;
@@ -35,12 +36,20 @@ export interface LogWrite {
   bytes: number;
 }
 
+interface Changed extends Record<string, SqlStorageValue> {
+  id: number;
+  message: string;
+}
+
 export class UpdateLog {
   private pts: number;
   /** Test-only: what the last append wrote. */
   lastWrite: LogWrite = { rows: 0, bytes: 0 };
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly search: SearchIndex,
+  ) {
     this.pts = sql.exec<{ p: number | null }>("SELECT MAX(pts) AS p FROM log").one().p ?? 0;
   }
 
@@ -79,12 +88,16 @@ export class UpdateLog {
       );
     const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
     // In order: of two texts of one message in a batch, the later event's stays.
+    // The rows that changed come back and the search index follows them, in this same block.
     if (texts.length)
-      this.sql.exec(
-        `INSERT INTO texts (msg, ev, message) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
-         ON CONFLICT (msg) DO UPDATE SET ev = excluded.ev, message = excluded.message
-           WHERE excluded.ev > texts.ev AND texts.message ->> '$.deleted' IS NULL`,
-        JSON.stringify(texts),
+      this.index(
+        this.sql.exec<Changed>(
+          `INSERT INTO texts (msg, ev, message) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+           ON CONFLICT (msg) DO UPDATE SET ev = excluded.ev, message = excluded.message
+             WHERE excluded.ev > texts.ev AND texts.message ->> '$.deleted' IS NULL
+           RETURNING rowid AS id, message`,
+          JSON.stringify(texts),
+        ),
       );
     let bytes = 0;
     for (const r of rows) bytes += r.frame.length + r.key.length;
@@ -98,7 +111,21 @@ export class UpdateLog {
    * is deleted already.
    */
   rewriteText(msg: string, message: string): void {
-    this.sql.exec("UPDATE texts SET message = ? WHERE msg = ? AND message ->> '$.deleted' IS NULL", message, msg);
+    this.index(
+      this.sql.exec<Changed>(
+        "UPDATE texts SET message = ? WHERE msg = ? AND message ->> '$.deleted' IS NULL RETURNING rowid AS id, message",
+        message,
+        msg,
+      ),
+    );
+  }
+
+  /** The search index takes each text as it now is (a deleted one leaves it). */
+  private index(changed: Iterable<Changed>): void {
+    for (const c of changed) {
+      const m = JSON.parse(c.message) as Message;
+      this.search.put(c.id, m.chat_id, m.seq, m.timestamp, m.deleted ? null : m.content);
+    }
   }
 
   /**

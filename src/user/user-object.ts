@@ -12,6 +12,7 @@
 //   ├── large groups (large-groups.ts) told when the user comes and goes online; their state read for the list
 //   ├── chat calls   (chat-calls.ts)  stubs of the user's chats, made again after a call threw
 //   ├── account      (requests/account.ts, deletion.ts) devices, password change, deletion
+//   ├── search       (search.ts)      searchMessages: its own index, and its large groups asked
 //   ├── blocks       (blocks.ts)      whom the user blocks, and who blocks them
 //   ├── privacy      (privacy.ts)     who may add the user to groups, the most groups, being added counted
 //   └── limits       (send-limits.ts) sends and edits, group changes
@@ -37,6 +38,7 @@ import {
   type User,
 } from "../contract/protocol";
 import { Clock } from "../platform/clock";
+import { SearchIndex } from "../search";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
 import { Alarm } from "./alarm";
@@ -51,6 +53,7 @@ import { checkToken } from "./requests/account";
 import type { Answer, Caller, Handler, UserParts } from "./requests/context";
 import { handlers } from "./requests/table";
 import { RevokedSessions } from "./revoked";
+import { UserSearch } from "./search";
 import { USER_SCHEMA } from "./schema";
 import { SendLimits } from "./send-limits";
 import { SessionWatch } from "./sessions";
@@ -98,7 +101,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.large = new LargeGroups(this.chats, this.calls, () => this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
-      const log = new UpdateLog(ctx.storage.sql);
+      const index = new SearchIndex(ctx.storage.sql);
+      const log = new UpdateLog(ctx.storage.sql, index);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
           this.calls.forget(chatId);
@@ -121,6 +125,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
         large: this.large,
         blocks: this.blocks,
         calls: this.calls,
+        search: new UserSearch(ctx.storage.sql, index, this.calls),
         defer,
         endSessions: (sessions, except) => this.endSessions(sessions, except),
         leaving: () => this.leaving(),

@@ -13,6 +13,7 @@ import type { Deletion, Leaving } from "../deletion";
 import type { Inbox } from "../inbox";
 import type { LargeGroups } from "../large-groups";
 import type { Privacy } from "../privacy";
+import type { UserSearch } from "../search";
 import type { SendLimits } from "../send-limits";
 import type { Sockets } from "../sockets";
 import type { UpdateLog } from "../update-log";
@@ -50,6 +51,7 @@ export interface UserParts {
   blocks: Blocks;
   privacy: Privacy;
   calls: ChatCalls;
+  search: UserSearch;
   /** Remembers sessions as revoked and ends their sockets (revoked.ts). */
   endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void;
   leaving(): Leaving;

@@ -5,5 +5,6 @@ import { chatHandlers } from "./chats";
 import type { Handlers } from "./context";
 import { messageHandlers } from "./messages";
 import { safetyHandlers } from "./safety";
+import { searchHandlers } from "./search";
 
-export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers };
+export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers, ...searchHandlers };

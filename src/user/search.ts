@@ -1,0 +1,81 @@
+// searchMessages for the user: one request searches every chat they can read. The user
+// object's own index holds the messages of its direct chats and small groups (each text
+// indexed as it reaches the `texts` table, update-log.ts); a large group indexes its
+// messages once, in its chat object, which this asks, a few at a time. Results are merged
+// newest first and paged by an opaque cursor. Only chats in the chat list are searched, so
+// a chat the user left or was removed from is not.
+import { ApiError, unwrap } from "../contract/errors";
+import { fitting } from "../contract/pages";
+import type { Message, PayloadOf, RequestOf, SearchResult } from "../contract/protocol";
+import { decodeCursor, encodeCursor, matchExpression, newerFirst, snippet, type SearchIndex, type SearchKey } from "../search";
+import type { ChatCalls } from "./chat-calls";
+
+/** Large groups asked at once. */
+const FAN_OUT = 6;
+
+export class UserSearch {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly index: SearchIndex,
+    private readonly calls: ChatCalls,
+  ) {}
+
+  async find(userId: string, r: RequestOf<"searchMessages">): Promise<PayloadOf<"searchMessages">> {
+    const limit = r.limit ?? 20;
+    const before = r.before === undefined ? undefined : decodeCursor(r.before);
+    // A chat named must be one of the user's, whatever the query.
+    if (r.chat_id !== undefined) this.calls.member(r.chat_id);
+    const match = matchExpression(r.query);
+    if (!match) return { results: [], has_more: false };
+    const chats = this.sql
+      .exec<{ chat_id: string; large: number }>("SELECT chat_id, large FROM chats")
+      .toArray()
+      .filter((c) => r.chat_id === undefined || c.chat_id === r.chat_id);
+    const small = chats.filter((c) => !c.large).map((c) => c.chat_id);
+    const large = chats.filter((c) => c.large).map((c) => c.chat_id);
+    // One more than a page from each source says whether there is a next page.
+    const found = small.length ? this.own(match, r.query, limit + 1, before, small) : [];
+    for (let i = 0; i < large.length; i += FAN_OUT) {
+      const asked = large.slice(i, i + FAN_OUT).map((chatId) => this.remote(userId, chatId, r.query, limit + 1, before));
+      for (const part of await Promise.all(asked)) found.push(...part);
+    }
+    found.sort((a, b) => newerFirst(keyOf(a.message), keyOf(b.message)));
+    const page = found.slice(0, limit);
+    const results = page.slice(0, fitting(page));
+    const has_more = found.length > results.length;
+    const last = results.at(-1);
+    return { results, has_more, ...(has_more && last && { cursor: encodeCursor(keyOf(last.message)) }) };
+  }
+
+  private own(match: string, query: string, limit: number, before: SearchKey | undefined, chats: string[]): SearchResult[] {
+    const hits = this.index.find(match, limit, before, JSON.stringify(chats));
+    if (!hits.length) return [];
+    const texts = new Map(
+      this.sql
+        .exec<{ id: number; message: string }>(
+          "SELECT rowid AS id, message FROM texts WHERE rowid IN (SELECT value FROM json_each(?))",
+          JSON.stringify(hits.map((h) => h.id)),
+        )
+        .toArray()
+        .map((t) => [t.id, JSON.parse(t.message) as Message]),
+    );
+    return hits.flatMap((h) => {
+      const message = texts.get(h.id);
+      return message && !message.deleted ? [{ chat_id: message.chat_id, message, snippet: snippet(message.content, query) }] : [];
+    });
+  }
+
+  private async remote(userId: string, chatId: string, query: string, limit: number, before?: SearchKey): Promise<SearchResult[]> {
+    try {
+      return unwrap(await this.calls.any(chatId).call((c) => c.search(userId, query, limit, before)));
+    } catch (err) {
+      // Removed from the group a moment ago: its removal is on its way, and it has nothing for them.
+      if (err instanceof ApiError && err.status === 404) return [];
+      throw err;
+    }
+  }
+}
+
+function keyOf(m: Message): SearchKey {
+  return { ts: m.timestamp, chat_id: m.chat_id, seq: m.seq };
+}
