@@ -39,4 +39,10 @@ export const CHAT_SCHEMA = [
    CREATE INDEX members_by_joined ON members (joined_ev) WHERE left_ev IS NULL;
    CREATE INDEX members_by_delivered ON members (delivered_ev);
    CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
+  // Moderation (moderation.ts): who is banned; invites, by the SHA-256 of their secret part;
+  // messages by sender, for slow mode's last send after a restart.
+  `CREATE TABLE bans (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE TABLE invites (hash TEXT PRIMARY KEY, code TEXT NOT NULL, created_at INTEGER NOT NULL,
+     expires_at INTEGER, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX messages_by_sender ON messages (sender_id, seq);`,
 ];

@@ -31,4 +31,8 @@ export const USER_SCHEMA = [
    INSERT OR REPLACE INTO texts (msg, ev, message)
      SELECT msg, 0, COALESCE(frame -> '$.message', frame -> '$.chat.last_message') FROM log WHERE msg IS NOT NULL ORDER BY pts;
    DROP INDEX log_by_msg;`,
+  // A group's description and slow mode, and this user's role in it (moderation).
+  `ALTER TABLE chats ADD COLUMN description TEXT NOT NULL DEFAULT '';
+   ALTER TABLE chats ADD COLUMN slow_mode_s INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN role TEXT;`,
 ];
