@@ -42,7 +42,8 @@ export async function listReports(
   before: string | undefined,
 ): Promise<{ reports: Report[]; has_more: boolean; cursor?: string }> {
   const at = before === undefined ? null : /^(\d+)\.([0-9a-f-]{36})$/.exec(before);
-  if (before !== undefined && !at) throw new ApiError(400, "invalid_request", "before must be a cursor from a page of reports", { before: "not a cursor" });
+  if (before !== undefined && !at)
+    throw new ApiError(400, "invalid_request", "before must be a cursor from a page of reports", { before: "not a cursor" });
   const rows = await db(env)
     .select()
     .from(reports)
@@ -68,7 +69,11 @@ export async function listReports(
 }
 
 /** Suspends or lifts it; suspending revokes every live session (returned: their sockets close). */
-export async function setSuspended(env: Env, username: string, suspended: boolean): Promise<{ username: string; revoked: Revocation | null }> {
+export async function setSuspended(
+  env: Env,
+  username: string,
+  suspended: boolean,
+): Promise<{ username: string; revoked: Revocation | null }> {
   const row = (
     await db(env)
       .select({ id: users.id, username: users.username })

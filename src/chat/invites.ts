@@ -70,7 +70,7 @@ export class Invites {
 
   /** Invites that can no longer be used are only history: they go when a new one is made. */
   private sweep(now: number): void {
-    this.sql.exec("DELETE FROM invites WHERE NOT (" + live + ")", now);
+    this.sql.exec(`DELETE FROM invites WHERE NOT (${live})`, now);
   }
 }
 

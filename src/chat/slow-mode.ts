@@ -34,9 +34,7 @@ export class SlowMode {
   }
 
   private stored(userId: string): number {
-    const r = this.sql
-      .exec<{ ts: number }>("SELECT ts FROM messages WHERE sender_id = ? ORDER BY seq DESC LIMIT 1", userId)
-      .toArray()[0];
+    const r = this.sql.exec<{ ts: number }>("SELECT ts FROM messages WHERE sender_id = ? ORDER BY seq DESC LIMIT 1", userId).toArray()[0];
     return r?.ts ?? -Infinity;
   }
 }

@@ -38,6 +38,9 @@ describe("the chat list's projection", () => {
       unread: 3,
       last_read_seq: 2,
       updated_at: 10,
+      role: "owner",
+      description: "",
+      slow_mode_s: 0,
     });
   });
 

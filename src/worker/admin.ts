@@ -22,9 +22,13 @@ export async function handleAdmin(c: Context<AppEnv>): Promise<Response> {
   const secret = adminToken(c.env);
   const path = c.req.path;
   if (!secret)
-    return c.json(errorFrame("error", undefined, { status: 404, error: "bad_request", message: `nothing at ${c.req.method} ${path}` }), 404);
+    return c.json(
+      errorFrame("error", undefined, { status: 404, error: "bad_request", message: `nothing at ${c.req.method} ${path}` }),
+      404,
+    );
   try {
-    if (!(await sameSecret(c.req.header("Authorization") ?? "", `Bearer ${secret}`))) throw unauthorized("a valid operator token is needed");
+    if (!(await sameSecret(c.req.header("Authorization") ?? "", `Bearer ${secret}`)))
+      throw unauthorized("a valid operator token is needed");
     if (c.req.method === "GET" && path === "/admin/reports") {
       const q = ReportsQuery.safeParse(c.req.query());
       if (!q.success) throw new ApiError(400, "invalid_request", "limit is 1 to 500; before is a cursor", { limit: "1 to 500" });

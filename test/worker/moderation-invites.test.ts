@@ -3,7 +3,19 @@
 // per-address limit on codes tried. In a small and a large group.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, fillChatList, groupOf, holdLimiterClock, inChatObject, inUserObject, LARGE_AT, registerUser, unique, type Account, type Frame } from "./helpers";
+import {
+  api,
+  fillChatList,
+  groupOf,
+  holdLimiterClock,
+  inChatObject,
+  inUserObject,
+  LARGE_AT,
+  registerUser,
+  unique,
+  type Account,
+  type Frame,
+} from "./helpers";
 
 const ask = (a: Account, frame: Frame, ip?: string) => api(frame, { token: a.token, ...(ip && { ip }) });
 const count = async (a: Account, chatId: string) => (await ask(a, { mode: "getMembers", chat_id: chatId })).body.members.length as number;
@@ -32,7 +44,11 @@ describe.each([
     const code = made.body.invite.code;
     const guest = await registerUser("ivG");
     const joined = await join(guest, code);
-    expect(joined.body).toMatchObject({ mode: "joinByInvite", status: 200, chat: { chat_id: chatId, role: "member", member_count: size + 1 } });
+    expect(joined.body).toMatchObject({
+      mode: "joinByInvite",
+      status: 200,
+      chat: { chat_id: chatId, role: "member", member_count: size + 1 },
+    });
     expect(joined.body.pts).toEqual(expect.any(Number));
     expect(await count(owner, chatId)).toBe(size + 1);
     const again = await join(guest, code);

@@ -37,7 +37,9 @@ export const moderationHandlers: Pick<
     x.calls.member(r.chat_id);
     const [target] = await resolve(x, [r.username], "username");
     const out = await ask(x, r.chat_id, { kind: "setRole", target: target!, role: r.role });
-    return { frame: reply(r.mode, r.request_id, 200, { chat_id: r.chat_id, username: target!.username, role: r.role, ...own(x, out.event) }) };
+    return {
+      frame: reply(r.mode, r.request_id, 200, { chat_id: r.chat_id, username: target!.username, role: r.role, ...own(x, out.event) }),
+    };
   },
 
   async editGroup(r, x) {
