@@ -29,7 +29,8 @@ import { Connection, tokenRevoked, type ConnectionState } from "./connection";
 import { ClientError } from "./errors";
 import { contentTypeFor, upload, type FileData, type HttpFetch, type UploadOptions } from "./files";
 import { LargeGroups } from "./large-groups";
-import { ChatMethods, randomId } from "./methods";
+import { randomId } from "./methods";
+import { ModerationMethods } from "./moderation";
 import { Sequencer } from "./sequencer";
 import { globalWebSocket, type FetchLike, type SocketLike } from "./socket";
 import { realTimers } from "./timers";
@@ -84,7 +85,7 @@ interface Pending {
   reject(err: ClientError): void;
 }
 
-export class ChatClient extends ChatMethods {
+export class ChatClient extends ModerationMethods {
   private readonly opts: {
     apiUrl: string;
     fetch: FetchLike | undefined;
