@@ -18,6 +18,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are read loosely here, as JSON
 type Frame = Record<string, any>;
 const tag = Date.now().toString(36);
 
