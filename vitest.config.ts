@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             // Small enough that a test can fill a user's groups (fillChatList); the default is 2,000.
             MAX_GROUPS_PER_USER: "60",
             MAX_SOCKETS_PER_USER: "5",
+            // The operator's token for /admin/ (a secret in production; unset, /admin/ is 404).
+            ADMIN_TOKEN: "test-admin-token-not-a-secret",
           },
         },
       }),

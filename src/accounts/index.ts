@@ -22,3 +22,4 @@ export { usersByName } from "./users";
 export { sha256Hex } from "./crypto";
 export { RateLimiter, limiter } from "./rate-limiter";
 export { releaseUploads, reserveUpload, uploadStored } from "./uploads";
+export { addReport, listReports, setSuspended, type NewReport } from "./moderation";

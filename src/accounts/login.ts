@@ -65,13 +65,13 @@ export async function register(env: Env, r: RequestOf<"register">, ip: string, d
 export async function auth(env: Env, r: RequestOf<"auth">, ip: string, device: Device) {
   const usernameKey = r.username.toLowerCase();
   const deviceId = r.device_token ? await rememberedDevice(env, r.device_token, usernameKey, Date.now()) : null;
-  // A deleted account is unknown here: its name stays taken, but nobody logs in as it.
+  // A deleted or suspended account is unknown here: its name stays taken, but nobody logs in as it.
   const load = async () =>
     (
       await db(env)
         .select()
         .from(users)
-        .where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt)))
+        .where(and(eq(users.usernameKey, usernameKey), isNull(users.deletedAt), isNull(users.suspendedAt)))
         .limit(1)
     )[0];
   const wrong = new ApiError(401, "invalid_credentials", "wrong username or password");

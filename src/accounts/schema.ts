@@ -16,6 +16,8 @@ export const users = sqliteTable("users", {
   // its email and password hash are erased (email_key becomes "deleted:<id>", which no
   // address can equal, so the address is free again).
   deletedAt: integer("deleted_at"),
+  // Set by an operator (POST /admin/suspend): the account cannot log in until unsuspended.
+  suspendedAt: integer("suspended_at"),
 });
 
 export const sessions = sqliteTable(
@@ -88,4 +90,21 @@ export const devices = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [index("devices_user_idx").on(t.userId), index("devices_expiry_idx").on(t.expiresAt)],
+);
+
+// Messages members reported (reportMessage), for the operator (GET /admin/reports). `message`
+// is the Message as JSON as it was when reported: a message already deleted then has no text.
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: text("id").primaryKey(),
+    chatId: text("chat_id").notNull(),
+    seq: integer("seq").notNull(),
+    reporterId: text("reporter_id").notNull(),
+    reporter: text("reporter").notNull(),
+    reason: text("reason").notNull(),
+    message: text("message").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("reports_created_idx").on(t.createdAt, t.id)],
 );

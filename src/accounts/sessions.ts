@@ -117,7 +117,13 @@ export async function sessionOf(env: Env, token: string | undefined): Promise<Se
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(
-        and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now()), isNull(users.deletedAt)),
+        and(
+          eq(sessions.tokenHash, tokenHash),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, Date.now()),
+          isNull(users.deletedAt),
+          isNull(users.suspendedAt),
+        ),
       )
       .limit(1)
   )[0];

@@ -11,13 +11,15 @@
 //   │   ├── member-logs.ts        direct chats, small groups: into each member's log (pts)
 //   │   ├── live-push.ts          large groups: pushed to those online, read back by ev
 //   │   └── courier.ts            the calls on user objects, one in flight, retried
+//   ├── moderation (moderation.ts) roles (roles.ts), group info, bans (bans.ts), invites
+//   │                             (invites.ts), slow mode (slow-mode.ts)
 //   ├── uploads   (uploads.ts)    the chat's files in R2: recorded after upload, attached by
 //   │                             a send, removed with their message or after a day unattached
 //   ├── views.ts                  the chat as its events carry it, a large group's summary
 //   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
-import type { ChatRpc, LargeSummary, MessageResult, NewUpload, PushItem } from "../contract/objects";
+import type { ChatRpc, LargeSummary, MessageResult, ModerationOp, ModerationOutcome, NewUpload, PushItem } from "../contract/objects";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import type { SearchResult } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
@@ -25,6 +27,7 @@ import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
 import { hasSchema, migrate } from "../platform/object-sql";
 import type { SearchKey } from "../search";
+import { Bans } from "./bans";
 import { EventLog } from "./event-log";
 import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
 import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
@@ -32,6 +35,10 @@ import { Members, type MemberState } from "./members";
 import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
 import { chatProbe } from "./probe";
+import { Invites, inviteNotFound } from "./invites";
+import { Moderation } from "./moderation";
+import { isModerator, requireModerator, requireOutranks } from "./roles";
+import { SlowMode } from "./slow-mode";
 import { CHAT_SCHEMA } from "./schema";
 import { searchChat } from "./search";
 import { Uploads } from "./uploads";
@@ -50,6 +57,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private events!: EventLog;
   private fanout!: Fanout;
   private uploads!: Uploads;
+  private moderation!: Moderation;
+  private slowMode!: SlowMode;
   private alarms: Alarms<ChatJob>;
   private typedAt = new Map<string, number>();
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
@@ -99,27 +108,23 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   async addMembers(actorId: string, users: Member[], origin: Origin): Promise<Result<ChatEvent | null>> {
     return catching("addMembers", () => {
-      this.requireOwner(actorId);
+      this.requireManager(actorId, "add members");
       const fresh = users.filter((u) => !this.members.isMember(u.id));
       if (!fresh.length) return null;
+      this.moderation.refuseBanned(fresh);
       const count = this.members.count + fresh.length;
       if (count > MAX_GROUP_MEMBERS)
         throw new ApiError(400, "invalid_request", `a group has at most ${MAX_GROUP_MEMBERS} members`, {
           members: `would make ${count} members, over ${MAX_GROUP_MEMBERS}`,
         });
-      const added = fresh.map((u) => this.addMember(u, "member"));
-      // Passing the size is the event that makes the group large: it is the last one in
-      // every member's log, and it tells them from which ev its updates come.
-      this.promoteIfLarge();
-      const change = { added: fresh.map((u) => u.username).sort((a, b) => a.localeCompare(b)) };
-      return this.fanout.publish({ kind: "chat", chat: this.info(change) }, origin, added);
+      return this.admit(fresh, origin);
     });
   }
 
-  /** Removes a member (owner only). Returns the event the owner sees. */
+  /** Removes a member (owner and admins; an admin only by the owner). Returns the event the remover sees. */
   async removeMember(actorId: string, target: Member, origin: Origin): Promise<Result<ChatEvent>> {
     return catching("removeMember", async () => {
-      this.requireOwner(actorId);
+      const actor = this.requireManager(actorId, "remove members");
       if (target.id === actorId)
         throw new ApiError(400, "invalid_request", "to leave a group use leaveChat", {
           username: "is you; use leaveChat",
@@ -129,6 +134,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         throw new ApiError(404, "user_not_found", `${target.username} is not a member of this chat`, {
           username: "is not a member",
         });
+      requireOutranks(actor, m.role, "removed");
       return (await this.depart(m, origin)).others!;
     });
   }
@@ -177,6 +183,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
           type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage",
         );
       if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
+      this.slowMode.check(m, this.meta.slowModeS, this.clock.now());
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
@@ -196,6 +203,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       };
       const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
+      this.slowMode.sent(actor.id, message.timestamp);
       if (file) this.uploads.attach(file.file_id, seq);
       // Sending reads the chat up to your own message.
       this.members.setRead(m, seq);
@@ -218,10 +226,10 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     });
   }
 
-  /** Deleting twice returns the first deletion. A message's file goes with it. */
+  /** Deleting twice returns the first deletion. A message's file goes with it. A group's owner and admins delete anyone's. */
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
     return catching("remove", async () => {
-      const row = this.ownMessage(actorId, seq);
+      const row = this.ownMessage(actorId, seq, true);
       if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
       row.content = "";
       row.deleted = 1;
@@ -319,6 +327,16 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return catching("summary", () => this.summaryFor(this.requireMember(actorId)));
   }
 
+  // ---- Moderation ----
+
+  /** Roles, group info, bans, invites, slow mode, a message to report (moderation.ts). A join needs no membership. */
+  async moderate(actor: Member, op: ModerationOp, origin: Origin): Promise<Result<ModerationOutcome>> {
+    return catching(op.kind, async () => {
+      if (!this.meta?.type) throw op.kind === "join" ? inviteNotFound() : chatNotFound("with this id");
+      return this.moderation.run(actor, op, origin);
+    });
+  }
+
   // ---- Files (the Worker's POST /upload and GET /files; getFileUrls) ----
 
   /** May this user upload into this chat? Asked before the Worker reads the body. */
@@ -379,6 +397,20 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       alarms: this.alarms,
       clock: this.clock,
     });
+    this.slowMode = new SlowMode(this.sql);
+    this.moderation = new Moderation({
+      meta: this.meta,
+      members: this.members,
+      messages: this.messages,
+      bans: new Bans(this.sql),
+      invites: new Invites(this.sql),
+      clock: this.clock,
+      fanout: () => this.fanout,
+      info: () => this.info(),
+      requireMember: (id) => this.requireMember(id),
+      admit: (users, origin) => this.admit(users, origin),
+      depart: (m, origin) => this.depart(m, origin),
+    });
     this.uploads = new Uploads(this.sql, this.env, (at) => void this.alarms.wakeAt("uploads", at), this.clock);
     this.alarms.register("uploads", (now) => this.uploads.sweep(now));
   }
@@ -386,6 +418,16 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** Adds (or re-adds) a member from the next event on. */
   private addMember(u: Member, role: "owner" | "member"): MemberState {
     return this.members.add(u, role, this.events.nextEv, this.messages.lastSeq);
+  }
+
+  /** Adds users who are not members and publishes it (addMembers, joinByInvite). */
+  private admit(fresh: Member[], origin: Origin): ChatEvent {
+    const added = fresh.map((u) => this.addMember(u, "member"));
+    // Passing the size is the event that makes the group large: it is the last one in
+    // every member's log, and it tells them from which ev its updates come.
+    this.promoteIfLarge();
+    const change = { added: fresh.map((u) => u.username).sort((a, b) => a.localeCompare(b)) };
+    return this.fanout.publish({ kind: "chat", chat: this.info(change) }, origin, added);
   }
 
   /** Past the size a group is large from the next event on (once; a large group stays large). */
@@ -416,11 +458,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return { message, event };
   }
 
-  private ownMessage(actorId: string, seq: number): MessageRow {
-    this.requireMember(actorId);
+  /** A message the actor may change: their own, or (`moderating`, a group's owner and admins) anyone's. */
+  private ownMessage(actorId: string, seq: number, moderating = false): MessageRow {
+    const m = this.requireMember(actorId);
     const row = this.messages.get(seq);
     if (!row) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
-    if (row.sender_id !== actorId) throw new ApiError(403, "forbidden", "only the sender can change a message");
+    const allowed = row.sender_id === actorId || (moderating && this.meta.type === "group" && isModerator(m));
+    if (!allowed) throw new ApiError(403, "forbidden", "only the sender (or, in a group, its owner and admins) can change a message");
     return row;
   }
 
@@ -440,10 +484,9 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     return m;
   }
 
-  private requireOwner(userId: string): MemberState {
+  private requireManager(userId: string, what: string): MemberState {
     const m = this.requireMember(userId);
-    if (this.meta.type !== "group") throw new ApiError(400, "wrong_chat_type", "a direct chat has no members to manage");
-    if (m.role !== "owner") throw new ApiError(403, "forbidden", "only the group's owner can change its members");
+    requireModerator(this.meta.type, m, what);
     return m;
   }
 }

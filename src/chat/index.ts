@@ -4,3 +4,4 @@ export { ChatObject } from "./chat-object";
 export type { ChatRpc, LargeSummary, PushItem } from "../contract/objects";
 export { isChatId, type ChatEvent, type ChatInfo, type EventBody, type Member, type Origin } from "./events";
 export type { NewUpload } from "../contract/objects";
+export { chatOfInvite } from "./invite-code";

@@ -3,13 +3,14 @@
 // (`delivered_ev`, fanout/member-logs.ts). SQLite is the list: a large group has up to
 // 100,000 members, so memory holds only a bounded cache of current members, found by their
 // primary key; a member who leaves is dropped from it at once (the row stays, for delivery).
+import type { Role } from "../contract/moderation";
 import type { MemberEntry } from "../contract/protocol";
 import type { Member } from "./events";
 
 export interface MemberState {
   userId: string;
   username: string;
-  role: "owner" | "member";
+  role: Role;
   joinedEv: number;
   leftEv: number | null;
   lastReadSeq: number;
@@ -33,7 +34,7 @@ export const MEMBER_CACHE = 1_000;
 const state = (r: Row): MemberState => ({
   userId: r.user_id,
   username: r.username,
-  role: r.role as "owner" | "member",
+  role: r.role as Role,
   joinedEv: r.joined_ev,
   leftEv: r.left_ev,
   lastReadSeq: r.last_read_seq,
@@ -122,7 +123,7 @@ export class Members {
   }
 
   /** Adds (or re-adds) a member from event `ev` on, having read everything before. */
-  add(u: Member, role: "owner" | "member", ev: number, lastSeq: number): MemberState {
+  add(u: Member, role: Role, ev: number, lastSeq: number): MemberState {
     const prior = this.row(u.id);
     if (!prior || prior.leftEv !== null) this.count++;
     if (role === "owner") this.ownerId = u.id;
@@ -165,6 +166,20 @@ export class Members {
     this.sql.exec("UPDATE members SET role = 'owner' WHERE user_id = ?", heir.user_id);
     const cached = this.cache.get(heir.user_id);
     if (cached) cached.role = "owner";
+  }
+
+  /** Makes a current member an admin or a member again. */
+  setRole(m: MemberState, role: "admin" | "member"): void {
+    m.role = role;
+    this.sql.exec("UPDATE members SET role = ? WHERE user_id = ?", role, m.userId);
+  }
+
+  /** The current admins' names, by name (few: MAX_ADMINS). */
+  admins(): string[] {
+    return this.sql
+      .exec<{ username: string }>("SELECT username FROM members WHERE role = 'admin' AND left_ev IS NULL ORDER BY lower(username)")
+      .toArray()
+      .map((r) => r.username);
   }
 
   setRead(m: MemberState, seq: number): void {

@@ -45,4 +45,10 @@ export const CHAT_SCHEMA = [
   `${SEARCH_SCHEMA}
    INSERT INTO search (rowid, body, chat_id, seq, ts)
      SELECT seq, content, (SELECT v FROM meta WHERE k = 'chat_id'), seq, ts FROM messages WHERE deleted = 0 AND content != '';`,
+  // Moderation (moderation.ts): who is banned; invites, by the SHA-256 of their secret part;
+  // messages by sender, for slow mode's last send after a restart.
+  `CREATE TABLE bans (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, at INTEGER NOT NULL);
+   CREATE TABLE invites (hash TEXT PRIMARY KEY, code TEXT NOT NULL, created_at INTEGER NOT NULL,
+     expires_at INTEGER, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX messages_by_sender ON messages (sender_id, seq);`,
 ];

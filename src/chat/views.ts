@@ -32,6 +32,7 @@ export function chatInfo(
     ...("list" in roster ? { members: listed.map((m) => m.username) } : roster),
     ...change,
     ...(!direct && owner && { owner: owner.username }),
+    ...(!direct && { admins: members.admins(), description: meta.description, slow_mode_s: meta.slowModeS }),
     member_count: members.count,
     ...(direct && { reads: Object.fromEntries(listed.map((m) => [m.username, m.lastReadSeq])) }),
     ...(deleted.length > 0 && direct && { deleted }),
@@ -47,6 +48,9 @@ export function largeSummary(meta: ChatMeta, members: Members, messages: Message
   return {
     title: meta.title,
     ...(owner !== undefined && { owner }),
+    description: meta.description,
+    slow_mode_s: meta.slowModeS,
+    role: m.role,
     member_count: members.count,
     ev,
     last_seq: messages.lastSeq,

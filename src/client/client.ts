@@ -27,9 +27,9 @@ import {
 } from "../contract/protocol";
 import { Connection, tokenRevoked, type ConnectionState } from "./connection";
 import { ClientError } from "./errors";
-import { FileMethods } from "./file-methods";
 import { LargeGroups } from "./large-groups";
 import { randomId } from "./methods";
+import { ModerationMethods } from "./moderation";
 import { Sequencer } from "./sequencer";
 import { type ClientSettings, clientSettings, connectionSettings } from "./settings";
 import type { SocketLike } from "./socket";
@@ -86,7 +86,7 @@ interface Pending {
   reject(err: ClientError): void;
 }
 
-export class ChatClient extends FileMethods {
+export class ChatClient extends ModerationMethods {
   protected readonly opts: ClientSettings;
   private currentToken: string | undefined;
   private currentDeviceToken: string | undefined;

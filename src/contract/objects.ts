@@ -3,6 +3,7 @@
 // objects of its chats (`MemberInbox`). Both sides are classes bound to Durable Object
 // namespaces; these interfaces are what one may call on the other.
 import type { Result } from "./errors";
+import type { Invite } from "./moderation";
 import type { Attachment, Message, PayloadOf, RequestOf, SearchResult, User } from "./protocol";
 
 /** Where a page of search results ends: they are ordered newest first by (timestamp, chat_id, seq), all descending. */
@@ -35,6 +36,10 @@ export interface ChatInfo {
   /** Names that left with this change. */
   removed?: string[];
   owner?: string;
+  /** Groups: the admins (few), the description, the slow mode's seconds. */
+  admins?: string[];
+  description?: string;
+  slow_mode_s?: number;
   member_count: number;
   /** A large group, with its latest event (for a new member: the event their view starts after). */
   large?: true;
@@ -80,6 +85,10 @@ export type EventBody = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<
 /** What a member's user object keeps of a large group to list it (getChats). */
 export interface LargeSummary {
   title: string;
+  description?: string;
+  slow_mode_s?: number;
+  /** The asking member's role. */
+  role?: "owner" | "admin" | "member";
   owner?: string;
   member_count: number;
   ev: number;
@@ -105,6 +114,27 @@ export interface NewUpload extends Attachment {
 export interface MessageResult {
   message: Message;
   event: ChatEvent;
+}
+
+/** A moderation request, as the user object hands it to the chat object (names resolved to users). */
+export type ModerationOp =
+  | { kind: "setRole"; target: Member; role: "admin" | "member" }
+  | { kind: "editGroup"; title?: string; description?: string }
+  | { kind: "ban" | "unban"; target: Member }
+  | { kind: "banned" | "invites" }
+  | { kind: "createInvite"; expires_in_s?: number; max_uses?: number }
+  | { kind: "revokeInvite" | "join"; code: string }
+  | { kind: "slowMode"; seconds: number }
+  | { kind: "report"; seq: number };
+
+/** What a moderation request gives back: the event it made (the requester's own, for a join), or what it read. */
+export interface ModerationOutcome {
+  event?: ChatEvent | null;
+  users?: string[];
+  invite?: Invite;
+  invites?: Invite[];
+  /** report: the message as it is now (a deleted one: deleted, no text). */
+  message?: Message;
 }
 
 /** What a chat object offers user objects (members acting) and the Worker (files). Errors cross as data (Result). */
@@ -139,6 +169,8 @@ export interface ChatRpc {
   /** A member's user object got its first socket, or lost its last (large groups); null: not a member of a large group. */
   presence(userId: string, since: number, online: boolean, fromEv?: number): Promise<LargeSummary | null>;
   summary(actorId: string): Promise<Result<LargeSummary>>;
+  /** Roles, group info, bans, invites, slow mode, and reading a message to report (moderation.ts). */
+  moderate(actor: Member, op: ModerationOp, origin: Origin): Promise<Result<ModerationOutcome>>;
   mayUpload(userId: string): Promise<Result<null>>;
   addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
   mayRead(userId: string, fileId: string): Promise<Result<null>>;

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { chars, codePoints, id, req, seq, username } from "./fields";
 
 export { codePoints, USERNAME_RE } from "./fields";
+import { moderationRequests as mod, moderationResponses, ROLES } from "./moderation";
 
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
@@ -148,6 +149,18 @@ export const requestSchemas = {
     before: chars(1, 256).optional(),
     limit: z.number().int().min(1).max(MAX_SEARCH_PAGE).optional(),
   }),
+  // Group roles and moderation (moderation.ts).
+  setRole: req("setRole", mod.setRole),
+  editGroup: req("editGroup", mod.editGroup),
+  banMember: req("banMember", mod.banMember),
+  unbanMember: req("unbanMember", mod.unbanMember),
+  getBanned: req("getBanned", mod.getBanned),
+  createInvite: req("createInvite", mod.createInvite),
+  getInvites: req("getInvites", mod.getInvites),
+  revokeInvite: req("revokeInvite", mod.revokeInvite),
+  joinByInvite: req("joinByInvite", mod.joinByInvite),
+  setSlowMode: req("setSlowMode", mod.setSlowMode),
+  reportMessage: req("reportMessage", mod.reportMessage),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -186,6 +199,17 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.getPrivacy,
   requestSchemas.setPrivacy,
   requestSchemas.searchMessages,
+  requestSchemas.setRole,
+  requestSchemas.editGroup,
+  requestSchemas.banMember,
+  requestSchemas.unbanMember,
+  requestSchemas.getBanned,
+  requestSchemas.createInvite,
+  requestSchemas.getInvites,
+  requestSchemas.revokeInvite,
+  requestSchemas.joinByInvite,
+  requestSchemas.setSlowMode,
+  requestSchemas.reportMessage,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -254,6 +278,10 @@ export const Chat = z.object({
   peer_last_read_seq: z.number().int().optional(),
   /** Direct chats: the other member deleted their account; nothing more can be sent here. */
   peer_deleted: z.literal(true).optional(),
+  /** Groups: my role, the description, the slow mode's seconds (moderation.ts). */
+  role: z.enum(ROLES).optional(),
+  description: z.string().optional(),
+  slow_mode_s: z.number().int().optional(),
 });
 export type Chat = z.infer<typeof Chat>;
 
@@ -283,10 +311,11 @@ const res = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
 const pts = { pts: z.number().int().optional() };
 /** Where a request changed a large group: the event's `ev` instead of a `pts`. */
 const ptsOrEv = { ...pts, ev: z.number().int().optional() };
-export const MemberEntry = z.object({ username: z.string(), role: z.enum(["owner", "member"]) });
+export const MemberEntry = z.object({ username: z.string(), role: z.enum(ROLES) });
 export type MemberEntry = z.infer<typeof MemberEntry>;
 const session = { token: z.string(), user: User, device_token: z.string().optional() };
 
+const modRes = moderationResponses(Chat);
 export const responseSchemas = {
   register: res("register", session),
   auth: res("auth", session),
@@ -326,6 +355,17 @@ export const responseSchemas = {
   getPrivacy: res("getPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
   setPrivacy: res("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
   searchMessages: res("searchMessages", { results: z.array(SearchResult), has_more: z.boolean(), cursor: z.string().optional() }),
+  setRole: res("setRole", modRes.setRole),
+  editGroup: res("editGroup", modRes.editGroup),
+  banMember: res("banMember", modRes.banMember),
+  unbanMember: res("unbanMember", modRes.unbanMember),
+  getBanned: res("getBanned", modRes.getBanned),
+  createInvite: res("createInvite", modRes.createInvite),
+  getInvites: res("getInvites", modRes.getInvites),
+  revokeInvite: res("revokeInvite", modRes.revokeInvite),
+  joinByInvite: res("joinByInvite", modRes.joinByInvite),
+  setSlowMode: res("setSlowMode", modRes.setSlowMode),
+  reportMessage: res("reportMessage", modRes.reportMessage),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */
@@ -345,11 +385,13 @@ export const ERROR_CODES = [
   "message_not_found",
   "file_not_found",
   "session_not_found",
+  "invite_not_found",
   "username_taken",
   "email_taken",
   "code_expired",
   "too_large",
   "rate_limited",
+  "slow_mode",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,7 +4,7 @@
 import { isChatId, type ChatInfo, type LargeSummary } from "../chat";
 import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
-import { renderChat as render, withChange, type ChatRow } from "./chat-view";
+import { renderChat as render, roleOf, withChange, type ChatRow } from "./chat-view";
 import type { MessageRun } from "./fold";
 import { PAGE_BYTES, itemBytes } from "../contract/pages";
 
@@ -74,7 +74,7 @@ export class ChatList {
       const members = large ? "[]" : JSON.stringify(c.members ?? withChange(JSON.parse(row.members) as string[], c));
       this.sql.exec(
         `UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ?,
-           peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?) WHERE chat_id = ?`,
+           peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?), description = ?, slow_mode_s = ?, role = ? WHERE chat_id = ?`,
         c.title,
         members,
         c.owner ?? null,
@@ -83,14 +83,17 @@ export class ChatList {
         c.member_count,
         peerRead,
         peerDeleted,
+        c.description ?? "",
+        c.slow_mode_s ?? 0,
+        roleOf(me, c),
         chatId,
       );
       return;
     }
     // A member who joins starts with everything before read.
     this.sql.exec(
-      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted, description, slow_mode_s, role)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       chatId,
       c.type,
       c.title,
@@ -105,6 +108,9 @@ export class ChatList {
       c.member_count,
       peerRead,
       peerDeleted,
+      c.description ?? "",
+      c.slow_mode_s ?? 0,
+      roleOf(me, c),
     );
   }
 
@@ -112,7 +118,8 @@ export class ChatList {
   refresh(chatId: string, s: LargeSummary): void {
     this.sql.exec(
       `UPDATE chats SET title = ?1, owner = ?2, member_count = ?3, ev = MAX(ev, ?4), last_message = CASE WHEN ?5 >= last_seq THEN ?6 ELSE last_message END,
-         last_seq = MAX(last_seq, ?5), last_read_seq = MAX(last_read_seq, ?7), updated_at = MAX(updated_at, ?8) WHERE chat_id = ?9 AND large = 1`,
+         last_seq = MAX(last_seq, ?5), last_read_seq = MAX(last_read_seq, ?7), updated_at = MAX(updated_at, ?8),
+         description = ?10, slow_mode_s = ?11, role = ?12 WHERE chat_id = ?9 AND large = 1`,
       s.title,
       s.owner ?? null,
       s.member_count,
@@ -122,6 +129,9 @@ export class ChatList {
       s.last_read_seq,
       s.updated_at,
       chatId,
+      s.description ?? "",
+      s.slow_mode_s ?? 0,
+      s.role ?? "member",
     );
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Chat } from "../contract/protocol";
-import { renderChat, withChange, type ChatRow } from "./chat-view";
+import { renderChat, roleOf, withChange, type ChatRow } from "./chat-view";
 
 const me = { id: "1", username: "ann" };
 const row = (over: Partial<ChatRow>): ChatRow => ({
@@ -18,6 +18,9 @@ const row = (over: Partial<ChatRow>): ChatRow => ({
   member_count: 2,
   peer_read_seq: 0,
   peer_deleted: 0,
+  description: "",
+  slow_mode_s: 0,
+  role: "owner",
   ...over,
 });
 
@@ -35,6 +38,9 @@ describe("the chat list's projection", () => {
       unread: 3,
       last_read_seq: 2,
       updated_at: 10,
+      role: "owner",
+      description: "",
+      slow_mode_s: 0,
     });
   });
 
@@ -53,5 +59,15 @@ describe("the chat list's projection", () => {
   it("applies a member change: those who left out, newcomers at the end, once", () => {
     expect(withChange(["a", "b", "c"], { removed: ["b"], added: ["d", "a"] })).toEqual(["a", "c", "d"]);
     expect(withChange(["a"], {})).toEqual(["a"]);
+  });
+});
+
+describe("my role in a group", () => {
+  it("is owner, admin or member from a chat event, and none in a direct chat", () => {
+    const c = { type: "group" as const, owner: "ann", admins: ["bob"] };
+    expect(roleOf(me, c)).toBe("owner");
+    expect(roleOf({ id: "2", username: "bob" }, c)).toBe("admin");
+    expect(roleOf({ id: "3", username: "cy" }, c)).toBe("member");
+    expect(roleOf(me, { type: "direct" })).toBeNull();
   });
 });

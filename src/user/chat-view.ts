@@ -1,6 +1,7 @@
 // The chat list's projection, pure: a stored row as the Chat the contract shows, and a
 // member list after a change. chat-view.test.ts runs it in Node.
 import type { ChatInfo } from "../chat";
+import type { Role } from "../contract/moderation";
 import type { Chat, User } from "../contract/protocol";
 
 export interface ChatRow extends Record<string, SqlStorageValue> {
@@ -19,6 +20,17 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   /** Direct chats: how far the other member has read, and whether they deleted their account. */
   peer_read_seq: number;
   peer_deleted: number;
+  /** Groups: the description, slow mode, and this user's role. */
+  description: string;
+  slow_mode_s: number;
+  role: string | null;
+}
+
+/** My role in a group from a chat event: the owner, one of its admins, or a member. */
+export function roleOf(me: User, c: Pick<ChatInfo, "type" | "owner" | "admins">): Role | null {
+  if (c.type !== "group") return null;
+  if (c.owner === me.username) return "owner";
+  return c.admins?.includes(me.username) ? "admin" : "member";
 }
 
 /** The member list after a change: those who left out, those who joined at the end. */
@@ -46,5 +58,6 @@ export function renderChat(me: User, row: ChatRow): Chat {
     updated_at: row.updated_at,
     ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
+    ...(group && { role: (row.role ?? "member") as Role, description: row.description ?? "", slow_mode_s: row.slow_mode_s ?? 0 }),
   };
 }

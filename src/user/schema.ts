@@ -39,4 +39,8 @@ export const USER_SCHEMA = [
    INSERT INTO search (rowid, body, chat_id, seq, ts)
      SELECT rowid, message ->> '$.content', message ->> '$.chat_id', message ->> '$.seq', message ->> '$.timestamp' FROM texts
      WHERE message ->> '$.deleted' IS NULL AND message ->> '$.content' != '';`,
+  // A group's description and slow mode, and this user's role in it (moderation).
+  `ALTER TABLE chats ADD COLUMN description TEXT NOT NULL DEFAULT '';
+   ALTER TABLE chats ADD COLUMN slow_mode_s INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE chats ADD COLUMN role TEXT;`,
 ];

@@ -9,6 +9,7 @@ import { errorFrame, toErrorBody } from "../contract/errors";
 import { handleDownload, handleUpload } from "../files";
 import { config } from "../platform/config";
 import { errorSummary, log } from "../platform/log";
+import { handleAdmin } from "./admin";
 import { getWs, postApi } from "./doors";
 import { getPage } from "./page";
 import { requestLog, type AppEnv } from "./request-log";
@@ -28,6 +29,7 @@ app.post("/api", postApi);
 app.get("/ws", getWs);
 app.post("/upload", (c) => handleUpload(c.req.raw, c.env));
 app.get("/files/:id", (c) => handleDownload(c.req.raw, c.env, c.req.param("id")));
+app.all("/admin/*", handleAdmin);
 app.notFound((c) =>
   c.json(
     errorFrame("error", undefined, {

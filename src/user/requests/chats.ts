@@ -79,7 +79,7 @@ export const chatHandlers: Pick<
 };
 
 /** Users by name, in order and without repeats; 404 naming the unknown ones under `field`. */
-async function resolve(x: Ctx, names: string[], field: string): Promise<User[]> {
+export async function resolve(x: Ctx, names: string[], field: string): Promise<User[]> {
   const found = await usersByName(x.env, names);
   const missing = [...new Set(names.filter((n) => !found.has(n.toLowerCase())))].slice(0, 10).join(", ");
   if (missing) throw new ApiError(404, "user_not_found", `no such user: ${missing}`, { [field]: `unknown: ${missing}` });

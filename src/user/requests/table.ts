@@ -4,7 +4,15 @@ import { accountHandlers } from "./account";
 import { chatHandlers } from "./chats";
 import type { Handlers } from "./context";
 import { messageHandlers } from "./messages";
+import { moderationHandlers } from "./moderation";
 import { safetyHandlers } from "./safety";
 import { searchHandlers } from "./search";
 
-export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers, ...searchHandlers };
+export const handlers: Handlers = {
+  ...accountHandlers,
+  ...chatHandlers,
+  ...messageHandlers,
+  ...moderationHandlers,
+  ...safetyHandlers,
+  ...searchHandlers,
+};
