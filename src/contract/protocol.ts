@@ -2,6 +2,7 @@
 // push. Servers parse incoming frames with these; the client library parses what it
 // receives with them. Types come from the schemas, so the two can never drift.
 import { z } from "zod";
+import { NotifyLevel, notifyRequests, notifyResponses } from "./notifications";
 
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
@@ -179,6 +180,10 @@ export const requestSchemas = {
   getBlocked: req("getBlocked", {}),
   getPrivacy: req("getPrivacy", {}),
   setPrivacy: req("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
+  getPushConfig: req("getPushConfig", notifyRequests.getPushConfig),
+  registerPush: req("registerPush", notifyRequests.registerPush),
+  unregisterPush: req("unregisterPush", notifyRequests.unregisterPush),
+  setNotify: req("setNotify", notifyRequests.setNotify),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -216,6 +221,10 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.getBlocked,
   requestSchemas.getPrivacy,
   requestSchemas.setPrivacy,
+  requestSchemas.getPushConfig,
+  requestSchemas.registerPush,
+  requestSchemas.unregisterPush,
+  requestSchemas.setNotify,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -280,6 +289,8 @@ export const Chat = z.object({
   peer_last_read_seq: z.number().int().optional(),
   /** Direct chats: the other member deleted their account; nothing more can be sent here. */
   peer_deleted: z.literal(true).optional(),
+  /** Which of its messages notify this user (Web Push). */
+  notify: NotifyLevel.optional(),
 });
 export type Chat = z.infer<typeof Chat>;
 
@@ -351,6 +362,10 @@ export const responseSchemas = {
   getBlocked: res("getBlocked", { users: z.array(z.string()) }),
   getPrivacy: res("getPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
   setPrivacy: res("setPrivacy", { add_to_groups: z.enum(ADD_TO_GROUPS) }),
+  getPushConfig: res("getPushConfig", notifyResponses.getPushConfig),
+  registerPush: res("registerPush", notifyResponses.registerPush),
+  unregisterPush: res("unregisterPush", notifyResponses.unregisterPush),
+  setNotify: res("setNotify", notifyResponses.setNotify),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */

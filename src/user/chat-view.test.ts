@@ -18,6 +18,7 @@ const row = (over: Partial<ChatRow>): ChatRow => ({
   member_count: 2,
   peer_read_seq: 0,
   peer_deleted: 0,
+  notify: null,
   ...over,
 });
 
@@ -35,12 +36,13 @@ describe("the chat list's projection", () => {
       unread: 3,
       last_read_seq: 2,
       updated_at: 10,
+      notify: "all",
     });
   });
 
   it("renders a large group without members, with ev and member_count", () => {
     const chat = renderChat(me, row({ large: 1, ev: 7, member_count: 60, members: "[]" }));
-    expect(chat).toMatchObject({ large: true, ev: 7, member_count: 60 });
+    expect(chat).toMatchObject({ large: true, ev: 7, member_count: 60, notify: "mentions" });
     expect(chat.members).toBeUndefined();
   });
 

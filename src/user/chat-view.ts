@@ -2,6 +2,7 @@
 // member list after a change. chat-view.test.ts runs it in Node.
 import type { ChatInfo } from "../chat";
 import type { Chat, User } from "../contract/protocol";
+import { levelOf } from "./push/rules";
 
 export interface ChatRow extends Record<string, SqlStorageValue> {
   chat_id: string;
@@ -19,6 +20,8 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   /** Direct chats: how far the other member has read, and whether they deleted their account. */
   peer_read_seq: number;
   peer_deleted: number;
+  /** The notification level the user chose here; null: the default (push/rules.ts). */
+  notify: string | null;
 }
 
 /** The member list after a change: those who left out, those who joined at the end. */
@@ -46,5 +49,6 @@ export function renderChat(me: User, row: ChatRow): Chat {
     updated_at: row.updated_at,
     ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
+    notify: levelOf(row.notify, row.large === 1),
   };
 }

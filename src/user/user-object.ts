@@ -47,6 +47,7 @@ import { Deletion, type Leaving } from "./deletion";
 import { Inbox } from "./inbox";
 import { LargeGroups } from "./large-groups";
 import { Privacy, type Admission } from "./privacy";
+import { Pushes } from "./push/pushes";
 import { checkToken } from "./requests/account";
 import type { Answer, Caller, Handler, UserParts } from "./requests/context";
 import { handlers } from "./requests/table";
@@ -60,6 +61,8 @@ import { UpdateLog } from "./update-log";
 export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
   readonly clock = new Clock();
+  /** For tests (through runInDurableObject): the sessions with a push subscription, without reading tables. */
+  readonly probe = { pushSessions: () => this.pushes.sessions() };
   private sockets: Sockets;
   private alarms: Alarm;
   private sessions: SessionWatch;
@@ -73,6 +76,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   private revoked!: RevokedSessions;
   private blocks!: Blocks;
   private privacy!: Privacy;
+  private pushes!: Pushes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,6 +97,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.large = new LargeGroups(this.chats, this.calls, () => this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
+      this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms, defer);
       const log = new UpdateLog(ctx.storage.sql);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
@@ -100,6 +105,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
           this.large.left(chatId);
         },
         addedToGroup: () => limits.added(),
+        landed: (me, events) => this.pushes.landed(me, events),
       });
       this.privacy = new Privacy(ctx.storage, this.chats, limits, cfg);
       this.parts = {
@@ -115,6 +121,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
         privacy: this.privacy,
         large: this.large,
         blocks: this.blocks,
+        pushes: this.pushes,
         calls: this.calls,
         defer,
         endSessions: (sessions, except) => this.endSessions(sessions, except),
@@ -179,6 +186,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   override async alarm(): Promise<void> {
     this.alarms.rang();
     this.sessions.onAlarm();
+    if (!this.deletion.deleted) this.pushes.onAlarm();
     await this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving());
   }
 
@@ -200,6 +208,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     // A deleted account has no sessions left to remember.
     if (this.deletion.deleted) return;
     this.revoked.add(sessions);
+    this.pushes.end(sessions.map((s) => s.sessionId));
     for (const s of sessions) this.sockets.endSessions(s.sessionId, exceptSocketId);
   }
 

@@ -13,6 +13,7 @@ import type { Deletion, Leaving } from "../deletion";
 import type { Inbox } from "../inbox";
 import type { LargeGroups } from "../large-groups";
 import type { Privacy } from "../privacy";
+import type { Pushes } from "../push/pushes";
 import type { SendLimits } from "../send-limits";
 import type { Sockets } from "../sockets";
 import type { UpdateLog } from "../update-log";
@@ -49,6 +50,7 @@ export interface UserParts {
   large: LargeGroups;
   blocks: Blocks;
   privacy: Privacy;
+  pushes: Pushes;
   calls: ChatCalls;
   /** Remembers sessions as revoked and ends their sockets (revoked.ts). */
   endSessions(sessions: Revocation["sessions"], exceptSocketId: string | null): void;
