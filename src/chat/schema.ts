@@ -39,4 +39,7 @@ export const CHAT_SCHEMA = [
    CREATE INDEX members_by_joined ON members (joined_ev) WHERE left_ev IS NULL;
    CREATE INDEX members_by_delivered ON members (delivered_ev);
    CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
+  // notify_all: members who chose the notification level "all" here; a large group wakes
+  // them (and those a message names) for Web Push (fanout/wakes.ts).
+  `CREATE TABLE notify_all (user_id TEXT PRIMARY KEY);`,
 ];

@@ -229,6 +229,10 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
   }
 
+  notify(me: Member, chatId: string, message: string): void {
+    if (!this.deletion.deleted) this.pushes.largeMessage(me, message);
+  }
+
   /** Another user's object asks whether `adder` may put this user (`me`) into group `chatId` (privacy.ts). */
   async admitToGroup(me: User, adder: User, chatId: string): Promise<Admission> {
     // A deleted account's object keeps nothing; the chat's delivery to it is dropped anyway.

@@ -1,7 +1,20 @@
 // Web Push (the contract's "Notifications"): every rule against the tests' own push service
 // on 127.0.0.1, which checks each push's VAPID JWT and decrypts its aes128gcm body.
 import { describe, expect, it } from "vitest";
-import { type Account, api, captureLog, connect, directChat, groupOf, inUserObject, login, registerUser, text, until } from "./helpers";
+import {
+  type Account,
+  api,
+  captureLog,
+  connect,
+  directChat,
+  groupOf,
+  inUserObject,
+  LARGE_AT,
+  login,
+  registerUser,
+  text,
+  until,
+} from "./helpers";
 import { answer, holdClock, later, pushSessions, received, receivedN, subscribed, watchLog } from "./push-helpers";
 
 const send = async (token: string, chatId: string, content: string, mode = "sendMessage") => {
@@ -107,6 +120,29 @@ describe("who gets a push", () => {
     // c's message is b's first push, sent at once: the blocked one's owed nothing.
     const seq = await send(c.token, chatId, "from a friend", "sendGroupMessage");
     expect((await receivedN(dev, 1))[0]!.payload).toMatchObject({ seq, count: 1, body: `${c.username}: from a friend` });
+  });
+});
+
+describe("large groups", () => {
+  it("wake only members whose level lets the message through: mentions by default, all where chosen", async () => {
+    const { owner, rest, chatId } = await groupOf(LARGE_AT + 2, "plg");
+    const [b, d] = rest as [Account, Account];
+    const [devB, devD] = [await subscribed(b.token), await subscribed(d.token)];
+    const listed = (await api({ mode: "getChats" }, { token: d.token })).body.chats[0];
+    expect(listed).toMatchObject({ chat_id: chatId, large: true, notify: "mentions" });
+    expect((await api({ mode: "setNotify", chat_id: chatId, level: "all" }, { token: b.token })).status).toBe(200);
+    const first = await send(owner.token, chatId, "to the crowd", "sendGroupMessage");
+    expect((await receivedN(devB, 1))[0]!.payload).toEqual({
+      chat_id: chatId,
+      seq: first,
+      title: "plg crowd",
+      body: `${owner.username}: to the crowd`,
+      count: 1,
+    });
+    // d (mentions, the default) was not woken: once d chooses all, d's first push is the next message.
+    expect((await api({ mode: "setNotify", chat_id: chatId, level: "all" }, { token: d.token })).status).toBe(200);
+    const second = await send(owner.token, chatId, "again", "sendGroupMessage");
+    expect((await receivedN(devD, 1))[0]!.payload).toMatchObject({ seq: second, count: 1 });
   });
 });
 

@@ -66,6 +66,12 @@ export class Pushes {
     }
   }
 
+  /** A large group woke this user for a new message (chat/fanout/wakes.ts). */
+  largeMessage(me: User, json: string): void {
+    const parsed = Message.loose().safeParse(JSON.parse(json));
+    if (parsed.success) this.message(me, parsed.data);
+  }
+
   /** A new message in a chat of the user: a push where the level lets it through. */
   message(me: User, m: Message): void {
     const row = this.chats.row(m.chat_id);

@@ -1,6 +1,6 @@
 // Notifications (Web Push): the deploy's public key, a session's subscription, and a chat's
 // level. The sending side is push/.
-import { chatNotFound } from "../../contract/errors";
+import { chatNotFound, unwrap } from "../../contract/errors";
 import { reply } from "../../contract/frames";
 import type { Handlers } from "./context";
 
@@ -22,6 +22,8 @@ export const pushHandlers: Pick<Handlers, "getPushConfig" | "registerPush" | "un
   async setNotify(r, x) {
     const row = x.chats.row(r.chat_id);
     if (!row) throw chatNotFound(r.chat_id);
+    // A group keeps who chose "all", so that once large it wakes them and no one else unnamed.
+    if (row.type === "group") unwrap(await x.calls.member(r.chat_id).call((c) => c.setNotifyAll(x.me.id, r.level === "all")));
     x.pushes.setLevel(r.chat_id, r.level);
     return { frame: reply(r.mode, r.request_id, 200, { chat_id: r.chat_id, notify: r.level }) };
   },
