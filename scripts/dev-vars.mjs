@@ -14,7 +14,9 @@ const add = (lines) => {
 };
 
 if (!/^FILES_SIGNING_KEY=/m.test(read())) {
-  add(`# Signs file download links in local dev (written by scripts/dev-vars.mjs).\nFILES_SIGNING_KEY="${randomBytes(32).toString("hex")}"`);
+  add(
+    `# Signs file download links in local dev (written by scripts/dev-vars.mjs).\nFILES_SIGNING_KEY="${randomBytes(32).toString("hex")}"`,
+  );
   console.log("wrote a local FILES_SIGNING_KEY into .dev.vars");
 }
 

@@ -4,6 +4,8 @@
 import { z } from "zod";
 import { NotifyLevel, notifyRequests, notifyResponses } from "./notifications";
 
+export { NOTIFY_LEVELS, PushPayload } from "./notifications";
+
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
 export const MAX_TITLE = 100;
@@ -293,6 +295,7 @@ export const Chat = z.object({
   notify: NotifyLevel.optional(),
 });
 export type Chat = z.infer<typeof Chat>;
+export { NotifyLevel };
 
 /** A logged-in device, as getSessions lists it. */
 export const DeviceSession = z.object({
