@@ -229,7 +229,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
   }
 
-  notify(me: Member, chatId: string, message: string): void {
+  notify(me: Member, _chatId: string, message: string): void {
     if (!this.deletion.deleted) this.pushes.largeMessage(me, message);
   }
 
