@@ -29,6 +29,12 @@ export default defineConfig(async () => {
             MAX_SOCKETS_PER_USER: "5",
             // The operator's token for /admin/ (a secret in production; unset, /admin/ is 404).
             ADMIN_TOKEN: "test-admin-token-not-a-secret",
+            // Web Push to the tests' own push service on 127.0.0.1 (test/node/push-service.ts),
+            // signed with this pair (made for the tests; no deploy uses it).
+            VAPID_PUBLIC_KEY: "BNUsbpAgmET1jkhgp8MOx9Q6pkgs6kjacnFLx4UzlApo5QA9V6ql4WHNALR9wsFEEezBsK93oWv_3wjsJHkakl4",
+            VAPID_PRIVATE_KEY: "gKSd5Rdg60nCPUlu6e3jnDXXZDJfQE9NNGTNfFqdg3I",
+            VAPID_SUBJECT: "mailto:tests@example.com",
+            PUSH_ALLOW_HTTP: "true",
           },
         },
       }),
@@ -36,6 +42,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/worker/**/*.test.ts"],
       setupFiles: ["./test/worker/apply-migrations.ts"],
+      globalSetup: ["./test/node/push-service-setup.ts"],
       // The Worker's info lines (one per request) would bury the report; warnings and errors show.
       onConsoleLog: (log: string) => !log.startsWith('{"level":"info"'),
       // Generous: it bounds waits for things that should happen, and CI is slow and loaded.

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { iconPng } from "./icons.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // WEB_OUT builds elsewhere (test/node/web-bundle.test.ts measures a build without touching public/).
@@ -49,6 +50,10 @@ await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await Promise.all([
   copyFile(`${root}web/index.html`, `${out}/index.html`),
+  // The web app manifest and its icons: the app can be installed (a phone's home screen too).
+  copyFile(`${root}web/manifest.webmanifest`, `${out}/manifest.webmanifest`),
+  writeFile(`${out}/icon-192.png`, iconPng(192)),
+  writeFile(`${out}/icon-512.png`, iconPng(512)),
   headersFile().then((text) => writeFile(`${out}/_headers`, text)),
   build({
     absWorkingDir: root,

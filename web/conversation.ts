@@ -3,6 +3,7 @@
 // way: sent, and sent again by themselves when the connection is back.
 import type { Chat, ChatClient, Message, User } from "edge-chat/client";
 import { Attachments } from "./attachments";
+import { notifyMenu } from "./chat-notify";
 import { avatar, h, icon, onePane, shown, syncChildren, type Keyed } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, isConnectionError, submitOnEnter } from "./forms";
@@ -301,6 +302,7 @@ export class Conversation {
             h("p", { class: "chat-sub" }, sub),
           ),
       },
+      { key: "notify", version: chat.notify ?? "", render: () => notifyMenu(chat, this.client, (c) => this.store.upsertChat(c)) },
     ];
     if (chat.type === "group")
       items.push({

@@ -6,6 +6,7 @@ import type { ChatClient, DeviceSession } from "edge-chat/client";
 import type { Dialogs } from "./dialogs";
 import { fullTime, h, icon, onePane, syncChildren, type Keyed } from "./dom";
 import { describe, field, form, showError } from "./forms";
+import { notificationsToggle } from "./notifications";
 import { applyTheme, loadTheme, saveTheme, THEMES, type Theme } from "./storage";
 import type { Store } from "./store";
 
@@ -21,6 +22,7 @@ export interface SettingsHost {
 
 const SECTIONS = {
   appearance: "Appearance",
+  notifications: "Notifications",
   devices: "Devices",
   password: "Change password",
   blocked: "Blocked users",
@@ -59,6 +61,11 @@ export class Settings {
           this.notice,
           this.error,
           this.section("appearance", "How the app looks on this device.", this.themeChoice()),
+          this.section(
+            "notifications",
+            "New messages on this device while the app is closed. Each chat's menu chooses which.",
+            notificationsToggle(this.client, (text) => this.host.announce(text)),
+          ),
           this.section("devices", "Where you are logged in. Log out any device you do not recognise.", this.devices),
           this.section("password", "Your other devices will be logged out.", this.passwordForm()),
           this.section("blocked", "They cannot message you or add you to groups. They are not told.", this.blockedList),

@@ -3,7 +3,7 @@
 // connection banner). Only the shell is ever handled, network first, so an online page
 // always runs the deployed files; everything else (/api, /ws, /upload, /files and any
 // other path) never reaches the cache.
-export {};
+import { handlePushes } from "./sw-push";
 
 // The little of the service worker's scope used here (the "webworker" lib would clash with
 // the "dom" one the rest of web/ is checked against).
@@ -22,6 +22,7 @@ interface WorkerScope {
   addEventListener(type: "fetch", listener: (event: FetchEvent) => void): void;
 }
 const worker = self as unknown as WorkerScope;
+handlePushes(self as unknown as Parameters<typeof handlePushes>[0]);
 /** A hash of the built files, put in by scripts/build-web.mjs: each deploy gets a cache of its own. */
 declare const BUILD_VERSION: string;
 

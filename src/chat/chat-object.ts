@@ -30,7 +30,7 @@ import type { SearchKey } from "../search";
 import { Bans } from "./bans";
 import { EventLog } from "./event-log";
 import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
-import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
+import { Courier, fanoutFor, setNotifyAll, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
 import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
@@ -275,6 +275,14 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       this.typedAt.set(actorId, now);
       if (this.typedAt.size > 1_000) for (const [id, at] of this.typedAt) if (now - at >= TYPING_EVERY_MS) this.typedAt.delete(id);
       this.fanout.typing(actorId, m.username);
+      return null;
+    });
+  }
+
+  async setNotifyAll(actorId: string, all: boolean): Promise<Result<null>> {
+    return catching("setNotifyAll", () => {
+      this.requireMember(actorId);
+      setNotifyAll(this.sql, actorId, all);
       return null;
     });
   }

@@ -51,4 +51,7 @@ export const CHAT_SCHEMA = [
    CREATE TABLE invites (hash TEXT PRIMARY KEY, code TEXT NOT NULL, created_at INTEGER NOT NULL,
      expires_at INTEGER, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0);
    CREATE INDEX messages_by_sender ON messages (sender_id, seq);`,
+  // notify_all: members who chose the notification level "all" here; a large group wakes
+  // them (and those a message names) for Web Push (fanout/wakes.ts).
+  `CREATE TABLE notify_all (user_id TEXT PRIMARY KEY);`,
 ];

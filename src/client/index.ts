@@ -12,6 +12,7 @@ export type {
 } from "./client";
 export type { FileData, HttpFetch, UploadOptions } from "./files";
 export { ClientError } from "./errors";
+export { applicationServerKey, pushSubscriptionParams, type BrowserPushSubscription } from "./push";
 export type { LocalErrorCode } from "./errors";
 export type { FetchLike, SocketCloseEvent, SocketLike, SocketMessageEvent, WebSocketFactory } from "./socket";
 export type {
@@ -23,6 +24,8 @@ export type {
   LargePush,
   MemberEntry,
   Message,
+  NotifyLevel,
+  PushPayload,
   PayloadOf,
   Push,
   PushMode,

@@ -126,6 +126,21 @@ export abstract class ChatMethods extends Emitter<ClientEvents> {
   getBlocked(options?: RequestOptions) {
     return this.request("getBlocked", {}, options);
   }
+  /** The deploy's VAPID public key (`null`: no Web Push here). */
+  getPushConfig(options?: RequestOptions) {
+    return this.request("getPushConfig", {}, options);
+  }
+  /** This session's push subscription (`pushSubscriptionParams` turns a browser's into these params). */
+  registerPush(params: ParamsOf<"registerPush">, options?: RequestOptions) {
+    return this.request("registerPush", params, options);
+  }
+  unregisterPush(options?: RequestOptions) {
+    return this.request("unregisterPush", {}, options);
+  }
+  /** Which messages of a chat notify: "all", "mentions" or "none". */
+  setNotify(params: ParamsOf<"setNotify">, options?: RequestOptions) {
+    return this.request("setNotify", params, options);
+  }
 }
 
 function sendDefaults<P extends { content_type?: string; client_msg_id?: string }>(

@@ -163,6 +163,8 @@ export interface ChatRpc {
     origin: Origin,
   ): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>>;
   typing(actorId: string): Promise<Result<null>>;
+  /** A member chose the notification level "all" (or another): a large group wakes them for each message. */
+  setNotifyAll(actorId: string, all: boolean): Promise<Result<null>>;
   /** getChatUpdates of a large group. */
   updates(actorId: string, sinceEv: number, limit: number): Promise<Result<PayloadOf<"getChatUpdates">>>;
   memberPage(actorId: string, after: string | undefined, limit: number): Promise<Result<PayloadOf<"getMembers">>>;
@@ -195,4 +197,6 @@ export interface MemberInbox {
    * otherwise. A deleted message stays deleted; a message the log never carried is ignored.
    */
   rewriteText(chatId: string, seq: number, message: string): Promise<void>;
+  /** A large group's new message (a Message as JSON) that may notify this member (Web Push). */
+  notify(me: User, chatId: string, message: string): void;
 }

@@ -6,6 +6,9 @@ import { chars, codePoints, id, req, seq, username } from "./fields";
 
 export { codePoints, USERNAME_RE } from "./fields";
 import { moderationRequests as mod, moderationResponses, ROLES } from "./moderation";
+import { NotifyLevel, notifyRequests, notifyResponses } from "./notifications";
+
+export { NOTIFY_LEVELS, PushPayload } from "./notifications";
 
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
@@ -161,6 +164,10 @@ export const requestSchemas = {
   joinByInvite: req("joinByInvite", mod.joinByInvite),
   setSlowMode: req("setSlowMode", mod.setSlowMode),
   reportMessage: req("reportMessage", mod.reportMessage),
+  getPushConfig: req("getPushConfig", notifyRequests.getPushConfig),
+  registerPush: req("registerPush", notifyRequests.registerPush),
+  unregisterPush: req("unregisterPush", notifyRequests.unregisterPush),
+  setNotify: req("setNotify", notifyRequests.setNotify),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -210,6 +217,10 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.joinByInvite,
   requestSchemas.setSlowMode,
   requestSchemas.reportMessage,
+  requestSchemas.getPushConfig,
+  requestSchemas.registerPush,
+  requestSchemas.unregisterPush,
+  requestSchemas.setNotify,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -282,8 +293,11 @@ export const Chat = z.object({
   role: z.enum(ROLES).optional(),
   description: z.string().optional(),
   slow_mode_s: z.number().int().optional(),
+  /** Which of its messages notify this user (Web Push). */
+  notify: NotifyLevel.optional(),
 });
 export type Chat = z.infer<typeof Chat>;
+export { NotifyLevel };
 
 /** A logged-in device, as getSessions lists it. */
 export const DeviceSession = z.object({
@@ -366,6 +380,10 @@ export const responseSchemas = {
   joinByInvite: res("joinByInvite", modRes.joinByInvite),
   setSlowMode: res("setSlowMode", modRes.setSlowMode),
   reportMessage: res("reportMessage", modRes.reportMessage),
+  getPushConfig: res("getPushConfig", notifyResponses.getPushConfig),
+  registerPush: res("registerPush", notifyResponses.registerPush),
+  unregisterPush: res("unregisterPush", notifyResponses.unregisterPush),
+  setNotify: res("setNotify", notifyResponses.setNotify),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */

@@ -40,6 +40,32 @@ export interface Config {
   openUploadsPerUser: number;
   /** An upload whose body sends nothing for this long is stopped. */
   uploadIdleMs: number;
+  /** Web Push: the deploy's VAPID pair (null: no pushes), previews of text, http endpoints (tests only). */
+  push: PushConfig;
+}
+
+export interface PushConfig {
+  vapid: { subject: string; publicKey: string; privateKey: string } | null;
+  previews: boolean;
+  allowHttp: boolean;
+}
+
+/** Web Push settings: the VAPID pair and PUSH_ALLOW_HTTP are secrets or test settings, so none is in [vars]. */
+interface PushEnv {
+  VAPID_PUBLIC_KEY?: string;
+  VAPID_PRIVATE_KEY?: string;
+  VAPID_SUBJECT?: string;
+  PUSH_PREVIEWS?: string;
+  PUSH_ALLOW_HTTP?: string;
+}
+
+function pushConfig(env: PushEnv): PushConfig {
+  const { VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey } = env;
+  return {
+    vapid: publicKey && privateKey ? { subject: env.VAPID_SUBJECT || "mailto:ops@example.com", publicKey, privateKey } : null,
+    previews: env.PUSH_PREVIEWS !== "false",
+    allowHttp: env.PUSH_ALLOW_HTTP === "true",
+  };
 }
 
 const MINUTE = 60_000;
@@ -96,5 +122,6 @@ export function config(env: Env): Config {
     uploadQuotaBytes: num(env.UPLOAD_QUOTA_BYTES, 2 ** 30),
     openUploadsPerUser: Math.floor(num(env.OPEN_UPLOADS_PER_USER, 4)),
     uploadIdleMs: num(env.UPLOAD_IDLE_MS, 30_000),
+    push: pushConfig(env as PushEnv),
   };
 }

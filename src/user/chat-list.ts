@@ -57,6 +57,11 @@ export class ChatList {
     return render(me, row);
   }
 
+  /** The notification level this user chose for a chat of theirs (push/). */
+  setNotify(chatId: string, level: string): void {
+    this.sql.exec("UPDATE chats SET notify = ? WHERE chat_id = ?", level, chatId);
+  }
+
   /** Renders a row that is known to exist. */
   render(me: User, chatId: string): Chat {
     return render(me, this.row(chatId)!);

@@ -21,6 +21,7 @@ const row = (over: Partial<ChatRow>): ChatRow => ({
   description: "",
   slow_mode_s: 0,
   role: "owner",
+  notify: null,
   ...over,
 });
 
@@ -41,12 +42,13 @@ describe("the chat list's projection", () => {
       role: "owner",
       description: "",
       slow_mode_s: 0,
+      notify: "all",
     });
   });
 
   it("renders a large group without members, with ev and member_count", () => {
     const chat = renderChat(me, row({ large: 1, ev: 7, member_count: 60, members: "[]" }));
-    expect(chat).toMatchObject({ large: true, ev: 7, member_count: 60 });
+    expect(chat).toMatchObject({ large: true, ev: 7, member_count: 60, notify: "mentions" });
     expect(chat.members).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@
 import type { ChatInfo } from "../chat";
 import type { Role } from "../contract/moderation";
 import type { Chat, User } from "../contract/protocol";
+import { levelOf } from "./push/rules";
 
 export interface ChatRow extends Record<string, SqlStorageValue> {
   chat_id: string;
@@ -24,6 +25,8 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   description: string;
   slow_mode_s: number;
   role: string | null;
+  /** The notification level the user chose here; null: the default (push/rules.ts). */
+  notify: string | null;
 }
 
 /** My role in a group from a chat event: the owner, one of its admins, or a member. */
@@ -59,5 +62,6 @@ export function renderChat(me: User, row: ChatRow): Chat {
     ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
     ...(group && { role: (row.role ?? "member") as Role, description: row.description ?? "", slow_mode_s: row.slow_mode_s ?? 0 }),
+    notify: levelOf(row.notify, row.large === 1),
   };
 }

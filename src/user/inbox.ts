@@ -27,6 +27,8 @@ export interface InboxHost {
   left(chatId: string): void;
   /** Someone else put the user into a group: it counts against the user's group changes. */
   addedToGroup(): void;
+  /** Events that were new to the log, once applied (Web Push looks for messages that notify). */
+  landed(me: Member, events: ChatEvent[]): void;
 }
 
 export class Inbox {
@@ -169,9 +171,13 @@ export class Inbox {
     for (const chatId of [...runs.keys()]) flush(chatId);
     this.log.append(rows);
     for (const r of rows) this.sockets.broadcast(r.push, r.except);
+    const fresh = new Set(rows.map((r) => r.pts));
+    this.host.landed(
+      me,
+      events.filter((_, i) => fresh.has(out[i]!)),
+    );
     // A large group we just joined, or one we are in that just became large, pushes to us
     // while we have a socket.
-    const fresh = new Set(rows.map((r) => r.pts));
     events.forEach((e, i) => {
       if (e.kind === "chat" && e.chat.large && fresh.has(out[i]!)) this.large.joined(me, e.chat_id, e.chat.ev ?? e.ev);
     });

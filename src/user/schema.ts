@@ -43,4 +43,13 @@ export const USER_SCHEMA = [
   `ALTER TABLE chats ADD COLUMN description TEXT NOT NULL DEFAULT '';
    ALTER TABLE chats ADD COLUMN slow_mode_s INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN role TEXT;`,
+  // chats.notify: the level the user chose for a chat (null: the default); push_subs: a
+  // Web Push subscription per session; push_queue: what each is owed, per chat (push/).
+  `ALTER TABLE chats ADD COLUMN notify TEXT;
+   CREATE TABLE push_subs (session_id TEXT PRIMARY KEY, endpoint TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL,
+     expires_at INTEGER NOT NULL);
+   CREATE TABLE push_queue (session_id TEXT NOT NULL, chat_id TEXT NOT NULL, count INTEGER NOT NULL, seq INTEGER NOT NULL,
+     title TEXT NOT NULL, body TEXT NOT NULL, due_at INTEGER, sent_at INTEGER NOT NULL, failures INTEGER NOT NULL,
+     failing_since INTEGER, PRIMARY KEY (session_id, chat_id));
+   CREATE INDEX push_queue_due ON push_queue (due_at) WHERE due_at IS NOT NULL;`,
 ];

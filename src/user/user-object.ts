@@ -49,6 +49,7 @@ import { Deletion, type Leaving } from "./deletion";
 import { Inbox } from "./inbox";
 import { LargeGroups } from "./large-groups";
 import { Privacy, type Admission } from "./privacy";
+import { Pushes } from "./push/pushes";
 import { checkToken } from "./requests/account";
 import type { Answer, Caller, Handler, UserParts } from "./requests/context";
 import { handlers } from "./requests/table";
@@ -67,6 +68,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   readonly probe = {
     blockedBy: () => this.ctx.storage.sql.exec("SELECT user_id, username FROM blocked_by").toArray(),
     databaseSize: () => this.ctx.storage.sql.databaseSize,
+    pushSessions: () => this.pushes.sessions(),
   };
   private sockets: Sockets;
   private alarms: Alarm;
@@ -81,6 +83,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   private revoked!: RevokedSessions;
   private blocks!: Blocks;
   private privacy!: Privacy;
+  private pushes!: Pushes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,6 +105,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const index = new SearchIndex(ctx.storage.sql);
+      this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms, defer);
       const log = new UpdateLog(ctx.storage.sql, index);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
@@ -109,6 +113,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
           this.large.left(chatId);
         },
         addedToGroup: () => limits.added(),
+        landed: (me, events) => this.pushes.landed(me, events),
       });
       this.privacy = new Privacy(ctx.storage, this.chats, limits, cfg);
       this.parts = {
@@ -124,6 +129,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
         privacy: this.privacy,
         large: this.large,
         blocks: this.blocks,
+        pushes: this.pushes,
         calls: this.calls,
         search: new UserSearch(ctx.storage.sql, index, this.calls),
         defer,
@@ -189,6 +195,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   override async alarm(): Promise<void> {
     this.alarms.rang();
     this.sessions.onAlarm();
+    if (!this.deletion.deleted) this.pushes.onAlarm();
     await this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving());
   }
 
@@ -210,6 +217,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     // A deleted account has no sessions left to remember.
     if (this.deletion.deleted) return;
     this.revoked.add(sessions);
+    this.pushes.end(sessions.map((s) => s.sessionId));
     for (const s of sessions) this.sockets.endSessions(s.sessionId, exceptSocketId);
   }
 
@@ -228,6 +236,10 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
 
   async rewriteText(chatId: string, seq: number, message: string): Promise<void> {
     if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
+  }
+
+  notify(me: Member, _chatId: string, message: string): void {
+    if (!this.deletion.deleted) this.pushes.largeMessage(me, message);
   }
 
   /** Another user's object asks whether `adder` may put this user (`me`) into group `chatId` (privacy.ts). */

@@ -67,7 +67,7 @@ export interface BrowserEnv {
 }
 
 /** Starts `wrangler dev` and Chromium before the file's tests and stops them after. */
-export function useBrowser(): BrowserEnv {
+export function useBrowser(extraVars: Record<string, string> = {}): BrowserEnv {
   let server: LocalServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -78,7 +78,7 @@ export function useBrowser(): BrowserEnv {
     // The tests send long histories and make many groups as one user, past a person's send
     // burst and hourly group changes (test/worker/send-limits.test.ts tests those limits).
     server = await startLocalServer({
-      vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000" },
+      vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000", ...extraVars },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

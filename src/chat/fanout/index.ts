@@ -5,6 +5,7 @@ import { MemberLogs } from "./member-logs";
 
 export type { Fanout, FanoutParts } from "./fanout";
 export { Courier, type ChatJob } from "./courier";
+export { setNotifyAll } from "./wakes";
 
 export function fanoutFor(p: FanoutParts): Fanout {
   const logs = new MemberLogs(p, (l) => new LivePush(p, l));

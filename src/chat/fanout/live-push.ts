@@ -19,6 +19,7 @@ import type { Fanout, FanoutParts } from "./fanout";
 import { LargeView } from "./large-view";
 import type { MemberLogs } from "./member-logs";
 import { TextRewrites } from "./text-rewrites";
+import { Wakes } from "./wakes";
 
 /**
  * Typing in a large group: at most one member's typing is passed on per chat this often
@@ -38,6 +39,7 @@ interface Entry {
 export class LivePush implements Fanout {
   private readonly view: LargeView;
   private readonly rewrites: TextRewrites;
+  private readonly wakes: Wakes;
   private connected = new Map<string, Entry>();
   /** Members who are not the requester and get the same events share one list of pushes, built once. */
   private shared: { key: string; items: PushItem[] } | null = null;
@@ -49,6 +51,7 @@ export class LivePush implements Fanout {
   ) {
     this.view = new LargeView(p.meta, p.events, p.messages);
     this.rewrites = new TextRewrites(p);
+    this.wakes = new Wakes(p);
     // What was pushed before a restart is not known: pushes go on from the latest event, and
     // a client that missed one fills the gap with getChatUpdates.
     for (const r of p.sql.exec<{ user_id: string; since: number }>("SELECT user_id, since FROM online"))
@@ -88,6 +91,7 @@ export class LivePush implements Fanout {
       }
     }
     for (const [userId, e] of this.connected) this.pump(userId, e);
+    if (body.kind === "newMessage") this.wakes.message(body.sender, body.message);
     return event;
   }
 

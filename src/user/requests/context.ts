@@ -14,6 +14,7 @@ import type { Inbox } from "../inbox";
 import type { LargeGroups } from "../large-groups";
 import type { Privacy } from "../privacy";
 import type { UserSearch } from "../search";
+import type { Pushes } from "../push/pushes";
 import type { SendLimits } from "../send-limits";
 import type { Sockets } from "../sockets";
 import type { UpdateLog } from "../update-log";
@@ -50,6 +51,7 @@ export interface UserParts {
   large: LargeGroups;
   blocks: Blocks;
   privacy: Privacy;
+  pushes: Pushes;
   calls: ChatCalls;
   search: UserSearch;
   /** Remembers sessions as revoked and ends their sockets (revoked.ts). */

@@ -5,6 +5,7 @@ import { chatHandlers } from "./chats";
 import type { Handlers } from "./context";
 import { messageHandlers } from "./messages";
 import { moderationHandlers } from "./moderation";
+import { pushHandlers } from "./push";
 import { safetyHandlers } from "./safety";
 import { searchHandlers } from "./search";
 
@@ -15,4 +16,5 @@ export const handlers: Handlers = {
   ...moderationHandlers,
   ...safetyHandlers,
   ...searchHandlers,
+  ...pushHandlers,
 };
