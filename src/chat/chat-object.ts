@@ -16,7 +16,7 @@
 //   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
-import type { ChatRpc, LargeSummary, MessageResult, NewUpload, PushItem } from "../contract/objects";
+import type { ChatRpc, LargeSummary, MessageResult, NewUpload, PushItem, SendExtra } from "../contract/objects";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
 import { Clock } from "../platform/clock";
@@ -28,6 +28,8 @@ import { Courier, fanoutFor, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
 import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
 import { ChatMeta } from "./meta";
+import { Reactions } from "./reactions";
+import { mentioned, replyTo, rewriteReplies } from "./replies";
 import { CHAT_SCHEMA } from "./schema";
 import { Uploads } from "./uploads";
 
@@ -44,6 +46,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private events!: EventLog;
   private fanout!: Fanout;
   private uploads!: Uploads;
+  private reactions!: Reactions;
   private alarms: Alarms<ChatJob>;
   private typedAt = new Map<string, number>();
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
@@ -167,6 +170,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     clientMsgId: string | undefined,
     origin: Origin,
     attachment?: { content_type: "image" | "file"; file_id: string },
+    extra: SendExtra = {},
   ): Promise<Result<MessageResult>> {
     return catching("send", () => {
       const m = this.requireMember(actor.id);
@@ -181,6 +185,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
       }
+      const reply = replyTo(this.messages, this.meta.chatId, extra.reply_to);
+      const mentions = mentioned(this.members, extra.mentions);
       const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
       const message: Message = {
@@ -193,6 +199,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         ...(file && { attachment: file }),
         timestamp: this.clock.now(),
         ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+        ...(reply && { reply_to: reply }),
+        ...(mentions?.length && { mentions }),
       };
       const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
@@ -203,7 +211,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     });
   }
 
-  async edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>> {
+  async edit(actorId: string, seq: number, content: string, origin: Origin, mentions?: string[]): Promise<Result<MessageResult>> {
     return catching("edit", () => {
       const row = this.ownMessage(actorId, seq);
       if (row.deleted) throw new ApiError(404, "message_not_found", `message ${seq} was deleted`);
@@ -214,6 +222,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       row.edits++;
       row.content = content;
       row.edited_at = this.clock.now();
+      const names = mentioned(this.members, mentions);
+      if (names) row.mentions = names.length ? JSON.stringify(names) : null;
       return this.rewrite(row, "messageEdited", origin);
     });
   }
@@ -225,6 +235,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
       row.content = "";
       row.deleted = 1;
+      this.reactions.clear(seq);
       const result = this.rewrite(row, "messageDeleted", origin);
       if (row.attachment !== null) {
         this.uploads.remove((JSON.parse(row.attachment) as Attachment).file_id);
@@ -237,7 +248,28 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>> {
     return catching("getMessages", () => {
       this.requireMember(actorId);
-      return this.messages.page(this.meta.chatId, q);
+      const page = this.messages.page(this.meta.chatId, q);
+      return { ...page, messages: this.reactions.mark(page.messages, actorId) };
+    });
+  }
+
+  async react(actorId: string, seq: number, emoji: string, add: boolean, origin: Origin) {
+    return catching("react", () => {
+      const m = this.requireMember(actorId);
+      const row = this.messages.get(seq);
+      if (!row || row.deleted) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
+      const reactions = this.reactions.change(actorId, m.username, row, emoji, add);
+      const event =
+        reactions && this.fanout.publish({ kind: "reaction", seq, username: m.username, emoji, added: add, reactions }, origin);
+      return { message: this.reactions.mark([toMessage(this.meta.chatId, row)], actorId)[0]!, event };
+    });
+  }
+
+  async reactionPage(actorId: string, q: RequestOf<"getReactions">): Promise<Result<PayloadOf<"getReactions">>> {
+    return catching("reactionPage", () => {
+      this.requireMember(actorId);
+      if (!this.messages.get(q.seq)) throw new ApiError(404, "message_not_found", `no message ${q.seq} in this chat`);
+      return this.reactions.page(q.seq, q.emoji, q.after, q.limit ?? 100);
     });
   }
 
@@ -371,6 +403,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       alarms: this.alarms,
       clock: this.clock,
     });
+    this.reactions = new Reactions(this.sql);
     this.uploads = new Uploads(this.sql, this.env, (at) => void this.alarms.wakeAt("uploads", at), this.clock);
     this.alarms.register("uploads", (now) => this.uploads.sweep(now));
   }
@@ -418,6 +451,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
     const message = toMessage(this.meta.chatId, row);
     const json = JSON.stringify(message);
+    rewriteReplies(message, { messages: this.messages, events: this.events, fanout: this.fanout });
     this.events.rewriteText(row.seq, json);
     const event = this.fanout.publish({ kind, seq: row.seq, sender: row.sender, message: json } as EventBody, origin);
     row.ev = event.ev;

@@ -39,4 +39,15 @@ export const CHAT_SCHEMA = [
    CREATE INDEX members_by_joined ON members (joined_ev) WHERE left_ev IS NULL;
    CREATE INDEX members_by_delivered ON members (delivered_ev);
    CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
+  // Replies, reactions and mentions (reactions.ts, replies.ts): a reply's original and what
+  // it shows of it (kept current by the original's edits and delete), the names a message
+  // mentions, its reaction counts in the order each emoji came, and who reacted with what.
+  `ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
+   ALTER TABLE messages ADD COLUMN reply TEXT;
+   ALTER TABLE messages ADD COLUMN mentions TEXT;
+   ALTER TABLE messages ADD COLUMN reactions TEXT;
+   CREATE INDEX messages_by_reply ON messages (reply_seq) WHERE reply_seq IS NOT NULL;
+   CREATE TABLE reactions (seq INTEGER NOT NULL, emoji TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT NOT NULL,
+     PRIMARY KEY (seq, user_id, emoji));
+   CREATE INDEX reactions_by_name ON reactions (seq, lower(username), emoji);`,
 ];

@@ -168,6 +168,16 @@ export class ChatList {
     );
   }
 
+  /** Message `seq` changed: a last message that replies to it shows `preview` (a ReplyTo as JSON). */
+  rewriteReplies(chatId: string, seq: number, preview: string): void {
+    this.sql.exec(
+      "UPDATE chats SET last_message = json_set(last_message, '$.reply_to', json(?)) WHERE chat_id = ? AND last_message ->> '$.reply_to.seq' = ?",
+      preview,
+      chatId,
+      seq,
+    );
+  }
+
   markRead(chatId: string, seq: number): void {
     this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", seq, chatId);
   }

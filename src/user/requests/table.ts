@@ -4,6 +4,7 @@ import { accountHandlers } from "./account";
 import { chatHandlers } from "./chats";
 import type { Handlers } from "./context";
 import { messageHandlers } from "./messages";
+import { reactionHandlers } from "./reactions";
 import { safetyHandlers } from "./safety";
 
-export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers };
+export const handlers: Handlers = { ...accountHandlers, ...chatHandlers, ...messageHandlers, ...safetyHandlers, ...reactionHandlers };
