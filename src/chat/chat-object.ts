@@ -200,11 +200,12 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         timestamp: this.clock.now(),
         ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
         ...(reply && { reply_to: reply }),
-        ...(mentions?.length && { mentions }),
+        ...(mentions?.usernames.length && { mentions: mentions.usernames }),
       };
       const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
       if (file) this.uploads.attach(file.file_id, seq);
+      if (mentions?.ids.length) this.fanout.mention(event, mentions.ids, origin);
       // Sending reads the chat up to your own message.
       this.members.setRead(m, seq);
       return { message, event };
@@ -223,8 +224,10 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       row.content = content;
       row.edited_at = this.clock.now();
       const names = mentioned(this.members, mentions);
-      if (names) row.mentions = names.length ? JSON.stringify(names) : null;
-      return this.rewrite(row, "messageEdited", origin);
+      if (names) row.mentions = names.usernames.length ? JSON.stringify(names.usernames) : null;
+      const result = this.rewrite(row, "messageEdited", origin);
+      if (names?.ids.length) this.fanout.mention(result.event, names.ids, origin);
+      return result;
     });
   }
 
@@ -259,8 +262,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       const row = this.messages.get(seq);
       if (!row || row.deleted) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
       const reactions = this.reactions.change(actorId, m.username, row, emoji, add);
-      const event =
-        reactions && this.fanout.publish({ kind: "reaction", seq, username: m.username, emoji, added: add, reactions }, origin);
+      const event = reactions && this.fanout.publish({ kind: "reaction", seq, username: m.username, emoji, added: add, reactions }, origin);
       return { message: this.reactions.mark([toMessage(this.meta.chatId, row)], actorId)[0]!, event };
     });
   }

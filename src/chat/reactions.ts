@@ -69,8 +69,14 @@ export class Reactions {
   page(seq: number, emoji: string | undefined, after: string | undefined, limit: number) {
     const where = ["seq = ?"];
     const args: (string | number)[] = [seq];
-    if (emoji !== undefined) where.push("emoji = ?"), args.push(emoji);
-    if (after !== undefined) where.push("lower(username) > lower(?)"), args.push(after);
+    if (emoji !== undefined) {
+      where.push("emoji = ?");
+      args.push(emoji);
+    }
+    if (after !== undefined) {
+      where.push("lower(username) > lower(?)");
+      args.push(after);
+    }
     const rows = this.sql
       .exec<{ username: string; emoji: string }>(
         `SELECT username, emoji FROM reactions WHERE ${where.join(" AND ")} ORDER BY lower(username), emoji LIMIT ?`,

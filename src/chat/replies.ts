@@ -19,12 +19,12 @@ export function replyTo(messages: Messages, chatId: string, seq: number | undefi
   return replyPreview(toMessage(chatId, row));
 }
 
-/** The members among `names`, as they spell them, in the order named; undefined when none were asked. */
-export function mentioned(members: Members, names: string[] | undefined): string[] | undefined {
+/** The members among `names`: as they spell them, in the order named, and their ids; undefined when none were asked. */
+export function mentioned(members: Members, names: string[] | undefined): { usernames: string[]; ids: string[] } | undefined {
   if (names === undefined) return undefined;
-  if (!names.length) return [];
-  const found = new Map(members.named(names).map((m) => [m.username.toLowerCase(), m.username]));
-  return [...new Set(names.flatMap((n) => found.get(n.toLowerCase()) ?? []))];
+  const found = new Map(names.length ? members.named(names).map((m) => [m.username.toLowerCase(), m]) : []);
+  const named = [...new Set(names.flatMap((n) => found.get(n.toLowerCase()) ?? []))];
+  return { usernames: named.map((m) => m.username), ids: named.map((m) => m.userId) };
 }
 
 /**

@@ -41,7 +41,8 @@ export const CHAT_SCHEMA = [
    CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
   // Replies, reactions and mentions (reactions.ts, replies.ts): a reply's original and what
   // it shows of it (kept current by the original's edits and delete), the names a message
-  // mentions, its reaction counts in the order each emoji came, and who reacted with what.
+  // mentions, its reaction counts in the order each emoji came, and who reacted with what;
+  // a large group's messages written into mentioned members' logs (fanout/live-push.ts).
   `ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
    ALTER TABLE messages ADD COLUMN reply TEXT;
    ALTER TABLE messages ADD COLUMN mentions TEXT;
@@ -49,5 +50,6 @@ export const CHAT_SCHEMA = [
    CREATE INDEX messages_by_reply ON messages (reply_seq) WHERE reply_seq IS NOT NULL;
    CREATE TABLE reactions (seq INTEGER NOT NULL, emoji TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT NOT NULL,
      PRIMARY KEY (seq, user_id, emoji));
-   CREATE INDEX reactions_by_name ON reactions (seq, lower(username), emoji);`,
+   CREATE INDEX reactions_by_name ON reactions (seq, lower(username), emoji);
+   CREATE TABLE mention_logs (seq INTEGER NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (seq, user_id));`,
 ];

@@ -129,7 +129,13 @@ export interface ChatRpc {
   ): Promise<Result<MessageResult>>;
   edit(actorId: string, seq: number, content: string, origin: Origin, mentions?: string[]): Promise<Result<MessageResult>>;
   /** react / unreact: the message as the reactor sees it, and the event (null: nothing changed). */
-  react(actorId: string, seq: number, emoji: string, add: boolean, origin: Origin): Promise<Result<{ message: Message; event: ChatEvent | null }>>;
+  react(
+    actorId: string,
+    seq: number,
+    emoji: string,
+    add: boolean,
+    origin: Origin,
+  ): Promise<Result<{ message: Message; event: ChatEvent | null }>>;
   reactionPage(actorId: string, q: RequestOf<"getReactions">): Promise<Result<PayloadOf<"getReactions">>>;
   remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>>;
   getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>>;

@@ -19,6 +19,8 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   /** Direct chats: how far the other member has read, and whether they deleted their account. */
   peer_read_seq: number;
   peer_deleted: number;
+  /** Messages after the read position that mention the user (chat-list.ts counts them). */
+  unread_mentions: number;
 }
 
 /** The member list after a change: those who left out, those who joined at the end. */
@@ -46,5 +48,6 @@ export function renderChat(me: User, row: ChatRow): Chat {
     updated_at: row.updated_at,
     ...(row.type === "direct" && { peer_last_read_seq: row.peer_read_seq }),
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
+    ...(row.unread_mentions ? { unread_mentions: row.unread_mentions } : {}),
   };
 }

@@ -76,6 +76,7 @@ export class Inbox {
     if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq)
       return log({ level: "error", event: "rewrite_refused", chat_id: chatId, where: "Inbox.rewriteText" });
     this.log.rewriteText(`${chatId}:${seq}`, message);
+    if (parsed.data.deleted) this.chats.mentions.forget(chatId, seq);
     this.chats.changeMessage(chatId, seq, message);
   }
 
@@ -111,12 +112,16 @@ export class Inbox {
         case "newMessage":
         case "messageEdited":
         case "messageDeleted": {
+          this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, e.kind === "newMessage");
           if (e.kind === "newMessage") foldMessage(runs, me.username, e);
           else {
             this.chats.changeMessage(e.chat_id, e.seq, e.message);
             // Replies to it show it as it is now, in the log and in the chat list.
             const preview = previewOf(e.message);
-            if (preview) this.log.rewriteReplies(e.chat_id, e.seq, preview), this.chats.rewriteReplies(e.chat_id, e.seq, preview);
+            if (preview) {
+              this.log.rewriteReplies(e.chat_id, e.seq, preview);
+              this.chats.rewriteReplies(e.chat_id, e.seq, preview);
+            }
           }
           // Stored without its text, which is stored once (update-log.ts).
           const msg = `${e.chat_id}:${e.seq}`;
@@ -176,10 +181,19 @@ export class Inbox {
           break;
         }
         case "mentioned": {
+          this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, true);
           // Stored without its text, which is stored once (update-log.ts).
           const text = { ev: e.ev, message: e.message };
           const msg = `${e.chat_id}:${e.seq}`;
-          rows.push({ pts, key, msg, text, except, frame: mentionedPush(pts, e.chat_id, "null"), push: mentionedPush(pts, e.chat_id, e.message) });
+          rows.push({
+            pts,
+            key,
+            msg,
+            text,
+            except,
+            frame: mentionedPush(pts, e.chat_id, "null"),
+            push: mentionedPush(pts, e.chat_id, e.message),
+          });
           break;
         }
         default:

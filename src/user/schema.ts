@@ -31,4 +31,7 @@ export const USER_SCHEMA = [
    INSERT OR REPLACE INTO texts (msg, ev, message)
      SELECT msg, 0, COALESCE(frame -> '$.message', frame -> '$.chat.last_message') FROM log WHERE msg IS NOT NULL ORDER BY pts;
    DROP INDEX log_by_msg;`,
+  // mentions: messages that mention the user, not theirs and not deleted (mentions.ts);
+  // Chat.unread_mentions counts those after the read position.
+  `CREATE TABLE mentions (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (chat_id, seq));`,
 ];

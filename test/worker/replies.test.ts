@@ -1,7 +1,7 @@
 // Replies, reactions and mentions (protocol.md, "Replies, reactions and mentions"), each
 // rule in a direct chat, a small group and a large group (more than LARGE_AT members).
 import { describe, expect, it } from "vitest";
-import { api, directChat, groupOf, LARGE_AT, listening, rested, unique, type Account, type Frame } from "./helpers";
+import { api, directChat, groupOf, LARGE_AT, listening, rested, unique, until, type Account, type Frame } from "./helpers";
 
 type Kind = "direct" | "small" | "large";
 
@@ -22,7 +22,8 @@ async function chatOf(kind: Kind): Promise<Chat> {
       a,
       b,
       chatId,
-      send: (who, content, extra = {}) => api({ mode: "sendMessage", chat_id: chatId, content, content_type: "text", ...extra }, { token: who.token }),
+      send: (who, content, extra = {}) =>
+        api({ mode: "sendMessage", chat_id: chatId, content, content_type: "text", ...extra }, { token: who.token }),
     };
   }
   const { owner, rest, chatId } = await groupOf(kind === "small" ? 3 : LARGE_AT + 1, prefix);
@@ -38,8 +39,7 @@ async function chatOf(kind: Kind): Promise<Chat> {
 
 const call = (who: Account, frame: Frame) => api(frame, { token: who.token });
 const page = (c: Chat, who: Account, extra: Frame = {}) => call(who, { mode: "getMessages", chat_id: c.chatId, ...extra });
-const bySeq = async (c: Chat, who: Account, seq: number) =>
-  ((await page(c, who)).body.messages as Frame[]).find((m) => m.seq === seq)!;
+const bySeq = async (c: Chat, who: Account, seq: number) => ((await page(c, who)).body.messages as Frame[]).find((m) => m.seq === seq)!;
 
 /** Everything a member can replay of the chat: their log (sync), and a large group's updates. */
 async function replays(c: Chat, who: Account): Promise<string> {
@@ -113,7 +113,14 @@ describe.each(["direct", "small", "large"] as Kind[])("in a %s chat", (kind) => 
     expect(first.body.message.reactions).toEqual([{ emoji: "👍", count: 1, mine: true }]);
     expect(c.kind === "large" ? first.body.ev : first.body.pts).toBeGreaterThan(0);
     const push = await watcher.nextPush("reactionChanged");
-    expect(push).toMatchObject({ chat_id: c.chatId, seq, username: c.b.username, emoji: "👍", added: true, reactions: [{ emoji: "👍", count: 1 }] });
+    expect(push).toMatchObject({
+      chat_id: c.chatId,
+      seq,
+      username: c.b.username,
+      emoji: "👍",
+      added: true,
+      reactions: [{ emoji: "👍", count: 1 }],
+    });
     expect(c.kind === "large" ? push.ev : push.pts).toBeGreaterThan(0);
     expect(push.reactions[0].mine).toBeUndefined();
 
@@ -203,6 +210,32 @@ describe.each(["direct", "small", "large"] as Kind[])("in a %s chat", (kind) => 
     expect(over.body).toMatchObject({ error: "invalid_request", fields: { mentions: expect.any(String) } });
     expect((await page(c, c.a)).body.messages).toHaveLength(1);
   });
+
+  it("unread_mentions counts messages mentioning me after my read position; markRead lowers it", async () => {
+    const c = await chatOf(kind);
+    const chatOfB = async () => ((await call(c.b, { mode: "getChats" })).body.chats as Frame[]).find((x) => x.chat_id === c.chatId)!;
+    // Sending reads the chat up to one's own message: mine come first.
+    await c.send(c.b, "I mention myself", { mentions: [c.b.username] });
+    await c.send(c.a, "not you");
+    const first = (await c.send(c.a, "you, secret mention", { mentions: [c.b.username] })).body.message.seq as number;
+    const second = (await c.send(c.a, "you again", { mentions: [c.b.username] })).body.message.seq as number;
+    await until(async () => (await chatOfB()).unread_mentions === 2, "two unread mentions");
+    if (c.kind === "large") {
+      // An offline member learns of it from their own log.
+      const log = (await call(c.b, { mode: "sync", since: 0, limit: 500 })).body.updates as Frame[];
+      expect(log.filter((u) => u.mode === "mentioned").map((u) => [u.chat_id, u.message.seq])).toEqual([
+        [c.chatId, first],
+        [c.chatId, second],
+      ]);
+    }
+    expect((await call(c.b, { mode: "markRead", chat_id: c.chatId, seq: first })).status).toBe(200);
+    expect((await chatOfB()).unread_mentions).toBe(1);
+    // A deleted mention counts no more, and its text is gone from every replay.
+    await call(c.a, { mode: "deleteMessage", chat_id: c.chatId, seq: first });
+    await call(c.a, { mode: "deleteMessage", chat_id: c.chatId, seq: second });
+    await until(async () => (await chatOfB()).unread_mentions === undefined, "no unread mentions");
+    await until(async () => !(await replays(c, c.b)).includes("secret mention"), "the deleted mention's text gone");
+  });
 });
 
 describe("reactions, once", () => {
@@ -231,7 +264,29 @@ describe("reactions, once", () => {
     const { owner, rest, chatId } = await groupOf(8, unique("e"));
     const seq = (await call(owner, { mode: "sendGroupMessage", chat_id: chatId, content: "many", content_type: "text" })).body.message
       .seq as number;
-    const emojis = ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉", "😊", "😋", "😎", "😍", "😘", "🥰", "😗", "😙", "🥲", "😚", "🙂", "🤗"];
+    const emojis = [
+      "😀",
+      "😁",
+      "😂",
+      "🤣",
+      "😃",
+      "😄",
+      "😅",
+      "😆",
+      "😉",
+      "😊",
+      "😋",
+      "😎",
+      "😍",
+      "😘",
+      "🥰",
+      "😗",
+      "😙",
+      "🥲",
+      "😚",
+      "🙂",
+      "🤗",
+    ];
     const react = (who: Account, emoji: string) => call(who, { mode: "react", chat_id: chatId, seq, emoji });
     const people = [owner, ...rest];
     for (let i = 0; i < 20; i++) expect((await react(people[Math.floor(i / 3)]!, emojis[i]!)).status).toBe(200);

@@ -168,6 +168,19 @@ export class LivePush implements Fanout {
     if (e && e.since <= since) this.drop(userId);
   }
 
+  /** A member it mentions finds the message in their own log (sync), so a member offline learns of it; once a message. */
+  mention(e: ChatEvent, userIds: string[], origin: Origin): void {
+    if (e.kind !== "newMessage" && e.kind !== "messageEdited") return;
+    const { chat_id, seq, sender, message, timestamp } = e;
+    for (const userId of userIds) {
+      const m = this.p.members.current(userId);
+      if (!m || m.username === sender) continue;
+      this.p.sql.exec("INSERT OR IGNORE INTO mention_logs (seq, user_id) VALUES (?, ?)", seq, userId);
+      const key = `${chat_id}:m${seq}`;
+      this.logs.toLog(m, { kind: "mentioned", chat_id, ev: e.ev, key, timestamp, seq, sender, message }, origin);
+    }
+  }
+
   /** Message `seq` changed: what members' logs may still carry of it is rewritten too. */
   rewritten(seq: number, message: string): void {
     this.logs.queue.rewriteText(seq, message);
