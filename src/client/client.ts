@@ -70,6 +70,9 @@ const RESENDABLE = new Set<Mode>([
   "getBlocked",
   "getChatUpdates",
   "getMembers",
+  "react",
+  "unreact",
+  "getReactions",
 ]);
 
 const encoder = new TextEncoder();

@@ -26,8 +26,11 @@ export type {
   PayloadOf,
   Push,
   PushMode,
+  Reaction,
+  ReplyTo,
   SessionEndReason,
   TypingPush,
   User,
 } from "../contract/protocol";
 export { IMAGE_TYPES, isImageType } from "../contract/protocol";
+export { withReaction, withReplyPreview } from "./reactions";
