@@ -1,7 +1,7 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content).
 import { ApiError } from "../contract/errors";
-import { fitting } from "../contract/pages";
+import { PAGE_BYTES, fitting, itemBytes } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -144,8 +144,15 @@ export class Messages {
     const before = q("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?");
     const after = q("SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?");
     const [b, a] = aroundSplit(limit, before.length, after.length);
-    const rows = [...before.slice(0, b).reverse(), row, ...after.slice(0, a)];
-    const more = { has_more_before: before.length > b, has_more_after: after.length > a };
+    const all = [...before.slice(0, b).reverse(), row, ...after.slice(0, a)];
+    const sizes = all.map((r) => itemBytes(toMessage(chatId, r)));
+    // Within a page's bytes (contract/pages.ts): the longer side gives way first, from its far end.
+    let [lo, hi] = [0, all.length];
+    let bytes = sizes.reduce((sum, n) => sum + n, 0);
+    while (bytes > PAGE_BYTES && hi - lo > 1) bytes -= b - lo > hi - 1 - b ? sizes[lo++]! : sizes[--hi]!;
+    const rows = all.slice(lo, hi);
+    const [kept, keptAfter] = [b - lo, hi - 1 - b];
+    const more = { has_more_before: before.length > kept, has_more_after: after.length > keptAfter };
     return { chat_id: chatId, messages: rows.map((r) => toMessage(chatId, r)), has_more: more.has_more_before, ...more };
   }
 }
