@@ -19,7 +19,16 @@
 //   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
-import type { ChatRpc, LargeSummary, MessageResult, ModerationOp, ModerationOutcome, NewUpload, PushItem } from "../contract/objects";
+import type {
+  ChatRpc,
+  LargeSummary,
+  MessageResult,
+  ModerationOp,
+  ModerationOutcome,
+  NewUpload,
+  PushItem,
+  SendExtra,
+} from "../contract/objects";
 import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
 import type { SearchResult } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
@@ -39,6 +48,8 @@ import { Invites, inviteNotFound } from "./invites";
 import { Moderation } from "./moderation";
 import { isModerator, requireModerator, requireOutranks } from "./roles";
 import { SlowMode } from "./slow-mode";
+import { Reactions } from "./reactions";
+import { mentioned, replyTo, rewriteReplies } from "./replies";
 import { CHAT_SCHEMA } from "./schema";
 import { searchChat } from "./search";
 import { Uploads } from "./uploads";
@@ -59,6 +70,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private uploads!: Uploads;
   private moderation!: Moderation;
   private slowMode!: SlowMode;
+  private reactions!: Reactions;
   private alarms: Alarms<ChatJob>;
   private typedAt = new Map<string, number>();
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
@@ -173,6 +185,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     clientMsgId: string | undefined,
     origin: Origin,
     attachment?: { content_type: "image" | "file"; file_id: string },
+    extra: SendExtra = {},
   ): Promise<Result<MessageResult>> {
     return catching("send", () => {
       const m = this.requireMember(actor.id);
@@ -188,6 +201,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
         if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
       }
+      const reply = replyTo(this.messages, this.meta.chatId, extra.reply_to);
+      const mentions = mentioned(this.members, extra.mentions);
       const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
       const message: Message = {
@@ -200,18 +215,21 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
         ...(file && { attachment: file }),
         timestamp: this.clock.now(),
         ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
+        ...(reply && { reply_to: reply }),
+        ...(mentions?.usernames.length && { mentions: mentions.usernames }),
       };
       const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
       this.messages.insert(message, actor.id, event.ev);
       this.slowMode.sent(actor.id, message.timestamp);
       if (file) this.uploads.attach(file.file_id, seq);
+      if (mentions?.ids.length) this.fanout.mention(event, mentions.ids, origin);
       // Sending reads the chat up to your own message.
       this.members.setRead(m, seq);
       return { message, event };
     });
   }
 
-  async edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>> {
+  async edit(actorId: string, seq: number, content: string, origin: Origin, mentions?: string[]): Promise<Result<MessageResult>> {
     return catching("edit", () => {
       const row = this.ownMessage(actorId, seq);
       if (row.deleted) throw new ApiError(404, "message_not_found", `message ${seq} was deleted`);
@@ -222,7 +240,11 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       row.edits++;
       row.content = content;
       row.edited_at = this.clock.now();
-      return this.rewrite(row, "messageEdited", origin);
+      const names = mentioned(this.members, mentions);
+      if (names) row.mentions = names.usernames.length ? JSON.stringify(names.usernames) : null;
+      const result = this.rewrite(row, "messageEdited", origin);
+      if (names?.ids.length) this.fanout.mention(result.event, names.ids, origin);
+      return result;
     });
   }
 
@@ -233,6 +255,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
       row.content = "";
       row.deleted = 1;
+      this.reactions.clear(seq);
       const result = this.rewrite(row, "messageDeleted", origin);
       if (row.attachment !== null) {
         this.uploads.remove((JSON.parse(row.attachment) as Attachment).file_id);
@@ -245,7 +268,27 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>> {
     return catching("getMessages", () => {
       this.requireMember(actorId);
-      return this.messages.page(this.meta.chatId, q);
+      const page = this.messages.page(this.meta.chatId, q);
+      return { ...page, messages: this.reactions.mark(page.messages, actorId) };
+    });
+  }
+
+  async react(actorId: string, seq: number, emoji: string, add: boolean, origin: Origin) {
+    return catching("react", () => {
+      const m = this.requireMember(actorId);
+      const row = this.messages.get(seq);
+      if (!row || row.deleted) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
+      const reactions = this.reactions.change(actorId, m.username, row, emoji, add);
+      const event = reactions && this.fanout.publish({ kind: "reaction", seq, username: m.username, emoji, added: add, reactions }, origin);
+      return { message: this.reactions.mark([toMessage(this.meta.chatId, row)], actorId)[0]!, event };
+    });
+  }
+
+  async reactionPage(actorId: string, q: RequestOf<"getReactions">): Promise<Result<PayloadOf<"getReactions">>> {
+    return catching("reactionPage", () => {
+      this.requireMember(actorId);
+      if (!this.messages.get(q.seq)) throw new ApiError(404, "message_not_found", `no message ${q.seq} in this chat`);
+      return this.reactions.page(q.seq, q.emoji, q.after, q.limit ?? 100);
     });
   }
 
@@ -419,6 +462,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       admit: (users, origin) => this.admit(users, origin),
       depart: (m, origin) => this.depart(m, origin),
     });
+    this.reactions = new Reactions(this.sql);
     this.uploads = new Uploads(this.sql, this.env, (at) => void this.alarms.wakeAt("uploads", at), this.clock);
     this.alarms.register("uploads", (now) => this.uploads.sweep(now));
   }
@@ -458,6 +502,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
     const message = toMessage(this.meta.chatId, row);
     const json = JSON.stringify(message);
+    rewriteReplies(message, { messages: this.messages, events: this.events, fanout: this.fanout });
     this.events.rewriteText(row.seq, json);
     const event = this.fanout.publish({ kind, seq: row.seq, sender: row.sender, message: json } as EventBody, origin);
     row.ev = event.ev;

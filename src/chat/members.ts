@@ -206,6 +206,17 @@ export class Members {
     return { members: page, has_more: rows.length > limit };
   }
 
+  /** The current members among these names (matched ignoring case), as they spell them, with their ids. */
+  named(names: string[]): { userId: string; username: string }[] {
+    return this.sql
+      .exec<{ user_id: string; username: string }>(
+        "SELECT user_id, username FROM members WHERE left_ev IS NULL AND lower(username) IN (SELECT lower(value) FROM json_each(?))",
+        JSON.stringify(names),
+      )
+      .toArray()
+      .map((r) => ({ userId: r.user_id, username: r.username }));
+  }
+
   /** For tests: is this user held in memory? */
   cached(userId: string): boolean {
     return this.cache.has(userId);

@@ -1,7 +1,8 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content). The chat's search index
 // (search/) follows each insert and rewrite in the same synchronous block.
-import { fitting } from "../contract/pages";
+import { ApiError } from "../contract/errors";
+import { PAGE_BYTES, fitting, itemBytes } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 import { SearchIndex } from "../search";
 
@@ -19,6 +20,12 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
   content_type: string;
   /** The Attachment as JSON text, for image and file messages. */
   attachment: string | null;
+  /** The original this replies to, and what it shows of it (ReplyTo as JSON, kept current). */
+  reply_seq: number | null;
+  reply: string | null;
+  /** Usernames it mentions (JSON), and its reaction counts in first-appearance order (JSON). */
+  mentions: string | null;
+  reactions: string | null;
   /** How many times it was edited. */
   edits: number;
 }
@@ -64,7 +71,7 @@ export class Messages {
 
   insert(m: Message, senderId: string, ev: number): void {
     this.sql.exec(
-      "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev, content_type, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO messages (seq, message_id, sender_id, sender, content, ts, client_msg_id, ev, content_type, attachment, reply_seq, reply, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       m.seq,
       m.message_id,
       senderId,
@@ -75,6 +82,9 @@ export class Messages {
       ev,
       m.content_type,
       m.attachment ? JSON.stringify(m.attachment) : null,
+      m.reply_to?.seq ?? null,
+      m.reply_to ? JSON.stringify(m.reply_to) : null,
+      m.mentions ? JSON.stringify(m.mentions) : null,
     );
     this.search.put(m.seq, m.chat_id, m.seq, m.timestamp, m.content);
     this.lastSeq = m.seq;
@@ -82,19 +92,31 @@ export class Messages {
 
   update(row: MessageRow): void {
     this.sql.exec(
-      "UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ?, edits = ? WHERE seq = ?",
+      "UPDATE messages SET content = ?, edited_at = ?, deleted = ?, ev = ?, edits = ?, mentions = ? WHERE seq = ?",
       row.content,
       row.edited_at,
       row.deleted,
       row.ev,
       row.edits,
+      row.mentions,
       row.seq,
     );
     this.search.put(row.seq, this.chatId(), row.seq, row.ts, row.deleted ? null : row.content);
   }
 
+  /** The replies to message `seq` (their previews show it). */
+  repliesTo(seq: number): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE reply_seq = ?", seq).toArray();
+  }
+
+  /** A reply's preview is now `reply` (ReplyTo as JSON). */
+  setReply(seq: number, reply: string): void {
+    this.sql.exec("UPDATE messages SET reply = ? WHERE seq = ?", reply, seq);
+  }
+
   page(chatId: string, q: RequestOf<"getMessages">): PayloadOf<"getMessages"> {
     const limit = q.limit ?? 50;
+    if (q.around_seq !== undefined) return this.around(chatId, q.around_seq, limit);
     const { before_seq: before, after_seq: after } = q;
     const where: string[] = [];
     const args: number[] = [];
@@ -122,6 +144,35 @@ export class Messages {
     if (newest) page.reverse();
     return { chat_id: chatId, messages: page, has_more: rows.length > fit };
   }
+
+  /** The page around message `seq`: it and the `limit` − 1 nearest it, as evenly split as the chat allows. */
+  private around(chatId: string, seq: number, limit: number): PayloadOf<"getMessages"> {
+    const row = this.get(seq);
+    if (!row) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
+    const q = (sql: string) => this.sql.exec<MessageRow>(sql, seq, limit).toArray();
+    const before = q("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?");
+    const after = q("SELECT * FROM messages WHERE seq > ? ORDER BY seq ASC LIMIT ?");
+    const [b, a] = aroundSplit(limit, before.length, after.length);
+    const all = [...before.slice(0, b).reverse(), row, ...after.slice(0, a)];
+    const sizes = all.map((r) => itemBytes(toMessage(chatId, r)));
+    // Within a page's bytes (contract/pages.ts): the longer side gives way first, from its far end.
+    let [lo, hi] = [0, all.length];
+    let bytes = sizes.reduce((sum, n) => sum + n, 0);
+    while (bytes > PAGE_BYTES && hi - lo > 1) bytes -= b - lo > hi - 1 - b ? sizes[lo++]! : sizes[--hi]!;
+    const rows = all.slice(lo, hi);
+    const [kept, keptAfter] = [b - lo, hi - 1 - b];
+    const more = { has_more_before: before.length > kept, has_more_after: after.length > keptAfter };
+    return { chat_id: chatId, messages: rows.map((r) => toMessage(chatId, r)), has_more: more.has_more_before, ...more };
+  }
+}
+
+/** How many of `before` and `after` rows (each fetched up to `limit`) an around page takes: split evenly where the chat allows. */
+export function aroundSplit(limit: number, before: number, after: number): [number, number] {
+  const rest = limit - 1;
+  let b = Math.min(before, Math.floor(rest / 2));
+  const a = Math.min(after, rest - b);
+  b = Math.min(before, rest - a);
+  return [b, a];
 }
 
 export function toMessage(chatId: string, r: MessageRow): Message {
@@ -138,5 +189,8 @@ export function toMessage(chatId: string, r: MessageRow): Message {
     ...(r.client_msg_id !== null && { client_msg_id: r.client_msg_id }),
     ...(r.edited_at !== null && { edited_at: r.edited_at }),
     ...(r.deleted ? { deleted: true as const } : {}),
+    ...(r.reply !== null && !r.deleted && { reply_to: JSON.parse(r.reply) }),
+    ...(r.mentions !== null && { mentions: JSON.parse(r.mentions) }),
+    ...(r.reactions !== null && r.reactions !== "[]" && !r.deleted && { reactions: JSON.parse(r.reactions) }),
   };
 }

@@ -54,4 +54,17 @@ export const CHAT_SCHEMA = [
   // notify_all: members who chose the notification level "all" here; a large group wakes
   // them (and those a message names) for Web Push (fanout/wakes.ts).
   `CREATE TABLE notify_all (user_id TEXT PRIMARY KEY);`,
+  // Replies, reactions and mentions (reactions.ts, replies.ts): a reply's original and what
+  // it shows of it (kept current by the original's edits and delete), the names a message
+  // mentions, its reaction counts in the order each emoji came, and who reacted with what;
+  // a large group's messages written into mentioned members' logs (fanout/live-push.ts).
+  `ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
+   ALTER TABLE messages ADD COLUMN reply TEXT;
+   ALTER TABLE messages ADD COLUMN mentions TEXT;
+   ALTER TABLE messages ADD COLUMN reactions TEXT;
+   CREATE INDEX messages_by_reply ON messages (reply_seq) WHERE reply_seq IS NOT NULL;
+   CREATE TABLE reactions (seq INTEGER NOT NULL, emoji TEXT NOT NULL, user_id TEXT NOT NULL, username TEXT NOT NULL,
+     PRIMARY KEY (seq, user_id, emoji));
+   CREATE INDEX reactions_by_name ON reactions (seq, lower(username), emoji);
+   CREATE TABLE mention_logs (seq INTEGER NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (seq, user_id));`,
 ];

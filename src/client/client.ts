@@ -72,6 +72,9 @@ const RESENDABLE = new Set<Mode>([
   "getBlocked",
   "getChatUpdates",
   "getMembers",
+  "react",
+  "unreact",
+  "getReactions",
 ]);
 
 const encoder = new TextEncoder();

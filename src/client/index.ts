@@ -30,8 +30,11 @@ export type {
   Push,
   PushMode,
   SearchResult,
+  Reaction,
+  ReplyTo,
   SessionEndReason,
   TypingPush,
   User,
 } from "../contract/protocol";
 export { IMAGE_TYPES, isImageType } from "../contract/protocol";
+export { withReaction, withReplyPreview } from "./reactions";

@@ -101,6 +101,18 @@ export abstract class ChatMethods extends Emitter<ClientEvents> {
   getMembers(params: ParamsOf<"getMembers">, options?: RequestOptions) {
     return this.request("getMembers", params, options);
   }
+  /** Adds your reaction (one emoji) to a message: `{ message }` with its counts, `mine` marked. Doing it twice changes nothing. */
+  react(params: ParamsOf<"react">, options?: RequestOptions) {
+    return this.request("react", params, options);
+  }
+  /** Takes your reaction away; taking away one you have not given changes nothing. */
+  unreact(params: ParamsOf<"unreact">, options?: RequestOptions) {
+    return this.request("unreact", params, options);
+  }
+  /** Who reacted to a message (with one emoji, or any), by lower-cased username. */
+  getReactions(params: ParamsOf<"getReactions">, options?: RequestOptions) {
+    return this.request("getReactions", params, options);
+  }
   /** This user's logged-in devices, newest first; `current` marks this one. */
   getSessions(options?: RequestOptions) {
     return this.request("getSessions", {}, options);

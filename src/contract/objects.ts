@@ -78,6 +78,9 @@ export type ChatEvent = EventBase &
     | { kind: "chat"; chat: ChatInfo }
     | { kind: "removedFromChat" }
     | { kind: "readReceipt"; username: string; seq: number }
+    | { kind: "reaction"; seq: number; username: string; emoji: string; added: boolean; reactions: { emoji: string; count: number }[] }
+    /** A large group's message in a mentioned member's own log (its text is the message's). */
+    | { kind: "mentioned"; seq: number; sender: string; message: string }
   );
 
 export type EventBody = ChatEvent extends infer E ? (E extends ChatEvent ? Omit<E, keyof EventBase> : never) : never;
@@ -109,6 +112,12 @@ export interface PushItem {
 export interface NewUpload extends Attachment {
   key: string;
   uploadedAt: number;
+}
+
+/** What a send may carry besides its content: the message it replies to, and names it mentions. */
+export interface SendExtra {
+  reply_to?: number;
+  mentions?: string[];
 }
 
 export interface MessageResult {
@@ -153,8 +162,18 @@ export interface ChatRpc {
     clientMsgId: string | undefined,
     origin: Origin,
     attachment?: { content_type: "image" | "file"; file_id: string },
+    extra?: SendExtra,
   ): Promise<Result<MessageResult>>;
-  edit(actorId: string, seq: number, content: string, origin: Origin): Promise<Result<MessageResult>>;
+  edit(actorId: string, seq: number, content: string, origin: Origin, mentions?: string[]): Promise<Result<MessageResult>>;
+  /** react / unreact: the message as the reactor sees it, and the event (null: nothing changed). */
+  react(
+    actorId: string,
+    seq: number,
+    emoji: string,
+    add: boolean,
+    origin: Origin,
+  ): Promise<Result<{ message: Message; event: ChatEvent | null }>>;
+  reactionPage(actorId: string, q: RequestOf<"getReactions">): Promise<Result<PayloadOf<"getReactions">>>;
   remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>>;
   getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>>;
   markRead(

@@ -9,6 +9,9 @@ import { moderationRequests as mod, moderationResponses, ROLES } from "./moderat
 import { NotifyLevel, notifyRequests, notifyResponses } from "./notifications";
 
 export { NOTIFY_LEVELS, PushPayload } from "./notifications";
+import { MAX_REACTIONS_PAGE, Reaction, ReplyTo, emoji, mentions } from "./replies";
+
+export { MAX_EMOJIS, MAX_MENTIONS, MAX_REACTIONS_PER_USER, Reaction, ReplyTo, isOneEmoji, replyPreview } from "./replies";
 
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
@@ -66,7 +69,10 @@ const send = {
   content_type: z.string(),
   client_msg_id: chars(1, 64).optional(),
   attachment: z.object({ file_id: fileId }).optional(),
+  reply_to: seq.min(1).optional(),
+  mentions,
 };
+const reaction = { chat_id: id, seq: seq.min(1), emoji };
 
 /** Who may add a user to groups (getPrivacy, setPrivacy): anyone, or people they have a direct chat with. */
 export const ADD_TO_GROUPS = ["everyone", "contacts"] as const;
@@ -96,6 +102,7 @@ export const requestSchemas = {
     chat_id: id,
     before_seq: seq.optional(),
     after_seq: seq.optional(),
+    around_seq: seq.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE).optional(),
   }),
   sendMessage: req("sendMessage", send).superRefine(withContent),
@@ -116,7 +123,7 @@ export const requestSchemas = {
   leaveChat: req("leaveChat", { chat_id: id }),
   markRead: req("markRead", { chat_id: id, seq }),
   typing: req("typing", { chat_id: id }),
-  editMessage: req("editMessage", { chat_id: id, seq: seq.min(1), content: chars(1, MAX_CONTENT) }),
+  editMessage: req("editMessage", { chat_id: id, seq: seq.min(1), content: chars(1, MAX_CONTENT), mentions }),
   deleteMessage: req("deleteMessage", { chat_id: id, seq: seq.min(1) }),
   sync: req("sync", {
     since: seq,
@@ -168,6 +175,15 @@ export const requestSchemas = {
   registerPush: req("registerPush", notifyRequests.registerPush),
   unregisterPush: req("unregisterPush", notifyRequests.unregisterPush),
   setNotify: req("setNotify", notifyRequests.setNotify),
+  react: req("react", reaction),
+  unreact: req("unreact", reaction),
+  getReactions: req("getReactions", {
+    chat_id: id,
+    seq: seq.min(1),
+    emoji: emoji.optional(),
+    after: chars(1, 256).optional(),
+    limit: z.number().int().min(1).max(MAX_REACTIONS_PAGE).optional(),
+  }),
 } as const;
 
 export type Mode = keyof typeof requestSchemas;
@@ -221,6 +237,9 @@ export const RequestFrame = z.discriminatedUnion("mode", [
   requestSchemas.registerPush,
   requestSchemas.unregisterPush,
   requestSchemas.setNotify,
+  requestSchemas.react,
+  requestSchemas.unreact,
+  requestSchemas.getReactions,
 ]);
 export type RequestFrame = z.infer<typeof RequestFrame>;
 
@@ -261,6 +280,9 @@ export const Message = z.object({
   client_msg_id: z.string().optional(),
   edited_at: z.number().optional(),
   deleted: z.literal(true).optional(),
+  reply_to: ReplyTo.optional(),
+  mentions: z.array(z.string()).optional(),
+  reactions: z.array(Reaction).optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -295,6 +317,8 @@ export const Chat = z.object({
   slow_mode_s: z.number().int().optional(),
   /** Which of its messages notify this user (Web Push). */
   notify: NotifyLevel.optional(),
+  /** Messages mentioning me after my last_read_seq, not mine, not deleted. */
+  unread_mentions: z.number().int().optional(),
 });
 export type Chat = z.infer<typeof Chat>;
 export { NotifyLevel };
@@ -338,7 +362,13 @@ export const responseSchemas = {
   logout: res("logout", {}),
   ping: res("pong", {}),
   getChats: res("getChats", { chats: z.array(Chat), has_more: z.boolean(), cursor: z.string().optional() }),
-  getMessages: res("getMessages", { chat_id: z.string(), messages: z.array(Message), has_more: z.boolean() }),
+  getMessages: res("getMessages", {
+    chat_id: z.string(),
+    messages: z.array(Message),
+    has_more: z.boolean(),
+    has_more_before: z.boolean().optional(),
+    has_more_after: z.boolean().optional(),
+  }),
   sendMessage: res("sendMessage", { message: Message, ...ptsOrEv }),
   sendGroupMessage: res("sendGroupMessage", { message: Message, ...ptsOrEv }),
   createChat: res("createChat", { chat: Chat, ...pts }),
@@ -384,6 +414,9 @@ export const responseSchemas = {
   registerPush: res("registerPush", notifyResponses.registerPush),
   unregisterPush: res("unregisterPush", notifyResponses.unregisterPush),
   setNotify: res("setNotify", notifyResponses.setNotify),
+  react: res("react", { message: Message, ...ptsOrEv }),
+  unreact: res("unreact", { message: Message, ...ptsOrEv }),
+  getReactions: res("getReactions", { reactions: z.array(z.object({ username: z.string(), emoji: z.string() })), has_more: z.boolean() }),
 } as const satisfies Record<Mode, z.ZodType>;
 export type ResponseOf<M extends Mode> = z.infer<(typeof responseSchemas)[M]>;
 /** A response without the envelope the dispatcher adds (mode, timestamp, status, request_id). */
@@ -428,6 +461,14 @@ export type ErrorFrame = z.infer<typeof ErrorFrame>;
 
 // ---- Pushes ----
 
+const reactionChanged = {
+  chat_id: z.string(),
+  seq: z.number().int(),
+  username: z.string(),
+  emoji: z.string(),
+  added: z.boolean(),
+  reactions: z.array(Reaction),
+};
 const push = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
   z.object({ mode: z.literal(mode), timestamp: z.number(), pts: z.number().int(), ...shape });
 
@@ -439,6 +480,8 @@ export const pushSchemas = {
   chatUpdated: push("chatUpdated", { chat: Chat }),
   removedFromChat: push("removedFromChat", { chat_id: z.string() }),
   readReceipt: push("readReceipt", { chat_id: z.string(), username: z.string(), seq: z.number().int() }),
+  reactionChanged: push("reactionChanged", reactionChanged),
+  mentioned: push("mentioned", { chat_id: z.string(), message: Message }),
 } as const;
 export const Push = z.discriminatedUnion("mode", [
   pushSchemas.newMessage,
@@ -448,6 +491,8 @@ export const Push = z.discriminatedUnion("mode", [
   pushSchemas.chatUpdated,
   pushSchemas.removedFromChat,
   pushSchemas.readReceipt,
+  pushSchemas.reactionChanged,
+  pushSchemas.mentioned,
 ]);
 export type Push = z.infer<typeof Push>;
 export type PushMode = Push["mode"];
@@ -461,12 +506,14 @@ export const largePushSchemas = {
   messageEdited: evPush("messageEdited", { message: Message }),
   messageDeleted: evPush("messageDeleted", { message: Message }),
   chatUpdated: evPush("chatUpdated", { chat: Chat }),
+  reactionChanged: evPush("reactionChanged", reactionChanged),
 } as const;
 export const LargePush = z.discriminatedUnion("mode", [
   largePushSchemas.newMessage,
   largePushSchemas.messageEdited,
   largePushSchemas.messageDeleted,
   largePushSchemas.chatUpdated,
+  largePushSchemas.reactionChanged,
 ]);
 export type LargePush = z.infer<typeof LargePush>;
 

@@ -5,7 +5,10 @@ import {
   chatPush,
   largeChatPush,
   largeMessagePush,
+  largeReactionPush,
+  mentionedPush,
   messagePush,
+  reactionChangedPush,
   readReceiptPush,
   removedFromChatPush,
   sessionRevokedPush,
@@ -79,6 +82,27 @@ describe("push builders", () => {
       chat_id: chat.chat_id,
       ev: 9,
       chat: large,
+    });
+  });
+
+  it("build reactionChanged (by pts and by ev) and mentioned as their schemas say", () => {
+    const change = {
+      chat_id: chat.chat_id,
+      seq: 3,
+      username: 'b"ob',
+      emoji: "👍🏽",
+      added: true,
+      reactions: [{ emoji: "👍🏽", count: 2 }],
+    };
+    expect(Push.parse(parse(reactionChangedPush(11, change, 5)))).toEqual({ mode: "reactionChanged", timestamp: 5, pts: 11, ...change });
+    expect(LargePush.parse(parse(largeReactionPush(12, change, 5)))).toEqual({ mode: "reactionChanged", timestamp: 5, ev: 12, ...change });
+    const withAll: Message = { ...message, reply_to: { seq: 1, sender: "bob", preview: "hi" }, mentions: ["bob"] };
+    expect(Push.parse(parse(mentionedPush(13, chat.chat_id, JSON.stringify(withAll), 5)))).toEqual({
+      mode: "mentioned",
+      timestamp: 5,
+      pts: 13,
+      chat_id: chat.chat_id,
+      message: withAll,
     });
   });
 

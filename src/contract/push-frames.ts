@@ -30,6 +30,28 @@ export function readReceiptPush(pts: number, chatId: string, username: string, s
   return `{"mode":"readReceipt","timestamp":${timestamp},"pts":${pts},"chat_id":${str(chatId)},"username":${str(username)},"seq":${seq}}`;
 }
 
+/** A reaction came or went (the counts after it). Built from typed values, as a large group's is. */
+export interface ReactionChange {
+  chat_id: string;
+  seq: number;
+  username: string;
+  emoji: string;
+  added: boolean;
+  reactions: { emoji: string; count: number }[];
+}
+
+const reactionBody = (r: ReactionChange) =>
+  `"chat_id":${str(r.chat_id)},"seq":${r.seq},"username":${str(r.username)},"emoji":${str(r.emoji)},"added":${r.added},"reactions":${JSON.stringify(r.reactions)}`;
+
+export function reactionChangedPush(pts: number, r: ReactionChange, timestamp = Date.now()): string {
+  return `{"mode":"reactionChanged","timestamp":${timestamp},"pts":${pts},${reactionBody(r)}}`;
+}
+
+/** A large group's message that mentions the user, in their own log. */
+export function mentionedPush(pts: number, chatId: string, message: MessageJson, timestamp = Date.now()): string {
+  return `{"mode":"mentioned","timestamp":${timestamp},"pts":${pts},"chat_id":${str(chatId)},"message":${message}}`;
+}
+
 // ---- A large group's pushes (numbered by the chat's `ev`, in no log) ----
 
 export function largeMessagePush(mode: MessagePushMode, chatId: string, ev: number, message: MessageJson, timestamp: number): string {
@@ -38,6 +60,10 @@ export function largeMessagePush(mode: MessagePushMode, chatId: string, ev: numb
 
 export function largeChatPush(chatId: string, ev: number, chat: Chat, timestamp: number): string {
   return `{"mode":"chatUpdated","timestamp":${timestamp},"chat_id":${str(chatId)},"ev":${ev},"chat":${JSON.stringify(chat)}}`;
+}
+
+export function largeReactionPush(ev: number, r: ReactionChange, timestamp: number): string {
+  return `{"mode":"reactionChanged","timestamp":${timestamp},"ev":${ev},${reactionBody(r)}}`;
 }
 
 // ---- Pushes that are not updates: no pts, not stored ----

@@ -6,15 +6,24 @@ import { ApiError, chatNotFound } from "../contract/errors";
 import type { Chat, PayloadOf, User } from "../contract/protocol";
 import { renderChat as render, roleOf, withChange, type ChatRow } from "./chat-view";
 import type { MessageRun } from "./fold";
+import { Mentions } from "./mentions";
 import { PAGE_BYTES, itemBytes } from "../contract/pages";
 
 export type { ChatRow };
 
+/** A row, with how many messages after the read position mention the user (mentions.ts). */
+const SELECT =
+  "SELECT *, (SELECT COUNT(*) FROM mentions m WHERE m.chat_id = chats.chat_id AND m.seq > chats.last_read_seq) AS unread_mentions FROM chats";
+
 export class ChatList {
-  constructor(private readonly sql: SqlStorage) {}
+  readonly mentions: Mentions;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.mentions = new Mentions(sql);
+  }
 
   row(chatId: string): ChatRow | undefined {
-    return this.sql.exec<ChatRow>("SELECT * FROM chats WHERE chat_id = ?", chatId).toArray()[0];
+    return this.sql.exec<ChatRow>(`${SELECT} WHERE chat_id = ?`, chatId).toArray()[0];
   }
 
   /**
@@ -29,9 +38,9 @@ export class ChatList {
     const after = before === undefined ? null : readCursor(before);
     const rows = (
       after === null
-        ? this.sql.exec<ChatRow>("SELECT * FROM chats ORDER BY updated_at DESC, chat_id LIMIT ?", limit + 1)
+        ? this.sql.exec<ChatRow>(`${SELECT} ORDER BY updated_at DESC, chat_id LIMIT ?`, limit + 1)
         : this.sql.exec<ChatRow>(
-            "SELECT * FROM chats WHERE updated_at < ?1 OR (updated_at = ?1 AND chat_id > ?2) ORDER BY updated_at DESC, chat_id LIMIT ?3",
+            `${SELECT} WHERE updated_at < ?1 OR (updated_at = ?1 AND chat_id > ?2) ORDER BY updated_at DESC, chat_id LIMIT ?3`,
             after.updatedAt,
             after.chatId,
             limit + 1,
@@ -183,6 +192,16 @@ export class ChatList {
     );
   }
 
+  /** Message `seq` changed: a last message that replies to it shows `preview` (a ReplyTo as JSON). */
+  rewriteReplies(chatId: string, seq: number, preview: string): void {
+    this.sql.exec(
+      "UPDATE chats SET last_message = json_set(last_message, '$.reply_to', json(?)) WHERE chat_id = ? AND last_message ->> '$.reply_to.seq' = ?",
+      preview,
+      chatId,
+      seq,
+    );
+  }
+
   markRead(chatId: string, seq: number): void {
     this.sql.exec("UPDATE chats SET last_read_seq = MAX(last_read_seq, ?) WHERE chat_id = ?", seq, chatId);
   }
@@ -208,6 +227,7 @@ export class ChatList {
 
   remove(chatId: string): void {
     this.sql.exec("DELETE FROM chats WHERE chat_id = ?", chatId);
+    this.sql.exec("DELETE FROM mentions WHERE chat_id = ?", chatId);
   }
 }
 

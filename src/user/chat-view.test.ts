@@ -13,6 +13,7 @@ const row = (over: Partial<ChatRow>): ChatRow => ({
   last_seq: 5,
   last_read_seq: 2,
   updated_at: 10,
+  unread_mentions: 0,
   large: 0,
   ev: 0,
   member_count: 2,

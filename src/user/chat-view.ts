@@ -27,6 +27,8 @@ export interface ChatRow extends Record<string, SqlStorageValue> {
   role: string | null;
   /** The notification level the user chose here; null: the default (push/rules.ts). */
   notify: string | null;
+  /** Messages after the read position that mention the user (chat-list.ts counts them). */
+  unread_mentions: number;
 }
 
 /** My role in a group from a chat event: the owner, one of its admins, or a member. */
@@ -63,5 +65,6 @@ export function renderChat(me: User, row: ChatRow): Chat {
     ...(row.peer_deleted ? { peer_deleted: true as const } : {}),
     ...(group && { role: (row.role ?? "member") as Role, description: row.description ?? "", slow_mode_s: row.slow_mode_s ?? 0 }),
     notify: levelOf(row.notify, row.large === 1),
+    ...(row.unread_mentions ? { unread_mentions: row.unread_mentions } : {}),
   };
 }

@@ -7,7 +7,16 @@
 import type { ChatEvent, Member, PushItem } from "../chat";
 import { Message } from "../contract/protocol";
 import { log } from "../platform/log";
-import { chatPush, messagePush, readReceiptPush, removedFromChatPush, typingPush } from "../contract/push-frames";
+import {
+  chatPush,
+  mentionedPush,
+  messagePush,
+  reactionChangedPush,
+  readReceiptPush,
+  removedFromChatPush,
+  typingPush,
+} from "../contract/push-frames";
+import { previewOf } from "./replies";
 import type { Blocks } from "./blocks";
 import type { ChatList } from "./chat-list";
 import { foldMessage, type MessageRun } from "./fold";
@@ -71,6 +80,7 @@ export class Inbox {
       return;
     }
     this.log.rewriteText(`${chatId}:${seq}`, message);
+    if (parsed.data.deleted) this.chats.mentions.forget(chatId, seq);
     this.chats.changeMessage(chatId, seq, message);
   }
 
@@ -108,8 +118,17 @@ export class Inbox {
         case "newMessage":
         case "messageEdited":
         case "messageDeleted": {
+          this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, e.kind === "newMessage");
           if (e.kind === "newMessage") foldMessage(runs, me.username, e);
-          else this.chats.changeMessage(e.chat_id, e.seq, e.message);
+          else {
+            this.chats.changeMessage(e.chat_id, e.seq, e.message);
+            // Replies to it show it as it is now, in the log and in the chat list.
+            const preview = previewOf(e.message);
+            if (preview) {
+              this.log.rewriteReplies(e.chat_id, e.seq, preview);
+              this.chats.rewriteReplies(e.chat_id, e.seq, preview);
+            }
+          }
           // Stored without its text, which is stored once (update-log.ts).
           const msg = `${e.chat_id}:${e.seq}`;
           const text = { ev: e.ev, message: e.message };
@@ -160,6 +179,27 @@ export class Inbox {
           else this.chats.peerRead(e.chat_id, e.seq);
           const frame = readReceiptPush(pts, e.chat_id, e.username, e.seq);
           rows.push({ pts, key, msg: null, except, frame, push: frame });
+          break;
+        }
+        case "reaction": {
+          const frame = reactionChangedPush(pts, e);
+          rows.push({ pts, key, msg: null, except, frame, push: frame });
+          break;
+        }
+        case "mentioned": {
+          this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, true);
+          // Stored without its text, which is stored once (update-log.ts).
+          const text = { ev: e.ev, message: e.message };
+          const msg = `${e.chat_id}:${e.seq}`;
+          rows.push({
+            pts,
+            key,
+            msg,
+            text,
+            except,
+            frame: mentionedPush(pts, e.chat_id, "null"),
+            push: mentionedPush(pts, e.chat_id, e.message),
+          });
           break;
         }
         default:

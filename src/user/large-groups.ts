@@ -121,6 +121,9 @@ export class LargeGroups {
             others: 0,
           });
         break;
+      case "reaction":
+        // Counts are the message's, not the chat list's: nothing to keep here.
+        break;
       default:
         throw new Error(`a large group has no ${e.kind} of its own`);
     }

@@ -52,4 +52,7 @@ export const USER_SCHEMA = [
      title TEXT NOT NULL, body TEXT NOT NULL, due_at INTEGER, sent_at INTEGER NOT NULL, failures INTEGER NOT NULL,
      failing_since INTEGER, PRIMARY KEY (session_id, chat_id));
    CREATE INDEX push_queue_due ON push_queue (due_at) WHERE due_at IS NOT NULL;`,
+  // mentions: messages that mention the user, not theirs and not deleted (mentions.ts);
+  // Chat.unread_mentions counts those after the read position.
+  `CREATE TABLE mentions (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (chat_id, seq));`,
 ];

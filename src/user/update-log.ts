@@ -128,6 +128,17 @@ export class UpdateLog {
     }
   }
 
+  /** Message `seq` of `chatId` changed: the replies to it among the texts show `preview` (a ReplyTo as JSON). */
+  rewriteReplies(chatId: string, seq: number, preview: string): void {
+    this.sql.exec(
+      `UPDATE texts SET message = json_set(message, '$.reply_to', json(?1))
+       WHERE msg > ?2 || ':' AND msg < ?2 || ';' AND message ->> '$.reply_to.seq' = ?3 AND message ->> '$.deleted' IS NULL`,
+      preview,
+      chatId,
+      seq,
+    );
+  }
+
   /**
    * A page of the log after `since`, for sync, each message with its current text: at most
    * `limit` updates and PAGE_BYTES of them (500 updates of 4,000-character messages would be

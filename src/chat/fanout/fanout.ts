@@ -56,6 +56,8 @@ export interface Fanout {
   offline(userId: string, since: number): void;
   /** Is this member in the set pushed to live? (For tests.) */
   isOnline(userId: string): boolean;
+  /** Message `e` (new or edited) names these members (ids): a large group writes it into their own logs. */
+  mention(e: ChatEvent, userIds: string[], origin: Origin): void;
   /** Message `seq` was edited or deleted (its row, events and new event stored): copies of the old text elsewhere go too. */
   rewritten(seq: number, message: string): void;
 }

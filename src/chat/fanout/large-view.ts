@@ -3,6 +3,7 @@
 // edit shows its current text, a deleted message no text (its earlier pushes too).
 import { fitting } from "../../contract/pages";
 import type { Chat, LargePush } from "../../contract/protocol";
+import { largeReactionPush } from "../../contract/push-frames";
 import type { EventLog } from "../event-log";
 import type { ChatEvent, ChatInfo } from "../events";
 import type { MemberState } from "../members";
@@ -29,6 +30,7 @@ export class LargeView {
   /** An event of the group as the push a member online gets. */
   frame(e: ChatEvent, m: MemberState | undefined): string {
     if (e.kind === "chat") return JSON.stringify(this.push(e, m, null));
+    if (e.kind === "reaction") return largeReactionPush(e.ev, e, e.timestamp);
     let frame = this.frames.get(e.ev);
     if (!frame) {
       if (e.kind !== "newMessage" && e.kind !== "messageEdited" && e.kind !== "messageDeleted")
@@ -68,6 +70,10 @@ export class LargeView {
       }
       case "chat":
         return { mode: "chatUpdated", ...head, chat: this.chat(e.chat, m, e.timestamp, now) };
+      case "reaction": {
+        const { seq, username, emoji, added, reactions } = e;
+        return { mode: "reactionChanged", ...head, seq, username, emoji, added, reactions };
+      }
       default:
         throw new Error(`a large group's stream has no ${e.kind} events`);
     }

@@ -177,6 +177,19 @@ export class LivePush implements Fanout {
     if (e && e.since <= since) this.drop(userId);
   }
 
+  /** A member it mentions finds the message in their own log (sync), so a member offline learns of it; once a message. */
+  mention(e: ChatEvent, userIds: string[], origin: Origin): void {
+    if (e.kind !== "newMessage" && e.kind !== "messageEdited") return;
+    const { chat_id, seq, sender, message, timestamp } = e;
+    for (const userId of userIds) {
+      const m = this.p.members.current(userId);
+      if (!m || m.username === sender) continue;
+      this.p.sql.exec("INSERT OR IGNORE INTO mention_logs (seq, user_id) VALUES (?, ?)", seq, userId);
+      const key = `${chat_id}:m${seq}`;
+      this.logs.toLog(m, { kind: "mentioned", chat_id, ev: e.ev, key, timestamp, seq, sender, message }, origin);
+    }
+  }
+
   /** Message `seq` changed: what members' logs may still carry of it is rewritten too. */
   rewritten(seq: number, message: string): void {
     this.logs.queue.rewriteText(seq, message);
@@ -196,7 +209,7 @@ export class LivePush implements Fanout {
     const key = `${events[0]!.ev}-${events.length}`;
     if (!personal && this.shared?.key === key) return this.shared.items;
     const m = events.some((ev) => ev.kind === "chat") ? this.p.members.current(userId) : undefined;
-    const items = events.map((ev): PushItem => {
+    const items = coalesced(events).map((ev): PushItem => {
       const frame = this.view.frame(ev, m);
       return ev.origin?.userId === userId && ev.origin.socketId ? { frame, except: ev.origin.socketId } : { frame };
     });
@@ -223,4 +236,15 @@ export class LivePush implements Fanout {
       },
     );
   }
+}
+
+/**
+ * A burst of reactions on one message costs one push a batch: of the reaction events on a
+ * message in it, the latest stands (its counts are the newest; `getReactions` says who).
+ */
+export function coalesced(events: ChatEvent[]): ChatEvent[] {
+  const latest = new Map<number, number>();
+  for (const e of events) if (e.kind === "reaction") latest.set(e.seq, e.ev);
+  if (latest.size === events.filter((e) => e.kind === "reaction").length) return events;
+  return events.filter((e) => e.kind !== "reaction" || latest.get(e.seq) === e.ev);
 }

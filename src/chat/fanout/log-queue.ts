@@ -1,7 +1,7 @@
 // What a large group still has to write in particular members' logs. Its messages are
 // never written there (members read them from the chat), but a few events are each one
 // member's own: joining (chatCreated), leaving (removedFromChat) and their own reads
-// (readReceipt). Those wait here, per member, until that member's user object has
+// (readReceipt), and the messages that mention them (mentioned). Those wait here, per member, until that member's user object has
 // applied them; member-logs.ts delivers them with the same rules as everything else.
 import type { ChatEvent } from "../events";
 
@@ -36,11 +36,16 @@ export class LogQueue {
     return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
   }
 
-  /** Message `seq` changed: a waiting chatCreated that carries it as the last message carries `message` instead. */
+  /** Message `seq` changed: a waiting chatCreated that carries it as the last message, or a waiting mention of it, carries `message` instead. */
   rewriteText(seq: number, message: string): void {
     this.sql.exec(
       `UPDATE log_queue SET data = json_set(data, '$.chat.last_message', ?)
        WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_seq' = ? AND data ->> '$.chat.last_message' IS NOT NULL`,
+      message,
+      seq,
+    );
+    this.sql.exec(
+      "UPDATE log_queue SET data = json_set(data, '$.message', ?) WHERE data ->> '$.kind' = 'mentioned' AND data ->> '$.seq' = ?",
       message,
       seq,
     );

@@ -89,6 +89,9 @@ export class MemberLogs implements Fanout {
 
   rewritten(): void {}
 
+  /** Every member's log gets the message anyway. */
+  mention(): void {}
+
   /** Stores an event and starts delivering it. `audience` null: the members at that moment. */
   emit(body: EventBody, audience: string[] | null, origin?: Origin): ChatEvent {
     const live = this.p.events.append(body, audience, false, this.p.clock.now(), origin);

@@ -1,7 +1,7 @@
 // Edited and deleted text in members' logs of a large group. Its messages after the switch
 // are never in members' logs, but some text is: the messages from before it became large
 // (and the switch's `chatUpdated`), in the logs of the members it had then, and the last
-// message each later joiner's `chatCreated` carried. When such a message changes, exactly
+// message each later joiner's `chatCreated` carried, and the messages that mentioned a member. When such a message changes, exactly
 // those user objects are asked to rewrite it (`rewriteText`), found by index, never by a scan
 // of the members: a message up to the switch, the members since the switch; any other, the
 // members who joined while it was the last. The asks wait in `text_rewrites` until done,
@@ -32,6 +32,8 @@ export class TextRewrites {
   changed(seq: number): void {
     const targets = seq <= this.upToSwitch() ? this.p.members.since(this.p.meta.largeSince!) : [];
     targets.push(...this.p.members.joinedWithLast(seq));
+    // Members it mentioned (then or now) have it in their logs.
+    for (const r of this.p.sql.exec<{ user_id: string }>("SELECT user_id FROM mention_logs WHERE seq = ?", seq)) targets.push(r.user_id);
     if (!targets.length) return;
     this.p.sql.exec(
       "INSERT OR IGNORE INTO text_rewrites (user_id, seq) SELECT value, ? FROM json_each(?)",

@@ -21,7 +21,11 @@ const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
   await x.large.opened(x.me, r.chat_id);
   // The schema makes sure an image or file message has its attachment.
   const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
-  const { message, event } = unwrap(await chat.call((c) => c.send(x.me, type, r.content, r.client_msg_id, x.origin, attachment)));
+  const { message, event } = unwrap(
+    await chat.call((c) =>
+      c.send(x.me, type, r.content, r.client_msg_id, x.origin, attachment, { reply_to: r.reply_to, mentions: r.mentions }),
+    ),
+  );
   return { frame: reply(r.mode, r.request_id, 200, { message, ...x.inbox.own(x.me, event) }) };
 };
 
@@ -52,7 +56,7 @@ export const messageHandlers: Pick<
     const chat = x.calls.member(r.chat_id);
     x.blocks.refuseBlockers([x.chats.peerOf(x.me, r.chat_id)]);
     x.limits.send();
-    const res = unwrap(await chat.call((c) => c.edit(x.me.id, r.seq, r.content, x.origin)));
+    const res = unwrap(await chat.call((c) => c.edit(x.me.id, r.seq, r.content, x.origin, r.mentions)));
     return { frame: reply(r.mode, r.request_id, 200, { message: res.message, ...x.inbox.own(x.me, res.event) }) };
   },
 

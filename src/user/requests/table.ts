@@ -6,6 +6,7 @@ import type { Handlers } from "./context";
 import { messageHandlers } from "./messages";
 import { moderationHandlers } from "./moderation";
 import { pushHandlers } from "./push";
+import { reactionHandlers } from "./reactions";
 import { safetyHandlers } from "./safety";
 import { searchHandlers } from "./search";
 
@@ -17,4 +18,5 @@ export const handlers: Handlers = {
   ...safetyHandlers,
   ...searchHandlers,
   ...pushHandlers,
+  ...reactionHandlers,
 };
