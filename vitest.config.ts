@@ -27,6 +27,10 @@ export default defineConfig(async () => {
             // Small enough that a test can fill a user's groups (fillChatList); the default is 2,000.
             MAX_GROUPS_PER_USER: "60",
             MAX_SOCKETS_PER_USER: "5",
+            // Retention bounds small enough that a test passes them (defaults: 10,000 and
+            // 100,000), large enough that no other test does.
+            LOG_KEEP_UPDATES: "150",
+            EVENTS_KEEP: "40",
           },
         },
       }),

@@ -179,7 +179,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
-        if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
+        if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
       }
       const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
       const seq = this.messages.lastSeq + 1;
@@ -222,7 +222,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
     return catching("remove", async () => {
       const row = this.ownMessage(actorId, seq);
-      if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
+      if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
       row.content = "";
       row.deleted = 1;
       const result = this.rewrite(row, "messageDeleted", origin);
@@ -359,7 +359,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
     this.messages = new Messages(this.sql);
-    this.events = new EventLog(this.sql, () => this.meta.chatId, this.messages);
+    this.events = new EventLog(
+      this.sql,
+      () => this.meta.chatId,
+      this.messages,
+      config(this.env).eventsKeep,
+      () => this.meta.largeSince,
+    );
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
       sql: this.sql,

@@ -93,7 +93,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.large = new LargeGroups(this.chats, this.calls, () => this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
-      const log = new UpdateLog(ctx.storage.sql);
+      const log = new UpdateLog(ctx.storage.sql, cfg.logKeepUpdates);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
           this.calls.forget(chatId);

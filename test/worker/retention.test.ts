@@ -1,0 +1,87 @@
+// Retention: a user's log and a large group's events keep a bounded count (LOG_KEEP_UPDATES
+// and EVENTS_KEEP, 150 and 40 in the pool); a sync or getChatUpdates from before what is
+// kept answers too_long with where things stand, and one from what is kept pages as ever.
+import { describe, expect, it } from "vitest";
+import { type Account, api, directChat, type Frame, groupOf, rested, text } from "./helpers";
+
+const LOG_KEEP = 150;
+const EVENTS_KEEP = 40;
+
+/** `n` sends by `a` into `chatId`, a burst at a time (their send limit refilled before each). */
+async function sendMany(a: Account, chatId: string, n: number, mode = "sendMessage"): Promise<void> {
+  for (let i = 0; i < n; i += 25) {
+    await rested(a, 6_000);
+    const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => api({ ...text(chatId, `m${i + k}`), mode }, { token: a.token }));
+    for (const r of await Promise.all(batch)) expect(r.status).toBe(200);
+  }
+}
+
+describe("the update log", () => {
+  it("keeps the latest LOG_KEEP_UPDATES: sync from before them is too_long with the latest pts; from them it pages on", async () => {
+    const { a, b, chatId } = await directChat("ret");
+    await sendMany(a, chatId, 2 * LOG_KEEP + 10);
+    const latest = (await api({ mode: "sync", since: Number.MAX_SAFE_INTEGER, limit: 1 }, { token: b.token })).body.pts as number;
+    expect(latest).toBeGreaterThan(2 * LOG_KEEP);
+
+    const old = await api({ mode: "sync", since: 0 }, { token: b.token });
+    expect(old.status).toBe(200);
+    expect(old.body).toMatchObject({ too_long: true, pts: latest });
+
+    // The latest LOG_KEEP_UPDATES are there, text and all, and paging from them reaches the latest.
+    let since = latest - LOG_KEEP;
+    const seen: Frame[] = [];
+    for (;;) {
+      const page = (await api({ mode: "sync", since, limit: 100 }, { token: b.token })).body;
+      expect(page.too_long).toBeUndefined();
+      seen.push(...page.updates);
+      since = page.pts;
+      if (!page.has_more) break;
+    }
+    expect(seen.map((u) => u.pts)).toEqual(Array.from({ length: LOG_KEEP }, (_, i) => latest - LOG_KEEP + 1 + i));
+    expect(seen.at(-1)).toMatchObject({ mode: "newMessage", message: { content: `m${2 * LOG_KEEP + 9}` } });
+    // A sync from the latest is an empty page, as ever.
+    expect((await api({ mode: "sync", since: latest }, { token: b.token })).body).toEqual(
+      expect.objectContaining({ updates: [], pts: latest, has_more: false }),
+    );
+  });
+
+  it("a bad since is still 400 invalid_request, whatever is kept", async () => {
+    const { b } = await directChat("retbad");
+    expect((await api({ mode: "sync", since: -1 }, { token: b.token })).body).toMatchObject({ status: 400, error: "invalid_request" });
+  });
+});
+
+describe("a large group's events", () => {
+  it("keeps the latest EVENTS_KEEP: getChatUpdates from before them is too_long with the latest ev; from them it pages on", async () => {
+    const { owner, rest, chatId } = await groupOf(11, "retg");
+    await sendMany(owner, chatId, 2 * EVENTS_KEEP + 5, "sendGroupMessage");
+    const member = rest[0]!;
+    const first = await api({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0 }, { token: member.token });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ chat_id: chatId, too_long: true });
+    const latest = first.body.ev as number;
+    expect(latest).toBeGreaterThan(2 * EVENTS_KEEP);
+
+    const kept = await api(
+      { mode: "getChatUpdates", chat_id: chatId, since_ev: latest - EVENTS_KEEP, limit: 500 },
+      { token: member.token },
+    );
+    expect(kept.body.too_long).toBeUndefined();
+    expect(kept.body.updates.map((u: Frame) => u.ev)).toEqual(Array.from({ length: EVENTS_KEEP }, (_, i) => latest - EVENTS_KEEP + 1 + i));
+    expect(kept.body.updates.at(-1)).toMatchObject({ mode: "newMessage", message: { content: `m${2 * EVENTS_KEEP + 4}` } });
+    // History stays whole: the first message is still there.
+    const history = await api({ mode: "getMessages", chat_id: chatId, limit: 1, before_seq: 2 }, { token: member.token });
+    expect(history.body.messages).toMatchObject([{ seq: 1, content: "m0" }]);
+  });
+
+  it("an idempotent resend of a message whose event was pruned answers as before", async () => {
+    const { owner, chatId } = await groupOf(11, "retidem");
+    const firstSend = await api({ ...text(chatId, "once", { client_msg_id: "c-1" }), mode: "sendGroupMessage" }, { token: owner.token });
+    expect(firstSend.status).toBe(200);
+    await sendMany(owner, chatId, 2 * EVENTS_KEEP + 5, "sendGroupMessage");
+    await rested(owner, 6_000);
+    const again = await api({ ...text(chatId, "once", { client_msg_id: "c-1" }), mode: "sendGroupMessage" }, { token: owner.token });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ message: firstSend.body.message, ev: firstSend.body.ev });
+  });
+});
