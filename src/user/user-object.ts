@@ -131,8 +131,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (socket && session) {
       this.sessions.accepted(socket, session);
       // The first socket: a new run of being online. No large group is asked anything
-      // before the socket answers; each learns of it when the client lists or opens it.
-      if (this.sockets.open().length === 1 && this.large) this.large.connected();
+      // before the socket answers; they are told in the background after (large-groups.ts).
+      if (this.sockets.open().length === 1 && this.large) this.large.connected(session.user);
     }
     return response;
   }
