@@ -2,19 +2,10 @@
 // and EVENTS_KEEP, 150 and 40 in the pool); a sync or getChatUpdates from before what is
 // kept answers too_long with where things stand, and one from what is kept pages as ever.
 import { describe, expect, it } from "vitest";
-import { type Account, api, directChat, type Frame, groupOf, rested, text } from "./helpers";
+import { api, directChat, type Frame, groupOf, rested, sendMany, text } from "./helpers";
 
 const LOG_KEEP = 150;
 const EVENTS_KEEP = 40;
-
-/** `n` sends by `a` into `chatId`, a burst at a time (their send limit refilled before each). */
-async function sendMany(a: Account, chatId: string, n: number, mode = "sendMessage"): Promise<void> {
-  for (let i = 0; i < n; i += 25) {
-    await rested(a, 6_000);
-    const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => api({ ...text(chatId, `m${i + k}`), mode }, { token: a.token }));
-    for (const r of await Promise.all(batch)) expect(r.status).toBe(200);
-  }
-}
 
 describe("the update log", () => {
   it("keeps the latest LOG_KEEP_UPDATES: sync from before them is too_long with the latest pts; from them it pages on", async () => {
