@@ -17,7 +17,6 @@ export async function catchUpLog(log: Sequencer<Push>, sync: SyncRequest, pageSi
     const since = log.applied!;
     const page = await sync({ since, limit: pageSize });
     if (page.too_long) {
-      log.dropHeld();
       log.start(page.pts);
       await reload();
       continue;
