@@ -29,8 +29,8 @@ export default defineConfig(async () => {
             MAX_SOCKETS_PER_USER: "5",
             // Retention bounds small enough that a test passes them (defaults: 10,000 and
             // 100,000), large enough that no other test does.
-            LOG_KEEP_UPDATES: "150",
-            EVENTS_KEEP: "40",
+            LOG_KEEP_UPDATES: "300",
+            EVENTS_KEEP: "60",
           },
         },
       }),

@@ -2,7 +2,7 @@
 // list, or a large group's messages), says so with `reload`, and goes on from the latest.
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatClient } from "../../src/client";
-import { api, directChat, groupOf, sendMany, until } from "./helpers";
+import { api, directChat, fillChatList, groupOf, sendMany, until, untilPts } from "./helpers";
 import { PoolNetwork, collect } from "./pool-network";
 
 const open: ChatClient[] = [];
@@ -13,8 +13,10 @@ afterEach(() => {
 describe("retention in the client", () => {
   it("a stored pts older than the log keeps: reloads the chats, emits reload, and is ready at the latest pts", async () => {
     const { a, b, chatId } = await directChat("clr");
-    await sendMany(a, chatId, 2 * 150 + 10);
-    const latest = (await api({ mode: "sync", since: Number.MAX_SAFE_INTEGER, limit: 1 }, { token: b.token })).body.pts as number;
+    // Past twice the pool's LOG_KEEP_UPDATES (300): two updates a chat.
+    await fillChatList(b.user, 305, (i) => `m${i}`);
+    const latest = 1 + 610;
+    await untilPts(b.token, latest);
 
     const c = new PoolNetwork().client({ token: b.token, pts: 1 });
     open.push(c);
@@ -36,7 +38,8 @@ describe("retention in the client", () => {
 
   it("a large group's ev older than the group keeps: emits reload for it and follows it from the latest ev", async () => {
     const { owner, rest, chatId } = await groupOf(11, "clrg");
-    await sendMany(owner, chatId, 2 * 40 + 5, "sendGroupMessage");
+    // Past twice the pool's EVENTS_KEEP (60).
+    await sendMany(owner, chatId, 2 * 60 + 5, "sendGroupMessage");
     const latest = (await api({ mode: "getChats" }, { token: rest[0]!.token })).body.chats[0].ev as number;
 
     const c = new PoolNetwork().client({ token: rest[0]!.token, evs: { [chatId]: 1 }, catchUpLargeGroups: false });

@@ -1,18 +1,19 @@
 // Retention: a user's log and a large group's events keep a bounded count (LOG_KEEP_UPDATES
-// and EVENTS_KEEP, 150 and 40 in the pool); a sync or getChatUpdates from before what is
+// and EVENTS_KEEP, 300 and 60 in the pool); a sync or getChatUpdates from before what is
 // kept answers too_long with where things stand, and one from what is kept pages as ever.
 import { describe, expect, it } from "vitest";
-import { api, directChat, type Frame, groupOf, rested, sendMany, text } from "./helpers";
+import { api, type Frame, fillChatList, groupOf, registerUser, rested, sendMany, text, untilPts } from "./helpers";
 
-const LOG_KEEP = 150;
-const EVENTS_KEEP = 40;
+const LOG_KEEP = 300;
+const EVENTS_KEEP = 60;
 
 describe("the update log", () => {
   it("keeps the latest LOG_KEEP_UPDATES: sync from before them is too_long with the latest pts; from them it pages on", async () => {
-    const { a, b, chatId } = await directChat("ret");
-    await sendMany(a, chatId, 2 * LOG_KEEP + 10);
-    const latest = (await api({ mode: "sync", since: Number.MAX_SAFE_INTEGER, limit: 1 }, { token: b.token })).body.pts as number;
-    expect(latest).toBeGreaterThan(2 * LOG_KEEP);
+    const b = await registerUser("ret");
+    // Two updates a chat (chatCreated, newMessage): past twice the bound.
+    await fillChatList(b.user, LOG_KEEP + 5, (i) => `m${i}`);
+    const latest = 2 * LOG_KEEP + 10;
+    await untilPts(b.token, latest);
 
     const old = await api({ mode: "sync", since: 0 }, { token: b.token });
     expect(old.status).toBe(200);
@@ -29,7 +30,7 @@ describe("the update log", () => {
       if (!page.has_more) break;
     }
     expect(seen.map((u) => u.pts)).toEqual(Array.from({ length: LOG_KEEP }, (_, i) => latest - LOG_KEEP + 1 + i));
-    expect(seen.at(-1)).toMatchObject({ mode: "newMessage", message: { content: `m${2 * LOG_KEEP + 9}` } });
+    expect(seen.at(-1)).toMatchObject({ mode: "newMessage", message: { content: `m${LOG_KEEP + 4}` } });
     // A sync from the latest is an empty page, as ever.
     expect((await api({ mode: "sync", since: latest }, { token: b.token })).body).toEqual(
       expect.objectContaining({ updates: [], pts: latest, has_more: false }),
@@ -37,7 +38,7 @@ describe("the update log", () => {
   });
 
   it("a bad since is still 400 invalid_request, whatever is kept", async () => {
-    const { b } = await directChat("retbad");
+    const b = await registerUser("retbad");
     expect((await api({ mode: "sync", since: -1 }, { token: b.token })).body).toMatchObject({ status: 400, error: "invalid_request" });
   });
 });
