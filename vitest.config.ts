@@ -35,6 +35,10 @@ export default defineConfig(async () => {
             VAPID_PRIVATE_KEY: "gKSd5Rdg60nCPUlu6e3jnDXXZDJfQE9NNGTNfFqdg3I",
             VAPID_SUBJECT: "mailto:tests@example.com",
             PUSH_ALLOW_HTTP: "true",
+            // Retention bounds small enough that a test passes them (defaults: 10,000 and
+            // 100,000), large enough that no other test does.
+            LOG_KEEP_UPDATES: "300",
+            EVENTS_KEEP: "60",
           },
         },
       }),

@@ -123,6 +123,12 @@ export class ChatApp {
       this.conversation.markReadSoon();
       void this.conversation.refresh();
     });
+    // The server no longer keeps what was missed (retention): what is shown is read afresh, never with a gap.
+    on("reload", ({ chat_id }) => {
+      this.store.markStale(chat_id);
+      if (!chat_id) void this.loadChats();
+      void this.conversation.refresh();
+    });
     on("pts", () => this.saveSoon());
     on("ev", () => this.saveSoon());
     on("newMessage", (p) => {

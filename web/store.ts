@@ -225,6 +225,13 @@ export class Store {
     thread.hasOlder = page.has_more;
   }
 
+  /** Updates were skipped (retention): a chat's thread (or every one) is read afresh, the open one at once, the others when opened. */
+  markStale(chatId?: string): void {
+    for (const [id, thread] of this.threads) if (chatId === undefined || id === chatId) thread.stale = true;
+    if (chatId === undefined) this.savedThreads = {};
+    else delete this.savedThreads[chatId];
+  }
+
   /** Online again: threads shown from the saved copy are asked for afresh when next opened (the open one at once). */
   dropStale(): void {
     for (const [id, thread] of this.threads) if (thread.stale && id !== this.openId) this.threads.delete(id);

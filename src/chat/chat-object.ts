@@ -199,7 +199,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       this.slowMode.check(m, this.meta.slowModeS, this.clock.now());
       if (clientMsgId !== undefined) {
         const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
-        if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
+        if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
       }
       const reply = replyTo(this.messages, this.meta.chatId, extra.reply_to);
       const mentions = mentioned(this.members, extra.mentions);
@@ -252,7 +252,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
     return catching("remove", async () => {
       const row = this.ownMessage(actorId, seq, true);
-      if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.at(row.ev) };
+      if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
       row.content = "";
       row.deleted = 1;
       this.reactions.clear(seq);
@@ -436,7 +436,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
     this.messages = new Messages(this.sql, () => this.meta.chatId);
-    this.events = new EventLog(this.sql, () => this.meta.chatId, this.messages);
+    this.events = new EventLog(
+      this.sql,
+      () => this.meta.chatId,
+      this.messages,
+      config(this.env).eventsKeep,
+      () => this.meta.largeSince,
+    );
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
       sql: this.sql,

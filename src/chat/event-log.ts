@@ -10,6 +10,11 @@
 // gapless) that is read back as the message as it is now. So the rows that carry a
 // message's text are always its `newMessage`, its latest edit, and the `chat` events whose
 // last message it was, whatever the count of edits.
+//
+// Retention (large groups): the latest `keep` events are kept (EVENTS_KEEP). Once twice
+// that is held the older half goes in one step every `keep` events, so the table never
+// holds more than twice the bound; the event that made the group large stays (its
+// members' logs were written up to it). A replay from before what is kept is too_long.
 import type { ChatEvent, EventBody, Origin } from "./events";
 import type { Messages } from "./messages";
 
@@ -26,6 +31,8 @@ export interface Stored {
 
 export class EventLog {
   private lastEv: number;
+  /** Events after this ev are kept; those up to it may be pruned. */
+  private floor: number;
   private recent = new Map<number, Stored>();
 
   /** For tests: the rows and bytes of events the latest rewrite wrote. */
@@ -35,8 +42,19 @@ export class EventLog {
     private readonly sql: SqlStorage,
     private readonly chatId: () => string,
     private readonly messages: Messages,
+    private readonly keep: number,
+    /** The event that made the group large: never pruned. */
+    private readonly spare: () => number | null,
   ) {
     this.lastEv = sql.exec<{ e: number | null }>("SELECT MAX(ev) AS e FROM events").one().e ?? 0;
+    // What is kept is the spare and every event after the floor.
+    const lo = sql.exec<{ e: number | null }>("SELECT MIN(ev) AS e FROM events WHERE ev != ?", spare() ?? 0).one().e;
+    this.floor = lo === null ? 0 : lo - 1;
+  }
+
+  /** Events up to this one may be gone: a replay must start at or after it. */
+  get oldest(): number {
+    return this.floor;
   }
 
   /** The latest event's number. */
@@ -51,8 +69,7 @@ export class EventLog {
 
   /**
    * Stores an event with the next `ev`. `audience` null: the members at that moment. `large`:
-   * one of a large group's events (pushed, never logged). The answer carries `origin`, the
-   * stored row does not.
+   * one of a large group's events (pushed, never logged; pruned past the bound). The answer carries `origin`, the stored row does not.
    */
   append(body: EventBody, audience: string[] | null, large: boolean, at: number, origin?: Origin): ChatEvent {
     const ev = this.lastEv + 1;
@@ -68,7 +85,15 @@ export class EventLog {
     const live = origin ? { ...event, origin } : event;
     this.recent.set(ev, { event: live, audience });
     if (this.recent.size > RECENT) this.recent.delete(ev - RECENT);
+    if (large) this.prune();
     return live;
+  }
+
+  /** Past twice the bound: down to the bound. */
+  private prune(): void {
+    if (this.lastEv - this.floor <= 2 * this.keep) return;
+    this.floor = this.lastEv - this.keep;
+    this.sql.exec("DELETE FROM events WHERE ev <= ? AND ev != ?", this.floor, this.spare() ?? 0);
   }
 
   /** Stored events after `ev`, oldest first, at most `max` (≤ BATCH), from memory while recent. */
@@ -98,6 +123,27 @@ export class EventLog {
     const cached = this.recent.get(ev);
     if (cached) return cached.event;
     return this.parse(this.sql.exec<{ data: string }>("SELECT data FROM events WHERE ev = ?", ev).one().data);
+  }
+
+  /**
+   * The event of message `seq`'s latest change (an idempotent resend or repeated delete
+   * answers with it); a pruned one is rebuilt from the message as it is now.
+   */
+  ofMessage(seq: number, ev: number): ChatEvent {
+    if (ev > this.floor || this.recent.has(ev)) return this.at(ev);
+    const row = this.messages.get(seq)!;
+    const kind = row.deleted ? "messageDeleted" : row.edited_at !== null ? "messageEdited" : "newMessage";
+    const message = this.messages.json(this.chatId(), seq)!;
+    return {
+      kind,
+      chat_id: this.chatId(),
+      ev,
+      timestamp: row.edited_at ?? row.ts,
+      seq,
+      sender: row.sender,
+      message,
+      large: true,
+    } as ChatEvent;
   }
 
   /** For tests: the bytes the events table holds. */

@@ -142,6 +142,7 @@ export class ChatClient extends ModerationMethods {
         getChatUpdates: (params) => this.request("getChatUpdates", params),
         catchUp: () => this.catchUp(),
         getAllChats: () => this.getAllChats(),
+        reload: (chatId) => this.emit("reload", { chat_id: chatId }),
         apply: (push) => this.emit(push.mode, push as never),
         moved: (chatId, ev) => this.emit("ev", { chat_id: chatId, ev }),
         connected,
@@ -403,7 +404,11 @@ export class ChatClient extends ModerationMethods {
     this.log.filling = true;
     const ws = this.conn.socket;
     try {
-      await catchUpLog(this.log, (params) => this.request("sync", params), this.syncPageSize);
+      const reload = async () => {
+        await this.getAllChats();
+        this.emit("reload", {});
+      };
+      await catchUpLog(this.log, (params) => this.request("sync", params), this.syncPageSize, reload);
       if (reconnected) {
         this.log.drain();
         const before = this.large.evs;

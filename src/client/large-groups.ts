@@ -13,6 +13,8 @@ export interface LargeGroupsHost {
   catchUp(): Promise<void>;
   /** Reads the whole chat list, whose large groups `learn` is given. */
   getAllChats(): Promise<unknown>;
+  /** A group's events from its last applied ev on are no longer kept: the app reloads its messages. */
+  reload(chatId: string): void;
   apply(push: LargePush): void;
   /** A group's last applied ev moved, or the client stopped following it (null). */
   moved(chatId: string, ev: number | null): void;
@@ -105,6 +107,12 @@ export class LargeGroups {
       for (;;) {
         const page = await this.host.getChatUpdates({ chat_id: chatId, since_ev: g.applied!, limit: this.pageSize });
         if (this.groups.get(chatId) !== g) return;
+        if (page.too_long) {
+          // Older than the group keeps (retention): its messages are reloaded, and it goes on from the latest.
+          g.start(page.ev);
+          this.host.reload(chatId);
+          continue;
+        }
         for (const u of page.updates) g.hold(u.ev, u);
         // The group's latest, when nothing came: there is nothing between.
         if (!page.updates.length) g.nothingUntil(page.ev);

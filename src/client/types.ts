@@ -41,6 +41,12 @@ export type ClientEvents = PushEvents & {
    * a password change or reset).
    */
   sessionEnded: { reason: "logout" | SessionEndReason };
+  /**
+   * Updates were skipped because the server no longer keeps them (retention, too_long):
+   * reload what is shown with getMessages (`chat_id`: that large group's; none: every chat's,
+   * and the list, which the client has just read with getChats) and go on.
+   */
+  reload: { chat_id?: string };
   /** An error frame that answers no request (for example a frame the server could not read). */
   error: ErrorFrame;
 };

@@ -349,6 +349,8 @@ const res = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
 const pts = { pts: z.number().int().optional() };
 /** Where a request changed a large group: the event's `ev` instead of a `pts`. */
 const ptsOrEv = { ...pts, ev: z.number().int().optional() };
+/** Retention: what was asked for is older than what is kept; reload and go on from the latest. */
+const tooLong = { too_long: z.literal(true).optional() };
 export const MemberEntry = z.object({ username: z.string(), role: z.enum(ROLES) });
 export type MemberEntry = z.infer<typeof MemberEntry>;
 const session = { token: z.string(), user: User, device_token: z.string().optional() };
@@ -380,8 +382,9 @@ export const responseSchemas = {
   typing: res("typing", {}),
   editMessage: res("editMessage", { message: Message, ...ptsOrEv }),
   deleteMessage: res("deleteMessage", { message: Message, ...ptsOrEv }),
-  sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean() }),
+  sync: res("sync", { updates: z.array(z.lazy(() => Push)), pts: z.number().int(), has_more: z.boolean(), ...tooLong }),
   getChatUpdates: res("getChatUpdates", {
+    ...tooLong,
     chat_id: z.string(),
     updates: z.array(z.lazy(() => LargePush)),
     ev: z.number().int(),

@@ -40,6 +40,10 @@ export interface Config {
   openUploadsPerUser: number;
   /** An upload whose body sends nothing for this long is stopped. */
   uploadIdleMs: number;
+  /** Updates a user's log keeps (the latest; at most twice this is held between prunes). */
+  logKeepUpdates: number;
+  /** Events a large group keeps (likewise). */
+  eventsKeep: number;
   /** Web Push: the deploy's VAPID pair (null: no pushes), previews of text, http endpoints (tests only). */
   push: PushConfig;
 }
@@ -123,5 +127,7 @@ export function config(env: Env): Config {
     openUploadsPerUser: Math.floor(num(env.OPEN_UPLOADS_PER_USER, 4)),
     uploadIdleMs: num(env.UPLOAD_IDLE_MS, 30_000),
     push: pushConfig(env as PushEnv),
+    logKeepUpdates: Math.floor(num(env.LOG_KEEP_UPDATES, 10_000)),
+    eventsKeep: Math.floor(num(env.EVENTS_KEEP, 100_000)),
   };
 }

@@ -3,16 +3,20 @@
 // shown interest in the group, and this object passes them on to its sockets without
 // storing them.
 //
-// Presence is lazy: a socket opening asks nothing of any group. A group learns that the
-// user is online when the user lists it (the large groups on the getChats page answered),
-// opens it (getMessages, getChatUpdates, a send), or joins it while online; from then on,
-// until the last socket closes, it pushes every event here in ev order. So connecting
-// costs nothing per group, and a group the client never looked at since it connected
-// costs nothing per message.
+// Presence: a socket opening asks nothing of any group before it answers. After it has
+// answered, the user's large groups are told in the background, REGISTER_AT_ONCE calls at a
+// time, so every group pushes to a socket open when its event is stored even if the client
+// never lists it (until that lands, a group learns of the socket sooner when the client
+// lists it on a getChats page, opens it, or joins it). From then on, until the last socket
+// closes, it pushes every event here in ev order. So the socket's answer costs nothing per
+// group, and the registration's cost is spread over calls in flight a few at a time.
 import type { ChatEvent, LargeSummary, Member } from "../chat";
 import { errorSummary, log } from "../platform/log";
 import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
+
+/** Large groups told at once when a socket opens: bounded, so 500 groups do not mean 500 calls at once. */
+export const REGISTER_AT_ONCE = 16;
 
 export class LargeGroups {
   /** When the current run of having a socket began (null: none known); orders what the chats are told. */
@@ -35,9 +39,24 @@ export class LargeGroups {
     private readonly defer: (work: Promise<unknown>) => void,
   ) {}
 
-  /** The user's first socket: a new run begins. No group is asked anything yet. */
-  connected(): void {
-    this.start();
+  /**
+   * The user's first socket: a new run begins. Nothing is asked before the socket answers;
+   * then every large group not told yet is told, a few at a time, while the run lasts.
+   */
+  connected(me: Member): void {
+    const run = this.start();
+    this.defer(this.register(me, run));
+  }
+
+  private async register(me: Member, run: number): Promise<void> {
+    // The socket's answer goes out first.
+    await new Promise((r) => setTimeout(r, 0));
+    const ids = this.chats.largeIds();
+    const next = () => ids.pop();
+    const worker = async () => {
+      for (let id = next(); id !== undefined; id = next()) if (this.since === run && !this.present.has(id)) await this.tell(me, id);
+    };
+    await Promise.all(Array.from({ length: Math.min(REGISTER_AT_ONCE, ids.length) }, worker));
   }
 
   /** The user's last socket closed: the groups told in this run stop pushing. */

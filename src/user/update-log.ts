@@ -10,6 +10,11 @@
 // current text in. An edit or delete replaces one text row and adds one small log row, so
 // its cost does not grow with the number of earlier edits, and sync never replays a text
 // that was edited away or deleted.
+//
+// Retention: the latest `keep` updates are kept (LOG_KEEP_UPDATES). Once twice that is held
+// the older half goes, with the texts no kept row carries, in one step every `keep` appends:
+// the cost is bounded per update, and the log never holds more than twice the bound. A sync
+// from before what is kept answers too_long (the client reloads its chats and goes on).
 import type { Message, Push } from "../contract/protocol";
 import { PAGE_BYTES, itemBytes } from "../contract/pages";
 import type { SearchIndex } from "../search";
@@ -43,14 +48,19 @@ interface Changed extends Record<string, SqlStorageValue> {
 
 export class UpdateLog {
   private pts: number;
+  /** Every update after this pts is kept; those up to it may be pruned. */
+  private floor: number;
   /** Test-only: what the last append wrote. */
   lastWrite: LogWrite = { rows: 0, bytes: 0 };
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly search: SearchIndex,
+    private readonly keep: number,
   ) {
-    this.pts = sql.exec<{ p: number | null }>("SELECT MAX(pts) AS p FROM log").one().p ?? 0;
+    const r = sql.exec<{ hi: number | null; lo: number | null }>("SELECT MAX(pts) AS hi, MIN(pts) AS lo FROM log").one();
+    this.pts = r.hi ?? 0;
+    this.floor = r.lo === null ? this.pts : r.lo - 1;
   }
 
   /** The pts the next row gets. Taken and stored in one synchronous step (the inbox's apply). */
@@ -103,6 +113,18 @@ export class UpdateLog {
     for (const r of rows) bytes += r.frame.length + r.key.length;
     for (const t of texts) bytes += t[2].length;
     this.lastWrite = { rows: rows.length + texts.length, bytes };
+    this.prune();
+  }
+
+  /**
+   * Past twice the bound: down to the bound. Texts stay: they are the search index's copy of
+   * each message (its rows are keyed by theirs), and a later edit or delete of an old message
+   * must find its text to rewrite it and take it out of the index.
+   */
+  private prune(): void {
+    if (this.pts - this.floor <= 2 * this.keep) return;
+    this.floor = this.pts - this.keep;
+    this.sql.exec("DELETE FROM log WHERE pts <= ?", this.floor);
   }
 
   /**
@@ -144,7 +166,9 @@ export class UpdateLog {
    * `limit` updates and PAGE_BYTES of them (500 updates of 4,000-character messages would be
    * megabytes), so a page may end sooner, with has_more.
    */
-  page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean } {
+  page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean; too_long?: true } {
+    // Updates after `since` are gone: the client reloads and goes on from the latest.
+    if (since < this.floor) return { too_long: true, updates: [], pts: this.pts, has_more: false };
     const rows = this.sql
       .exec<{ pts: number; frame: string; msg: string | null }>(
         "SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?",

@@ -106,7 +106,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const index = new SearchIndex(ctx.storage.sql);
       this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms, defer);
-      const log = new UpdateLog(ctx.storage.sql, index);
+      const log = new UpdateLog(ctx.storage.sql, index, cfg.logKeepUpdates);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
           this.calls.forget(chatId);
@@ -147,8 +147,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (socket && session) {
       this.sessions.accepted(socket, session);
       // The first socket: a new run of being online. No large group is asked anything
-      // before the socket answers; each learns of it when the client lists or opens it.
-      if (this.sockets.open().length === 1 && this.large) this.large.connected();
+      // before the socket answers; they are told in the background after (large-groups.ts).
+      if (this.sockets.open().length === 1 && this.large) this.large.connected(session.user);
     }
     return response;
   }

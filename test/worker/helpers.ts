@@ -535,3 +535,12 @@ export async function failDeliveries(userId: string, during: () => Promise<void>
     proto.deliver = real;
   }
 }
+
+/** `n` sends by `a` into `chatId` ("m0", "m1"…), a burst at a time (their send limit refilled before each). */
+export async function sendMany(a: Account, chatId: string, n: number, mode = "sendMessage"): Promise<void> {
+  for (let i = 0; i < n; i += 25) {
+    await rested(a, 6_000);
+    const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => api({ ...text(chatId, `m${i + k}`), mode }, { token: a.token }));
+    for (const r of await Promise.all(batch)) expect(r.status).toBe(200);
+  }
+}

@@ -47,8 +47,10 @@ export class LargeView {
    * they joined, and after the group became large), in pages. Messages replay as they are
    * now: an edit shows its current text, a deleted message no text (its earlier pushes too).
    */
-  replay(m: MemberState, sinceEv: number, limit: number): { updates: LargePush[]; ev: number; has_more: boolean } {
+  replay(m: MemberState, sinceEv: number, limit: number): { updates: LargePush[]; ev: number; has_more: boolean; too_long?: true } {
     const start = Math.max(sinceEv, m.joinedEv, this.meta.largeSince ?? 0);
+    // Events after `start` are pruned (retention): the client reloads the messages and goes on from the latest.
+    if (start < this.events.oldest) return { too_long: true, updates: [], ev: this.events.ev, has_more: false };
     const { events: page, more } = this.events.page(start, limit);
     const seqs = page.flatMap((e) => (e.kind === "chat" ? [e.chat.last_seq] : "seq" in e ? [e.seq] : []));
     const now = new Map(this.messages.bySeqs([...new Set(seqs)]).map((r) => [r.seq, r]));
