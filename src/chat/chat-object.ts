@@ -6,6 +6,7 @@
 //   ├── meta      (meta.ts)       id, type, title, and the event that made a group large
 //   ├── members   (members.ts)    who is in, from which ev to which, roles, read positions
 //   ├── messages  (messages.ts)   the gapless seq, idempotent sends, edits, deletes, pages
+//   │   └── message-ops.ts        the requests: send, edit, delete, pages, react, mark read
 //   ├── events    (event-log.ts)  every change is an event with the next ev (the outbox)
 //   ├── fanout    (fanout/)       how events reach members, picked once:
 //   │   ├── member-logs.ts        direct chats, small groups: into each member's log (pts)
@@ -15,10 +16,11 @@
 //   │                             (invites.ts), slow mode (slow-mode.ts)
 //   ├── uploads   (uploads.ts)    the chat's files in R2: recorded after upload, attached by
 //   │                             a send, removed with their message or after a day unattached
+//   │   └── files.ts              the Worker's requests: may upload, add, may read, links
 //   ├── views.ts                  the chat as its events carry it, a large group's summary
 //   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
 import { DurableObject } from "cloudflare:workers";
-import { ApiError, catching, chatNotFound, fileNotFound, forbidden, type Result } from "../contract/errors";
+import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
 import type {
   ChatRpc,
   LargeSummary,
@@ -29,8 +31,7 @@ import type {
   PushItem,
   SendExtra,
 } from "../contract/objects";
-import { MAX_GROUP_MEMBERS, type Attachment, type Message, type PayloadOf, type RequestOf } from "../contract/protocol";
-import type { SearchResult } from "../contract/protocol";
+import { MAX_GROUP_MEMBERS, type PayloadOf, type RequestOf, type SearchResult } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
 import { Clock } from "../platform/clock";
 import { config } from "../platform/config";
@@ -38,18 +39,19 @@ import { hasSchema, migrate } from "../platform/object-sql";
 import type { SearchKey } from "../search";
 import { Bans } from "./bans";
 import { EventLog } from "./event-log";
-import type { ChatEvent, ChatInfo, EventBody, Member, Origin } from "./events";
+import type { ChatEvent, ChatInfo, Member, Origin } from "./events";
 import { Courier, fanoutFor, setNotifyAll, type ChatJob, type Fanout } from "./fanout";
 import { Members, type MemberState } from "./members";
-import { MAX_EDITS, Messages, toMessage, type MessageRow } from "./messages";
+import { addUpload, mayRead, mayUpload, readableFiles } from "./files";
+import { deleteMessage, editMessage, markRead, messagePage, react, reactionPage, sendMessage, type MessageHost } from "./message-ops";
+import { Messages } from "./messages";
 import { ChatMeta } from "./meta";
 import { chatProbe } from "./probe";
 import { Invites, inviteNotFound } from "./invites";
 import { Moderation } from "./moderation";
-import { isModerator, requireModerator, requireOutranks } from "./roles";
+import { requireModerator, requireOutranks } from "./roles";
 import { SlowMode } from "./slow-mode";
 import { Reactions } from "./reactions";
-import { mentioned, replyTo, rewriteReplies } from "./replies";
 import { CHAT_SCHEMA } from "./schema";
 import { searchChat } from "./search";
 import { Uploads } from "./uploads";
@@ -177,7 +179,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   // ---- Messages ----
 
-  /** `attachment`: an image or file message, with a file the sender uploaded into this chat. */
+  /** sendMessage, sendGroupMessage (message-ops.ts). */
   async send(
     actor: Member,
     type: "direct" | "group",
@@ -187,126 +189,34 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     attachment?: { content_type: "image" | "file"; file_id: string },
     extra: SendExtra = {},
   ): Promise<Result<MessageResult>> {
-    return catching("send", () => {
-      const m = this.requireMember(actor.id);
-      if (this.meta.type !== type)
-        throw new ApiError(
-          400,
-          "wrong_chat_type",
-          type === "direct" ? "this is a group: use sendGroupMessage" : "this is a direct chat: use sendMessage",
-        );
-      if (this.peerDeleted()) throw forbidden("the other member of this chat deleted their account");
-      this.slowMode.check(m, this.meta.slowModeS, this.clock.now());
-      if (clientMsgId !== undefined) {
-        const row = this.messages.bySenderAndClientId(actor.id, clientMsgId);
-        if (row) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
-      }
-      const reply = replyTo(this.messages, this.meta.chatId, extra.reply_to);
-      const mentions = mentioned(this.members, extra.mentions);
-      const file = attachment && this.uploads.claim(actor.id, attachment.file_id, attachment.content_type);
-      const seq = this.messages.lastSeq + 1;
-      const message: Message = {
-        message_id: crypto.randomUUID(),
-        chat_id: this.meta.chatId,
-        seq,
-        sender: m.username,
-        content,
-        content_type: attachment?.content_type ?? "text",
-        ...(file && { attachment: file }),
-        timestamp: this.clock.now(),
-        ...(clientMsgId !== undefined && { client_msg_id: clientMsgId }),
-        ...(reply && { reply_to: reply }),
-        ...(mentions?.usernames.length && { mentions: mentions.usernames }),
-      };
-      const event = this.fanout.publish({ kind: "newMessage", seq, sender: m.username, message: JSON.stringify(message) }, origin);
-      this.messages.insert(message, actor.id, event.ev);
-      this.slowMode.sent(actor.id, message.timestamp);
-      if (file) this.uploads.attach(file.file_id, seq);
-      if (mentions?.ids.length) this.fanout.mention(event, mentions.ids, origin);
-      // Sending reads the chat up to your own message.
-      this.members.setRead(m, seq);
-      return { message, event };
-    });
+    return catching("send", () => sendMessage(this.host, actor, type, content, clientMsgId, origin, attachment, extra));
   }
 
   async edit(actorId: string, seq: number, content: string, origin: Origin, mentions?: string[]): Promise<Result<MessageResult>> {
-    return catching("edit", () => {
-      const row = this.ownMessage(actorId, seq);
-      if (row.deleted) throw new ApiError(404, "message_not_found", `message ${seq} was deleted`);
-      if (row.edits >= MAX_EDITS)
-        throw new ApiError(400, "invalid_request", `message ${seq} was edited ${MAX_EDITS} times, the most a message can be`, {
-          seq: `was edited ${MAX_EDITS} times already`,
-        });
-      row.edits++;
-      row.content = content;
-      row.edited_at = this.clock.now();
-      const names = mentioned(this.members, mentions);
-      if (names) row.mentions = names.usernames.length ? JSON.stringify(names.usernames) : null;
-      const result = this.rewrite(row, "messageEdited", origin);
-      if (names?.ids.length) this.fanout.mention(result.event, names.ids, origin);
-      return result;
-    });
+    return catching("edit", () => editMessage(this.host, actorId, seq, content, origin, mentions));
   }
 
-  /** Deleting twice returns the first deletion. A message's file goes with it. A group's owner and admins delete anyone's. */
   async remove(actorId: string, seq: number, origin: Origin): Promise<Result<MessageResult>> {
-    return catching("remove", async () => {
-      const row = this.ownMessage(actorId, seq, true);
-      if (row.deleted) return { message: toMessage(this.meta.chatId, row), event: this.events.ofMessage(row.seq, row.ev) };
-      row.content = "";
-      row.deleted = 1;
-      this.reactions.clear(seq);
-      const result = this.rewrite(row, "messageDeleted", origin);
-      if (row.attachment !== null) {
-        this.uploads.remove((JSON.parse(row.attachment) as Attachment).file_id);
-        await this.uploads.purge();
-      }
-      return result;
-    });
+    return catching("remove", () => deleteMessage(this.host, actorId, seq, origin));
   }
 
   async getMessages(actorId: string, q: RequestOf<"getMessages">): Promise<Result<PayloadOf<"getMessages">>> {
-    return catching("getMessages", () => {
-      this.requireMember(actorId);
-      const page = this.messages.page(this.meta.chatId, q);
-      return { ...page, messages: this.reactions.mark(page.messages, actorId) };
-    });
+    return catching("getMessages", () => messagePage(this.host, actorId, q));
   }
 
   async react(actorId: string, seq: number, emoji: string, add: boolean, origin: Origin) {
-    return catching("react", () => {
-      const m = this.requireMember(actorId);
-      const row = this.messages.get(seq);
-      if (!row || row.deleted) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
-      const reactions = this.reactions.change(actorId, m.username, row, emoji, add);
-      const event = reactions && this.fanout.publish({ kind: "reaction", seq, username: m.username, emoji, added: add, reactions }, origin);
-      return { message: this.reactions.mark([toMessage(this.meta.chatId, row)], actorId)[0]!, event };
-    });
+    return catching("react", () => react(this.host, actorId, seq, emoji, add, origin));
   }
 
   async reactionPage(actorId: string, q: RequestOf<"getReactions">): Promise<Result<PayloadOf<"getReactions">>> {
-    return catching("reactionPage", () => {
-      this.requireMember(actorId);
-      if (!this.messages.get(q.seq)) throw new ApiError(404, "message_not_found", `no message ${q.seq} in this chat`);
-      return this.reactions.page(q.seq, q.emoji, q.after, q.limit ?? 100);
-    });
+    return catching("reactionPage", () => reactionPage(this.host, actorId, q));
   }
 
   // ---- Reading and typing ----
 
-  async markRead(
-    actorId: string,
-    seq: number,
-    origin: Origin,
-  ): Promise<Result<{ last_read_seq: number; last_seq: number; event: ChatEvent | null }>> {
-    return catching("markRead", () => {
-      const m = this.requireMember(actorId);
-      const lastSeq = this.messages.lastSeq;
-      const target = Math.min(seq, lastSeq);
-      if (target <= m.lastReadSeq) return { last_read_seq: m.lastReadSeq, last_seq: lastSeq, event: null };
-      this.members.setRead(m, target);
-      return { last_read_seq: target, last_seq: lastSeq, event: this.fanout.read(m, target, origin) };
-    });
+  /** The member's read position (message-ops.ts). */
+  async markRead(actorId: string, seq: number, origin: Origin) {
+    return catching("markRead", () => markRead(this.host, actorId, seq, origin));
   }
 
   /** Typing is not stored: it goes straight to the other members' sockets, best effort. */
@@ -388,40 +298,22 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     });
   }
 
-  // ---- Files (the Worker's POST /upload and GET /files; getFileUrls) ----
+  // ---- Files (the Worker's POST /upload and GET /files; getFileUrls; files.ts) ----
 
-  /** May this user upload into this chat? Asked before the Worker reads the body. */
   async mayUpload(userId: string): Promise<Result<null>> {
-    return catching("mayUpload", () => {
-      this.requireMember(userId);
-      return null;
-    });
+    return catching("mayUpload", () => mayUpload(this.host, userId));
   }
 
-  /** The Worker has the bytes in R2: the file is the chat's from now on, unattached. */
   async addUpload(userId: string, file: NewUpload): Promise<Result<null>> {
-    return catching("addUpload", () => {
-      this.requireMember(userId);
-      this.uploads.add(userId, file);
-      return null;
-    });
+    return catching("addUpload", () => addUpload(this.host, userId, file));
   }
 
-  /** May this user read this file? The same file_not_found for a non-member and for a file not here. */
   async mayRead(userId: string, fileId: string): Promise<Result<null>> {
-    return catching("mayRead", () => {
-      const m = this.meta?.type ? this.members.current(userId) : undefined;
-      if (!m || !this.uploads.readable(fileId, userId)) throw fileNotFound();
-      return null;
-    });
+    return catching("mayRead", () => mayRead(this.host, userId, fileId));
   }
 
-  /** Which of these files a member may have download links for. */
   async readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>> {
-    return catching("readableFiles", () => {
-      this.requireMember(userId);
-      return this.uploads.live(fileIds, userId);
-    });
+    return catching("readableFiles", () => readableFiles(this.host, userId, fileIds));
   }
 
   override async alarm(): Promise<void> {
@@ -473,6 +365,22 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     this.alarms.register("uploads", (now) => this.uploads.sweep(now));
   }
 
+  /** What message-ops.ts and files.ts use of the chat, read when asked (before a chat exists, requireMember refuses). */
+  private get host(): MessageHost {
+    return {
+      meta: this.meta,
+      members: this.members,
+      messages: this.messages,
+      events: this.events,
+      uploads: this.uploads,
+      slowMode: this.slowMode,
+      reactions: this.reactions,
+      clock: this.clock,
+      fanout: () => this.fanout,
+      requireMember: (id) => this.requireMember(id),
+    };
+  }
+
   /** Adds (or re-adds) a member from the next event on. */
   private addMember(u: Member, role: "owner" | "member"): MemberState {
     return this.members.add(u, role, this.events.nextEv, this.messages.lastSeq);
@@ -502,34 +410,6 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   private summaryFor(m: MemberState): LargeSummary {
     return largeSummary(this.meta, this.members, this.messages, this.events.ev, m);
-  }
-
-  /** An edit or delete: the row, and every stored copy of the message's text, become the current message. */
-  private rewrite(row: MessageRow, kind: "messageEdited" | "messageDeleted", origin: Origin): MessageResult {
-    const message = toMessage(this.meta.chatId, row);
-    const json = JSON.stringify(message);
-    rewriteReplies(message, { messages: this.messages, events: this.events, fanout: this.fanout });
-    this.events.rewriteText(row.seq, json);
-    const event = this.fanout.publish({ kind, seq: row.seq, sender: row.sender, message: json } as EventBody, origin);
-    row.ev = event.ev;
-    this.messages.update(row);
-    this.fanout.rewritten(row.seq, json);
-    return { message, event };
-  }
-
-  /** A message the actor may change: their own, or (`moderating`, a group's owner and admins) anyone's. */
-  private ownMessage(actorId: string, seq: number, moderating = false): MessageRow {
-    const m = this.requireMember(actorId);
-    const row = this.messages.get(seq);
-    if (!row) throw new ApiError(404, "message_not_found", `no message ${seq} in this chat`);
-    const allowed = row.sender_id === actorId || (moderating && this.meta.type === "group" && isModerator(m));
-    if (!allowed) throw new ApiError(403, "forbidden", "only the sender (or, in a group, its owner and admins) can change a message");
-    return row;
-  }
-
-  /** A direct chat is left only by deleting the account. */
-  private peerDeleted(): boolean {
-    return this.meta.type === "direct" && this.members.count < 2;
   }
 
   /** The chat for the next event (views.ts); `deleting`: members whose deletion this is about. */

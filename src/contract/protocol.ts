@@ -6,12 +6,30 @@ import { chars, codePoints, id, req, seq, username } from "./fields";
 
 export { codePoints, USERNAME_RE } from "./fields";
 import { moderationRequests as mod, moderationResponses, ROLES } from "./moderation";
-import { NotifyLevel, notifyRequests, notifyResponses } from "./notifications";
+import { notifyRequests, notifyResponses } from "./notifications";
 
-export { NOTIFY_LEVELS, PushPayload } from "./notifications";
-import { MAX_REACTIONS_PAGE, Reaction, ReplyTo, emoji, mentions } from "./replies";
+export { NOTIFY_LEVELS, NotifyLevel, PushPayload } from "./notifications";
+import { MAX_REACTIONS_PAGE, emoji, mentions } from "./replies";
 
 export { MAX_EMOJIS, MAX_MENTIONS, MAX_REACTIONS_PER_USER, Reaction, ReplyTo, isOneEmoji, replyPreview } from "./replies";
+// The objects (a message, a chat, ...) and every push, each in its own module.
+import { Chat, DeviceSession, Message, SearchResult, User } from "./entities";
+
+export { Attachment, CONTENT_TYPES, Chat, DeviceSession, Message, SearchResult, User, type ContentType } from "./entities";
+import { LargePush, Push } from "./pushes";
+
+export {
+  CLOSE_REVOKED,
+  LargePush,
+  Push,
+  SESSION_END_REASONS,
+  SessionRevokedPush,
+  TypingPush,
+  largePushSchemas,
+  pushSchemas,
+  type PushMode,
+  type SessionEndReason,
+} from "./pushes";
 
 export const MAX_FRAME_BYTES = 65_536;
 export const MAX_CONTENT = 4_000;
@@ -249,93 +267,6 @@ export function isMode(m: string): m is Mode {
   return Object.hasOwn(requestSchemas, m);
 }
 
-// ---- Objects ----
-
-export const User = z.object({ id: z.string(), username: z.string() });
-export type User = z.infer<typeof User>;
-
-/** A file as POST /upload answers it, and as a message carries it. */
-export const Attachment = z.object({
-  file_id: z.string(),
-  name: z.string(),
-  size: z.number().int(),
-  mime: z.string(),
-  width: z.number().int().optional(),
-  height: z.number().int().optional(),
-});
-export type Attachment = z.infer<typeof Attachment>;
-
-export const CONTENT_TYPES = ["text", "image", "file"] as const;
-export type ContentType = (typeof CONTENT_TYPES)[number];
-
-export const Message = z.object({
-  message_id: z.string(),
-  chat_id: z.string(),
-  seq: z.number().int(),
-  sender: z.string(),
-  content: z.string(),
-  content_type: z.enum(CONTENT_TYPES),
-  attachment: Attachment.optional(),
-  timestamp: z.number(),
-  client_msg_id: z.string().optional(),
-  edited_at: z.number().optional(),
-  deleted: z.literal(true).optional(),
-  reply_to: ReplyTo.optional(),
-  mentions: z.array(z.string()).optional(),
-  reactions: z.array(Reaction).optional(),
-});
-export type Message = z.infer<typeof Message>;
-
-/** A searchMessages result: the message as it is now, and its matches marked « » in at most 200 characters. */
-export const SearchResult = z.object({ chat_id: z.string(), message: Message, snippet: z.string() });
-export type SearchResult = z.infer<typeof SearchResult>;
-
-export const Chat = z.object({
-  chat_id: z.string(),
-  type: z.enum(["direct", "group"]),
-  title: z.string(),
-  /** Absent for a large group: getMembers pages its members. */
-  members: z.array(z.string()).optional(),
-  /** Every group. */
-  member_count: z.number().int().optional(),
-  /** A large group: its updates come by `ev` (getChatUpdates), not in the update log. */
-  large: z.literal(true).optional(),
-  /** A large group's latest event; its next one is ev + 1. */
-  ev: z.number().int().optional(),
-  owner: z.string().optional(),
-  last_message: Message.nullable(),
-  unread: z.number().int(),
-  last_read_seq: z.number().int(),
-  updated_at: z.number(),
-  /** Direct chats: how far the other member has read. */
-  peer_last_read_seq: z.number().int().optional(),
-  /** Direct chats: the other member deleted their account; nothing more can be sent here. */
-  peer_deleted: z.literal(true).optional(),
-  /** Groups: my role, the description, the slow mode's seconds (moderation.ts). */
-  role: z.enum(ROLES).optional(),
-  description: z.string().optional(),
-  slow_mode_s: z.number().int().optional(),
-  /** Which of its messages notify this user (Web Push). */
-  notify: NotifyLevel.optional(),
-  /** Messages mentioning me after my last_read_seq, not mine, not deleted. */
-  unread_mentions: z.number().int().optional(),
-});
-export type Chat = z.infer<typeof Chat>;
-export { NotifyLevel };
-
-/** A logged-in device, as getSessions lists it. */
-export const DeviceSession = z.object({
-  session_id: z.string(),
-  created_at: z.number(),
-  last_seen_at: z.number(),
-  user_agent: z.string(),
-  /** A country code, where the edge knew one. */
-  location: z.string().optional(),
-  /** The session that asked. */
-  current: z.boolean(),
-});
-export type DeviceSession = z.infer<typeof DeviceSession>;
-
 // ---- Responses ----
 
 const res = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
@@ -461,86 +392,3 @@ export const ErrorFrame = z.object({
   retry_after_ms: z.number().int().optional(),
 });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
-
-// ---- Pushes ----
-
-const reactionChanged = {
-  chat_id: z.string(),
-  seq: z.number().int(),
-  username: z.string(),
-  emoji: z.string(),
-  added: z.boolean(),
-  reactions: z.array(Reaction),
-};
-const push = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
-  z.object({ mode: z.literal(mode), timestamp: z.number(), pts: z.number().int(), ...shape });
-
-export const pushSchemas = {
-  newMessage: push("newMessage", { message: Message }),
-  messageEdited: push("messageEdited", { message: Message }),
-  messageDeleted: push("messageDeleted", { message: Message }),
-  chatCreated: push("chatCreated", { chat: Chat }),
-  chatUpdated: push("chatUpdated", { chat: Chat }),
-  removedFromChat: push("removedFromChat", { chat_id: z.string() }),
-  readReceipt: push("readReceipt", { chat_id: z.string(), username: z.string(), seq: z.number().int() }),
-  reactionChanged: push("reactionChanged", reactionChanged),
-  mentioned: push("mentioned", { chat_id: z.string(), message: Message }),
-} as const;
-export const Push = z.discriminatedUnion("mode", [
-  pushSchemas.newMessage,
-  pushSchemas.messageEdited,
-  pushSchemas.messageDeleted,
-  pushSchemas.chatCreated,
-  pushSchemas.chatUpdated,
-  pushSchemas.removedFromChat,
-  pushSchemas.readReceipt,
-  pushSchemas.reactionChanged,
-  pushSchemas.mentioned,
-]);
-export type Push = z.infer<typeof Push>;
-export type PushMode = Push["mode"];
-
-// A large group's pushes: numbered by the chat's own `ev`, not in any update log.
-const evPush = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
-  z.object({ mode: z.literal(mode), timestamp: z.number(), chat_id: z.string(), ev: z.number().int(), ...shape });
-
-export const largePushSchemas = {
-  newMessage: evPush("newMessage", { message: Message }),
-  messageEdited: evPush("messageEdited", { message: Message }),
-  messageDeleted: evPush("messageDeleted", { message: Message }),
-  chatUpdated: evPush("chatUpdated", { chat: Chat }),
-  reactionChanged: evPush("reactionChanged", reactionChanged),
-} as const;
-export const LargePush = z.discriminatedUnion("mode", [
-  largePushSchemas.newMessage,
-  largePushSchemas.messageEdited,
-  largePushSchemas.messageDeleted,
-  largePushSchemas.chatUpdated,
-  largePushSchemas.reactionChanged,
-]);
-export type LargePush = z.infer<typeof LargePush>;
-
-/** Pushes that are not updates: no pts, not stored, not replayed. */
-export const TypingPush = z.object({
-  mode: z.literal("typing"),
-  timestamp: z.number(),
-  chat_id: z.string(),
-  username: z.string(),
-});
-export type TypingPush = z.infer<typeof TypingPush>;
-/**
- * `reason` is this service's addition to the contract's empty payload, so a client can say
- * why: "revoked" (a logout, revokeSession, a password change or reset elsewhere),
- * "expired" (the session's lifetime ran out), "deleted" (the account was deleted).
- */
-export const SESSION_END_REASONS = ["revoked", "expired", "deleted"] as const;
-export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
-export const SessionRevokedPush = z.object({
-  mode: z.literal("sessionRevoked"),
-  timestamp: z.number(),
-  reason: z.enum(SESSION_END_REASONS).optional(),
-});
-export type SessionRevokedPush = z.infer<typeof SessionRevokedPush>;
-
-/** Close code for a socket whose session was revoked (logout, password reset, expiry). */
-export const CLOSE_REVOKED = 4001;
