@@ -9,8 +9,11 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 
-/** Gzipped bytes. 77 KB of app.js before #25's features; they may add a few. */
-const BUDGET = { "app.js": 84 * 1024, "app.css": 6 * 1024, "sw.js": 1024 } as const;
+/**
+ * Gzipped bytes. app.js was 77 KB before #25's features, 85 KB with search, notifications
+ * and retention's reload; a feature that needs more raises this on purpose.
+ */
+const BUDGET = { "app.js": 88 * 1024, "app.css": 6 * 1024, "sw.js": 1024 } as const;
 
 describe("the web bundle", () => {
   const out = mkdtempSync(join(tmpdir(), "edge-chat-web-"));
