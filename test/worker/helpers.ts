@@ -241,8 +241,8 @@ export async function untilPts(token: string, pts: number): Promise<void> {
   );
 }
 
-/** Runs `action` and returns the JSON log lines (src/platform/log.ts) printed meanwhile. */
-export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
+/** Log lines (src/platform/log.ts) as they are written, until `stop`. */
+export function watchLog(): { lines: Frame[]; stop(): void } {
   const lines: Frame[] = [];
   const originals = { log: console.log, warn: console.warn, error: console.error };
   for (const level of ["log", "warn", "error"] as const)
@@ -255,12 +255,18 @@ export async function captureLog(action: () => Promise<unknown>): Promise<Frame[
       }
       originals[level](...args);
     };
+  return { lines, stop: () => Object.assign(console, originals) };
+}
+
+/** Runs `action` and returns the JSON log lines printed meanwhile. */
+export async function captureLog(action: () => Promise<unknown>): Promise<Frame[]> {
+  const log = watchLog();
   try {
     await action();
   } finally {
-    Object.assign(console, originals);
+    log.stop();
   }
-  return lines;
+  return log.lines;
 }
 
 export const userStub = (userId: string) => env.USERS.get(env.USERS.idFromName(userId));

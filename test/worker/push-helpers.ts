@@ -2,7 +2,7 @@
 // setup started (test/node/push-service.ts), what it received, and answers it is told to give.
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { inject } from "vitest";
-import { api, inUserObject, until, userStub, type Account, type Frame } from "./helpers";
+import { api, inUserObject, until, userStub, type Account } from "./helpers";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -60,20 +60,3 @@ export async function later(a: Account, ms: number): Promise<void> {
 }
 
 export const pushSessions = (a: Account) => inUserObject(a.user.id, (o) => o.probe.pushSessions());
-
-/** Log lines as they are written (captureLog gives them only at the end). */
-export function watchLog(): { lines: Frame[]; stop(): void } {
-  const lines: Frame[] = [];
-  const originals = { log: console.log, warn: console.warn, error: console.error };
-  for (const level of ["log", "warn", "error"] as const)
-    console[level] = (...args: unknown[]) => {
-      try {
-        const line = JSON.parse(String(args[0])) as Frame;
-        if (typeof line?.event === "string") lines.push(line);
-      } catch {
-        // not a log line of ours
-      }
-      originals[level](...args);
-    };
-  return { lines, stop: () => Object.assign(console, originals) };
-}

@@ -14,8 +14,9 @@ import {
   registerUser,
   text,
   until,
+  watchLog,
 } from "./helpers";
-import { answer, holdClock, later, pushSessions, received, receivedN, subscribed, watchLog } from "./push-helpers";
+import { answer, holdClock, later, pushSessions, received, receivedN, subscribed } from "./push-helpers";
 
 const send = async (token: string, chatId: string, content: string, mode = "sendMessage") => {
   const res = await api({ ...text(chatId, content), mode }, { token });
