@@ -37,6 +37,9 @@ export class Conversation {
   private headEl: HTMLElement | null = null;
   private typingEl: HTMLElement | null = null;
   private composer: HTMLTextAreaElement | null = null;
+  /** The quote above the composer of the message being replied to, if any. */
+  private replyEl: HTMLElement | null = null;
+  private replying: Message | null = null;
   private readonly attachments: Attachments;
   private readonly thread: ThreadView;
   private readonly items: MessageItems;
@@ -64,6 +67,12 @@ export class Conversation {
       rerender: () => this.renderThread(),
       focusItem: (target, later) => this.thread.focusItem(target, later),
       offline: () => !navigator.onLine || this.client.state !== "ready",
+      announce: (text) => this.host.announce(text),
+      reply: (m) => this.reply(m),
+      reveal: (seq) => {
+        const id = this.store.openId;
+        if (id) void this.thread.reveal(id, seq);
+      },
     });
     this.thread = new ThreadView(store, client, this.items, { listChanged: () => this.host.listChanged() });
   }
@@ -150,13 +159,13 @@ export class Conversation {
   private resend(out: Outgoing): void {
     const chat = this.store.chats.get(out.chatId);
     this.store.discard(out.clientMsgId);
-    if (chat) this.send(chat, out.content, out.clientMsgId);
+    if (chat) this.send(chat, out.content, out.clientMsgId, out.replyTo);
   }
 
-  private send(chat: Chat, content: string, clientMsgId = newClientMsgId()): void {
-    const out = this.store.queue(chat.chat_id, content, clientMsgId);
+  private send(chat: Chat, content: string, clientMsgId = newClientMsgId(), replyTo?: number): void {
+    const out = this.store.queue(chat.chat_id, content, clientMsgId, replyTo);
     if (chat.chat_id === this.store.openId) this.thread.render(true);
-    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId };
+    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId, ...(replyTo ? { reply_to: replyTo } : {}) };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
     sending.then(
       ({ message }) => this.host.received(message, false),
@@ -175,11 +184,56 @@ export class Conversation {
     );
   }
 
+  // ---- Replying ----
+
+  /** The message's quote above the composer, which then holds the keyboard. */
+  private reply(m: Message): void {
+    this.replying = m;
+    this.renderReply();
+    this.composer?.focus();
+  }
+
+  private cancelReply(announce: boolean): void {
+    if (!this.replying) return;
+    this.replying = null;
+    this.renderReply();
+    if (announce) this.host.announce("Reply cancelled.");
+  }
+
+  private renderReply(): void {
+    const el = this.replyEl;
+    const m = this.replying;
+    if (!el) return;
+    el.hidden = !m;
+    if (!m) {
+      el.replaceChildren();
+      return;
+    }
+    const cancel = () => {
+      this.cancelReply(true);
+      this.composer?.focus();
+    };
+    el.replaceChildren(
+      h(
+        "p",
+        { class: "reply-bar-text" },
+        h("span", { class: "quote-sender" }, `Replying to ${m.sender}`),
+        " ",
+        m.content || (m.attachment?.name ?? ""),
+      ),
+      h(
+        "button",
+        { type: "button", class: "btn-link btn-xs", "aria-label": `Cancel reply to ${m.sender}`, on: { click: cancel } },
+        "Cancel",
+      ),
+    );
+  }
+
   // ---- Rendering ----
 
   showEmpty(note?: string): void {
     this.thread.leave();
-    this.typingEl = this.headEl = this.composer = null;
+    this.typingEl = this.headEl = this.composer = this.replyEl = null;
     this.el.replaceChildren(
       h(
         "div",
@@ -193,6 +247,9 @@ export class Conversation {
 
   private renderChat(chat: Chat): void {
     this.headEl = h("header", { class: "chat-head" });
+    this.replyEl = h("div", { class: "reply-bar", hidden: true });
+    if (this.replying?.chat_id !== chat.chat_id) this.replying = null;
+    this.renderReply();
     this.thread.mount(chat);
     this.typingEl = h("p", { class: "typing" });
     this.composer = h("textarea", {
@@ -220,7 +277,12 @@ export class Conversation {
       composer.value = "";
       autosize(composer);
       this.keepDraft(current.chat_id, "");
-      this.send(current, content);
+      const replyTo = this.replying?.chat_id === current.chat_id ? this.replying.seq : undefined;
+      this.cancelReply(false);
+      this.send(current, content, undefined, replyTo);
+    });
+    composer.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.replying) this.cancelReply(true);
     });
     submitOnEnter(composer, sendForm);
     composer.value = this.drafts[chat.chat_id] ?? "";
@@ -245,6 +307,7 @@ export class Conversation {
           this.thread.el,
           this.typingEl,
           this.attachments.tray,
+          this.replyEl,
           sendForm,
         );
     if (!closed) {

@@ -20,6 +20,8 @@ export interface Outgoing {
   clientMsgId: string;
   chatId: string;
   content: string;
+  /** The seq of the message it replies to. */
+  replyTo?: number | undefined;
   timestamp: number;
   /** Not stored: shown with Retry and Discard. */
   failed: boolean;
@@ -241,11 +243,12 @@ export class Store {
     this.threads.delete(chatId);
   }
 
-  queue(chatId: string, content: string, clientMsgId: string): Outgoing {
+  queue(chatId: string, content: string, clientMsgId: string, replyTo?: number): Outgoing {
     const out: Outgoing = {
       clientMsgId,
       chatId,
       content,
+      replyTo,
       timestamp: Date.now(),
       failed: false,
       resendOnReconnect: false,
