@@ -70,6 +70,7 @@ export class MessageItems {
     // What the message's buttons are described by: its text, else its attachment.
     const textId = `msg-text-${m.seq}`;
     const hasText = !m.deleted && !(!m.content && m.attachment);
+    const mentionsMe = !mine && !m.deleted && !!m.mentions?.includes(this.store.me);
     const picking = this.picking?.chatId === chat.chat_id && this.picking.seq === m.seq;
     const render = () => {
       if (editing && !editing.form) editing.form = this.editForm(chat, m, key);
@@ -79,6 +80,7 @@ export class MessageItems {
             "div",
             { class: "bubble" },
             showSender ? sender(m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
+            mentionsMe ? h("span", { class: "sr-only" }, "Mentions you. ") : null,
             m.reply_to && !m.deleted ? this.quote(m.reply_to) : null,
             m.deleted
               ? h("p", { class: "text text-deleted", id: textId }, "Message deleted")
@@ -95,7 +97,7 @@ export class MessageItems {
         "li",
         // data-unread: the thread watches it until it has been on the screen (thread.ts).
         {
-          class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}`,
+          class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}${mentionsMe ? " mentions-me" : ""}`,
           "data-seq": m.seq,
           "data-unread": unread,
           tabindex: "-1",
@@ -150,6 +152,7 @@ export class MessageItems {
         this.attachments.linkOf(m),
         m.reactions,
         m.reply_to,
+        mentionsMe,
         picking,
       ]),
       render,

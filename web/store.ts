@@ -179,6 +179,8 @@ export class Store {
 
   readUpTo(chat: Chat, seq: number): void {
     chat.last_read_seq = Math.max(chat.last_read_seq, seq);
+    // Everything mentioning you is at or below the last message: reading that far reads them.
+    if (chat.last_read_seq >= lastSeq(chat)) delete chat.unread_mentions;
   }
 
   // ---- Messages ----
@@ -196,6 +198,7 @@ export class Store {
     if (!chat || !this.listLoaded) return false;
     const last = chat.last_message;
     if (!last || m.seq > last.seq) {
+      if (m.sender !== this.me && m.mentions?.includes(this.me)) chat.unread_mentions = (chat.unread_mentions ?? 0) + 1;
       chat.last_message = m;
       chat.updated_at = Math.max(chat.updated_at, m.timestamp);
     } else if (m.seq === last.seq) {

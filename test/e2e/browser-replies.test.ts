@@ -1,7 +1,8 @@
-// Replies and reactions in the web client, in a real Chromium against a real `wrangler dev`:
+// Replies, reactions and mentions in the web client, in a real Chromium against a real `wrangler dev`:
 // a reply quotes its original (Escape cancels one being written) and its quote shows the
 // original; reactions are toggles with counts, yours pressed, pushed live to the other side;
-// all by mouse and by keyboard, and axe finds nothing in these states.
+// all by mouse and by keyboard, and axe finds nothing in these states. A mention of you is
+// marked, and its chat has an "@" in the list until read.
 import { describe, expect, it } from "vitest";
 import {
   announcements,
@@ -81,5 +82,21 @@ describe.skipIf(!hasChromium)("replies and reactions in the web client", () => {
     await mine.click();
     await expect.poll(() => bobs.count()).toBe(0);
     await audit(alicePage, "after reactions");
+  });
+
+  it("a mention of you shows an @ in the chat list until read, and is marked in the thread", async () => {
+    const page = await env.newPage(DESKTOP);
+    const me = await env.signUp(page, "carol");
+    const { client, username } = await env.apiUser("dave");
+    const { chat } = await client.createChat({ username: me });
+    await client.sendMessage({ chat_id: chat.chat_id, content: "Hi all" });
+    await client.sendMessage({ chat_id: chat.chat_id, content: `Over to you @${me}`, mentions: [me] });
+    const mention = chatItem(page, username).locator(".badge-mention");
+    await expect.poll(() => visibleText(mention)).toBe("@ mentions you");
+    await chatItem(page, username).click();
+    await expect.poll(() => message(page, "Over to you").getAttribute("class")).toContain("mentions-me");
+    expect(await message(page, "Hi all").getAttribute("class")).not.toContain("mentions-me");
+    await expect.poll(() => mention.count()).toBe(0);
+    await audit(page, "a message that mentions you");
   });
 });
