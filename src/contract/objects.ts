@@ -196,8 +196,11 @@ export interface ChatRpc {
   addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
   mayRead(userId: string, fileId: string): Promise<Result<null>>;
   readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>>;
-  /** searchMessages in this chat (a large group's): the newest `limit` matches older than `before`. */
-  search(actorId: string, query: string, limit: number, before?: SearchKey): Promise<Result<SearchResult[]>>;
+  /**
+   * searchMessages in this chat: the newest `limit` matches older than `before`; up to
+   * message `upToSeq` if given (a small group's history from before a member joined).
+   */
+  search(actorId: string, query: string, limit: number, before?: SearchKey, upToSeq?: number): Promise<Result<SearchResult[]>>;
 }
 
 /** What a user object offers the chat objects of the chats its user is in. */

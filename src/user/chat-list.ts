@@ -106,14 +106,15 @@ export class ChatList {
     }
     // A member who joins starts with everything before read.
     this.sql.exec(
-      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted, description, slow_mode_s, role)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, joined_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted, description, slow_mode_s, role)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       chatId,
       c.type,
       c.title,
       JSON.stringify(c.members ?? []),
       c.owner ?? null,
       c.last_message ?? null,
+      c.last_seq,
       c.last_seq,
       c.last_seq,
       at,

@@ -61,4 +61,7 @@ export const USER_SCHEMA = [
    UPDATE texts SET reply_msg = (message ->> '$.chat_id') || ':' || (message ->> '$.reply_to.seq')
      WHERE message ->> '$.reply_to.seq' IS NOT NULL;
    CREATE INDEX texts_by_reply ON texts (reply_msg) WHERE reply_msg IS NOT NULL;`,
+  // chats.joined_seq: the chat's last message when it came into the list. The log holds
+  // what came after; search asks the chat object for a small group's messages up to it.
+  `ALTER TABLE chats ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;`,
 ];
