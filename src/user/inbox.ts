@@ -72,7 +72,7 @@ export class Inbox {
   }
 
   /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */
-  rewriteText(chatId: string, seq: number, message: string): void {
+  rewriteText(me: Member, chatId: string, seq: number, message: string): void {
     const parsed = Message.safeParse(parseJson(message));
     // A chat object's bug, not the user's: logged, and nothing changes.
     if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq) {
@@ -80,7 +80,8 @@ export class Inbox {
       return;
     }
     this.log.rewriteText(`${chatId}:${seq}`, message);
-    if (parsed.data.deleted) this.chats.mentions.forget(chatId, seq);
+    // An edit may have dropped the member's name (or named them again), a delete drops it.
+    this.chats.mentions.seen(me, chatId, seq, message, false);
     this.chats.changeMessage(chatId, seq, message);
   }
 

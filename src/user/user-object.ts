@@ -240,8 +240,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (!this.deletion.deleted) this.inbox.typing(chatId, username);
   }
 
-  async rewriteText(chatId: string, seq: number, message: string): Promise<void> {
-    if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
+  async rewriteText(me: Member, chatId: string, seq: number, message: string): Promise<void> {
+    if (!this.deletion.deleted) this.inbox.rewriteText(me, chatId, seq, message);
   }
 
   notify(me: Member, _chatId: string, message: string): void {

@@ -123,11 +123,11 @@ describe("rewriteText", () => {
     await untilPts(a.token, 2);
 
     const gone = message(1, "", { deleted: true, edited_at: 2_000 });
-    await userStub(me.id).rewriteText(chatId, 1, gone);
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "second, edited", { edited_at: 2_001 }));
+    await userStub(me.id).rewriteText(me, chatId, 1, gone);
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "second, edited", { edited_at: 2_001 }));
     // A deleted message stays deleted; one the log never carried changes nothing.
-    await userStub(me.id).rewriteText(chatId, 1, message(1, "first secret again", { edited_at: 2_002 }));
-    await userStub(me.id).rewriteText(chatId, 9, message(9, "never logged"));
+    await userStub(me.id).rewriteText(me, chatId, 1, message(1, "first secret again", { edited_at: 2_002 }));
+    await userStub(me.id).rewriteText(me, chatId, 9, message(9, "never logged"));
 
     const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
     expect(JSON.stringify(sync)).not.toMatch(/secret|never logged/);
@@ -137,8 +137,8 @@ describe("rewriteText", () => {
     const listed = (await api({ mode: "getChats" }, { token: a.token })).body.chats[0];
     expect(listed.last_message).toMatchObject({ seq: 2, content: "second, edited" });
     // The chat list's copy too: deleted, it stays so.
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
     expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0].last_message).toMatchObject({
       seq: 2,
       content: "",
@@ -179,8 +179,8 @@ describe("rewriteText", () => {
       { chat_id: chatId, ev: 2, timestamp: 1, kind: "newMessage", seq: 1, sender: "x", message: json(1, "kept") },
     ]);
     const lines = await captureLog(async () => {
-      await userStub(a.user.id).rewriteText(chatId, 1, json(2, "not this one"));
-      await userStub(a.user.id).rewriteText(chatId, 1, "{not json");
+      await userStub(a.user.id).rewriteText(a.user, chatId, 1, json(2, "not this one"));
+      await userStub(a.user.id).rewriteText(a.user, chatId, 1, "{not json");
     });
     expect(lines.filter((l) => l.event === "rewrite_refused")).toHaveLength(2);
     const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
