@@ -65,7 +65,10 @@ export class TextRewrites {
     };
     // Every target was a member (their row stays when they leave); none is asked otherwise.
     const m = this.p.members.row(userId);
-    if (!m) return done();
+    if (!m) {
+      done();
+      return;
+    }
     const chatId = this.p.meta.chatId;
     // The message as it is when asked: a later change asks again.
     const message = this.p.messages.json(chatId, next.seq) ?? "null";
