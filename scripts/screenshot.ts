@@ -1,25 +1,13 @@
 // Takes docs/screenshot.png: the web client in Chromium with a few seeded conversations,
 // against a fresh `wrangler dev`. Run with `npm run screenshot` (needs /usr/bin/chromium).
 import { ChatClient } from "edge-chat/client";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium";
 import { startLocalServer } from "./local-server";
 
 const PASSWORD = "correct horse battery";
 const server = await startLocalServer();
 const clients: ChatClient[] = [];
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 
 async function user(username: string): Promise<ChatClient> {
   const client = new ChatClient({ url: server.wsUrl });

@@ -6,7 +6,8 @@
 //   npx tsx scripts/web-perf.ts                      # this checkout's web/
 //   npx tsx scripts/web-perf.ts /tmp/web-before      # another checkout's (its node_modules linked)
 import { ChatClient } from "edge-chat/client";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./chromium";
 import { startLocalServer } from "./local-server";
 
 const PASSWORD = "correct horse battery";
@@ -14,11 +15,7 @@ const LOADED = 500;
 const MEASURED = 40;
 const cwd = process.argv[2];
 const server = await startLocalServer({ ...(cwd && { cwd }), vars: { SENDS_PER_USER_BURST: "5000" } });
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-});
+const browser = await launchChromium();
 const clients: ChatClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -276,10 +276,10 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   }
 
   /** searchMessages in this chat, for a member (search.ts). */
-  async search(actorId: string, query: string, limit: number, before?: SearchKey): Promise<Result<SearchResult[]>> {
+  async search(actorId: string, query: string, limit: number, before?: SearchKey, upToSeq?: number): Promise<Result<SearchResult[]>> {
     return catching("search", () => {
       this.requireMember(actorId);
-      return searchChat(this.messages, this.meta.chatId, query, limit, before);
+      return searchChat(this.messages, this.meta.chatId, query, limit, { before, upToSeq });
     });
   }
 

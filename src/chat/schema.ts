@@ -67,4 +67,11 @@ export const CHAT_SCHEMA = [
      PRIMARY KEY (seq, user_id, emoji));
    CREATE INDEX reactions_by_name ON reactions (seq, lower(username), emoji);
    CREATE TABLE mention_logs (seq INTEGER NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (seq, user_id));`,
+  // log_queue.msg_seq: the message whose text a waiting entry carries (a joiner's last
+  // message, a mention), so that an edit rewrites those entries by index, not by reading
+  // every entry waiting (fanout/log-queue.ts).
+  `ALTER TABLE log_queue ADD COLUMN msg_seq INTEGER;
+   UPDATE log_queue SET msg_seq = data ->> '$.chat.last_seq' WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_message' IS NOT NULL;
+   UPDATE log_queue SET msg_seq = data ->> '$.seq' WHERE data ->> '$.kind' = 'mentioned';
+   CREATE INDEX log_queue_by_msg ON log_queue (msg_seq) WHERE msg_seq IS NOT NULL;`,
 ];

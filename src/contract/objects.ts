@@ -196,8 +196,11 @@ export interface ChatRpc {
   addUpload(userId: string, file: NewUpload): Promise<Result<null>>;
   mayRead(userId: string, fileId: string): Promise<Result<null>>;
   readableFiles(userId: string, fileIds: string[]): Promise<Result<string[]>>;
-  /** searchMessages in this chat (a large group's): the newest `limit` matches older than `before`. */
-  search(actorId: string, query: string, limit: number, before?: SearchKey): Promise<Result<SearchResult[]>>;
+  /**
+   * searchMessages in this chat: the newest `limit` matches older than `before`; up to
+   * message `upToSeq` if given (a small group's history from before a member joined).
+   */
+  search(actorId: string, query: string, limit: number, before?: SearchKey, upToSeq?: number): Promise<Result<SearchResult[]>>;
 }
 
 /** What a user object offers the chat objects of the chats its user is in. */
@@ -212,10 +215,11 @@ export interface MemberInbox {
    * Message `seq` of `chatId` is now `message` (a Message as JSON: its current text, or
    * deleted with content ""): every frame of the member's log that carries it replays it so
    * from now on (its newMessage, edits and delete, chat frames whose last_message it is), and
-   * the chat list shows it. For a large group's edits and deletes, which reach no log
-   * otherwise. A deleted message stays deleted; a message the log never carried is ignored.
+   * the chat list shows it, and it counts for the member's unread_mentions if it names them.
+   * For a large group's edits and deletes, which reach no log otherwise. A deleted message
+   * stays deleted; a message the log never carried is ignored.
    */
-  rewriteText(chatId: string, seq: number, message: string): Promise<void>;
+  rewriteText(me: User, chatId: string, seq: number, message: string): Promise<void>;
   /** A large group's new message (a Message as JSON) that may notify this member (Web Push). */
   notify(me: User, chatId: string, message: string): void;
 }

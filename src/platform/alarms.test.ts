@@ -82,4 +82,19 @@ describe("Alarms", () => {
     await alarms.wakeAt("b", 3_000);
     expect(storage.sets).toEqual([]);
   });
+
+  it("once stopped (the object's storage wiped), drops every wish and sets nothing, even from a job that runs then", async () => {
+    const { alarms, storage, at } = setup();
+    alarms.register("a", () => {
+      alarms.stop();
+      alarms.of("b").wakeAt(9_000);
+    });
+    await alarms.load();
+    await alarms.wakeAt("a", 2_000);
+    await alarms.wakeAt("b", 5_000);
+    at(2_000);
+    await alarms.run();
+    await alarms.wakeAt("b", 6_000);
+    expect(storage.sets).toEqual([2_000]);
+  });
 });

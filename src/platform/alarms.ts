@@ -12,11 +12,18 @@ export interface AlarmStorage {
 
 export type AlarmJob = (now: number) => void | Promise<void>;
 
+/** One job's say over the alarm: when it wants to run next. */
+export interface JobAlarm {
+  wakeAt(at: number): void;
+}
+
 export class Alarms<J extends string = string> {
   private jobs = new Map<J, AlarmJob>();
   private due = new Map<J, number>();
   /** The alarm as set in storage (null: none), once `load` has read it. */
   private set: number | null = null;
+  /** The object's storage is wiped for good: nothing is set any more. */
+  private stopped = false;
 
   constructor(
     private readonly storage: AlarmStorage,
@@ -34,11 +41,17 @@ export class Alarms<J extends string = string> {
 
   /** Makes sure `job` runs by `at` (an earlier wish of the same job stands). */
   async wakeAt(job: J, at: number): Promise<void> {
+    if (this.stopped) return;
     const prior = this.due.get(job);
     if (prior === undefined || at < prior) this.due.set(job, at);
     if (this.set !== null && this.set <= at) return;
     this.set = at;
     await this.storage.setAlarm(at);
+  }
+
+  /** What a job's own module is given: its wishes, and nothing of the other jobs'. */
+  of(job: J): JobAlarm {
+    return { wakeAt: (at) => void this.wakeAt(job, at) };
   }
 
   wakeIn(job: J, ms: number): Promise<void> {
@@ -56,5 +69,16 @@ export class Alarms<J extends string = string> {
       this.set = next;
       await this.storage.setAlarm(next);
     }
+  }
+
+  /**
+   * The object's storage was wiped for good (a deleted account): every wish is dropped and
+   * the alarm is never set again, so nothing is stored after the wipe (`deleteAll` took the
+   * alarm itself).
+   */
+  stop(): void {
+    this.stopped = true;
+    this.due.clear();
+    this.set = null;
   }
 }

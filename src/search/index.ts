@@ -14,6 +14,13 @@ export { matchExpression, snippet, SNIPPET_MAX } from "./text";
 export const SEARCH_SCHEMA = `CREATE VIRTUAL TABLE search USING fts5(body, chat_id UNINDEXED, seq UNINDEXED, ts UNINDEXED,
   tokenize = 'unicode61 remove_diacritics 2');`;
 
+/** Which matches a search takes: older than `before`, in `chats` (a JSON array of chat ids), up to message `upToSeq`. */
+export interface Scope {
+  before?: SearchKey;
+  chats?: string;
+  upToSeq?: number;
+}
+
 export interface Hit extends SearchKey {
   /** The owner's key of the row (a texts rowid, or a seq). */
   id: number;
@@ -29,13 +36,14 @@ export class SearchIndex {
       this.sql.exec("INSERT INTO search (rowid, body, chat_id, seq, ts) VALUES (?, ?, ?, ?, ?)", id, indexText(content), chatId, seq, ts);
   }
 
-  /**
-   * The newest `limit` matches of an FTS5 expression (from matchExpression) older than
-   * `before`, in `chats` if given (a JSON array of chat ids).
-   */
-  find(match: string, limit: number, before?: SearchKey, chats?: string): Hit[] {
+  /** The newest `limit` matches of an FTS5 expression (from matchExpression) within `scope`. */
+  find(match: string, limit: number, { before, chats, upToSeq }: Scope = {}): Hit[] {
     const where = ["search MATCH ?"];
     const args: SqlStorageValue[] = [match];
+    if (upToSeq !== undefined) {
+      where.push("seq <= ?");
+      args.push(upToSeq);
+    }
     if (before) {
       where.push("(ts, chat_id, seq) < (?, ?, ?)");
       args.push(before.ts, before.chat_id, before.seq);

@@ -80,52 +80,48 @@ export class ChatList {
     const row = this.row(chatId);
     const large = c.large ? 1 : 0;
     const peer = c.type === "direct" ? c.members?.find((m) => m !== me.username) : undefined;
-    const peerRead = peer === undefined ? 0 : (c.reads?.[peer] ?? 0);
-    const peerDeleted = peer !== undefined && c.deleted?.includes(peer) ? 1 : 0;
+    // A chat we list already comes with what changed, not the whole member list.
+    const members = !row
+      ? JSON.stringify(c.members ?? [])
+      : large
+        ? "[]"
+        : JSON.stringify(c.members ?? withChange(JSON.parse(row.members) as string[], c));
+    // What every event says of the chat, written as it says it...
+    const info: Record<string, SqlStorageValue> = {
+      title: c.title,
+      members,
+      owner: c.owner ?? null,
+      large,
+      member_count: c.member_count,
+      description: c.description ?? "",
+      slow_mode_s: c.slow_mode_s ?? 0,
+      role: roleOf(me, c),
+    };
+    // ...and what only grows: an older event's info (a repeated createChat answers with the first one) moves nothing back.
+    const grows: Record<string, SqlStorageValue> = {
+      ev: c.ev ?? 0,
+      peer_read_seq: peer === undefined ? 0 : (c.reads?.[peer] ?? 0),
+      peer_deleted: peer !== undefined && c.deleted?.includes(peer) ? 1 : 0,
+    };
     if (row) {
-      // A chat we list already comes with what changed, not the whole member list. An older
-      // event's info (a repeated createChat answers with the first one) moves nothing back.
-      const members = large ? "[]" : JSON.stringify(c.members ?? withChange(JSON.parse(row.members) as string[], c));
-      this.sql.exec(
-        `UPDATE chats SET title = ?, members = ?, owner = ?, large = ?, ev = MAX(ev, ?), member_count = ?,
-           peer_read_seq = MAX(peer_read_seq, ?), peer_deleted = MAX(peer_deleted, ?), description = ?, slow_mode_s = ?, role = ? WHERE chat_id = ?`,
-        c.title,
-        members,
-        c.owner ?? null,
-        large,
-        c.ev ?? 0,
-        c.member_count,
-        peerRead,
-        peerDeleted,
-        c.description ?? "",
-        c.slow_mode_s ?? 0,
-        roleOf(me, c),
-        chatId,
-      );
+      const sets = [...Object.keys(info).map((k) => `${k} = ?`), ...Object.keys(grows).map((k) => `${k} = MAX(${k}, ?)`)];
+      this.sql.exec(`UPDATE chats SET ${sets.join(", ")} WHERE chat_id = ?`, ...Object.values(info), ...Object.values(grows), chatId);
       return;
     }
     // A member who joins starts with everything before read.
-    this.sql.exec(
-      `INSERT INTO chats (chat_id, type, title, members, owner, last_message, last_seq, last_read_seq, updated_at, large, ev, member_count, peer_read_seq, peer_deleted, description, slow_mode_s, role)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      chatId,
-      c.type,
-      c.title,
-      JSON.stringify(c.members ?? []),
-      c.owner ?? null,
-      c.last_message ?? null,
-      c.last_seq,
-      c.last_seq,
-      at,
-      large,
-      c.ev ?? 0,
-      c.member_count,
-      peerRead,
-      peerDeleted,
-      c.description ?? "",
-      c.slow_mode_s ?? 0,
-      roleOf(me, c),
-    );
+    const fresh: Record<string, SqlStorageValue> = {
+      chat_id: chatId,
+      type: c.type,
+      last_message: c.last_message ?? null,
+      last_seq: c.last_seq,
+      last_read_seq: c.last_seq,
+      joined_seq: c.last_seq,
+      updated_at: at,
+      ...info,
+      ...grows,
+    };
+    const columns = Object.keys(fresh);
+    this.sql.exec(`INSERT INTO chats (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`, ...Object.values(fresh));
   }
 
   /** A large group as its chat object shows it now (its messages are not in the log). */

@@ -9,7 +9,7 @@ import { unwrap } from "../contract/errors";
 import type { User } from "../contract/protocol";
 import type { Clock } from "../platform/clock";
 import { errorSummary, log } from "../platform/log";
-import type { Alarm } from "./alarm";
+import type { JobAlarm } from "../platform/alarms";
 import type { Blocks } from "./blocks";
 import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
@@ -38,10 +38,13 @@ export class Deletion {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly alarm: Alarm,
+    private readonly alarm: JobAlarm,
+    /** Nothing may be stored after the wipe: the alarm is stopped for good. */
+    private readonly stopAlarm: () => void,
     private readonly clock: Clock,
   ) {
     this.mark = storage.kv.get<Mark>(DELETED_KEY);
+    if (this.wiped) stopAlarm();
   }
 
   /** The account is deleted (or being deleted): the object answers nothing more. */
@@ -95,6 +98,7 @@ export class Deletion {
       return this.alarm.wakeAt(this.clock.now() + RETRY_MS);
     }
     await this.storage.deleteAll();
+    this.stopAlarm();
     this.mark = { ...this.mark!, done: true };
     this.storage.kv.put(DELETED_KEY, this.mark);
   }

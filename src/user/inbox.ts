@@ -72,7 +72,7 @@ export class Inbox {
   }
 
   /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */
-  rewriteText(chatId: string, seq: number, message: string): void {
+  rewriteText(me: Member, chatId: string, seq: number, message: string): void {
     const parsed = Message.safeParse(parseJson(message));
     // A chat object's bug, not the user's: logged, and nothing changes.
     if (!parsed.success || parsed.data.chat_id !== chatId || parsed.data.seq !== seq) {
@@ -80,7 +80,8 @@ export class Inbox {
       return;
     }
     this.log.rewriteText(`${chatId}:${seq}`, message);
-    if (parsed.data.deleted) this.chats.mentions.forget(chatId, seq);
+    // An edit may have dropped the member's name (or named them again), a delete drops it.
+    this.chats.mentions.seen(me, chatId, seq, message, false);
     this.chats.changeMessage(chatId, seq, message);
   }
 
@@ -129,18 +130,7 @@ export class Inbox {
               this.chats.rewriteReplies(e.chat_id, e.seq, preview);
             }
           }
-          // Stored without its text, which is stored once (update-log.ts).
-          const msg = `${e.chat_id}:${e.seq}`;
-          const text = { ev: e.ev, message: e.message };
-          rows.push({
-            pts,
-            key,
-            msg,
-            text,
-            except,
-            frame: messagePush(e.kind, pts, "null"),
-            push: messagePush(e.kind, pts, e.message),
-          });
+          rows.push(withText({ pts, key, except }, e, (json) => messagePush(e.kind, pts, json)));
           break;
         }
         case "chat": {
@@ -188,18 +178,7 @@ export class Inbox {
         }
         case "mentioned": {
           this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, true);
-          // Stored without its text, which is stored once (update-log.ts).
-          const text = { ev: e.ev, message: e.message };
-          const msg = `${e.chat_id}:${e.seq}`;
-          rows.push({
-            pts,
-            key,
-            msg,
-            text,
-            except,
-            frame: mentionedPush(pts, e.chat_id, "null"),
-            push: mentionedPush(pts, e.chat_id, e.message),
-          });
+          rows.push(withText({ pts, key, except }, e, (json) => mentionedPush(pts, e.chat_id, json)));
           break;
         }
         default:
@@ -223,6 +202,18 @@ export class Inbox {
     });
     return out;
   }
+}
+
+/**
+ * The row of an event that carries a message's text: stored without it, since the text is
+ * stored once (update-log.ts), and pushed with it. `frame` builds the push around a message's JSON.
+ */
+function withText(
+  row: Pick<Pending, "pts" | "key" | "except">,
+  e: { chat_id: string; seq: number; ev: number; message: string },
+  frame: (json: string) => string,
+): Pending {
+  return { ...row, msg: `${e.chat_id}:${e.seq}`, text: { ev: e.ev, message: e.message }, frame: frame("null"), push: frame(e.message) };
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,8 @@
 // Messages that mention the user: the ones that count for Chat.unread_mentions (those after
 // the read position, which the chat list's query counts). Kept from the messages the user
 // object applies: a new one that names the user, an edit that adds or drops the name, a
-// delete; in a large group, the `mentioned` entries in the user's own log.
+// delete; in a large group, the `mentioned` entries in the user's own log, and the rewrites
+// of those messages it asks for when they are edited or deleted (inbox.ts, rewriteText).
 import { Message, type User } from "../contract/protocol";
 
 export class Mentions {
@@ -17,8 +18,7 @@ export class Mentions {
     else if (!fresh) this.forget(chatId, seq);
   }
 
-  /** The message was deleted where no event of the log says so (a large group's rewrite). */
-  forget(chatId: string, seq: number): void {
+  private forget(chatId: string, seq: number): void {
     this.sql.exec("DELETE FROM mentions WHERE chat_id = ? AND seq = ?", chatId, seq);
   }
 }

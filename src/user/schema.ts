@@ -55,4 +55,13 @@ export const USER_SCHEMA = [
   // mentions: messages that mention the user, not theirs and not deleted (mentions.ts);
   // Chat.unread_mentions counts those after the read position.
   `CREATE TABLE mentions (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (chat_id, seq));`,
+  // texts.reply_msg: "chat_id:seq" of the message a text replies to, so that an edit or
+  // delete of the original finds its replies by index, not by reading the chat's every text.
+  `ALTER TABLE texts ADD COLUMN reply_msg TEXT;
+   UPDATE texts SET reply_msg = (message ->> '$.chat_id') || ':' || (message ->> '$.reply_to.seq')
+     WHERE message ->> '$.reply_to.seq' IS NOT NULL;
+   CREATE INDEX texts_by_reply ON texts (reply_msg) WHERE reply_msg IS NOT NULL;`,
+  // chats.joined_seq: the chat's last message when it came into the list. The log holds
+  // what came after; search asks the chat object for a small group's messages up to it.
+  `ALTER TABLE chats ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -1,9 +1,11 @@
 // searchMessages for the user: one request searches every chat they can read. The user
 // object's own index holds the messages of its direct chats and small groups (each text
 // indexed as it reaches the `texts` table, update-log.ts); a large group indexes its
-// messages once, in its chat object, which this asks, a few at a time. Results are merged
-// newest first and paged by an opaque cursor. Only chats in the chat list are searched, so
-// a chat the user left or was removed from is not.
+// messages once, in its chat object, which this asks, a few at a time. So does a small
+// group the user joined late, for its messages up to their joining (`joined_seq`), which
+// never reached their log but are theirs to read. Results are merged newest first, each
+// once, and paged by an opaque cursor. Only chats in the chat list are searched, so a chat
+// the user left or was removed from is not.
 import { ApiError, unwrap } from "../contract/errors";
 import { fitting } from "../contract/pages";
 import type { Message, PayloadOf, RequestOf, SearchResult } from "../contract/protocol";
@@ -28,27 +30,33 @@ export class UserSearch {
     const match = matchExpression(r.query);
     if (!match) return { results: [], has_more: false };
     const chats = this.sql
-      .exec<{ chat_id: string; large: number }>("SELECT chat_id, large FROM chats")
+      .exec<{ chat_id: string; large: number; joined_seq: number }>("SELECT chat_id, large, joined_seq FROM chats")
       .toArray()
       .filter((c) => r.chat_id === undefined || c.chat_id === r.chat_id);
     const small = chats.filter((c) => !c.large).map((c) => c.chat_id);
-    const large = chats.filter((c) => c.large).map((c) => c.chat_id);
+    // Large groups whole; small groups joined late up to the joining.
+    const asks = chats.flatMap(
+      (c): Array<{ chatId: string; upTo?: number }> =>
+        c.large ? [{ chatId: c.chat_id }] : c.joined_seq > 0 ? [{ chatId: c.chat_id, upTo: c.joined_seq }] : [],
+    );
     // One more than a page from each source says whether there is a next page.
     const found = small.length ? this.own(match, r.query, limit + 1, before, small) : [];
-    for (let i = 0; i < large.length; i += FAN_OUT) {
-      const asked = large.slice(i, i + FAN_OUT).map((chatId) => this.remote(userId, chatId, r.query, limit + 1, before));
+    for (let i = 0; i < asks.length; i += FAN_OUT) {
+      const asked = asks.slice(i, i + FAN_OUT).map((a) => this.remote(userId, a.chatId, r.query, limit + 1, before, a.upTo));
       for (const part of await Promise.all(asked)) found.push(...part);
     }
     found.sort((a, b) => newerFirst(keyOf(a.message), keyOf(b.message)));
-    const page = found.slice(0, limit);
+    // The message at the joining came in the chat's chatCreated too: each once.
+    const merged = found.filter((f, i) => i === 0 || newerFirst(keyOf(found[i - 1]!.message), keyOf(f.message)) !== 0);
+    const page = merged.slice(0, limit);
     const results = page.slice(0, fitting(page));
-    const has_more = found.length > results.length;
+    const has_more = merged.length > results.length;
     const last = results.at(-1);
     return { results, has_more, ...(has_more && last && { cursor: encodeCursor(keyOf(last.message)) }) };
   }
 
   private own(match: string, query: string, limit: number, before: SearchKey | undefined, chats: string[]): SearchResult[] {
-    const hits = this.index.find(match, limit, before, JSON.stringify(chats));
+    const hits = this.index.find(match, limit, { before, chats: JSON.stringify(chats) });
     if (!hits.length) return [];
     const texts = new Map(
       this.sql
@@ -65,9 +73,16 @@ export class UserSearch {
     });
   }
 
-  private async remote(userId: string, chatId: string, query: string, limit: number, before?: SearchKey): Promise<SearchResult[]> {
+  private async remote(
+    userId: string,
+    chatId: string,
+    query: string,
+    limit: number,
+    before?: SearchKey,
+    upToSeq?: number,
+  ): Promise<SearchResult[]> {
     try {
-      return unwrap(await this.calls.any(chatId).call((c) => c.search(userId, query, limit, before)));
+      return unwrap(await this.calls.any(chatId).call((c) => c.search(userId, query, limit, before, upToSeq)));
     } catch (err) {
       // Removed from the group a moment ago: its removal is on its way, and it has nothing for them.
       if (err instanceof ApiError && err.status === 404) return [];

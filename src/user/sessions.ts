@@ -7,7 +7,7 @@
 import { touchSession, type Session } from "../accounts";
 import type { Clock } from "../platform/clock";
 import { errorSummary, log } from "../platform/log";
-import type { Alarm } from "./alarm";
+import type { JobAlarm } from "../platform/alarms";
 import type { Sockets } from "./sockets";
 
 export const LAST_SEEN_EVERY_MS = 5 * 60_000;
@@ -20,7 +20,7 @@ export class SessionWatch {
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
     private readonly sockets: Sockets,
-    private readonly alarm: Alarm,
+    private readonly alarm: JobAlarm,
     private readonly clock: Clock,
   ) {}
 

@@ -52,6 +52,8 @@ export class UpdateLog {
   private floor: number;
   /** Test-only: what the last append wrote. */
   lastWrite: LogWrite = { rows: 0, bytes: 0 };
+  /** Test-only: the rows the last rewrite of replies read and wrote. */
+  lastReplies = { read: 0, written: 0 };
 
   constructor(
     private readonly sql: SqlStorage,
@@ -102,7 +104,9 @@ export class UpdateLog {
     if (texts.length)
       this.index(
         this.sql.exec<Changed>(
-          `INSERT INTO texts (msg, ev, message) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?1) WHERE true
+          `INSERT INTO texts (msg, ev, message, reply_msg)
+             SELECT value ->> 0, value ->> 1, value ->> 2, (value ->> 2 ->> '$.chat_id') || ':' || (value ->> 2 ->> '$.reply_to.seq')
+             FROM json_each(?1) WHERE true
            ON CONFLICT (msg) DO UPDATE SET ev = excluded.ev, message = excluded.message
              WHERE excluded.ev > texts.ev AND texts.message ->> '$.deleted' IS NULL
            RETURNING rowid AS id, message`,
@@ -150,15 +154,19 @@ export class UpdateLog {
     }
   }
 
-  /** Message `seq` of `chatId` changed: the replies to it among the texts show `preview` (a ReplyTo as JSON). */
+  /**
+   * Message `seq` of `chatId` changed: the replies to it among the texts show `preview` (a
+   * ReplyTo as JSON). They are found by their index, so an edit reads its replies only,
+   * however many texts the chat has.
+   */
   rewriteReplies(chatId: string, seq: number, preview: string): void {
-    this.sql.exec(
-      `UPDATE texts SET message = json_set(message, '$.reply_to', json(?1))
-       WHERE msg > ?2 || ':' AND msg < ?2 || ';' AND message ->> '$.reply_to.seq' = ?3 AND message ->> '$.deleted' IS NULL`,
+    const c = this.sql.exec(
+      "UPDATE texts SET message = json_set(message, '$.reply_to', json(?)) WHERE reply_msg = ? AND message ->> '$.deleted' IS NULL",
       preview,
-      chatId,
-      seq,
+      `${chatId}:${seq}`,
     );
+    c.toArray();
+    this.lastReplies = { read: c.rowsRead, written: c.rowsWritten };
   }
 
   /**

@@ -3,7 +3,7 @@
 //
 //   UserObject
 //   ├── sockets      (sockets.ts)     the user's sockets, hibernatable; push to all, end a session's
-//   ├── sessions     (sessions.ts)    last seen, and ending a socket when its session expires (alarm.ts)
+//   ├── sessions     (sessions.ts)    last seen, and ending a socket when its session expires (the alarm)
 //   ├── revoked      (revoked.ts)     sessions revoked before their expiry: no socket, frame or request of theirs
 //   ├── requests     (requests/)      a handler per mode, by area, in one table (requests/table.ts)
 //   ├── inbox        (inbox.ts)       the receiving side: deliveries, live pushes, typing, the requester's own change
@@ -37,11 +37,11 @@ import {
   type SessionEndReason,
   type User,
 } from "../contract/protocol";
+import { Alarms } from "../platform/alarms";
 import { Clock } from "../platform/clock";
 import { SearchIndex } from "../search";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
-import { Alarm } from "./alarm";
 import { Blocks } from "./blocks";
 import { ChatCalls } from "./chat-calls";
 import { ChatList } from "./chat-list";
@@ -61,6 +61,9 @@ import { SessionWatch } from "./sessions";
 import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
 
+/** The jobs that share the object's one alarm. */
+type UserJob = "sessions" | "push" | "deletion";
+
 export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
   readonly clock = new Clock();
@@ -71,7 +74,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     pushSessions: () => this.pushes.sessions(),
   };
   private sockets: Sockets;
-  private alarms: Alarm;
+  private alarms: Alarms<UserJob>;
   private sessions: SessionWatch;
   private deletion: Deletion;
   private calls: ChatCalls;
@@ -89,9 +92,15 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     super(ctx, env);
     const cfg = config(env);
     this.sockets = new Sockets(ctx, cfg.maxSocketsPerUser);
-    this.alarms = new Alarm(ctx.storage);
-    this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms, this.clock);
-    this.deletion = new Deletion(ctx.storage, this.alarms, this.clock);
+    this.alarms = new Alarms(ctx.storage, () => this.clock.now());
+    this.sessions = new SessionWatch(ctx, env, this.sockets, this.alarms.of("sessions"), this.clock);
+    this.deletion = new Deletion(ctx.storage, this.alarms.of("deletion"), () => this.alarms.stop(), this.clock);
+    // In this order on every ring, as each job asks; a wiped object's alarm is stopped.
+    this.alarms.register("sessions", () => this.sessions.onAlarm());
+    this.alarms.register("push", () => {
+      if (!this.deletion.deleted) this.pushes.onAlarm();
+    });
+    this.alarms.register("deletion", () => this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving()));
     this.calls = new ChatCalls(env, () => this.chats);
     const limits = new SendLimits(ctx.storage, cfg, this.clock);
     const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
@@ -105,7 +114,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const index = new SearchIndex(ctx.storage.sql);
-      this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms, defer);
+      this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms.of("push"), defer);
       const log = new UpdateLog(ctx.storage.sql, index, cfg.logKeepUpdates);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {
         left: (chatId) => {
@@ -191,12 +200,9 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     this.socketGone(ws);
   }
 
-  /** Sessions that expire, and a deletion that could not finish at once. */
+  /** Sessions that expire, pushes due, and a deletion that could not finish at once. */
   override async alarm(): Promise<void> {
-    this.alarms.rang();
-    this.sessions.onAlarm();
-    if (!this.deletion.deleted) this.pushes.onAlarm();
-    await this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving());
+    await this.alarms.run();
   }
 
   // ---- RPC surface ----
@@ -234,8 +240,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     if (!this.deletion.deleted) this.inbox.typing(chatId, username);
   }
 
-  async rewriteText(chatId: string, seq: number, message: string): Promise<void> {
-    if (!this.deletion.deleted) this.inbox.rewriteText(chatId, seq, message);
+  async rewriteText(me: Member, chatId: string, seq: number, message: string): Promise<void> {
+    if (!this.deletion.deleted) this.inbox.rewriteText(me, chatId, seq, message);
   }
 
   notify(me: Member, _chatId: string, message: string): void {

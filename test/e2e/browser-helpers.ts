@@ -5,19 +5,11 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { crc32, deflateSync } from "node:zlib";
 import { ChatClient } from "edge-chat/client";
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  type Locator,
-  type Page,
-  type WebSocketRoute,
-} from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { CHROMIUM, launchChromium } from "../../scripts/chromium";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
-const CHROMIUM = "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} does not exist (apt-get install chromium; .ci/run does).`);
 
@@ -80,19 +72,7 @@ export function useBrowser(extraVars: Record<string, string> = {}): BrowserEnv {
     server = await startLocalServer({
       vars: { SENDS_PER_USER_BURST: "1000", GROUP_CHANGES_PER_USER_PER_HOUR: "1000", ...extraVars },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   // The app runs under the headers it is served with: anything they block fails the test.
   afterEach(() => {

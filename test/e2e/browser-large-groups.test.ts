@@ -14,6 +14,7 @@ import {
   useBrowser,
   visibleText,
 } from "./browser-helpers";
+import { post } from "./helpers";
 
 describe.skipIf(!hasChromium)("a large group in the web client", () => {
   const env = useBrowser();
@@ -29,15 +30,7 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
         ...(await Promise.all(
           Array.from({ length: 5 }, async () => {
             const username = uniqueName("crowd");
-            const res = await fetch(`${env.server.url}/api`, {
-              method: "POST",
-              body: JSON.stringify({
-                mode: "register",
-                username,
-                password: PASSWORD,
-                email: `${username}@example.com`,
-              }),
-            });
+            const res = await post(env.server.url, { mode: "register", username, password: PASSWORD, email: `${username}@example.com` });
             expect(res.status).toBe(201);
             return username;
           }),

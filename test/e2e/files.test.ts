@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 import { ChatClient } from "../../src/client";
+import { post } from "./helpers";
 
 let server: LocalServer;
 beforeAll(async () => {
@@ -18,12 +19,8 @@ const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 async function register(prefix: string): Promise<{ token: string; username: string }> {
   const username = `${prefix}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const res = await fetch(`${server.url}/api`, {
-    method: "POST",
-    body: JSON.stringify({ mode: "register", username, password: "e2e password", email: `${username}@example.com` }),
-  });
-  const body = (await res.json()) as { token: string };
-  return { token: body.token, username };
+  const { body } = await post(server.url, { mode: "register", username, password: "e2e password", email: `${username}@example.com` });
+  return { token: body.token as string, username };
 }
 
 it("a 10 MiB file goes up and comes down with the same SHA-256, as bytes and as a stream with its size", async () => {

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { ChatClient, ClientError } from "edge-chat/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
+import { post } from "./helpers";
 
 const run = promisify(execFile);
 const ADMIN_TOKEN = randomBytes(24).toString("hex");
@@ -18,19 +19,13 @@ afterAll(async () => {
   await server?.stop();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: answers are read loosely here, as JSON
-type Frame = Record<string, any>;
 const tag = Date.now().toString(36);
 
 async function register(name: string): Promise<{ username: string; token: string; password: string }> {
   const username = `${name}${tag}`;
   const password = "correct horse battery";
-  const res = await fetch(`${server.url}/api`, {
-    method: "POST",
-    body: JSON.stringify({ mode: "register", username, password, email: `${username}@example.com` }),
-  });
-  const body = (await res.json()) as Frame;
-  expect(res.status, JSON.stringify(body)).toBe(201);
+  const { status, body } = await post(server.url, { mode: "register", username, password, email: `${username}@example.com` });
+  expect(status, JSON.stringify(body)).toBe(201);
   return { username, token: body.token, password };
 }
 
@@ -91,11 +86,8 @@ describe("running a group over wrangler dev", () => {
       const suspended = await admin("suspend", cy.username);
       expect(JSON.parse(suspended.out)).toEqual({ username: cy.username, suspended: true });
       await closed;
-      const auth = await fetch(`${server.url}/api`, {
-        method: "POST",
-        body: JSON.stringify({ mode: "auth", username: cy.username, password: cy.password }),
-      });
-      expect(await auth.json()).toMatchObject({ status: 401, error: "invalid_credentials" });
+      const auth = await post(server.url, { mode: "auth", username: cy.username, password: cy.password });
+      expect(auth.body).toMatchObject({ status: 401, error: "invalid_credentials" });
       expect(JSON.parse((await admin("unsuspend", cy.username)).out)).toEqual({ username: cy.username, suspended: false });
       expect((await admin("suspend", "nobody_zz")).code).toBe(1);
       expect((await admin("frobnicate")).code).toBe(2);

@@ -5,23 +5,15 @@ import { ChatClient } from "edge-chat/client";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { SECURITY_HEADERS, pagePolicy } from "../../src/worker/security-headers";
+import { post, type Frame } from "./helpers";
 import { serverForThisFile } from "./server";
 
 const local = serverForThisFile();
 
-// biome-ignore lint/suspicious/noExplicitAny: a test reads any answer's fields loosely; the contract's schemas check frames elsewhere.
-type Frame = Record<string, any>;
 let counter = 0;
 const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-async function api(frame: Frame | string, token?: string): Promise<{ status: number; body: Frame }> {
-  const res = await fetch(`${local().url}/api`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...(token && { Authorization: `Bearer ${token}` }) },
-    body: typeof frame === "string" ? frame : JSON.stringify(frame),
-  });
-  return { status: res.status, body: (await res.json()) as Frame };
-}
+const api = (frame: Frame | string, token?: string) => post(local().url, frame, token);
 
 describe("security headers", () => {
   it("are strict: own scripts, styles and connections only, no framing, no sniffing, no referrer", () => {

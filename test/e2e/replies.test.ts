@@ -3,19 +3,10 @@
 // shows in the chat list until read, and a quote's original loads with around_seq.
 import { expect, it } from "vitest";
 import { ChatClient, withReaction, type Message } from "edge-chat/client";
+import { until } from "./helpers";
 import { serverForThisFile } from "./server";
 
 const server = serverForThisFile();
-
-async function until<T>(fn: () => T | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function client(username: string): Promise<ChatClient> {
   const c = new ChatClient({ url: server().wsUrl });

@@ -3,31 +3,12 @@
 // its new text once edited, and never once deleted.
 import { expect, it } from "vitest";
 import { ChatClient } from "edge-chat/client";
+import { post, until, type Frame } from "./helpers";
 import { serverForThisFile } from "./server";
 
 const server = serverForThisFile();
 
-// biome-ignore lint/suspicious/noExplicitAny: a test reads any answer's fields loosely; the contract's schemas check frames elsewhere.
-type Frame = Record<string, any>;
-
-async function api(frame: Frame, token?: string): Promise<Frame> {
-  const res = await fetch(`${server().url}/api`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...(token && { Authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(frame),
-  });
-  return (await res.json()) as Frame;
-}
-
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const api = async (frame: Frame, token?: string) => (await post(server().url, frame, token)).body;
 
 it("finds messages by words, accents aside, by Japanese substrings, and never a deleted one", async () => {
   const tag = Date.now().toString(36);

@@ -1,12 +1,10 @@
 // A real client (the `ws` package) against a real `wrangler dev`: register, auth, logout.
 import { expect, it } from "vitest";
 import WebSocket from "ws";
+import type { Frame } from "./helpers";
 import { serverForThisFile } from "./server";
 
 const local = serverForThisFile();
-
-// biome-ignore lint/suspicious/noExplicitAny: a test reads any answer's fields loosely; the contract's schemas check frames elsewhere.
-type Frame = Record<string, any>;
 
 function open(
   url: string,

@@ -1,10 +1,11 @@
 // deleteAccount: the account is erased from D1 but its name stays taken; the user leaves
 // every group (ownership passes on), their direct chats stay for the other member with
 // peer_deleted, their messages stay, and every socket of theirs ends.
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { recoveryCodeCount, sessionsOf, userRow } from "../../src/accounts/testing";
-import { api, connect, inUserObject, login, mailsTo, registerUser, text, unique, type Frame } from "./helpers";
+import type { ChatObject } from "../../src/chat";
+import { api, connect, inChatObject, inUserObject, login, mailsTo, registerUser, text, unique, userStub, type Frame } from "./helpers";
 
 const chatOf = async (token: string, chatId: string) =>
   ((await api({ mode: "getChats" }, { token })).body.chats as Frame[]).find((c) => c.chat_id === chatId);
@@ -134,6 +135,39 @@ describe("deleteAccount", () => {
     expect((await api({ mode: "markRead", chat_id: chat, seq: 1 }, { token: b.token })).status).toBe(200);
     expect((await api({ mode: "typing", chat_id: chat }, { token: b.token })).status).toBe(200);
     expect((await tables()).filter((t) => !t.startsWith("_cf_"))).toEqual([]);
+  });
+
+  it("finishes from the alarm when a chat could not be left, and after the wipe sets no alarm again", async () => {
+    const [a, b] = await Promise.all([registerUser("wal"), registerUser("wal")]);
+    const group = (await api({ mode: "createGroup", title: "g", members: [b.username] }, { token: a.token })).body.chat.chat_id as string;
+    // An open socket: its session's expiry is a wish on the object's alarm.
+    const socket = await connect(a.token);
+    const proto = await inChatObject(group, (o) => Object.getPrototypeOf(o) as ChatObject);
+    const real = proto.leave;
+    proto.leave = function (this: ChatObject, ...args: Parameters<ChatObject["leave"]>) {
+      if (args[0] === a.user.id) throw new Error("injected leave failure");
+      return real.apply(this, args);
+    };
+    try {
+      expect((await api({ mode: "deleteAccount", password: a.password }, { token: a.token })).status).toBe(200);
+    } finally {
+      proto.leave = real;
+    }
+    expect((await socket.closedWith()).code).toBe(4001);
+    const alarm = () => inUserObject(a.user.id, (_o, state) => state.storage.getAlarm());
+    // The deletion's retry is due.
+    expect(await alarm()).not.toBeNull();
+    expect(await runDurableObjectAlarm(userStub(a.user.id))).toBe(true);
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0].members).toEqual([b.username]);
+    const tables = await inUserObject(a.user.id, (_o, state) =>
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => r.name),
+    );
+    expect(tables.filter((t) => !t.startsWith("_cf_"))).toEqual([]);
+    expect(await alarm()).toBeNull();
+    expect(await runDurableObjectAlarm(userStub(a.user.id))).toBe(false);
   });
 
   it("refuses a wrong password with 401 invalid_credentials and deletes nothing", async () => {

@@ -1,7 +1,8 @@
 // An edit costs the same however often the message was edited before; a message is edited
 // at most 100 times. (Second security review: the k-th edit used to rewrite k events.)
 import { describe, expect, it } from "vitest";
-import { api, connect, directChat, inChatObject, inUserObject, rested } from "./helpers";
+import type { LogQueue } from "../../src/chat/fanout/log-queue";
+import { api, connect, directChat, failDeliveries, groupOf, inChatObject, inUserObject, LARGE_AT, rested, text } from "./helpers";
 
 const edit = (token: string, chatId: string, seq: number, content: string) =>
   api({ mode: "editMessage", chat_id: chatId, seq, content }, { token });
@@ -66,5 +67,29 @@ describe("editing a message many times", () => {
     expect(page.body.messages[0]).toMatchObject({ content: "v100" });
     // Deleting it is still allowed.
     expect((await api({ mode: "deleteMessage", chat_id: chatId, seq: 1 }, { token: a.token })).status).toBe(200);
+  });
+});
+
+describe("an edit in a large group", () => {
+  it("reads only what members' waiting log entries hold of that message, however many are waiting", async () => {
+    const { owner, rest, chatId } = await groupOf(LARGE_AT + 1, "eq");
+    const b = rest[0]!;
+    await inUserObject(owner.user.id, (o) => o.clock.stopAt(Date.now()));
+    const mention = (i: number) =>
+      api({ ...text(chatId, `m${i}`), mode: "sendGroupMessage", mentions: [b.username] }, { token: owner.token });
+    let cost = { read: -1, written: -1 };
+    // While b's object fails, every mention of them waits in the group's log queue.
+    await failDeliveries(b.user.id, async () => {
+      for (let i = 0; i < 30; i += 10) {
+        await rested(owner, 6_000);
+        for (const r of await Promise.all(Array.from({ length: 10 }, (_, k) => mention(i + k)))) expect(r.status).toBe(200);
+      }
+      await rested(owner);
+      expect((await edit(owner.token, chatId, 1, "edited")).status).toBe(200);
+      cost = await inChatObject(chatId, (o) => (o as unknown as { fanout: { logs: { queue: LogQueue } } }).fanout.logs.queue.lastRewrite);
+    });
+    // The one waiting mention of message 1, by index: not the 30 rows waiting.
+    expect(cost.written).toBe(1);
+    expect(cost.read).toBeLessThanOrEqual(2);
   });
 });

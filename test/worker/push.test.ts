@@ -103,6 +103,26 @@ describe("who gets a push", () => {
     expect(got!.payload).toEqual({ chat_id: chatId, seq: loud, title: `plvl crowd`, body: `${owner.username}: heard`, count: 1 });
   });
 
+  it("level mentions: a message naming the member notifies, a plain one does not", async () => {
+    const { owner, rest, chatId } = await groupOf(3, "pmen");
+    const b = rest[0]!;
+    const dev = await subscribed(b.token);
+    expect((await api({ mode: "setNotify", chat_id: chatId, level: "mentions" }, { token: b.token })).body.notify).toBe("mentions");
+    await send(owner.token, chatId, "plain news", "sendGroupMessage");
+    const res = await api({ ...text(chatId, "over to you"), mode: "sendGroupMessage", mentions: [b.username] }, { token: owner.token });
+    expect(res.status).toBe(200);
+    // The first push b's device gets is the mention, alone: the plain message owed nothing (it
+    // would have left at once, being the chat's first, or been folded into this one's count).
+    const [got] = await receivedN(dev, 1);
+    expect(got!.payload).toEqual({
+      chat_id: chatId,
+      seq: res.body.message.seq,
+      title: "pmen crowd",
+      body: `${owner.username}: over to you`,
+      count: 1,
+    });
+  });
+
   it("setNotify: a chat the user is not in is chat_not_found, a bad level invalid_request", async () => {
     const a = await registerUser("pbad");
     const other = await directChat("pbo");

@@ -236,6 +236,19 @@ describe.each(["direct", "small", "large"] as Kind[])("in a %s chat", (kind) => 
     await until(async () => (await chatOfB()).unread_mentions === undefined, "no unread mentions");
     await until(async () => !(await replays(c, c.b)).includes("secret mention"), "the deleted mention's text gone");
   });
+
+  it("an edit that drops my name lowers unread_mentions, and one that names me again raises it", async () => {
+    const c = await chatOf(kind);
+    const unread = async () =>
+      ((await call(c.b, { mode: "getChats" })).body.chats as Frame[]).find((x) => x.chat_id === c.chatId)!.unread_mentions;
+    const seq = (await c.send(c.a, "you there?", { mentions: [c.b.username] })).body.message.seq as number;
+    await until(async () => (await unread()) === 1, "one unread mention");
+    const edit = (mentions: string[]) => call(c.a, { mode: "editMessage", chat_id: c.chatId, seq, content: "anyone there?", mentions });
+    expect((await edit([])).status).toBe(200);
+    await until(async () => (await unread()) === undefined, "the mention dropped");
+    expect((await edit([c.b.username])).status).toBe(200);
+    await until(async () => (await unread()) === 1, "the mention back");
+  });
 });
 
 describe("reactions, once", () => {

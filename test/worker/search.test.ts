@@ -118,6 +118,28 @@ describe("searchMessages and membership", () => {
     expect(await found(owner, "farewell")).toHaveLength(1);
   });
 
+  it("finds a small group's messages from before the user joined, once each, and none deleted", async () => {
+    const { owner, chatId } = await groupOf(3, "sjoin");
+    const late = await registerUser("sjoinL");
+    const say = (content: string) => saying(owner, { mode: "sendGroupMessage", chat_id: chatId, content, content_type: "text" });
+    await say("harbour before one");
+    const gone = await say("harbour before gone");
+    expect((await api({ mode: "deleteMessage", chat_id: chatId, seq: gone }, { token: owner.token })).status).toBe(200);
+    // The last message before the join comes in the joiner's chatCreated too.
+    await say("harbour at the join");
+    expect((await api({ mode: "addMembers", chat_id: chatId, members: [late.username] }, { token: owner.token })).status).toBe(200);
+    await say("harbour after");
+    const all = await untilFound(late, "harbour", 3);
+    expect(all.map((r) => r.message.content)).toEqual(["harbour after", "harbour at the join", "harbour before one"]);
+    // Paging crosses the join point without losing or repeating one.
+    const first = await search(late, "harbour", { limit: 2 });
+    expect(first.body.results.map((r: Frame) => r.message.content)).toEqual(["harbour after", "harbour at the join"]);
+    const next = await search(late, "harbour", { limit: 2, before: first.body.cursor });
+    expect(next.body.results.map((r: Frame) => r.message.content)).toEqual(["harbour before one"]);
+    expect(next.body.has_more).toBe(false);
+    expect(await found(late, "harbour", { chat_id: chatId })).toHaveLength(3);
+  });
+
   it("keeps a deleted account's messages searchable by the others", async () => {
     const { a, b, chatId } = await directChat("sdel");
     await saying(a, text(chatId, "remember the lighthouse"));

@@ -2,9 +2,21 @@
 // edited, a large group's edit or delete rewrites what a log carries of it (rewriteText),
 // and a sync page stays under the byte budget getChats uses.
 import { describe, expect, it } from "vitest";
-import type { LogWrite } from "../../src/user/update-log";
+import type { LogWrite, UpdateLog } from "../../src/user/update-log";
 import type { ChatEvent } from "../../src/chat";
-import { api, captureLog, fillChatList, inUserObject, registerUser, untilPts, userStub, type Frame } from "./helpers";
+import {
+  api,
+  captureLog,
+  directChat,
+  fillChatList,
+  inUserObject,
+  registerUser,
+  rested,
+  sendMany,
+  untilPts,
+  userStub,
+  type Frame,
+} from "./helpers";
 
 const LONG = "x".repeat(3_990);
 
@@ -36,6 +48,31 @@ describe("an edit", () => {
     const ofMessage = replay.filter((u) => u.message?.seq === 1);
     expect(ofMessage.map((u) => u.mode)).toEqual(["newMessage", ...Array(25).fill("messageEdited")]);
     for (const u of ofMessage) expect(u.message.content).toBe(`${LONG} v25`);
+  });
+});
+
+describe("an edit of a message that has replies", () => {
+  it("reads only the replies to it in each member's log, however long the chat, and their previews stay right", async () => {
+    const { a, b, chatId } = await directChat("rpl");
+    await inUserObject(a.user.id, (o) => o.clock.stopAt(Date.now()));
+    await sendMany(a, chatId, 60);
+    await rested(a, 6_000);
+    const reply = await api(
+      { mode: "sendMessage", chat_id: chatId, content: "answer", content_type: "text", reply_to: 1 },
+      { token: a.token },
+    );
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    const edit = await api({ mode: "editMessage", chat_id: chatId, seq: 1, content: "new words" }, { token: a.token });
+    expect(edit.status).toBe(200);
+    await untilPts(b.token, edit.body.pts);
+    // The one reply, found by its index: not the chat's 61 texts.
+    const cost = await inUserObject(b.user.id, (o) => (o as unknown as { inbox: { log: UpdateLog } }).inbox.log.lastReplies);
+    expect(cost.written).toBeGreaterThan(0);
+    expect(cost.read).toBeLessThanOrEqual(2);
+    const preview = { seq: 1, sender: a.username, preview: "new words" };
+    const replayed = (await api({ mode: "sync", since: 0, limit: 500 }, { token: b.token })).body.updates as Frame[];
+    expect(replayed.find((u) => u.message?.seq === reply.body.message.seq)!.message.reply_to).toEqual(preview);
+    expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0].last_message.reply_to).toEqual(preview);
   });
 });
 
@@ -86,11 +123,11 @@ describe("rewriteText", () => {
     await untilPts(a.token, 2);
 
     const gone = message(1, "", { deleted: true, edited_at: 2_000 });
-    await userStub(me.id).rewriteText(chatId, 1, gone);
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "second, edited", { edited_at: 2_001 }));
+    await userStub(me.id).rewriteText(me, chatId, 1, gone);
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "second, edited", { edited_at: 2_001 }));
     // A deleted message stays deleted; one the log never carried changes nothing.
-    await userStub(me.id).rewriteText(chatId, 1, message(1, "first secret again", { edited_at: 2_002 }));
-    await userStub(me.id).rewriteText(chatId, 9, message(9, "never logged"));
+    await userStub(me.id).rewriteText(me, chatId, 1, message(1, "first secret again", { edited_at: 2_002 }));
+    await userStub(me.id).rewriteText(me, chatId, 9, message(9, "never logged"));
 
     const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
     expect(JSON.stringify(sync)).not.toMatch(/secret|never logged/);
@@ -100,8 +137,8 @@ describe("rewriteText", () => {
     const listed = (await api({ mode: "getChats" }, { token: a.token })).body.chats[0];
     expect(listed.last_message).toMatchObject({ seq: 2, content: "second, edited" });
     // The chat list's copy too: deleted, it stays so.
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
-    await userStub(me.id).rewriteText(chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "", { deleted: true, edited_at: 2_003 }));
+    await userStub(me.id).rewriteText(me, chatId, 2, message(2, "second secret", { edited_at: 2_004 }));
     expect((await api({ mode: "getChats" }, { token: a.token })).body.chats[0].last_message).toMatchObject({
       seq: 2,
       content: "",
@@ -142,8 +179,8 @@ describe("rewriteText", () => {
       { chat_id: chatId, ev: 2, timestamp: 1, kind: "newMessage", seq: 1, sender: "x", message: json(1, "kept") },
     ]);
     const lines = await captureLog(async () => {
-      await userStub(a.user.id).rewriteText(chatId, 1, json(2, "not this one"));
-      await userStub(a.user.id).rewriteText(chatId, 1, "{not json");
+      await userStub(a.user.id).rewriteText(a.user, chatId, 1, json(2, "not this one"));
+      await userStub(a.user.id).rewriteText(a.user, chatId, 1, "{not json");
     });
     expect(lines.filter((l) => l.event === "rewrite_refused")).toHaveLength(2);
     const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;

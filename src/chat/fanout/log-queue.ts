@@ -5,9 +5,17 @@
 // applied them; member-logs.ts delivers them with the same rules as everything else.
 import type { ChatEvent } from "../events";
 
+/** The message whose text a waiting entry carries: a joiner's last message, or a mention's. */
+function textOf(e: ChatEvent): number | null {
+  if (e.kind === "chat") return e.chat.last_message != null ? e.chat.last_seq : null;
+  return e.kind === "mentioned" ? e.seq : null;
+}
+
 export class LogQueue {
   /** Members with something waiting. */
   private waiting = new Set<string>();
+  /** Test-only: the rows the last rewriteText read and wrote. */
+  lastRewrite = { read: 0, written: 0 };
 
   constructor(private readonly sql: SqlStorage) {
     for (const r of sql.exec<{ user_id: string }>("SELECT DISTINCT user_id FROM log_queue")) this.waiting.add(r.user_id);
@@ -15,7 +23,7 @@ export class LogQueue {
 
   add(userId: string, event: ChatEvent): void {
     const { origin: _origin, ...stored } = event;
-    this.sql.exec("INSERT INTO log_queue (user_id, data) VALUES (?, ?)", userId, JSON.stringify(stored));
+    this.sql.exec("INSERT INTO log_queue (user_id, data, msg_seq) VALUES (?, ?, ?)", userId, JSON.stringify(stored), textOf(event));
     this.waiting.add(userId);
   }
 
@@ -36,19 +44,21 @@ export class LogQueue {
     return { events: rows.map((r) => JSON.parse(r.data) as ChatEvent), upTo: rows.at(-1)?.id ?? 0 };
   }
 
-  /** Message `seq` changed: a waiting chatCreated that carries it as the last message, or a waiting mention of it, carries `message` instead. */
+  /**
+   * Message `seq` changed: a waiting chatCreated that carries it as the last message, or a
+   * waiting mention of it, carries `message` instead. Found by index: an edit reads those
+   * entries only, however many are waiting.
+   */
   rewriteText(seq: number, message: string): void {
-    this.sql.exec(
-      `UPDATE log_queue SET data = json_set(data, '$.chat.last_message', ?)
-       WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_seq' = ? AND data ->> '$.chat.last_message' IS NOT NULL`,
+    const c = this.sql.exec(
+      `UPDATE log_queue SET data = CASE WHEN data ->> '$.kind' = 'chat' THEN json_set(data, '$.chat.last_message', ?1)
+         ELSE json_set(data, '$.message', ?1) END
+       WHERE msg_seq = ?2`,
       message,
       seq,
     );
-    this.sql.exec(
-      "UPDATE log_queue SET data = json_set(data, '$.message', ?) WHERE data ->> '$.kind' = 'mentioned' AND data ->> '$.seq' = ?",
-      message,
-      seq,
-    );
+    c.toArray();
+    this.lastRewrite = { read: c.rowsRead, written: c.rowsWritten };
   }
 
   /** The member's user object has applied everything up to `upTo`. */

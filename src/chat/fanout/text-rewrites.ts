@@ -59,17 +59,20 @@ export class TextRewrites {
       .exec<{ seq: number }>("SELECT seq FROM text_rewrites WHERE user_id = ? ORDER BY seq LIMIT 1", userId)
       .toArray()[0];
     if (!next) return;
+    const done = () => {
+      this.p.sql.exec("DELETE FROM text_rewrites WHERE user_id = ? AND seq = ?", userId, next.seq);
+      this.pump(userId);
+    };
+    // Every target was a member (their row stays when they leave); none is asked otherwise.
+    const m = this.p.members.row(userId);
+    if (!m) {
+      done();
+      return;
+    }
     const chatId = this.p.meta.chatId;
     // The message as it is when asked: a later change asks again.
     const message = this.p.messages.json(chatId, next.seq) ?? "null";
-    this.p.courier.send(
-      "rewrite",
-      userId,
-      (u) => u.rewriteText(chatId, next.seq, message),
-      () => {
-        this.p.sql.exec("DELETE FROM text_rewrites WHERE user_id = ? AND seq = ?", userId, next.seq);
-        this.pump(userId);
-      },
-    );
+    const me = { id: userId, username: m.username };
+    this.p.courier.send("rewrite", userId, (u) => u.rewriteText(me, chatId, next.seq, message), done);
   }
 }

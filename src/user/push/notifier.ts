@@ -8,7 +8,7 @@ import type { PushPayload } from "../../contract/notifications";
 import type { Clock } from "../../platform/clock";
 import { errorSummary, log } from "../../platform/log";
 import { retryDelay } from "../../platform/retry";
-import type { Alarm } from "../alarm";
+import type { JobAlarm } from "../../platform/alarms";
 import { endpointOrigin, sendPush, type Outcome, type StoredSubscription, type Vapid } from "./sender";
 import type { Subscriptions } from "./subscriptions";
 
@@ -43,7 +43,7 @@ export class Notifier {
     private readonly subs: Subscriptions,
     private readonly vapid: Vapid | null,
     private readonly clock: Clock,
-    private readonly alarm: Alarm,
+    private readonly alarm: JobAlarm,
     /** Sessions with a socket open now. */
     private readonly connected: () => Set<string>,
     private readonly defer: (p: Promise<unknown>) => void,

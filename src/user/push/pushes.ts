@@ -7,7 +7,7 @@ import type { NotifyLevel, PushSubscriptionJson } from "../../contract/notificat
 import { Message, type User } from "../../contract/protocol";
 import type { Clock } from "../../platform/clock";
 import type { PushConfig } from "../../platform/config";
-import type { Alarm } from "../alarm";
+import type { JobAlarm } from "../../platform/alarms";
 import type { Blocks } from "../blocks";
 import type { ChatList } from "../chat-list";
 import { renderChat } from "../chat-view";
@@ -27,7 +27,7 @@ export class Pushes {
     private readonly blocks: Blocks,
     sockets: Sockets,
     private readonly clock: Clock,
-    alarm: Alarm,
+    alarm: JobAlarm,
     defer: (p: Promise<unknown>) => void,
   ) {
     this.subs = new Subscriptions(sql);
