@@ -51,6 +51,8 @@ export class LargeGroups {
   private async register(me: Member, run: number): Promise<void> {
     // The socket's answer goes out first.
     await new Promise((r) => setTimeout(r, 0));
+    // Meanwhile the socket may have closed or the account been deleted (its tables wiped).
+    if (this.since !== run || !this.online()) return;
     const ids = this.chats.largeIds();
     const next = () => ids.pop();
     const worker = async () => {

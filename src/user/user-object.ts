@@ -110,7 +110,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       if (this.deletion.wiped) return;
       migrate(ctx.storage.sql, USER_SCHEMA);
       this.chats = new ChatList(ctx.storage.sql);
-      this.large = new LargeGroups(this.chats, this.calls, () => this.sockets.open().length > 0, defer);
+      // A deleted account has nobody to push to, whatever sockets are still closing.
+      this.large = new LargeGroups(this.chats, this.calls, () => !this.deletion.deleted && this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
       const index = new SearchIndex(ctx.storage.sql);
