@@ -98,7 +98,7 @@ export function moreRows(r: Results): Row[] {
       const s = `Web Push, ${c.what.replace(/^push: /, "")}`;
       out.push([
         s,
-        `send -> the push service has ${who}'s push, p50 / p95 / p99 (${c.pushes} pushes)`,
+        `send -> the push service has the push for ${who}, p50 / p95 / p99 (${c.pushes} pushes)`,
         pcts(c.push),
         c.pushes > c.messages ? `last of a message's: ${pcts(c.last)}` : "",
       ]);

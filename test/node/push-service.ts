@@ -8,6 +8,7 @@
 //   POST /answers/<id>         body [status, ...]: the next pushes to <id> get these
 //   GET  /received/<id>        → [{ ok, error?, payload?, ttl, urgency, status }]
 //   POST /push/<id>            the endpoint a subscription names
+// The benchmark (bench/phases/push.ts) starts one too, and times each push by `onPush`.
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
