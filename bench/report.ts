@@ -162,7 +162,7 @@ counts: 400 echo round trips and 8 x 600 echo frames, RPC floors of 100 / 10 / 3
 instead of 500 / 100 / 20, 200 paced frames instead of 1,000; 300 direct messages; 150
 messages per group sender; fan-out to 100 (30 messages) and to 200 instead of 1,000 members (10 messages); 50 direct chats x 10
 messages; 300 idle users settled 2 s instead of 2,000 for 15 s; 3 file rounds instead of 10; a large group of
-1,000 with 100 online (20 messages) instead of 5,000 with 500 (50); 10 large groups instead of 50 for the
+1,000 with 100 online (20 messages) instead of 5,000 with 500 (50); 10 large groups instead of 500 for the
 connecting user, 5 connects instead of 20; 10 membership changes instead of 20; 200 earlier edits
 instead of 1,000 and windows of 5 edits instead of 9; 20 reactions instead of 50; search over 20 chats
 and 2,000 messages instead of 200 and 100,000 (50 queries instead of 200, 200 sends instead of 1,000 for

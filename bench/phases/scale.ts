@@ -98,10 +98,11 @@ export async function scale(srv: LocalServer, procs: ServerProcs, seeded: U[]): 
         const fresh = await connect(srv, pool_.slice(online.length, count - 2), `scale: ${num(count)} online`);
         online.push(...fresh);
         for (const s of fresh) hear(s);
-        // Presence may be registered when a client lists its chats or opens the group.
+        // Presence may be registered when a client lists its chats or opens the group (its messages, its updates).
         await pool(fresh, 16, async (s) => {
           ok(await s.request({ mode: "getChats", limit: 10 }, 120_000), "getChats");
           ok(await s.request({ mode: "getMessages", chat_id: chatId, limit: 1 }, 120_000), "getMessages");
+          ok(await s.request({ mode: "getChatUpdates", chat_id: chatId, since_ev: 0, limit: 1 }, 120_000), "getChatUpdates");
         });
         row.connectMs = round(performance.now() - tc, 0);
         const listeners = online.length + 1;
