@@ -2,7 +2,23 @@
 
 export const args = process.argv.slice(2);
 export const QUICK = args.includes("--quick");
-export const PHASES = ["baseline", "direct", "group", "fanout", "many", "idle", "files", "large", "connect", "members", "edits"] as const;
+export const PHASES = [
+  "baseline",
+  "direct",
+  "group",
+  "fanout",
+  "many",
+  "idle",
+  "files",
+  "large",
+  "connect",
+  "members",
+  "edits",
+  "reactions",
+  "search",
+  "push",
+  "scale",
+] as const;
 type Phase = (typeof PHASES)[number];
 export const only = args
   .find((a) => a.startsWith("--only="))
@@ -54,6 +70,21 @@ export const COUNTS = QUICK
       fileRounds: 3,
       editsEarlier: 200,
       editsWindow: 5,
+      reactMembers: 1_000,
+      reactOnline: 100,
+      reactions: 20,
+      searchChats: 20,
+      searchMessages: 2_000,
+      searchQueries: 50,
+      searchSends: 200,
+      pushDirect: 5,
+      pushGroup: 1_000,
+      pushGroupMessages: 2,
+      scaleMembers: 5_000,
+      scalePages: 10,
+      scaleMessages: 10,
+      logKeep: 1_000,
+      syncRounds: 20,
     }
   : {
       echoRtt: 2_000,
@@ -79,13 +110,28 @@ export const COUNTS = QUICK
       largeMembers: 5_000,
       largeOnline: 500,
       largeMessages: 50,
-      connectGroups: 50,
+      connectGroups: 500,
       connectRounds: 20,
       memberChanges: 20,
       membersSmall: 40,
       fileRounds: 10,
       editsEarlier: 1_000,
       editsWindow: 9,
+      reactMembers: 1_000,
+      reactOnline: 100,
+      reactions: 50,
+      searchChats: 200,
+      searchMessages: 100_000,
+      searchQueries: 200,
+      searchSends: 1_000,
+      pushDirect: 20,
+      pushGroup: 10_000,
+      pushGroupMessages: 4,
+      scaleMembers: 100_000,
+      scalePages: 20,
+      scaleMessages: 30,
+      logKeep: 10_000,
+      syncRounds: 50,
     };
 /** The server's LARGE_GROUP_MEMBERS (wrangler.toml's default): fan-out groups of 100 and 1,000 are large. */
 export const LARGE_AT = 50;
@@ -108,3 +154,9 @@ export const EDITS_PER_MESSAGE = 100;
 /** Earlier edits in the chat before the edits phase's "few" window. */
 export const EDITS_FEW = 10;
 export const PASSWORD = "bench-password-1";
+/** Online members the scale phase tries in turn in its group, until one fails (this machine may not hold 10,000 sockets). */
+export const SCALE_ONLINE = QUICK ? [100, 300] : [1_000, 2_500, 5_000, 10_000];
+/** Names one message may mention (the contract's limit). */
+export const MENTIONS_PER_MESSAGE = 50;
+/** The push service folds a chat's pushes to a session into one per this window (the contract). */
+export const PUSH_FOLD_MS = 10_000;

@@ -6,7 +6,7 @@ import type { Baseline, Connect, EditWindow, Edits, Fanout, LargeGroups, Members
 /** The server's LARGE_GROUP_MEMBERS in the benchmark (wrangler.toml's default). */
 export const LARGE_AT = 50;
 
-type Row = [section: string, figure: string, value: string, note: string];
+export type Row = [section: string, figure: string, value: string, note: string];
 
 export const ok = <T extends object>(o: Outcome<T> | undefined): T | null => (o && !("error" in o) ? (o as T) : null);
 export const num = (x: number, digits = 2) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: digits }) : "n/a");

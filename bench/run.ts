@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -7,8 +7,8 @@
 // line while it runs and a table at the end, and writes the same figures to
 // bench/results.json and docs/benchmarks.md (+ docs/benchmarks.svg). A --quick run
 // writes to bench/out/ instead, so it never replaces the committed full-run figures.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalServer } from "../scripts/local-server";
 import { cpuWindow, mb, per, registerUsers, type U } from "./common";
@@ -25,10 +25,15 @@ import { idle } from "./phases/idle";
 import { large } from "./phases/large";
 import { many } from "./phases/many";
 import { membership } from "./phases/members";
+import { push, pushUsers } from "./phases/push";
+import { reactions } from "./phases/reactions";
+import { scale, scaleUsers } from "./phases/scale";
+import { search } from "./phases/search";
 import { machine, rssBytes, serverProcs, type ServerProcs, workerdVersion } from "./proc";
 import { note, progress, ticker, tty } from "./progress";
 import { renderMarkdown, renderSvg, renderTable } from "./report";
 import { snapshot } from "./snapshot";
+import { seedAccounts, vapidPair } from "./seed";
 import { round } from "./stats";
 import { targets } from "./targets";
 import type { Outcome, Results } from "./types";
@@ -132,9 +137,17 @@ async function main(): Promise<void> {
     enabled("files") ? 2 : 0,
     enabled("large") || enabled("connect") ? COUNTS.largeMembers + 2 : 0,
     enabled("members") ? COUNTS.fanoutLarge + 1 : 0,
+    enabled("reactions") ? COUNTS.reactMembers : 0,
   );
+  // Accounts by the thousand are seeded into local D1 instead, each phase its own slice.
+  const seedFor = {
+    search: enabled("search") ? 1 + COUNTS.searchChats : 0,
+    push: enabled("push") ? pushUsers() : 0,
+    scale: enabled("scale") ? scaleUsers() : 0,
+  };
+  const seedN = seedFor.search + seedFor.push + seedFor.scale;
   // The edits phase registers a pair of its own.
-  if (needUsers || enabled("edits")) {
+  if (needUsers || seedN || enabled("edits")) {
     progress("chat: starting wrangler dev");
     const snap = snapshot(SOURCE);
     results.source = snap.source;
@@ -145,11 +158,24 @@ async function main(): Promise<void> {
       SENDS_PER_USER_BURST: "1000000",
       SENDS_PER_USER_PER_SECOND: "1000000",
       GROUP_CHANGES_PER_USER_PER_HOUR: "1000000",
+      // The push phase's local push service is on http://127.0.0.1 (tests only), and the server needs a VAPID pair.
+      ...vapidPair(),
+      PUSH_ALLOW_HTTP: "true",
+      // The default bound in a full run; a quick run fills a smaller one.
+      LOG_KEEP_UPDATES: String(COUNTS.logKeep),
     };
-    const srv = await startLocalServer({ cwd: snap.dir, vars }).catch((err: unknown) => {
+    const seedDir = mkdtempSync(join(tmpdir(), "edge-chat-bench-seed-"));
+    const seed = seedN ? seedAccounts(seedDir, seedN) : null;
+    if (seed) progress(`chat: seeding ${seedN} accounts into local D1`);
+    const srv = await startLocalServer({ cwd: snap.dir, vars, ...(seed && { seedSql: [seed.file] }) }).catch((err: unknown) => {
       snap.remove();
+      rmSync(seedDir, { recursive: true, force: true });
       throw err;
     });
+    rmSync(seedDir, { recursive: true, force: true });
+    if (seed) note(`seeded ${seedN} accounts with a session each straight into local D1`);
+    const seeded = seed?.users ?? [];
+    const slice = (from: number, n: number) => seeded.slice(from, from + n);
     try {
       const procs = serverProcs(srv.pid!, srv.port);
       if (procs.worker[0]) shared.workerdSeen = workerdVersion(procs.worker[0]);
@@ -201,6 +227,12 @@ async function main(): Promise<void> {
         );
       }
       if (enabled("edits")) results.phases.edits = await attempt("edits", () => edits(srv, fresh()));
+      if (enabled("reactions")) results.phases.reactions = await attempt("reactions", () => reactions(srv, fresh(), users));
+      if (enabled("search")) results.phases.search = await attempt("search", () => search(srv, fresh(), slice(0, seedFor.search)));
+      if (enabled("push")) results.phases.push = await attempt("push", () => push(srv, fresh(), slice(seedFor.search, seedFor.push)));
+      // Last: its sockets by the thousand may leave the server the worse for it.
+      if (enabled("scale"))
+        results.phases.scale = await attempt("scale", () => scale(srv, fresh(), slice(seedFor.search + seedFor.push, seedFor.scale)));
       fresh();
       writeFileSync(join(OUT || "bench/out", "wrangler-chat.log"), srv.log());
     } finally {

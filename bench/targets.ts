@@ -1,6 +1,6 @@
 // The benchmark's targets, each read against the same run's figures.
 import { num } from "./common";
-import { COUNTS, EDITS_FEW, EDITS_PER_MESSAGE } from "./options";
+import { COUNTS, EDITS_FEW, EDITS_PER_MESSAGE, LARGE_AT } from "./options";
 import { round } from "./stats";
 import type { Outcome, PhaseCpu, Results, Target } from "./types";
 
@@ -151,6 +151,70 @@ export function targets(r: Results): Target[] {
     1.2,
     "x",
     err(ed),
+  );
+  // Issue 20: a reaction in a large group against the same floors as a message.
+  const rp = r.phases.reactions;
+  const re = rp && !failed(rp) ? rp : null;
+  const rf = re?.floor ?? (re ? floor(re.online) : null);
+  const rname = `a reaction in a large group of ${num(COUNTS.reactMembers)} with ${COUNTS.reactOnline} online`;
+  add(
+    `${rname}: p50 <= 1.25x the ${COUNTS.reactOnline}-RPC floor without writes`,
+    re ? re.last.p50 : null,
+    "<=",
+    rf ? 1.25 * rf.call.p50 : null,
+    "ms",
+    err(rp) ?? (rf ? undefined : "no floor"),
+  );
+  add(
+    `${rname}: CPU per push <= 1.25x that floor's CPU per call`,
+    re ? re.cpu.workerUsPerPush : null,
+    "<=",
+    rf ? 1.25 * rf.workerUsPerCall : null,
+    "µs",
+    err(rp) ?? (rf ? undefined : "no floor"),
+  );
+  // Issue 21: search.
+  const sp = r.phases.search;
+  const se = sp && !failed(sp) ? sp : null;
+  const sname = `search, ${COUNTS.searchChats} chats and ${num(COUNTS.searchMessages)} messages`;
+  add(`${sname}: p50 <= 50 ms`, se ? se.answer.p50 : null, "<=", 50, "ms", err(sp));
+  add(`${sname}: p99 <= 200 ms`, se ? se.answer.p99 : null, "<=", 200, "ms", err(sp));
+  add(
+    "a send's CPU per delivered push, words indexed, <= 1.2x a send with no indexable word",
+    se ? se.sendRatio : null,
+    "<=",
+    1.2,
+    "x",
+    err(sp),
+  );
+  // Issue 24: connecting in many large groups, and a log at its bound.
+  const cp = r.phases.connect;
+  const co = cp && !failed(cp) ? cp : null;
+  add(
+    `a user in ${COUNTS.connectGroups} large groups of ${LARGE_AT + 2}: socket open p50 <= 1.5x a user in none`,
+    co ? co.open.p50 : null,
+    "<=",
+    co ? 1.5 * co.plainOpen.p50 : null,
+    "ms",
+    err(cp),
+  );
+  add(
+    `a user in ${COUNTS.connectGroups} large groups of ${LARGE_AT + 2}: first getChats p50 <= 1.5x a user in none`,
+    co ? co.usable.p50 : null,
+    "<=",
+    co ? 1.5 * co.plainUsable.p50 : null,
+    "ms",
+    err(cp),
+  );
+  const sc = r.phases.scale;
+  const scl = sc && !failed(sc) ? sc : null;
+  add(
+    `sync of 100 from the oldest kept pts (a log of ${num(COUNTS.logKeep)} kept) <= 1.2x from a recent one`,
+    scl ? scl.log.ratio : null,
+    "<=",
+    1.2,
+    "x",
+    err(sc),
   );
   return out;
 }

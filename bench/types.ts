@@ -274,10 +274,126 @@ export interface Results {
     membersLarge?: Outcome<MembershipChange>;
     files?: Outcome<Files>;
     edits?: Outcome<Edits>;
+    reactions?: Outcome<ReactionsResult>;
+    search?: Outcome<SearchResultFig>;
+    push?: Outcome<PushResult>;
+    scale?: Outcome<ScaleResult>;
   };
   /** Anything odd seen about the server during the run (e.g. its runtime restarting). */
   serverEvents: string[];
   /** The machine's 1-minute load average as each phase began and ended (it is shared with other work). */
   load?: Record<string, [number, number]>;
   targets: Target[];
+}
+
+// ---- The phases of issues 20, 21, 22 and 24 ----
+
+/** Reactions in a large group, and what reactions add to a message's size. */
+export interface ReactionsResult {
+  members: number;
+  online: number;
+  reactions: number;
+  /** react sent -> the last other online member's reactionChanged push. */
+  last: Dist;
+  /** react sent -> its answer. */
+  ack: Dist;
+  cpu: PhaseCpu;
+  floor?: NearFloor;
+  /** The same group's newMessage, measured the same way, for comparison. */
+  message: { last: Dist; cpu: PhaseCpu };
+  /** Bytes of the newMessage push as a member receives it (no reactions yet). */
+  newMessageBytes: number;
+  /** Bytes of the message as a getMessages page item: none, and 20 distinct emojis of 20 members. */
+  itemBytes: number;
+  itemBytes20: number;
+  /** Bytes of the reactionChanged push that brought the 20th emoji. */
+  reactionPushBytes20: number;
+  /** Bytes the Worker's workerd wrote to storage per message sent, and per reaction (write_bytes). */
+  bytesWrittenPerMessage: number;
+  bytesWrittenPerReaction: number;
+}
+
+/** Search: one user with many chats and messages. */
+export interface SearchResultFig {
+  chats: number;
+  messages: number;
+  queries: number;
+  /** searchMessages sent -> answered, over every query word. */
+  answer: Dist;
+  /** The first page of a word found in about one message in a thousand, and of a word in none. */
+  rare: Dist;
+  none: Dist;
+  /** The floor: frame -> one RPC -> echo (one read from one object). */
+  floor?: NearFloor;
+  /** The index's tables in the user's object, bytes per message indexed (dbstat of a copy of its SQLite file); null when it could not be read. */
+  indexBytesPerMessage: number | null;
+  indexedRows: number | null;
+  /** CPU per delivered push of a direct message of words, and of one with no indexable word. */
+  sendUsWords: number;
+  sendUsNoWords: number;
+  sendRatio: number;
+}
+
+/** Web Push: a send to the push service receiving the push for an offline member. */
+export interface PushCase {
+  what: string;
+  members: number;
+  /** Messages sent whose pushes were timed. */
+  messages: number;
+  /** Pushes received (per message: 1 in a direct chat, the mentioned subscribers in a group). */
+  pushes: number;
+  /** send -> the push service has the push (each push; the last of a message's for a group). */
+  push: Dist;
+  last: Dist;
+  /** Worker CPU per message whose recipients have a subscription, and per one whose do not (same shape). */
+  usPerMessagePushed: number;
+  usPerMessageNotPushed: number;
+  /** The difference per push: what a push costs the user object (encryption, VAPID signature, the fetch). */
+  usPerPush: number;
+}
+
+export interface PushResult {
+  direct: PushCase;
+  group: PushCase;
+  mentionsPerMessage: number;
+}
+
+/** One online count of the scale phase's group. */
+export interface ScaleOnline {
+  online: number;
+  ok: boolean;
+  error?: string;
+  connectMs?: number;
+  messages?: number;
+  last?: Dist;
+  /** Worker CPU per message, all objects (chat object, relays, user objects). */
+  workerUsPerMessage?: number;
+  workerUsPerPush?: number;
+}
+
+export interface ScaleResult {
+  members: number;
+  /** Seeding the accounts into local D1, and creating the group. */
+  createMs: number;
+  addMembers: Dist;
+  /** Worker workerd RSS before the group, after it was made, and its change. */
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  /** The same after every socket closed and the objects sat idle 15 s. */
+  rssIdleMB: number;
+  getMembersPage: Dist;
+  /** A member's getChats (the group among its chats). */
+  memberGetChats: Dist;
+  online: ScaleOnline[];
+  /** The largest online count whose messages all arrived. */
+  maxOnline: number;
+  log: {
+    keep: number;
+    updates: number;
+    oldestKept: number;
+    /** sync of 100 from the oldest kept pts, and from 100 before the latest. */
+    oldest: Dist;
+    recent: Dist;
+    ratio: number;
+  };
 }

@@ -15,6 +15,8 @@ export interface LocalServer {
   url: string;
   wsUrl: string;
   port: number;
+  /** The directory of the server's local state (D1, Durable Objects, R2). */
+  persist: string;
   /** Everything wrangler printed so far (the console mail sink's lines among it). */
   log(): string;
   /** The recovery code last mailed to this address, read off the mail sink's log lines. */
@@ -33,7 +35,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalServer(opts: { config?: string; vars?: Record<string, string>; cwd?: string } = {}): Promise<LocalServer> {
+export async function startLocalServer(
+  opts: {
+    config?: string;
+    vars?: Record<string, string>;
+    cwd?: string;
+    /** SQL files run against the local D1 after its migrations, before the server starts (the benchmark's seeded accounts). */
+    seedSql?: string[];
+  } = {},
+): Promise<LocalServer> {
   const cwd = opts.cwd ?? process.cwd();
   const persist = mkdtempSync(join(tmpdir(), "edge-chat-"));
   const wrangler = join(cwd, "node_modules", ".bin", "wrangler");
@@ -43,6 +53,12 @@ export async function startLocalServer(opts: { config?: string; vars?: Record<st
     await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist, ...config], {
       cwd,
       env,
+    });
+  for (const file of opts.seedSql ?? [])
+    await run(wrangler, ["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", file, "--yes", ...config], {
+      cwd,
+      env,
+      maxBuffer: 64 * 2 ** 20,
     });
   const port = await freePort();
   // The chat's download links need a signing key (a secret in production): a fresh one per
@@ -91,6 +107,7 @@ export async function startLocalServer(opts: { config?: string; vars?: Record<st
     url,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     port,
+    persist,
     pid: child.pid,
     log: () => out,
     async mailedCode(to, timeoutMs = 30_000) {

@@ -8,6 +8,7 @@
 //   POST /answers/<id>         body [status, ...]: the next pushes to <id> get these
 //   GET  /received/<id>        → [{ ok, error?, payload?, ttl, urgency, status }]
 //   POST /push/<id>            the endpoint a subscription names
+// The benchmark (bench/phases/push.ts) starts one too, and times each push by `onPush`.
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
@@ -29,7 +30,10 @@ interface Device {
 
 const b64u = (b: Buffer) => b.toString("base64url");
 
-export async function startPushService(): Promise<{ url: string; server: Server }> {
+/** `onPush` hears of each push as it is checked (the benchmark times them by it). */
+export async function startPushService(
+  opts: { onPush?: (id: string, got: Received) => void } = {},
+): Promise<{ url: string; server: Server }> {
   const devices = new Map<string, Device>();
   let origin = "";
   const server = createServer(async (req, res) => {
@@ -67,6 +71,7 @@ export async function startPushService(): Promise<{ url: string; server: Server 
         got.error = (err as Error).message;
       }
       device.received.push(got);
+      opts.onPush?.(id, got);
       if (status === 429 || status === 503) res.setHeader("retry-after", "1");
       res.writeHead(got.ok ? status : 400);
       return res.end();
