@@ -337,6 +337,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     );
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
+      env: this.env,
+      config: config(this.env),
       sql: this.sql,
       meta: this.meta,
       events: this.events,

@@ -13,6 +13,7 @@
 import type { PayloadOf } from "../../contract/protocol";
 import type { Alarms } from "../../platform/alarms";
 import type { Clock } from "../../platform/clock";
+import type { Config } from "../../platform/config";
 import type { EventLog } from "../event-log";
 import type { ChatEvent, ChatInfo, EventBody, Origin } from "../events";
 import type { MemberState, Members } from "../members";
@@ -22,6 +23,8 @@ import type { ChatJob, Courier } from "./courier";
 
 /** What both fan-outs work with: the chat's state modules, its clock, alarm and courier. */
 export interface FanoutParts {
+  env: Env;
+  config: Config;
   sql: SqlStorage;
   meta: ChatMeta;
   events: EventLog;
@@ -56,6 +59,8 @@ export interface Fanout {
   offline(userId: string, since: number): void;
   /** Is this member in the set pushed to live? (For tests.) */
   isOnline(userId: string): boolean;
+  /** For tests: from how many members online a large group pushes through relays (RELAY_FROM_ONLINE). */
+  relayFrom(online: number): void;
   /** Message `e` (new or edited) names these members (ids): a large group writes it into their own logs. */
   mention(e: ChatEvent, userIds: string[], origin: Origin): void;
   /** Message `seq` was edited or deleted (its row, events and new event stored): copies of the old text elsewhere go too. */
