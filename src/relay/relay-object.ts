@@ -17,7 +17,7 @@ import { RELAY_SCHEMA } from "./schema";
 
 export class ChatRelay extends DurableObject<Env> implements RelayRpc {
   private readonly sql: SqlStorage;
-  private readonly alarms: Alarms<RelayJob>;
+  private alarms: Alarms<RelayJob>;
   private audience: Audience | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -38,6 +38,8 @@ export class ChatRelay extends DurableObject<Env> implements RelayRpc {
       this.audience = null;
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
+      // The alarm as this object knew it is gone with the rest.
+      this.alarms = new Alarms(this.ctx.storage, () => Date.now());
       return { released };
     }
     if (!this.audience) {

@@ -100,7 +100,7 @@ export class LargeGroups {
    */
   asReader(chatId: string, item: PushItem): PushItem {
     const row = this.chats.row(chatId);
-    const parsed = LargePush.safeParse(JSON.parse(item.frame));
+    const parsed = LargePush.safeParse(jsonOf(item.frame));
     if (!row || !parsed.success || parsed.data.mode !== "chatUpdated") {
       log({ level: "error", event: "push_refused", chat_id: chatId, where: "LargeGroups.asReader" });
       return item;
@@ -221,4 +221,12 @@ export class LargeGroups {
 /** A large group could not be told that a user came online or left: it pushes to them late, or needlessly, until the next change. */
 function presenceFailed(chatId: string, userId: string, err: unknown): void {
   log({ level: "warn", event: "presence_failed", chat_id: chatId, user_id: userId, exception: errorSummary(err) });
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -83,7 +83,9 @@ export class LivePush implements Fanout {
       (ids, sent) => this.back(ids, sent),
     );
     this.from = p.config.relayFromOnline;
-    this.balance();
+    // Loaded between half the threshold and the threshold, either way is right: relays, so
+    // that members a relay had before a restart are handed to it again, not left with it.
+    this.balance(Math.max(1, Math.floor(this.from / 2)));
   }
 
   promote(): Fanout {
@@ -244,9 +246,9 @@ export class LivePush implements Fanout {
   }
 
   /** Relays from RELAY_FROM_ONLINE members online; this object again under half of it (so a crowd at the line does not flap). */
-  private balance(): void {
+  private balance(up = this.from): void {
     const n = this.connected.size;
-    if (!this.relayMode && n >= this.from) {
+    if (!this.relayMode && n >= up) {
       this.relayMode = true;
       for (const id of [...this.direct]) this.pump(id, this.connected.get(id)!);
     } else if (this.relayMode && n < Math.max(1, Math.floor(this.from / 2))) {

@@ -117,8 +117,10 @@ export class Relays {
       upTo = Math.max(s.sent, stored.at(-1)?.event.ev ?? s.sent);
       batch = { events: stored.map((x) => this.frame(x.event)), joins, leaves };
     }
-    s.joins = new Map();
-    s.leaves = new Map();
+    if (!batch.release) {
+      s.joins = new Map();
+      s.leaves = new Map();
+    }
     s.state = "inflight";
     const name = relayName(this.p.meta.chatId, n);
     this.stubs
@@ -141,8 +143,10 @@ export class Relays {
         (err: unknown) => {
           this.stubs.forget(name);
           // What the call carried goes again, unless newer news of the same member came meanwhile.
-          for (const j of joins) if (s.members.has(j.userId) && !s.joins.has(j.userId)) s.joins.set(j.userId, j);
-          for (const l of leaves) if (!s.members.has(l.userId) && !s.leaves.has(l.userId)) s.leaves.set(l.userId, l.since);
+          if (!batch.release) {
+            for (const j of joins) if (s.members.has(j.userId) && !s.joins.has(j.userId)) s.joins.set(j.userId, j);
+            for (const l of leaves) if (!s.members.has(l.userId) && !s.leaves.has(l.userId)) s.leaves.set(l.userId, l.since);
+          }
           s.state = "failed";
           s.failures++;
           const delay = retryDelay(s.failures);
