@@ -1,7 +1,8 @@
 // Relay fan-out (issue #24): from RELAY_FROM_ONLINE members online a large group hands each
 // event to its relays (one object per group and shard) instead of pushing to every member.
-// Tests lower the threshold of one chat through its probe (`relayFrom`); the relays are
-// real objects, evicted like any other.
+// The pool pushes through relays from 2 members online (vitest.config.ts); these tests move
+// the line of one chat through its probe (`relayFrom`). The relays are real objects,
+// evicted like any other.
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { relayName, relayShard } from "../../src/contract/objects";
@@ -50,9 +51,10 @@ async function updatesSince(token: string, chatId: string, since: number): Promi
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** A large group with `online` members listening, each in the chat's online set. */
-async function crowd(prefix: string, online: number) {
+/** A large group pushing through relays from `from` members online, with `online` members listening, each in its online set. */
+async function crowd(prefix: string, online: number, from: number) {
   const g = await groupOf(12, prefix);
+  await inChatObject(g.chatId, (o) => o.probe.relayFrom(from));
   const members = [g.owner, ...g.rest].slice(0, online);
   const sockets: TestSocket[] = [];
   for (const m of members) sockets.push(await listening(m.token));
@@ -88,8 +90,7 @@ describe("relay fan-out", () => {
   });
 
   it("a member who goes offline leaves their relay; back online, they register again and catch up by ev", async () => {
-    const g = await crowd("rm", 4);
-    await inChatObject(g.chatId, (o) => o.probe.relayFrom(2));
+    const g = await crowd("rm", 4, 2);
     const b = g.members[1]!;
     await until(() => inRelaySet(g.chatId, b.user.id));
     const sender = g.rest[8]!;
@@ -109,8 +110,7 @@ describe("relay fan-out", () => {
   });
 
   it("a relay restarted mid-stream keeps its members: nothing pushed twice, nothing a client cannot catch up by ev", async () => {
-    const g = await crowd("rr", 4);
-    await inChatObject(g.chatId, (o) => o.probe.relayFrom(2));
+    const g = await crowd("rr", 4, 2);
     const b = g.members[1]!;
     await until(() => inRelaySet(g.chatId, b.user.id));
     const sender = g.rest[8]!;
@@ -132,7 +132,7 @@ describe("relay fan-out", () => {
   });
 
   it("crosses the threshold both ways without losing or repeating an event for a socket that stays", async () => {
-    const g = await crowd("rx", 3);
+    const g = await crowd("rx", 3, 100);
     const sender = g.rest[8]!;
     const ids = g.members.map((m) => m.user.id);
     const relayed = async () => (await Promise.all(ids.map((id) => inRelaySet(g.chatId, id)))).every(Boolean);

@@ -5,6 +5,8 @@
 //   live-push.ts    large groups: events stay in the chat; pushed to the members online,
 //                   read back with getChatUpdates (fan-out on read); a member's own join,
 //                   leave and reads still go into their log, through a member-logs
+//   relays.ts       large groups with many members online: live-push hands each event to
+//                   the group's relays (relay/), one call per shard, which push it
 //   courier.ts      the calls on user objects both make: one in flight per member and
 //                   lane, the one retry backoff, stubs made again after they threw
 //

@@ -55,6 +55,8 @@ export class LivePush implements Fanout {
   private direct = new Set<string>();
   private readonly relays: Relays;
   private relayMode = false;
+  /** The latest events as relays push them: built once for every shard. */
+  private relayFrames = new Map<number, RelayEvent>();
   private from: number;
   /** Members who are not the requester and get the same events share one list of pushes, built once. */
   private shared: { key: string; items: PushItem[] } | null = null;
@@ -103,6 +105,7 @@ export class LivePush implements Fanout {
       // Frames built with the message's old text are not pushed again.
       this.view.forget();
       this.shared = null;
+      this.relayFrames.clear();
     }
     const event = this.p.events.append(body, null, true, this.p.clock.now(), origin);
     if (joined.length) {
@@ -272,9 +275,13 @@ export class LivePush implements Fanout {
 
   /** An event as every member's relay pushes it: the member's own part of a chatUpdated is put in by their user object. */
   private relayEvent(e: ChatEvent): RelayEvent {
-    const out: RelayEvent = { ev: e.ev, frame: this.view.frame(e, undefined) };
+    let out = this.relayFrames.get(e.ev);
+    if (out) return out;
+    out = { ev: e.ev, frame: this.view.frame(e, undefined) };
     if (e.origin?.socketId) out.origin = { userId: e.origin.userId, socketId: e.origin.socketId };
     if (e.kind === "chat") out.reader = true;
+    this.relayFrames.set(e.ev, out);
+    if (this.relayFrames.size > BATCH) this.relayFrames.delete(this.relayFrames.keys().next().value!);
     return out;
   }
 
