@@ -39,6 +39,9 @@ export default defineConfig(async () => {
             // 100,000), large enough that no other test does.
             LOG_KEEP_UPDATES: "300",
             EVENTS_KEEP: "60",
+            // A large group pushes through its relays from 2 members online, so every test with a
+            // crowd online goes through them (the default is 1,000; relays.test.ts moves the line).
+            RELAY_FROM_ONLINE: "2",
           },
         },
       }),

@@ -2,5 +2,6 @@
 // instantiates. Where each role lives: README.md, "Layout".
 export { RateLimiter } from "./accounts";
 export { ChatObject } from "./chat";
+export { ChatRelay } from "./relay";
 export { UserObject } from "./user";
 export { worker as default } from "./worker/app";

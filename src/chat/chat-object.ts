@@ -11,6 +11,7 @@
 //   ├── fanout    (fanout/)       how events reach members, picked once:
 //   │   ├── member-logs.ts        direct chats, small groups: into each member's log (pts)
 //   │   ├── live-push.ts          large groups: pushed to those online, read back by ev
+//   │   ├── relays.ts             …through relay objects per shard, with many online
 //   │   └── courier.ts            the calls on user objects, one in flight, retried
 //   ├── moderation (moderation.ts) roles (roles.ts), group info, bans (bans.ts), invites
 //   │                             (invites.ts), slow mode (slow-mode.ts)
@@ -337,6 +338,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     );
     const courier = new Courier(this.env, () => this.meta.chatId, this.alarms);
     this.fanout = fanoutFor({
+      env: this.env,
+      config: config(this.env),
       sql: this.sql,
       meta: this.meta,
       events: this.events,

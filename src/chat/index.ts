@@ -5,3 +5,5 @@ export type { ChatRpc, LargeSummary, PushItem } from "../contract/objects";
 export { isChatId, type ChatEvent, type ChatInfo, type EventBody, type Member, type Origin } from "./events";
 export type { NewUpload } from "../contract/objects";
 export { chatOfInvite } from "./invite-code";
+export { Courier } from "./fanout";
+export type ChatStub = ReturnType<Env["CHATS"]["get"]>;

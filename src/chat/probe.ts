@@ -18,6 +18,8 @@ export function chatProbe(parts: () => ProbeParts) {
     lastEv: () => parts().events.ev,
     memberInMemory: (userId: string) => parts().members.cached(userId),
     online: (userId: string) => parts().fanout.isOnline(userId),
+    /** From this many members online the group pushes through its relays (RELAY_FROM_ONLINE, until the object restarts). */
+    relayFrom: (online: number) => parts().fanout.relayFrom(online),
     /** The tables the object has made: none until the chat is created. */
     tables: () => parts().sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray(),
     databaseSize: () => parts().sql.databaseSize,

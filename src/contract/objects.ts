@@ -106,6 +106,57 @@ export interface LargeSummary {
 export interface PushItem {
   frame: string;
   except?: string;
+  /**
+   * A chatUpdated built for no member in particular (a relay's): the user object puts in the
+   * member's own role and read position from its chat list before passing it on.
+   */
+  reader?: true;
+}
+
+/** One of a large group's events as the chat object hands it to a relay: the frame every member gets. */
+export interface RelayEvent {
+  ev: number;
+  frame: string;
+  /** The socket whose request made it, which does not get it back. */
+  origin?: Origin;
+  /** A chatUpdated: the member's own role and read position are put in by their user object. */
+  reader?: true;
+}
+
+/** A member online as the chat object hands them to their relay: pushed to after `from`. */
+export interface RelayJoin {
+  userId: string;
+  since: number;
+  from: number;
+}
+
+/**
+ * One call of a chat object on one of its relays, applied in this order: members who went
+ * offline leave, events are taken (in ev order, those already taken skipped), members join,
+ * and pushing goes on. `release`: the group pushes itself again; the relay hands back how far
+ * it pushed each member and forgets them.
+ */
+export interface RelayBatch {
+  events: RelayEvent[];
+  joins: RelayJoin[];
+  leaves: { userId: string; since: number }[];
+  release?: true;
+}
+
+/** What a chat object may call on its relays (relay/relay-object.ts). */
+export interface RelayRpc {
+  /** Released: each member the relay had, and the ev it had pushed them up to. */
+  hand(chatId: string, batch: RelayBatch): Promise<{ released?: Record<string, number> }>;
+}
+
+/** The relay of a large group's shard: the name of its object. */
+export const relayName = (chatId: string, shard: number) => `${chatId}/${shard}`;
+
+/** A member's shard among `shards`: a stable hash of their id (FNV-1a), so a member always meets the same relay. */
+export function relayShard(userId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) h = Math.imul(h ^ userId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
 }
 
 /** What the Worker records once an upload's bytes are in R2. */

@@ -44,6 +44,10 @@ export interface Config {
   logKeepUpdates: number;
   /** Events a large group keeps (likewise). */
   eventsKeep: number;
+  /** A large group's relays (objects per group and shard): members online are spread over this many. */
+  relayShards: number;
+  /** From this many members online a large group pushes through its relays; under half of it, itself again. */
+  relayFromOnline: number;
   /** Web Push: the deploy's VAPID pair (null: no pushes), previews of text, http endpoints (tests only). */
   push: PushConfig;
 }
@@ -129,5 +133,7 @@ export function config(env: Env): Config {
     push: pushConfig(env as PushEnv),
     logKeepUpdates: Math.floor(num(env.LOG_KEEP_UPDATES, 10_000)),
     eventsKeep: Math.floor(num(env.EVENTS_KEEP, 100_000)),
+    relayShards: Math.max(1, Math.floor(num(env.RELAY_SHARDS, 64))),
+    relayFromOnline: Math.max(1, Math.floor(num(env.RELAY_FROM_ONLINE, 1_000))),
   };
 }

@@ -20,6 +20,8 @@ export interface LogLine {
   /** The URL's path, never its query (a socket may carry its token there). */
   path?: string;
   chat_id?: string;
+  /** A large group's relay shard. */
+  shard?: number;
   /** Which failure in a row this is. */
   attempt?: number;
   retry_in_ms?: number;

@@ -68,7 +68,7 @@ export class Inbox {
   /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
   pushLarge(chatId: string, items: PushItem[]): boolean {
     this.large.moved(chatId);
-    return this.sockets.pass(items) > 0;
+    return this.sockets.pass(items.map((i) => (i.reader ? this.large.asReader(chatId, i) : i))) > 0;
   }
 
   /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */

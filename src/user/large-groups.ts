@@ -10,7 +10,8 @@
 // lists it on a getChats page, opens it, or joins it). From then on, until the last socket
 // closes, it pushes every event here in ev order. So the socket's answer costs nothing per
 // group, and the registration's cost is spread over calls in flight a few at a time.
-import type { ChatEvent, LargeSummary, Member } from "../chat";
+import type { ChatEvent, LargeSummary, Member, PushItem } from "../chat";
+import { LargePush } from "../contract/protocol";
 import { errorSummary, log } from "../platform/log";
 import type { ChatCalls } from "./chat-calls";
 import type { ChatList } from "./chat-list";
@@ -93,6 +94,30 @@ export class LargeGroups {
   left(chatId: string): void {
     this.present.delete(chatId);
     this.current.delete(chatId);
+  }
+
+  /**
+   * A relay's chatUpdated is built for no member (its read position is the group's last
+   * message, it has no role): this user's own go in from the chat list.
+   */
+  asReader(chatId: string, item: PushItem): PushItem {
+    const row = this.chats.row(chatId);
+    const parsed = LargePush.safeParse(jsonOf(item.frame));
+    if (!row || !parsed.success || parsed.data.mode !== "chatUpdated") {
+      log({ level: "error", event: "push_refused", chat_id: chatId, where: "LargeGroups.asReader" });
+      return item;
+    }
+    const push = parsed.data;
+    const last = push.chat.last_read_seq;
+    const read = Math.min(row.last_read_seq, last);
+    const chat = {
+      ...push.chat,
+      role: (row.role ?? "member") as NonNullable<typeof push.chat.role>,
+      last_read_seq: read,
+      unread: last - read,
+    };
+    const frame = JSON.stringify({ ...push, chat });
+    return item.except ? { frame, except: item.except } : { frame };
   }
 
   /** The group pushed something: what was fetched of it is out of date. */
@@ -198,4 +223,12 @@ export class LargeGroups {
 /** A large group could not be told that a user came online or left: it pushes to them late, or needlessly, until the next change. */
 function presenceFailed(chatId: string, userId: string, err: unknown): void {
   log({ level: "warn", event: "presence_failed", chat_id: chatId, user_id: userId, exception: errorSummary(err) });
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

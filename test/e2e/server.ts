@@ -2,11 +2,11 @@
 import { afterAll, beforeAll } from "vitest";
 import { startLocalServer, type LocalServer } from "../../scripts/local-server";
 
-/** Registers the file's hooks; call the returned function in a test to get the server. */
-export function serverForThisFile(): () => LocalServer {
+/** Registers the file's hooks; call the returned function in a test to get the server. `vars` override [vars]. */
+export function serverForThisFile(vars?: Record<string, string>): () => LocalServer {
   let server: LocalServer | undefined;
   beforeAll(async () => {
-    server = await startLocalServer();
+    server = await startLocalServer(vars && { vars });
   });
   afterAll(async () => {
     await server?.stop();

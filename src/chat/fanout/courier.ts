@@ -4,7 +4,6 @@
 // dropped (a stub that threw may be broken for good), and the lane waits for the alarm,
 // which retries it after the one backoff of the service (platform/retry.ts). Members with
 // nothing in flight and nothing failing cost no memory here.
-import type { Alarms } from "../../platform/alarms";
 import { errorSummary, log } from "../../platform/log";
 import { retryDelay } from "../../platform/retry";
 import { Stubs } from "../../platform/stubs";
@@ -13,7 +12,12 @@ export type UserStub = ReturnType<Env["USERS"]["get"]>;
 
 /** What a call carries; each lane is also the name of its alarm job. */
 export type Lane = "deliver" | "push" | "rewrite";
-export type ChatJob = Lane | "uploads";
+export type ChatJob = Lane | "relay" | "uploads";
+
+/** The alarm a courier's retries wait for (the chat object's, or a relay's). */
+interface RetryAlarm {
+  wakeIn(job: Lane, ms: number): Promise<void>;
+}
 
 /** From this failure in a row on (after a minute or so of retries), a failed log delivery is logged as an error. */
 const STUCK_AFTER = 7;
@@ -34,7 +38,7 @@ export class Courier {
   constructor(
     env: Env,
     private readonly chatId: () => string,
-    private readonly alarms: Alarms<ChatJob>,
+    private readonly alarms: RetryAlarm,
   ) {
     this.stubs = new Stubs(env.USERS);
   }

@@ -5,6 +5,8 @@
 //   live-push.ts    large groups: events stay in the chat; pushed to the members online,
 //                   read back with getChatUpdates (fan-out on read); a member's own join,
 //                   leave and reads still go into their log, through a member-logs
+//   relays.ts       large groups with many members online: live-push hands each event to
+//                   the group's relays (relay/), one call per shard, which push it
 //   courier.ts      the calls on user objects both make: one in flight per member and
 //                   lane, the one retry backoff, stubs made again after they threw
 //
@@ -13,6 +15,7 @@
 import type { PayloadOf } from "../../contract/protocol";
 import type { Alarms } from "../../platform/alarms";
 import type { Clock } from "../../platform/clock";
+import type { Config } from "../../platform/config";
 import type { EventLog } from "../event-log";
 import type { ChatEvent, ChatInfo, EventBody, Origin } from "../events";
 import type { MemberState, Members } from "../members";
@@ -22,6 +25,8 @@ import type { ChatJob, Courier } from "./courier";
 
 /** What both fan-outs work with: the chat's state modules, its clock, alarm and courier. */
 export interface FanoutParts {
+  env: Env;
+  config: Config;
   sql: SqlStorage;
   meta: ChatMeta;
   events: EventLog;
@@ -56,6 +61,8 @@ export interface Fanout {
   offline(userId: string, since: number): void;
   /** Is this member in the set pushed to live? (For tests.) */
   isOnline(userId: string): boolean;
+  /** For tests: from how many members online a large group pushes through relays (RELAY_FROM_ONLINE). */
+  relayFrom(online: number): void;
   /** Message `e` (new or edited) names these members (ids): a large group writes it into their own logs. */
   mention(e: ChatEvent, userIds: string[], origin: Origin): void;
   /** Message `seq` was edited or deleted (its row, events and new event stored): copies of the old text elsewhere go too. */

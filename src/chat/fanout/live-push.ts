@@ -11,13 +11,21 @@
 // has no socket any more is dropped; it tells the chat again when it gets one. `since`
 // orders what a user object says: it grows with each time the user comes online, so a late
 // "no socket" answer or "offline" cannot undo a newer "online".
-import type { PushItem } from "../../contract/objects";
+//
+// From RELAY_FROM_ONLINE members online the group stops pushing to each member itself and
+// hands its events to its relays (relays.ts), one per shard with members online; under
+// half of it, it takes the members back. A member changes hands only between two pushes:
+// one pushed here is handed over once its push in flight has answered, with the ev it was
+// pushed up to; one handed back comes with the ev its relay pushed it up to. So each event
+// reaches a member's sockets once, in ev order, whichever side pushes it.
+import type { PushItem, RelayEvent } from "../../contract/objects";
 import { BATCH } from "../event-log";
 import type { ChatEvent, ChatInfo, EventBody, Origin } from "../events";
 import type { MemberState } from "../members";
 import type { Fanout, FanoutParts } from "./fanout";
 import { LargeView } from "./large-view";
 import type { MemberLogs } from "./member-logs";
+import { Relays } from "./relays";
 import { TextRewrites } from "./text-rewrites";
 import { Wakes } from "./wakes";
 
@@ -32,8 +40,10 @@ export const TYPING_TO = 100;
 
 interface Entry {
   since: number;
-  /** Pushed up to this ev. */
+  /** Pushed up to this ev (by this object; a relay's member: when handed over). */
   sent: number;
+  /** Who pushes to them: this object, their relay, or their relay until it has handed them back. */
+  via: "direct" | "relay" | "returning";
 }
 
 export class LivePush implements Fanout {
@@ -41,6 +51,13 @@ export class LivePush implements Fanout {
   private readonly rewrites: TextRewrites;
   private readonly wakes: Wakes;
   private connected = new Map<string, Entry>();
+  /** The members this object pushes to itself (all of them, unless relays push). */
+  private direct = new Set<string>();
+  private readonly relays: Relays;
+  private relayMode = false;
+  /** The latest events as relays push them: built once for every shard. */
+  private relayFrames = new Map<number, RelayEvent>();
+  private from: number;
   /** Members who are not the requester and get the same events share one list of pushes, built once. */
   private shared: { key: string; items: PushItem[] } | null = null;
   private typedAt = -Infinity;
@@ -55,13 +72,22 @@ export class LivePush implements Fanout {
     // What was pushed before a restart is not known: pushes go on from the latest event, and
     // a client that missed one fills the gap with getChatUpdates.
     for (const r of p.sql.exec<{ user_id: string; since: number }>("SELECT user_id, since FROM online"))
-      this.connected.set(r.user_id, { since: r.since, sent: p.events.ev });
+      this.add(r.user_id, { since: r.since, sent: p.events.ev, via: "direct" });
     p.alarms.register("push", () => {
       for (const id of p.courier.retry("push")) {
         const e = this.connected.get(id);
         if (e) this.pump(id, e);
       }
     });
+    this.relays = new Relays(
+      p,
+      (e) => this.relayEvent(e),
+      (ids, sent) => this.back(ids, sent),
+    );
+    this.from = p.config.relayFromOnline;
+    // Loaded between half the threshold and the threshold, either way is right: relays, so
+    // that members a relay had before a restart are handed to it again, not left with it.
+    this.balance(Math.max(1, Math.floor(this.from / 2)));
   }
 
   promote(): Fanout {
@@ -79,6 +105,7 @@ export class LivePush implements Fanout {
       // Frames built with the message's old text are not pushed again.
       this.view.forget();
       this.shared = null;
+      this.relayFrames.clear();
     }
     const event = this.p.events.append(body, null, true, this.p.clock.now(), origin);
     if (joined.length) {
@@ -90,7 +117,8 @@ export class LivePush implements Fanout {
         if (last !== null) this.rewrites.joined(m, last);
       }
     }
-    for (const [userId, e] of this.connected) this.pump(userId, e);
+    for (const userId of this.direct) this.pump(userId, this.connected.get(userId)!);
+    this.relays.publish();
     if (body.kind === "newMessage") this.wakes.message(body.sender, body.message);
     return event;
   }
@@ -162,13 +190,20 @@ export class LivePush implements Fanout {
     if (entry) {
       entry.since = since;
       entry.sent = Math.min(entry.sent, sent);
+      if (entry.via === "relay") this.relays.join(userId, since, entry.sent);
     } else {
-      entry = { since, sent };
-      this.connected.set(userId, entry);
+      entry = { since, sent, via: "direct" };
+      this.add(userId, entry);
     }
     this.p.sql.exec("INSERT OR REPLACE INTO online (user_id, since) VALUES (?, ?)", userId, since);
+    this.balance();
     this.pump(userId, entry);
     return true;
+  }
+
+  relayFrom(online: number): void {
+    this.from = online;
+    this.balance();
   }
 
   /** The member's last socket closed (as of `since`). */
@@ -198,9 +233,56 @@ export class LivePush implements Fanout {
 
   /** Out of the set: offline, or no longer a member. */
   private drop(userId: string): void {
-    if (!this.connected.delete(userId)) return;
+    const e = this.connected.get(userId);
+    if (!e) return;
+    this.connected.delete(userId);
+    this.direct.delete(userId);
+    if (e.via !== "direct") this.relays.leave(userId, e.since);
     this.p.courier.drop("push", userId);
     this.p.sql.exec("DELETE FROM online WHERE user_id = ?", userId);
+    this.balance();
+  }
+
+  private add(userId: string, e: Entry): void {
+    this.connected.set(userId, e);
+    this.direct.add(userId);
+  }
+
+  /** Relays from RELAY_FROM_ONLINE members online; this object again under half of it (so a crowd at the line does not flap). */
+  private balance(up = this.from): void {
+    const n = this.connected.size;
+    if (!this.relayMode && n >= up) {
+      this.relayMode = true;
+      for (const id of [...this.direct]) this.pump(id, this.connected.get(id)!);
+    } else if (this.relayMode && n < Math.max(1, Math.floor(this.from / 2))) {
+      this.relayMode = false;
+      for (const e of this.connected.values()) if (e.via === "relay") e.via = "returning";
+      this.relays.releaseAll();
+    }
+  }
+
+  /** Members a relay handed back, each pushed up to `sent`: pushed from here on (or handed over again). */
+  private back(ids: string[], sent: (userId: string) => number): void {
+    for (const id of ids) {
+      const e = this.connected.get(id);
+      if (!e || e.via === "direct") continue;
+      e.via = "direct";
+      e.sent = sent(id);
+      this.direct.add(id);
+      this.pump(id, e);
+    }
+  }
+
+  /** An event as every member's relay pushes it: the member's own part of a chatUpdated is put in by their user object. */
+  private relayEvent(e: ChatEvent): RelayEvent {
+    let out = this.relayFrames.get(e.ev);
+    if (out) return out;
+    out = { ev: e.ev, frame: this.view.frame(e, undefined) };
+    if (e.origin?.socketId) out.origin = { userId: e.origin.userId, socketId: e.origin.socketId };
+    if (e.kind === "chat") out.reader = true;
+    this.relayFrames.set(e.ev, out);
+    if (this.relayFrames.size > BATCH) this.relayFrames.delete(this.relayFrames.keys().next().value!);
+    return out;
   }
 
   /** The pushes for one member: shared by all who are not the requester when no `chat` event is among them. */
@@ -218,6 +300,16 @@ export class LivePush implements Fanout {
   }
 
   private pump(userId: string, e: Entry): void {
+    if (e.via !== "direct") return;
+    if (this.relayMode) {
+      // Handed over between two pushes: once the one in flight (or waiting for a retry) is done.
+      if (!this.p.courier.free("push", userId)) return;
+      this.p.courier.drop("push", userId);
+      e.via = "relay";
+      this.direct.delete(userId);
+      this.relays.join(userId, e.since, e.sent);
+      return;
+    }
     if (e.sent >= this.p.events.ev || !this.p.courier.free("push", userId)) return;
     const events = this.p.events.after(e.sent).map((s) => s.event);
     if (!events.length) return;

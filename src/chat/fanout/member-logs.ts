@@ -85,6 +85,10 @@ export class MemberLogs implements Fanout {
     return false;
   }
 
+  relayFrom(): void {
+    // Nothing is pushed live here.
+  }
+
   offline(): void {}
 
   rewritten(): void {}
