@@ -34,7 +34,13 @@ function header(r: Results): string {
   const load = loads.length
     ? `; the machine's 1-minute load average over the phases ${num(Math.min(...loads), 1)}–${num(Math.max(...loads), 1)} (${m.cores} cores, shared)`
     : "";
-  return `${r.quick ? "QUICK run" : "Full run"}${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}${load}`;
+  return `${r.quick ? "QUICK run" : "Full run"}${
+    r.overrides
+      ? ` with counts set by hand (${Object.entries(r.overrides)
+          .map(([k, v]) => `${k} ${num(v, 0)}`)
+          .join(", ")})`
+      : ""
+  }${r.localObservability ? "" : " (wrangler's local observability off)"} ${r.date} on ${m.cores} x ${m.cpuModel}, ${num(m.memoryMB / 1024, 1)} GB; node ${r.versions.node}, wrangler ${r.versions.wrangler}, workerd ${r.versions.workerd}${r.source ? `; Worker: ${r.source}` : ""}${r.serverEvents.length ? `; server events: ${r.serverEvents.join("; ")}` : ""}${load}`;
 }
 
 export function renderTable(r: Results): string {
@@ -174,7 +180,8 @@ and 300 online instead of 1,000 up to 10,000, 10 messages each instead of 30, an
 \`--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale\` runs a subset; \`--source=REV\` measures
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); each of these also writes to
-\`bench/out/\`.
+\`bench/out/\`. \`--set=searchMessages=20000,scaleOnlineMax=2500\` lowers counts of a full run (one
+this machine cannot finish in the time at hand); the report's first line then names them.
 
 ${readFileSync(new URL("./tried.md", import.meta.url), "utf8")}`;
 }

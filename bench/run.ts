@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale] [--out=DIR] [--source=REV] [--no-local-observability] [--render=results.json]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale] [--out=DIR] [--source=REV] [--no-local-observability] [--set=name=N,...] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { startLocalServer } from "../scripts/local-server";
 import { cpuWindow, mb, per, registerUsers, type U } from "./common";
 import { shared } from "./floors";
-import { args, COUNTS, DEPTH, enabled, MANY_DEPTH, NO_OBSERVABILITY, OUT, QUICK, SETUP_CONCURRENCY, SOURCE } from "./options";
+import { args, COUNTS, DEPTH, enabled, MANY_DEPTH, NO_OBSERVABILITY, OUT, OVERRIDES, QUICK, SETUP_CONCURRENCY, SOURCE } from "./options";
 import { baseline } from "./phases/baseline";
 import { connectMany } from "./phases/connect";
 import { direct } from "./phases/direct";
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick: QUICK,
     counts: { ...COUNTS, depth: DEPTH, manyDepth: MANY_DEPTH },
+    ...(Object.keys(OVERRIDES).length ? { overrides: OVERRIDES } : {}),
     localObservability: !NO_OBSERVABILITY,
     machine: machine(),
     versions: { node: process.version, wrangler: version("wrangler"), workerd: "unknown" },

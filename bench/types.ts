@@ -251,6 +251,8 @@ export interface Results {
   date: string;
   quick: boolean;
   counts: Record<string, number>;
+  /** Counts lowered from a full run's by --set (absent: none). */
+  overrides?: Record<string, number>;
   machine: Machine;
   versions: { node: string; wrangler: string; workerd: string };
   /** Whether wrangler's local observability collector ran (wrangler dev's default). */
