@@ -13,7 +13,7 @@ import { MessageSearch } from "./search";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
-import { backToList, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
+import { backToList, inviteInUrl, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
 import { Settings } from "./settings";
 import { AppStatus } from "./status";
 import { loadCached, loadSaved, saveCached, saveSaved, type Session } from "./storage";
@@ -58,6 +58,7 @@ export class ChatApp {
       upsertChat: (chat) => this.upsertChat(chat),
       removeChat: (chatId) => this.removeChat(chatId),
       open: (chatId) => this.open(chatId),
+      announce: (text) => this.status.announce(text),
     });
     this.search = new MessageSearch(this.store, client, {
       openAt: (chatId, seq) => void this.openAt(chatId, seq),
@@ -167,8 +168,10 @@ export class ChatApp {
       this.conversation.renderHead();
       this.settings.renderHead();
     });
-    this.follow(routeInUrl());
+    const invite = inviteInUrl();
+    if (!invite) this.follow(routeInUrl());
     client.connect();
+    if (invite) this.join(invite);
   }
 
   destroy(): void {
@@ -331,6 +334,19 @@ export class ChatApp {
       if (chatId === this.store.openId) this.conversation.renderTyping();
       this.renderList();
     }, TYPING_SHOWN_MS + 50);
+  }
+
+  /** An invite link: joins its group (a member already: just opens it) in the link's place. */
+  private join(code: string): void {
+    replaceRoute(null);
+    this.client.joinByInvite({ code }).then(
+      ({ chat }) => {
+        this.upsertChat(chat);
+        this.status.announce(`You joined ${chat.title}.`);
+        void this.open(chat.chat_id);
+      },
+      () => this.status.announce("This invite link is not valid any more."),
+    );
   }
 
   /** What the URL says is open, after Back or Forward (or on loading the page). */

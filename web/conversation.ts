@@ -33,6 +33,10 @@ const newClientMsgId = () => crypto.getRandomValues(new Uint32Array(4)).join("-"
 export class Conversation {
   readonly el = h("div", { class: "pane" });
   private lastTypingSent = 0;
+  /** Slow mode: when each chat's next message may go, and the Send button that counts down to it. */
+  private readonly slowUntil = new Map<string, number>();
+  private sendButton: HTMLButtonElement | null = null;
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
   // The open chat's parts (rebuilt on switching chats).
   private headEl: HTMLElement | null = null;
   private typingEl: HTMLElement | null = null;
@@ -159,8 +163,13 @@ export class Conversation {
     const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
     sending.then(
-      ({ message }) => this.host.received(message, false),
+      ({ message }) => {
+        if (chat.slow_mode_s && chat.role === "member") this.slowDown(chat.chat_id, chat.slow_mode_s * 1000);
+        this.host.received(message, false);
+      },
       (err: unknown) => {
+        if (err instanceof Error && "error" in err && err.error === "slow_mode")
+          this.slowDown(chat.chat_id, (err as { retryAfterMs?: number }).retryAfterMs ?? 1000);
         // Discarded, or sent again, meanwhile.
         if (this.store.outgoing.get(clientMsgId) !== out) return;
         out.failed = true;
@@ -175,11 +184,39 @@ export class Conversation {
     );
   }
 
+  private slowDown(chatId: string, ms: number): void {
+    this.slowUntil.set(chatId, Date.now() + ms);
+    this.renderSend();
+  }
+
+  /** The Send button: "Wait N s" and disabled while the open chat's slow mode holds the next message. */
+  private renderSend(): void {
+    clearTimeout(this.slowTimer);
+    const button = this.sendButton;
+    const chatId = this.store.openId;
+    if (!button || !chatId) return;
+    const left = Math.ceil(((this.slowUntil.get(chatId) ?? 0) - Date.now()) / 1000);
+    const label = button.querySelector("span")!;
+    if (left > 0) {
+      const wasFocused = document.activeElement === button;
+      button.disabled = true;
+      label.textContent = `Wait ${left} s`;
+      button.setAttribute("aria-label", `Slow mode: you can send again in ${left} seconds`);
+      if (wasFocused) this.composer?.focus();
+      this.slowTimer = setTimeout(() => this.renderSend(), 1000);
+    } else if (button.disabled) {
+      this.slowUntil.delete(chatId);
+      button.disabled = false;
+      label.textContent = "Send";
+      button.removeAttribute("aria-label");
+    }
+  }
+
   // ---- Rendering ----
 
   showEmpty(note?: string): void {
     this.thread.leave();
-    this.typingEl = this.headEl = this.composer = null;
+    this.typingEl = this.headEl = this.composer = this.sendButton = null;
     this.el.replaceChildren(
       h(
         "div",
@@ -204,19 +241,20 @@ export class Conversation {
       autocomplete: "off",
     });
     const composer = this.composer;
+    this.sendButton = h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send"));
     const sendForm = h(
       "form",
       { class: "composer" },
       h("label", { for: "composer", class: "sr-only" }, "Message"),
       this.attachments.button(),
       composer,
-      h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send")),
+      this.sendButton,
     );
     sendForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const content = composer.value.trim();
       const current = this.store.openChat;
-      if (!content || !current) return;
+      if (!content || !current || this.sendButton?.disabled) return;
       composer.value = "";
       autosize(composer);
       this.keepDraft(current.chat_id, "");
@@ -255,6 +293,7 @@ export class Conversation {
     if (composer.value) autosize(composer);
     this.renderHead();
     this.renderTyping();
+    this.renderSend();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
     if (!closed && matchMedia("(hover: hover)").matches) composer.focus();
   }
@@ -305,22 +344,34 @@ export class Conversation {
       { key: "notify", version: chat.notify ?? "", render: () => notifyMenu(chat, this.client, (c) => this.store.upsertChat(c)) },
     ];
     if (chat.type === "group")
-      items.push({
-        key: "members",
-        version: "",
-        render: () =>
-          h(
-            "button",
-            {
-              type: "button",
-              class: "btn btn-ghost btn-sm",
-              "data-control": "members",
-              on: { click: () => this.dialogs.members() },
-            },
-            icon("members"),
-            h("span", {}, "Members"),
-          ),
-      });
+      items.push(
+        {
+          key: "info",
+          version: "",
+          render: () =>
+            h(
+              "button",
+              { type: "button", class: "btn btn-ghost btn-sm", "data-control": "info", on: { click: () => this.dialogs.info() } },
+              h("span", {}, "Info"),
+            ),
+        },
+        {
+          key: "members",
+          version: "",
+          render: () =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-ghost btn-sm",
+                "data-control": "members",
+                on: { click: () => this.dialogs.members() },
+              },
+              icon("members"),
+              h("span", {}, "Members"),
+            ),
+        },
+      );
     else if (!chat.peer_deleted && others[0]) {
       const peer = others[0];
       const blocked = this.store.isBlocked(peer);

@@ -116,7 +116,24 @@ export class MessageItems {
                 "Delete",
               ),
             )
-          : null,
+          : !mine && !m.deleted && chat.type === "group"
+            ? h(
+                "div",
+                { class: "msg-actions" },
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "btn-link btn-xs",
+                    "data-control": "report",
+                    "aria-label": `Report message from ${m.sender} sent ${time}`,
+                    "aria-describedby": textId,
+                    on: { click: () => this.dialogs.report(chat, m.seq, () => this.host.focusItem({ key, control: "report" })) },
+                  },
+                  "Report",
+                ),
+              )
+            : null,
         status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
       );
     };
