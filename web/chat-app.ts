@@ -7,7 +7,7 @@
 // chats first and older pages when asked for; every push after the first page is applied
 // on top. Pushes before it (replayed from a stored pts) are already in it, so only their
 // read receipts, which getChats does not carry, are kept.
-import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
+import { type Chat, type ChatClient, type ClientEvents, type Message, withReaction, withReplyPreview } from "edge-chat/client";
 import { ChatList } from "./chat-list";
 import { MessageSearch } from "./search";
 import { Conversation } from "./conversation";
@@ -136,8 +136,12 @@ export class ChatApp {
       this.onMessage(p.message, false);
       this.announce(p.message);
     });
-    on("messageEdited", (p) => this.onMessage(p.message, true));
-    on("messageDeleted", (p) => this.onMessage(p.message, true));
+    on("messageEdited", (p) => this.onOriginal(p.message));
+    on("messageDeleted", (p) => this.onOriginal(p.message));
+    on("reactionChanged", (p) => {
+      const shown = this.store.threads.get(p.chat_id)?.bySeq.get(p.seq);
+      if (shown) this.onMessage(withReaction(shown, p, this.store.me), true);
+    });
     on("chatCreated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
     on("chatUpdated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
     on("removedFromChat", (p) => this.store.listLoaded && this.removeChat(p.chat_id));
@@ -299,6 +303,13 @@ export class ChatApp {
     // Where the chat was, the note says why it is gone; on a phone the list is back instead.
     if (focusGoes) this.conversation.focusEmpty() || this.list.focusHeading();
     else if (note) this.status.announce(note);
+  }
+
+  /** An edited or deleted message, and the quotes of it in the replies loaded. */
+  private onOriginal(m: Message): void {
+    const thread = this.store.threads.get(m.chat_id);
+    for (const r of thread?.bySeq.values() ?? []) if (r.reply_to?.seq === m.seq) thread?.bySeq.set(r.seq, withReplyPreview(r, m));
+    this.onMessage(m, true);
   }
 
   private onMessage(m: Message, changed: boolean): void {

@@ -10,6 +10,8 @@ import { describe, isConnectionError, submitOnEnter } from "./forms";
 import { MessageItems } from "./message-item";
 import { loadDrafts, saveDrafts, type Drafts } from "./storage";
 import { memberCount, unreadOf, type Outgoing, type Store } from "./store";
+import { ReplyBar } from "./reply-bar";
+import { SlowSend } from "./slow-send";
 import { PAGE, ThreadView } from "./thread";
 
 const TYPING_SENT_EVERY_MS = 3_000;
@@ -34,13 +36,19 @@ export class Conversation {
   readonly el = h("div", { class: "pane" });
   private lastTypingSent = 0;
   /** Slow mode: when each chat's next message may go, and the Send button that counts down to it. */
-  private readonly slowUntil = new Map<string, number>();
-  private sendButton: HTMLButtonElement | null = null;
-  private slowTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly slow = new SlowSend(
+    () => this.store.openId,
+    () => this.composer?.focus(),
+  );
   // The open chat's parts (rebuilt on switching chats).
   private headEl: HTMLElement | null = null;
   private typingEl: HTMLElement | null = null;
   private composer: HTMLTextAreaElement | null = null;
+  /** The quote above the composer of the message being replied to, if any. */
+  private readonly replyBar = new ReplyBar(
+    () => this.composer?.focus(),
+    (text) => this.host.announce(text),
+  );
   private readonly attachments: Attachments;
   private readonly thread: ThreadView;
   private readonly items: MessageItems;
@@ -68,6 +76,12 @@ export class Conversation {
       rerender: () => this.renderThread(),
       focusItem: (target, later) => this.thread.focusItem(target, later),
       offline: () => !navigator.onLine || this.client.state !== "ready",
+      announce: (text) => this.host.announce(text),
+      reply: (m) => this.replyBar.reply(m),
+      reveal: (seq) => {
+        const id = this.store.openId;
+        if (id) void this.thread.reveal(id, seq);
+      },
     });
     this.thread = new ThreadView(store, client, this.items, { listChanged: () => this.host.listChanged() });
   }
@@ -154,22 +168,22 @@ export class Conversation {
   private resend(out: Outgoing): void {
     const chat = this.store.chats.get(out.chatId);
     this.store.discard(out.clientMsgId);
-    if (chat) this.send(chat, out.content, out.clientMsgId);
+    if (chat) this.send(chat, out.content, out.clientMsgId, out.replyTo);
   }
 
-  private send(chat: Chat, content: string, clientMsgId = newClientMsgId()): void {
-    const out = this.store.queue(chat.chat_id, content, clientMsgId);
+  private send(chat: Chat, content: string, clientMsgId = newClientMsgId(), replyTo?: number): void {
+    const out = this.store.queue(chat.chat_id, content, clientMsgId, replyTo);
     if (chat.chat_id === this.store.openId) this.thread.render(true);
-    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId };
+    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId, ...(replyTo ? { reply_to: replyTo } : {}) };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
     sending.then(
       ({ message }) => {
-        if (chat.slow_mode_s && chat.role === "member") this.slowDown(chat.chat_id, chat.slow_mode_s * 1000);
+        if (chat.slow_mode_s && chat.role === "member") this.slow.slowDown(chat.chat_id, chat.slow_mode_s * 1000);
         this.host.received(message, false);
       },
       (err: unknown) => {
         if (err instanceof Error && "error" in err && err.error === "slow_mode")
-          this.slowDown(chat.chat_id, (err as { retryAfterMs?: number }).retryAfterMs ?? 1000);
+          this.slow.slowDown(chat.chat_id, (err as { retryAfterMs?: number }).retryAfterMs ?? 1000);
         // Discarded, or sent again, meanwhile.
         if (this.store.outgoing.get(clientMsgId) !== out) return;
         out.failed = true;
@@ -184,39 +198,11 @@ export class Conversation {
     );
   }
 
-  private slowDown(chatId: string, ms: number): void {
-    this.slowUntil.set(chatId, Date.now() + ms);
-    this.renderSend();
-  }
-
-  /** The Send button: "Wait N s" and disabled while the open chat's slow mode holds the next message. */
-  private renderSend(): void {
-    clearTimeout(this.slowTimer);
-    const button = this.sendButton;
-    const chatId = this.store.openId;
-    if (!button || !chatId) return;
-    const left = Math.ceil(((this.slowUntil.get(chatId) ?? 0) - Date.now()) / 1000);
-    const label = button.querySelector("span")!;
-    if (left > 0) {
-      const wasFocused = document.activeElement === button;
-      button.disabled = true;
-      label.textContent = `Wait ${left} s`;
-      button.setAttribute("aria-label", `Slow mode: you can send again in ${left} seconds`);
-      if (wasFocused) this.composer?.focus();
-      this.slowTimer = setTimeout(() => this.renderSend(), 1000);
-    } else if (button.disabled) {
-      this.slowUntil.delete(chatId);
-      button.disabled = false;
-      label.textContent = "Send";
-      button.removeAttribute("aria-label");
-    }
-  }
-
   // ---- Rendering ----
 
   showEmpty(note?: string): void {
     this.thread.leave();
-    this.typingEl = this.headEl = this.composer = this.sendButton = null;
+    this.typingEl = this.headEl = this.composer = this.slow.button = this.replyBar.el = null;
     this.el.replaceChildren(
       h(
         "div",
@@ -230,6 +216,7 @@ export class Conversation {
 
   private renderChat(chat: Chat): void {
     this.headEl = h("header", { class: "chat-head" });
+    const replyEl = this.replyBar.mount(chat.chat_id);
     this.thread.mount(chat);
     this.typingEl = h("p", { class: "typing" });
     this.composer = h("textarea", {
@@ -241,24 +228,30 @@ export class Conversation {
       autocomplete: "off",
     });
     const composer = this.composer;
-    this.sendButton = h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send"));
+    this.slow.button = h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send"));
     const sendForm = h(
       "form",
       { class: "composer" },
       h("label", { for: "composer", class: "sr-only" }, "Message"),
       this.attachments.button(),
       composer,
-      this.sendButton,
+      this.slow.button,
     );
     sendForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const content = composer.value.trim();
       const current = this.store.openChat;
-      if (!content || !current || this.sendButton?.disabled) return;
+      if (!content || !current || this.slow.button?.disabled) return;
       composer.value = "";
       autosize(composer);
       this.keepDraft(current.chat_id, "");
-      this.send(current, content);
+      const replying = this.replyBar.replying;
+      const replyTo = replying?.chat_id === current.chat_id ? replying.seq : undefined;
+      this.replyBar.cancel(false);
+      this.send(current, content, undefined, replyTo);
+    });
+    composer.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.replyBar.replying) this.replyBar.cancel(true);
     });
     submitOnEnter(composer, sendForm);
     composer.value = this.drafts[chat.chat_id] ?? "";
@@ -283,6 +276,7 @@ export class Conversation {
           this.thread.el,
           this.typingEl,
           this.attachments.tray,
+          replyEl,
           sendForm,
         );
     if (!closed) {
@@ -293,7 +287,7 @@ export class Conversation {
     if (composer.value) autosize(composer);
     this.renderHead();
     this.renderTyping();
-    this.renderSend();
+    this.slow.render();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
     if (!closed && matchMedia("(hover: hover)").matches) composer.focus();
   }
