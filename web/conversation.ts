@@ -346,6 +346,7 @@ export class Conversation {
             h(
               "button",
               { type: "button", class: "btn btn-ghost btn-sm", "data-control": "info", on: { click: () => this.dialogs.info() } },
+              icon("info"),
               h("span", {}, "Info"),
             ),
         },

@@ -1,12 +1,13 @@
-// One message in the thread: its bubble (the sender in a group, in their colour; the text
-// with its links; the photo or file; the time, "edited"), your own message's Edit and
-// Delete and the form that edits it, your messages on their way, and under your latest who
-// has read it; the reactions under it (yours pressed) and a picker of common emojis, each a
-// toggle. Each is a keyed item (dom.ts): its version changes whenever what it shows does.
+// One message in the thread: its bubble (the sender in a group, in their colour; the quote
+// it replies to; the text with its links; the photo or file; the time, "edited"), its
+// toolbar (Reply, React, and Edit and Delete on yours or Report on another's) and the form
+// that edits yours, your messages on their way, and under your latest who has read it; the
+// reactions under it (yours pressed) and a picker of common emojis, each a toggle. Each is
+// a keyed item (dom.ts): its version changes whenever what it shows does.
 import type { Chat, ChatClient, Message, ReplyTo } from "edge-chat/client";
 import type { Attachments } from "./attachments";
 import type { Dialogs } from "./dialogs";
-import { clockTime, fullTime, h, type Keyed } from "./dom";
+import { clockTime, fullTime, h, type Keyed, toolbar } from "./dom";
 import { describe, showError, submitOnEnter } from "./forms";
 import { sender, withLinks } from "./message-text";
 import type { Outgoing, Store } from "./store";
@@ -103,53 +104,7 @@ export class MessageItems {
           tabindex: "-1",
         },
         body,
-        mine && !m.deleted && !editing
-          ? h(
-              "div",
-              { class: "msg-actions" },
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs",
-                  "data-control": "edit",
-                  "aria-label": `Edit message sent ${time}`,
-                  "aria-describedby": textId,
-                  on: { click: () => this.startEdit(m.seq, key) },
-                },
-                "Edit",
-              ),
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs danger",
-                  "data-control": "delete",
-                  "aria-label": `Delete message sent ${time}`,
-                  "aria-describedby": textId,
-                  on: { click: () => this.confirmDelete(chat, m, key) },
-                },
-                "Delete",
-              ),
-            )
-          : !mine && !m.deleted && chat.type === "group"
-            ? h(
-                "div",
-                { class: "msg-actions" },
-                h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "btn-link btn-xs",
-                    "data-control": "report",
-                    "aria-label": `Report message from ${m.sender} sent ${time}`,
-                    "aria-describedby": textId,
-                    on: { click: () => this.dialogs.report(chat, m.seq, () => this.host.focusItem({ key, control: "report" })) },
-                  },
-                  "Report",
-                ),
-              )
-            : null,
+        m.deleted || editing ? null : this.actions(chat, m, key, time, textId, picking),
         m.deleted || editing ? null : this.reactions(chat, m, key, time, textId, picking),
         status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
       );
@@ -266,10 +221,55 @@ export class MessageItems {
     );
   }
 
-  // ---- Reactions ----
+  // ---- Actions and reactions ----
 
-  /** The counts under a message, each a toggle named with the message's time, and React with its picker. */
-  private reactions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement {
+  /**
+   * Reply, React, and Edit and Delete on yours or Report on another's in a group: one
+   * toolbar, one Tab stop (dom.ts), beside the bubble.
+   */
+  private actions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement {
+    const mine = m.sender === this.store.me;
+    const button = (control: string, text: string, label: string, click: () => void, extra: Record<string, string | null> = {}) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: `btn-link btn-xs${control === "delete" ? " danger" : ""}`,
+          "data-control": control,
+          "aria-label": `${label} sent ${time}`,
+          "aria-describedby": textId,
+          ...extra,
+          on: { click },
+        },
+        text,
+      );
+    return toolbar(
+      { class: "msg-actions", "aria-label": `Message sent ${time}` },
+      button("reply", "Reply", "Reply to message", () => this.host.reply(m)),
+      button(
+        "react",
+        "React",
+        "React to message",
+        () => {
+          this.picking = picking ? null : { chatId: chat.chat_id, seq: m.seq };
+          this.host.focusItem({ key, control: picking ? "react" : "pick-0" }, true);
+          this.host.rerender();
+        },
+        { "aria-expanded": String(picking), "aria-controls": picking ? `picker-${m.seq}` : null },
+      ),
+      mine ? button("edit", "Edit", "Edit message", () => this.startEdit(m.seq, key)) : null,
+      mine ? button("delete", "Delete", "Delete message", () => this.confirmDelete(chat, m, key)) : null,
+      !mine && chat.type === "group"
+        ? button("report", "Report", `Report message from ${m.sender}`, () =>
+            this.dialogs.report(chat, m.seq, () => this.host.focusItem({ key, control: "report" })),
+          )
+        : null,
+    );
+  }
+
+  /** The counts under a message, each a toggle named with the message's time, and the picker React opens: one toolbar. */
+  private reactions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement | null {
+    if (!m.reactions?.length && !picking) return null;
     const toggle = (emoji: string, mine: boolean, control: string) => {
       this.picking = null;
       const params = { chat_id: chat.chat_id, seq: m.seq, emoji };
@@ -297,12 +297,11 @@ export class MessageItems {
         `${r.emoji} ${r.count}`,
       ),
     );
-    const pickerId = `picker-${m.seq}`;
     const mineSet = new Set((m.reactions ?? []).filter((r) => r.mine).map((r) => r.emoji));
     const picker = picking
       ? h(
           "div",
-          { class: "reaction-picker", id: pickerId, role: "group", "aria-label": `Reactions for message sent ${time}` },
+          { class: "reaction-picker", id: `picker-${m.seq}`, role: "group", "aria-label": `Pick a reaction for message sent ${time}` },
           ...PICKER.map((emoji, i) =>
             h(
               "button",
@@ -327,44 +326,7 @@ export class MessageItems {
           ),
         )
       : null;
-    return h(
-      "div",
-      { class: "reactions" },
-      ...counts,
-      h(
-        "button",
-        {
-          type: "button",
-          class: "btn-link btn-xs",
-          "data-control": "reply",
-          "aria-label": `Reply to message sent ${time}`,
-          "aria-describedby": textId,
-          on: { click: () => this.host.reply(m) },
-        },
-        "Reply",
-      ),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "btn-link btn-xs",
-          "data-control": "react",
-          "aria-expanded": picking ? "true" : "false",
-          "aria-controls": picking ? pickerId : null,
-          "aria-label": `React to message sent ${time}`,
-          "aria-describedby": textId,
-          on: {
-            click: () => {
-              this.picking = picking ? null : { chatId: chat.chat_id, seq: m.seq };
-              this.host.focusItem({ key, control: picking ? "react" : "pick-0" }, true);
-              this.host.rerender();
-            },
-          },
-        },
-        "React",
-      ),
-      picker,
-    );
+    return toolbar({ class: "reactions", "aria-label": `Reactions to message sent ${time}` }, ...counts, picker);
   }
 
   // ---- Editing and deleting ----
