@@ -7,6 +7,8 @@ import { notifyMenu } from "./chat-notify";
 import { avatar, h, icon, onePane, shown, syncChildren, type Keyed } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, isConnectionError, submitOnEnter } from "./forms";
+import { mentionsIn } from "./mention-text";
+import { MentionSuggest } from "./mentions";
 import { MessageItems } from "./message-item";
 import { loadDrafts, saveDrafts, type Drafts } from "./storage";
 import { memberCount, unreadOf, type Outgoing, type Store } from "./store";
@@ -174,7 +176,14 @@ export class Conversation {
   private send(chat: Chat, content: string, clientMsgId = newClientMsgId(), replyTo?: number): void {
     const out = this.store.queue(chat.chat_id, content, clientMsgId, replyTo);
     if (chat.chat_id === this.store.openId) this.thread.render(true);
-    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId, ...(replyTo ? { reply_to: replyTo } : {}) };
+    const mentions = mentionsIn(content);
+    const params = {
+      chat_id: chat.chat_id,
+      content,
+      client_msg_id: clientMsgId,
+      ...(replyTo ? { reply_to: replyTo } : {}),
+      ...(mentions.length ? { mentions } : {}),
+    };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
     sending.then(
       ({ message }) => {
@@ -228,6 +237,14 @@ export class Conversation {
       autocomplete: "off",
     });
     const composer = this.composer;
+    // First, so its keys (Enter, Tab, Escape while it lists names) come before the composer's.
+    const mentions = new MentionSuggest(
+      composer,
+      this.client,
+      () => this.store.openChat,
+      this.store.me,
+      (t) => this.host.announce(t),
+    );
     this.slow.button = h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send"));
     const sendForm = h(
       "form",
@@ -235,6 +252,7 @@ export class Conversation {
       h("label", { for: "composer", class: "sr-only" }, "Message"),
       this.attachments.button(),
       composer,
+      mentions.el,
       this.slow.button,
     );
     sendForm.addEventListener("submit", (e) => {

@@ -9,6 +9,7 @@ import type { Attachments } from "./attachments";
 import type { Dialogs } from "./dialogs";
 import { clockTime, fullTime, h, type Keyed, toolbar } from "./dom";
 import { describe, showError, submitOnEnter } from "./forms";
+import { mentionsIn } from "./mention-text";
 import { sender, withLinks } from "./message-text";
 import type { Outgoing, Store } from "./store";
 
@@ -270,12 +271,14 @@ export class MessageItems {
   /** The counts under a message, each a toggle named with the message's time, and the picker React opens: one toolbar. */
   private reactions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement | null {
     if (!m.reactions?.length && !picking) return null;
-    const toggle = (emoji: string, mine: boolean, control: string) => {
+    const toggle = (emoji: string, mine: boolean) => {
       this.picking = null;
       const params = { chat_id: chat.chat_id, seq: m.seq, emoji };
       (mine ? this.client.unreact(params) : this.client.react(params)).then(
         ({ message }) => {
-          this.host.focusItem({ key, control }, true);
+          // On its count, or on React once the count is gone.
+          const counted = message.reactions?.some((r) => r.emoji === emoji);
+          this.host.focusItem({ key, control: counted ? `reaction-${emoji}` : "react" }, true);
           this.host.received(message, true);
           this.host.announce(`${mine ? "Reaction removed" : "Reacted"}: ${emoji}`);
         },
@@ -292,7 +295,7 @@ export class MessageItems {
           "aria-pressed": r.mine ? "true" : "false",
           "aria-label": `${r.emoji} ${r.count} on message sent ${time}${r.mine ? ", yours" : ""}`,
           "aria-describedby": textId,
-          on: { click: () => toggle(r.emoji, !!r.mine, `reaction-${r.emoji}`) },
+          on: { click: () => toggle(r.emoji, !!r.mine) },
         },
         `${r.emoji} ${r.count}`,
       ),
@@ -312,7 +315,7 @@ export class MessageItems {
                 "aria-label": `React ${emoji} to message sent ${time}`,
                 "aria-describedby": textId,
                 on: {
-                  click: () => toggle(emoji, mineSet.has(emoji), `reaction-${emoji}`),
+                  click: () => toggle(emoji, mineSet.has(emoji)),
                   keydown: (e: Event) => {
                     if ((e as KeyboardEvent).key !== "Escape") return;
                     this.picking = null;
@@ -376,7 +379,8 @@ export class MessageItems {
       const content = area.value.trim();
       if (!content) return;
       if (content === m.content) return cancel();
-      this.client.editMessage({ chat_id: chat.chat_id, seq: m.seq, content }).then(
+      // The mentions follow the text: a name taken out is no longer mentioned.
+      this.client.editMessage({ chat_id: chat.chat_id, seq: m.seq, content, mentions: mentionsIn(content) }).then(
         ({ message }) => {
           done();
           this.host.received(message, true);

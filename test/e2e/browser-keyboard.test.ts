@@ -177,6 +177,75 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await expectFocused(page, heading1(page, "edge-chat"), "the chat list's heading after logging in");
   });
 
+  it("replies, reacts and mentions by keyboard alone: the reply bar, the picker and the suggestions", async () => {
+    const page = await env.newPage(DESKTOP);
+    const me = await env.signUp(page, "rex");
+    const [sam] = await env.apiUsers("sam");
+    const { chat } = await sam.client.createGroup({ title: "Porch", members: [me] });
+    const { message: coffeeMsg } = await sam.client.sendGroupMessage({ chat_id: chat.chat_id, content: "Coffee?" });
+    await chatItem(page, "Porch").waitFor();
+    await tabTo(page, chatItem(page, "Porch"), "the Porch chat");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer");
+    const coffee = message(page, "Coffee?");
+    const reply = coffee.getByRole("button", { name: /^Reply to message sent / });
+    const react = coffee.getByRole("button", { name: /^React to message sent / });
+    const bar = page.locator(".reply-bar");
+
+    // Reply: the quote goes above the composer, which takes the keyboard; Escape cancels it.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, reply, "Reply");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer, replying");
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => bar.isHidden()).toBe(true);
+    await expectFocused(page, composer(page), "the composer, the reply cancelled");
+
+    // React: the picker opens on its first emoji, the arrows move along it, Escape goes back to React.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, reply, "Reply, where the toolbar was left");
+    await page.keyboard.press("ArrowRight");
+    await expectFocused(page, react, "React");
+    await page.keyboard.press("Enter");
+    const picks = coffee.getByRole("group", { name: /^Pick a reaction/ }).getByRole("button");
+    await expectFocused(page, picks.nth(0), "the picker's first emoji");
+    await page.keyboard.press("ArrowRight");
+    await expectFocused(page, picks.nth(1), "the picker's second emoji");
+    await page.keyboard.press("Escape");
+    await expectFocused(page, react, "React after Escape");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, picks.nth(0), "the picker's first emoji again");
+    await page.keyboard.press("Enter");
+    const mine = coffee.getByRole("button", { name: /^👍 1 on message sent .*, yours$/ });
+    await expectFocused(page, mine, "your reaction");
+    // Taking it back leaves no count: the keyboard goes back to React.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => coffee.locator(".reaction").count()).toBe(0);
+    await expectFocused(page, react, "React, once the count is gone");
+
+    // A reply with a mention: "@" lists the members, Enter picks one, Enter sends.
+    await page.keyboard.press("ArrowLeft");
+    await expectFocused(page, reply, "Reply");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer, replying");
+    await page.keyboard.type("Yes @s");
+    await page.getByRole("option", { name: sam.username }).waitFor();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("two sugars");
+    await page.keyboard.press("Enter");
+    await message(page, "two sugars").locator(".meta time").waitFor();
+    expect(await message(page, "two sugars").locator(".quote-text").textContent()).toBe("Coffee?");
+    const { messages } = await sam.client.getMessages({ chat_id: chat.chat_id });
+    expect(messages.at(-1)).toMatchObject({
+      content: `Yes @${sam.username} two sugars`,
+      mentions: [sam.username],
+      reply_to: { seq: coffeeMsg.seq },
+    });
+  });
+
   it("works every dialog by keyboard: New chat, New group, Members (remove, add), Leave group, Close and Escape", async () => {
     const page = await env.newPage(DESKTOP);
     const me = await env.signUp(page, "lou");
