@@ -4,7 +4,7 @@
 // keyboard stays on the control that made it (or the list it changed).
 import type { Chat, ChatClient, MemberEntry } from "edge-chat/client";
 import { avatar, h } from "./dom";
-import { showError } from "./forms";
+import { field, form, showError } from "./forms";
 import { inviteLink } from "./routes";
 
 export interface GroupInfoHost {
@@ -14,6 +14,8 @@ export interface GroupInfoHost {
 }
 
 const SLOW_MODES = [0, 10, 30, 60, 300];
+/** Members listed a page at a time. */
+const MEMBERS_PAGE = 50;
 
 export function groupInfo(chat: Chat, me: string, client: ChatClient, host: GroupInfoHost, focus?: string): void {
   const role = chat.role ?? (chat.owner === me ? "owner" : "member");
@@ -21,7 +23,7 @@ export function groupInfo(chat: Chat, me: string, client: ChatClient, host: Grou
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const fail = (err: unknown) => showError(error, err);
   const again = (focusOn?: string) => groupInfo(chat, me, client, host, focusOn);
-  const list = h("ul", { class: "member-list", "aria-label": "Members" });
+  const list = h("ul", { class: "member-list", "aria-label": "Members", tabindex: "-1" });
   const act = (label: string, aria: string, run: () => Promise<unknown>, said: string, control: string) =>
     h(
       "button",
@@ -85,22 +87,94 @@ export function groupInfo(chat: Chat, me: string, client: ChatClient, host: Grou
         : null,
     );
   };
-  void client.getMembers({ chat_id: chat.chat_id, limit: 100 }).then(({ members }) => {
-    list.replaceChildren(...members.map(item));
-    list.querySelector<HTMLElement>(`[data-control="${focus}"]`)?.focus();
-    if (focus === "members") {
-      list.tabIndex = -1;
-      list.focus();
-    }
-  }, fail);
+  // A page at a time, by name (getMembers' cursor): "Show more members" asks for the next.
+  let after: string | undefined;
+  const more = h("button", { type: "button", class: "btn btn-ghost btn-sm", hidden: true }, "Show more members");
+  const page = () =>
+    client
+      .getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) })
+      .then(({ members, has_more }) => {
+        const first = after === undefined;
+        list.append(...members.map(item));
+        after = members.at(-1)?.username;
+        more.hidden = !has_more;
+        if (first) list.querySelector<HTMLElement>(`[data-control="${focus}"]`)?.focus();
+        // The button the keyboard was on is gone once the list is whole: the list takes it.
+        if ((first && focus === "members") || (!first && !has_more)) list.focus();
+      }, fail);
+  more.addEventListener("click", () => void page());
+  void page();
   const parts: Node[] = [
-    chat.description ? h("p", { class: "dialog-text" }, chat.description) : h("p", { class: "dialog-text" }, "No description."),
+    runs ? details(chat, me, client, host) : h("p", { class: "dialog-text" }, chat.description || "No description."),
     h("h3", { class: "info-head" }, "Members"),
     list,
+    more,
     error,
   ];
-  if (runs) parts.push(slowMode(chat, client, host, fail), invites(chat, client, host, fail, focus));
+  if (runs)
+    parts.push(banned(chat, client, host, fail, focus), slowMode(chat, client, host, fail), invites(chat, client, host, fail, focus));
   host.show(chat.title, ...parts);
+}
+
+/** The title and description, which the owner and admins edit (editGroup); the pane is drawn again with them. */
+function details(chat: Chat, me: string, client: ChatClient, host: GroupInfoHost): Node {
+  const title = field("Title", "title", { maxlength: "100", autocomplete: "off" });
+  const description = field("Description", "description", { maxlength: "500", autocomplete: "off", required: false });
+  title.input.value = chat.title;
+  description.input.value = chat.description ?? "";
+  return form({
+    fields: [title, description],
+    submitLabel: "Save",
+    submitClass: "btn btn-primary btn-sm",
+    submit: async () => {
+      const { chat: c } = await client.editGroup({
+        chat_id: chat.chat_id,
+        title: title.input.value.trim(),
+        description: description.input.value.trim(),
+      });
+      host.upsertChat(c);
+      host.announce("Group info saved.");
+      groupInfo(c, me, client, host);
+    },
+  }).el;
+}
+
+/** Who is banned (getBanned), each with Unban; after one, the keyboard goes to the list. */
+function banned(chat: Chat, client: ChatClient, host: GroupInfoHost, fail: (e: unknown) => void, focus?: string): Node {
+  const list = h("ul", { class: "member-list", "aria-label": "Banned", tabindex: "-1" });
+  const load = (focusOn?: string) =>
+    client.getBanned({ chat_id: chat.chat_id }).then(({ users }) => {
+      list.replaceChildren(
+        ...users.map((u) =>
+          h(
+            "li",
+            {},
+            avatar(u, "sm"),
+            h("span", { class: "member-name" }, u),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn-link btn-xs",
+                "aria-label": `Unban ${u}`,
+                on: {
+                  click: () =>
+                    void client.unbanMember({ chat_id: chat.chat_id, username: u }).then(() => {
+                      host.announce(`${u} is no longer banned.`);
+                      void load("banned");
+                    }, fail),
+                },
+              },
+              "Unban",
+            ),
+          ),
+        ),
+      );
+      if (!users.length) list.append(h("li", {}, "No one is banned."));
+      if (focusOn === "banned") list.focus();
+    }, fail);
+  void load(focus);
+  return h("div", { class: "stack" }, h("h3", { class: "info-head" }, "Banned"), list);
 }
 
 function slowMode(chat: Chat, client: ChatClient, host: GroupInfoHost, fail: (e: unknown) => void): Node {

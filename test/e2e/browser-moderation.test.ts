@@ -1,7 +1,7 @@
 // Running a group in the web client (the contract's "Group roles and moderation"): the info
-// pane (roles, making an admin, slow mode, invite links) under axe-core, an invite link opened
-// in a second browser that joins after registering, "Report" on a message, and slow mode's
-// countdown on the Send button.
+// pane (roles, making an admin, slow mode, invite links, editing the title and description,
+// banning and unbanning) under axe-core, an invite link opened in a second browser that joins
+// after registering, "Report" on a message, and slow mode's countdown on the Send button.
 import { describe, expect, it } from "vitest";
 import {
   announcements,
@@ -15,6 +15,7 @@ import {
   send,
   uniqueName,
   useBrowser,
+  visibleText,
   waitUntil,
 } from "./browser-helpers";
 
@@ -86,5 +87,33 @@ describe.skipIf(!hasChromium)("running a group in Chromium", () => {
     expect(await sendButton.isDisabled()).toBe(false);
     await composer(other).press("Enter");
     await message(page, "Too soon").waitFor();
+
+    // The owner renames the group and describes it; the header and pat's list follow.
+    await page.getByRole("button", { name: "Info", exact: true }).click();
+    await dialog.getByLabel("Title").fill("Night shift crew");
+    await dialog.getByLabel("Description").fill("Be kind, be brief.");
+    await dialog.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => announcements(page)).toContain("Group info saved.");
+    await expect.poll(() => page.locator(".chat-title").textContent()).toBe("Night shift crew");
+    await expect
+      .poll(async () => (await pat.client.getChats({})).chats[0])
+      .toMatchObject({
+        title: "Night shift crew",
+        description: "Be kind, be brief.",
+      });
+
+    // Banning nina lists her under Banned; Unban takes her off, and the keyboard stays on the list.
+    const banned = dialog.getByRole("list", { name: "Banned" });
+    await expect.poll(() => visibleText(banned)).toBe("No one is banned.");
+    const ban = dialog.getByRole("button", { name: /^Ban nina_/ });
+    const nina = (await ban.getAttribute("aria-label"))!.slice("Ban ".length);
+    await ban.click();
+    await expect.poll(() => announcements(page)).toContain(`${nina} was banned.`);
+    await banned.getByRole("button", { name: `Unban ${nina}` }).waitFor();
+    await audit(page, "group info with a banned member");
+    await banned.getByRole("button", { name: `Unban ${nina}` }).click();
+    await expect.poll(() => announcements(page)).toContain(`${nina} is no longer banned.`);
+    await expect.poll(() => visibleText(banned)).toBe("No one is banned.");
+    await expectFocused(page, banned, "the banned list");
   });
 });
