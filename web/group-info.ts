@@ -90,7 +90,12 @@ export function groupInfo(chat: Chat, me: string, client: ChatClient, host: Grou
   // A page at a time, by name (getMembers' cursor): "Show more members" asks for the next.
   let after: string | undefined;
   const more = h("button", { type: "button", class: "btn btn-ghost btn-sm", hidden: true }, "Show more members");
-  const page = () =>
+  // One page asked at a time (a second click would ask for the same one again); not
+  // `disabled`, which would drop the keyboard's focus from the button.
+  let loading = false;
+  const page = () => {
+    if (loading) return;
+    loading = true;
     client
       .getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) })
       .then(({ members, has_more }) => {
@@ -101,9 +106,13 @@ export function groupInfo(chat: Chat, me: string, client: ChatClient, host: Grou
         if (first) list.querySelector<HTMLElement>(`[data-control="${focus}"]`)?.focus();
         // The button the keyboard was on is gone once the list is whole: the list takes it.
         if ((first && focus === "members") || (!first && !has_more)) list.focus();
-      }, fail);
-  more.addEventListener("click", () => void page());
-  void page();
+      }, fail)
+      .finally(() => {
+        loading = false;
+      });
+  };
+  more.addEventListener("click", page);
+  page();
   const parts: Node[] = [
     runs ? details(chat, me, client, host) : h("p", { class: "dialog-text" }, chat.description || "No description."),
     h("h3", { class: "info-head" }, "Members"),

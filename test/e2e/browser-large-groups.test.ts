@@ -78,9 +78,10 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
     await page.getByRole("button", { name: "Info", exact: true }).click();
     const members = dialog.getByRole("list", { name: "Members" }).locator(".member-name");
     await expect.poll(() => members.count()).toBe(50);
-    await dialog.getByRole("button", { name: "Show more members" }).click();
+    // A double click asks for the next page once: nobody is listed twice.
+    await dialog.getByRole("button", { name: "Show more members" }).dblclick();
+    await dialog.getByRole("button", { name: "Show more members" }).waitFor({ state: "hidden" });
     await expect.poll(() => members.count()).toBe(52);
     expect((await members.allTextContents()).map((n) => n.replace(" (you)", ""))).toEqual(names);
-    expect(await dialog.getByRole("button", { name: "Show more members" }).isVisible()).toBe(false);
   });
 });
