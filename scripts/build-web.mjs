@@ -31,6 +31,25 @@ const englishOnly = {
   },
 };
 
+// The `z` namespace also brings zod's JSON Schema (to and from) and `z.compile`, which the
+// client never uses: about 18 KB of the gzipped app. Those modules are built as stubs with
+// the same exports, each a function that hands back one that throws if it is ever called
+// (a schema's `~standard` getter makes its `jsonSchema` methods that way, without calling them).
+const UNUSED_ZOD =
+  /[\\/]zod[\\/]v4[\\/](core[\\/](compile|to-json-schema|json-schema-processors|json-schema-generator)|classic[\\/]from-json-schema)\.js$/;
+const zodWithoutJsonSchema = {
+  name: "zod-without-json-schema",
+  setup(b) {
+    b.onLoad({ filter: UNUSED_ZOD }, async (args) => {
+      const { metafile } = await build({ entryPoints: [args.path], write: false, metafile: true, format: "esm", logLevel: "silent" });
+      const names = Object.values(metafile.outputs)[0].exports;
+      const thrower = 'const unavailable = () => { throw new Error("not in the web build"); };';
+      const exports = names.map((n) => `export ${n === "default" ? "default function" : `function ${n}`}() { return unavailable; }`);
+      return { contents: [thrower, ...exports].join("\n"), loader: "js" };
+    });
+  },
+};
+
 /** public/_headers: every path gets the Worker's security headers. */
 async function headersFile() {
   const compiled = await build({
@@ -68,7 +87,7 @@ await Promise.all([
     minify: true,
     sourcemap: process.env.WEB_SOURCEMAP === "1" ? "linked" : false,
     legalComments: "none",
-    plugins: [englishOnly],
+    plugins: [englishOnly, zodWithoutJsonSchema],
     logLevel: "warning",
   }),
 ]);

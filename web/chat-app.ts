@@ -7,13 +7,13 @@
 // chats first and older pages when asked for; every push after the first page is applied
 // on top. Pushes before it (replayed from a stored pts) are already in it, so only their
 // read receipts, which getChats does not carry, are kept.
-import type { Chat, ChatClient, ClientEvents, Message } from "edge-chat/client";
+import { type Chat, type ChatClient, type ClientEvents, type Message, withReaction, withReplyPreview } from "edge-chat/client";
 import { ChatList } from "./chat-list";
 import { MessageSearch } from "./search";
 import { Conversation } from "./conversation";
 import { Dialogs } from "./dialogs";
 import { h, onePane, shown } from "./dom";
-import { backToList, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
+import { backToList, inviteInUrl, pushRoute, replaceRoute, routeInUrl, type Route } from "./routes";
 import { Settings } from "./settings";
 import { AppStatus } from "./status";
 import { loadCached, loadSaved, saveCached, saveSaved, type Session } from "./storage";
@@ -58,6 +58,7 @@ export class ChatApp {
       upsertChat: (chat) => this.upsertChat(chat),
       removeChat: (chatId) => this.removeChat(chatId),
       open: (chatId) => this.open(chatId),
+      announce: (text) => this.status.announce(text),
     });
     this.search = new MessageSearch(this.store, client, {
       openAt: (chatId, seq) => void this.openAt(chatId, seq),
@@ -135,8 +136,12 @@ export class ChatApp {
       this.onMessage(p.message, false);
       this.announce(p.message);
     });
-    on("messageEdited", (p) => this.onMessage(p.message, true));
-    on("messageDeleted", (p) => this.onMessage(p.message, true));
+    on("messageEdited", (p) => this.onOriginal(p.message));
+    on("messageDeleted", (p) => this.onOriginal(p.message));
+    on("reactionChanged", (p) => {
+      const shown = this.store.threads.get(p.chat_id)?.bySeq.get(p.seq);
+      if (shown) this.onMessage(withReaction(shown, p, this.store.me), true);
+    });
     on("chatCreated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
     on("chatUpdated", (p) => this.store.listLoaded && this.upsertChat(p.chat));
     on("removedFromChat", (p) => this.store.listLoaded && this.removeChat(p.chat_id));
@@ -167,8 +172,10 @@ export class ChatApp {
       this.conversation.renderHead();
       this.settings.renderHead();
     });
-    this.follow(routeInUrl());
+    const invite = inviteInUrl();
+    if (!invite) this.follow(routeInUrl());
     client.connect();
+    if (invite) this.join(invite);
   }
 
   destroy(): void {
@@ -298,6 +305,13 @@ export class ChatApp {
     else if (note) this.status.announce(note);
   }
 
+  /** An edited or deleted message, and the quotes of it in the replies loaded. */
+  private onOriginal(m: Message): void {
+    const thread = this.store.threads.get(m.chat_id);
+    for (const r of thread?.bySeq.values() ?? []) if (r.reply_to?.seq === m.seq) thread?.bySeq.set(r.seq, withReplyPreview(r, m));
+    this.onMessage(m, true);
+  }
+
   private onMessage(m: Message, changed: boolean): void {
     this.saveSoon();
     if (this.store.receive(m, changed)) this.renderList();
@@ -331,6 +345,19 @@ export class ChatApp {
       if (chatId === this.store.openId) this.conversation.renderTyping();
       this.renderList();
     }, TYPING_SHOWN_MS + 50);
+  }
+
+  /** An invite link: joins its group (a member already: just opens it) in the link's place. */
+  private join(code: string): void {
+    replaceRoute(null);
+    this.client.joinByInvite({ code }).then(
+      ({ chat }) => {
+        this.upsertChat(chat);
+        this.status.announce(`You joined ${chat.title}.`);
+        void this.open(chat.chat_id);
+      },
+      () => this.status.announce("This invite link is not valid any more."),
+    );
   }
 
   /** What the URL says is open, after Back or Forward (or on loading the page). */

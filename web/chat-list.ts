@@ -159,6 +159,7 @@ export class ChatList {
               "span",
               { class: "chat-item-bottom" },
               h("span", { class: `chat-item-preview${typing.length ? " is-typing" : ""}` }, preview),
+              c.unread_mentions ? h("span", { class: "badge badge-mention" }, "@", h("span", { class: "sr-only" }, " mentions you")) : null,
               unread ? h("span", { class: "badge" }, unread > 99 ? "99+" : unread, h("span", { class: "sr-only" }, " unread")) : null,
             ),
           ),
@@ -166,7 +167,7 @@ export class ChatList {
       );
     return {
       key: c.chat_id,
-      version: JSON.stringify([c.title, c.type, preview, time, unread, current, typing.length > 0]),
+      version: JSON.stringify([c.title, c.type, preview, time, unread, c.unread_mentions, current, typing.length > 0]),
       render,
     };
   }

@@ -7,9 +7,13 @@ import { notifyMenu } from "./chat-notify";
 import { avatar, h, icon, onePane, shown, syncChildren, type Keyed } from "./dom";
 import type { Dialogs } from "./dialogs";
 import { describe, isConnectionError, submitOnEnter } from "./forms";
+import { mentionsIn } from "./mention-text";
+import { MentionSuggest } from "./mentions";
 import { MessageItems } from "./message-item";
 import { loadDrafts, saveDrafts, type Drafts } from "./storage";
 import { memberCount, unreadOf, type Outgoing, type Store } from "./store";
+import { ReplyBar } from "./reply-bar";
+import { SlowSend } from "./slow-send";
 import { PAGE, ThreadView } from "./thread";
 
 const TYPING_SENT_EVERY_MS = 3_000;
@@ -33,10 +37,20 @@ const newClientMsgId = () => crypto.getRandomValues(new Uint32Array(4)).join("-"
 export class Conversation {
   readonly el = h("div", { class: "pane" });
   private lastTypingSent = 0;
+  /** Slow mode: when each chat's next message may go, and the Send button that counts down to it. */
+  private readonly slow = new SlowSend(
+    () => this.store.openId,
+    () => this.composer?.focus(),
+  );
   // The open chat's parts (rebuilt on switching chats).
   private headEl: HTMLElement | null = null;
   private typingEl: HTMLElement | null = null;
   private composer: HTMLTextAreaElement | null = null;
+  /** The quote above the composer of the message being replied to, if any. */
+  private readonly replyBar = new ReplyBar(
+    () => this.composer?.focus(),
+    (text) => this.host.announce(text),
+  );
   private readonly attachments: Attachments;
   private readonly thread: ThreadView;
   private readonly items: MessageItems;
@@ -64,6 +78,12 @@ export class Conversation {
       rerender: () => this.renderThread(),
       focusItem: (target, later) => this.thread.focusItem(target, later),
       offline: () => !navigator.onLine || this.client.state !== "ready",
+      announce: (text) => this.host.announce(text),
+      reply: (m) => this.replyBar.reply(m),
+      reveal: (seq) => {
+        const id = this.store.openId;
+        if (id) void this.thread.reveal(id, seq);
+      },
     });
     this.thread = new ThreadView(store, client, this.items, { listChanged: () => this.host.listChanged() });
   }
@@ -150,17 +170,29 @@ export class Conversation {
   private resend(out: Outgoing): void {
     const chat = this.store.chats.get(out.chatId);
     this.store.discard(out.clientMsgId);
-    if (chat) this.send(chat, out.content, out.clientMsgId);
+    if (chat) this.send(chat, out.content, out.clientMsgId, out.replyTo);
   }
 
-  private send(chat: Chat, content: string, clientMsgId = newClientMsgId()): void {
-    const out = this.store.queue(chat.chat_id, content, clientMsgId);
+  private send(chat: Chat, content: string, clientMsgId = newClientMsgId(), replyTo?: number): void {
+    const out = this.store.queue(chat.chat_id, content, clientMsgId, replyTo);
     if (chat.chat_id === this.store.openId) this.thread.render(true);
-    const params = { chat_id: chat.chat_id, content, client_msg_id: clientMsgId };
+    const mentions = mentionsIn(content);
+    const params = {
+      chat_id: chat.chat_id,
+      content,
+      client_msg_id: clientMsgId,
+      ...(replyTo ? { reply_to: replyTo } : {}),
+      ...(mentions.length ? { mentions } : {}),
+    };
     const sending = chat.type === "direct" ? this.client.sendMessage(params) : this.client.sendGroupMessage(params);
     sending.then(
-      ({ message }) => this.host.received(message, false),
+      ({ message }) => {
+        if (chat.slow_mode_s && chat.role === "member") this.slow.slowDown(chat.chat_id, chat.slow_mode_s * 1000);
+        this.host.received(message, false);
+      },
       (err: unknown) => {
+        if (err instanceof Error && "error" in err && err.error === "slow_mode")
+          this.slow.slowDown(chat.chat_id, (err as { retryAfterMs?: number }).retryAfterMs ?? 1000);
         // Discarded, or sent again, meanwhile.
         if (this.store.outgoing.get(clientMsgId) !== out) return;
         out.failed = true;
@@ -179,7 +211,7 @@ export class Conversation {
 
   showEmpty(note?: string): void {
     this.thread.leave();
-    this.typingEl = this.headEl = this.composer = null;
+    this.typingEl = this.headEl = this.composer = this.slow.button = this.replyBar.el = null;
     this.el.replaceChildren(
       h(
         "div",
@@ -193,6 +225,7 @@ export class Conversation {
 
   private renderChat(chat: Chat): void {
     this.headEl = h("header", { class: "chat-head" });
+    const replyEl = this.replyBar.mount(chat.chat_id);
     this.thread.mount(chat);
     this.typingEl = h("p", { class: "typing" });
     this.composer = h("textarea", {
@@ -204,23 +237,39 @@ export class Conversation {
       autocomplete: "off",
     });
     const composer = this.composer;
+    // First, so its keys (Enter, Tab, Escape while it lists names) come before the composer's.
+    const mentions = new MentionSuggest(
+      composer,
+      this.client,
+      () => this.store.openChat,
+      this.store.me,
+      (t) => this.host.announce(t),
+    );
+    this.slow.button = h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send"));
     const sendForm = h(
       "form",
       { class: "composer" },
       h("label", { for: "composer", class: "sr-only" }, "Message"),
       this.attachments.button(),
       composer,
-      h("button", { type: "submit", class: "btn btn-primary btn-send" }, icon("send"), h("span", {}, "Send")),
+      mentions.el,
+      this.slow.button,
     );
     sendForm.addEventListener("submit", (e) => {
       e.preventDefault();
       const content = composer.value.trim();
       const current = this.store.openChat;
-      if (!content || !current) return;
+      if (!content || !current || this.slow.button?.disabled) return;
       composer.value = "";
       autosize(composer);
       this.keepDraft(current.chat_id, "");
-      this.send(current, content);
+      const replying = this.replyBar.replying;
+      const replyTo = replying?.chat_id === current.chat_id ? replying.seq : undefined;
+      this.replyBar.cancel(false);
+      this.send(current, content, undefined, replyTo);
+    });
+    composer.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.replyBar.replying) this.replyBar.cancel(true);
     });
     submitOnEnter(composer, sendForm);
     composer.value = this.drafts[chat.chat_id] ?? "";
@@ -245,6 +294,7 @@ export class Conversation {
           this.thread.el,
           this.typingEl,
           this.attachments.tray,
+          replyEl,
           sendForm,
         );
     if (!closed) {
@@ -255,6 +305,7 @@ export class Conversation {
     if (composer.value) autosize(composer);
     this.renderHead();
     this.renderTyping();
+    this.slow.render();
     // On a touch screen focusing would pop up the keyboard over the messages just opened.
     if (!closed && matchMedia("(hover: hover)").matches) composer.focus();
   }
@@ -305,22 +356,35 @@ export class Conversation {
       { key: "notify", version: chat.notify ?? "", render: () => notifyMenu(chat, this.client, (c) => this.store.upsertChat(c)) },
     ];
     if (chat.type === "group")
-      items.push({
-        key: "members",
-        version: "",
-        render: () =>
-          h(
-            "button",
-            {
-              type: "button",
-              class: "btn btn-ghost btn-sm",
-              "data-control": "members",
-              on: { click: () => this.dialogs.members() },
-            },
-            icon("members"),
-            h("span", {}, "Members"),
-          ),
-      });
+      items.push(
+        {
+          key: "info",
+          version: "",
+          render: () =>
+            h(
+              "button",
+              { type: "button", class: "btn btn-ghost btn-sm", "data-control": "info", on: { click: () => this.dialogs.info() } },
+              icon("info"),
+              h("span", {}, "Info"),
+            ),
+        },
+        {
+          key: "members",
+          version: "",
+          render: () =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-ghost btn-sm",
+                "data-control": "members",
+                on: { click: () => this.dialogs.members() },
+              },
+              icon("members"),
+              h("span", {}, "Members"),
+            ),
+        },
+      );
     else if (!chat.peer_deleted && others[0]) {
       const peer = others[0];
       const blocked = this.store.isBlocked(peer);

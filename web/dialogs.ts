@@ -3,6 +3,7 @@
 import type { Chat, ChatClient, MemberEntry } from "edge-chat/client";
 import { avatar, h } from "./dom";
 import { field, form, showError, type Field } from "./forms";
+import { groupInfo } from "./group-info";
 import type { Store } from "./store";
 
 /** What the dialogs ask of the rest of the app once the server has answered. */
@@ -13,6 +14,7 @@ export interface DialogsHost {
   upsertChat(chat: Chat): void;
   removeChat(chatId: string): void;
   open(chatId: string): Promise<void>;
+  announce(text: string): void;
 }
 
 export class Dialogs {
@@ -70,6 +72,35 @@ export class Dialogs {
           this.close();
         },
         extra: [h("button", { type: "button", class: "btn btn-ghost btn-block", on: { click: () => this.el.close() } }, "Cancel")],
+      }).el,
+    );
+  }
+
+  /** The open group's info pane (group-info.ts). */
+  info(): void {
+    const chat = this.store.openChat;
+    if (!chat) return;
+    groupInfo(chat, this.store.me, this.client, {
+      show: (title, ...content) => this.show(title, ...content),
+      announce: (text) => this.host.announce(text),
+      upsertChat: (c) => this.host.upsertChat(c),
+    });
+  }
+
+  /** Asks why, then reports another's message to the operator. */
+  report(chat: Chat, seq: number, done: () => void): void {
+    const reason = field("Reason", "reason", { autocomplete: "off", maxlength: "500" }, "What is wrong with this message?");
+    this.show(
+      "Report message",
+      form({
+        fields: [reason],
+        submitLabel: "Report",
+        submit: async () => {
+          await this.client.reportMessage({ chat_id: chat.chat_id, seq, reason: reason.input.value.trim() });
+          this.close();
+          this.host.announce("Message reported. Thank you.");
+          done();
+        },
       }).el,
     );
   }
@@ -222,7 +253,7 @@ export class Dialogs {
     );
   }
 
-  private show(title: string, ...content: Node[]): void {
+  show(title: string, ...content: Node[]): void {
     const heading = h("h2", { id: "dialog-title" }, title);
     this.el.setAttribute("aria-labelledby", "dialog-title");
     this.el.replaceChildren(

@@ -93,6 +93,30 @@ export function syncChildren(list: HTMLElement, items: Keyed[], fallback?: () =>
   target?.focus();
 }
 
+/**
+ * A WAI-ARIA toolbar: its buttons are one Tab stop (a thread of messages is not four Tabs a
+ * message), the arrow keys, Home and End move between them, and Tab comes back to the one
+ * used last.
+ */
+export function toolbar(attrs: Attrs, ...children: Child[]): HTMLElement {
+  const bar = h("div", { ...attrs, role: "toolbar" }, ...children);
+  const buttons = () => [...bar.querySelectorAll("button")];
+  const rove = (to: Element) => {
+    for (const b of buttons()) b.tabIndex = b === to ? 0 : -1;
+  };
+  if (buttons()[0]) rove(buttons()[0]!);
+  bar.addEventListener("focusin", (e) => e.target instanceof HTMLButtonElement && rove(e.target));
+  bar.addEventListener("keydown", (e) => {
+    const all = buttons();
+    const at = all.indexOf(e.target as HTMLButtonElement);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1 + all.length, Home: 0, End: all.length - 1 }[e.key];
+    if (at < 0 || to === undefined) return;
+    e.preventDefault();
+    all[to % all.length]!.focus();
+  });
+  return bar;
+}
+
 const ICONS = {
   send: "M3.4 20.4 20.85 12.9a1 1 0 0 0 0-1.8L3.4 3.6a1 1 0 0 0-1.4 1.1L4 11l9 1-9 1-2 6.3a1 1 0 0 0 1.4 1.1z",
   plus: "M12 5v14M5 12h14",
@@ -106,6 +130,7 @@ const ICONS = {
   settings: "M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6",
   block: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM5.6 5.6l12.8 12.8",
   attach: "M21.4 11.6 12.2 20.8a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5",
+  info: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 16v-5M12 8h.01",
   file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5",
 } as const;
 

@@ -1,13 +1,16 @@
-// One message in the thread: its bubble (the sender in a group, in their colour; the text
-// with its links; the photo or file; the time, "edited"), your own message's Edit and
-// Delete and the form that edits it, your messages on their way, and under your latest who
-// has read it. Each is a keyed item (dom.ts): its version changes whenever what it shows does.
-import type { Chat, ChatClient, Message } from "edge-chat/client";
+// One message in the thread: its bubble (the sender in a group, in their colour; the quote
+// it replies to; the text with its links; the photo or file; the time, "edited"), its
+// toolbar (Reply, React, and Edit and Delete on yours or Report on another's) and the form
+// that edits yours, your messages on their way, and under your latest who has read it; the
+// reactions under it (yours pressed) and a picker of common emojis, each a toggle. Each is
+// a keyed item (dom.ts): its version changes whenever what it shows does.
+import type { Chat, ChatClient, Message, ReplyTo } from "edge-chat/client";
 import type { Attachments } from "./attachments";
 import type { Dialogs } from "./dialogs";
-import { clockTime, fullTime, h, nameHue, type Keyed } from "./dom";
-import { showError, submitOnEnter } from "./forms";
-import { linkPieces } from "./links";
+import { clockTime, fullTime, h, type Keyed, toolbar } from "./dom";
+import { describe, showError, submitOnEnter } from "./forms";
+import { mentionsIn } from "./mention-text";
+import { sender, withLinks } from "./message-text";
 import type { Outgoing, Store } from "./store";
 
 /** A message's item, the same for your message on its way and once it is stored. */
@@ -30,9 +33,20 @@ export interface ItemsHost {
   focusItem(target: FocusTarget, later?: boolean): void;
   /** Whether what waits for a connection goes out by itself (the browser is offline, or the socket is down). */
   offline(): boolean;
+  /** Says it through the app's one live region. */
+  announce(text: string): void;
+  /** Puts the message's quote above the composer. */
+  reply(m: Message): void;
+  /** Shows message `seq` of the open chat, loading pages until it is in, with the keyboard on it. */
+  reveal(seq: number): void;
 }
 
+/** The emojis the picker offers. */
+export const PICKER = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+
 export class MessageItems {
+  /** The message whose emoji picker is open. */
+  private picking: { chatId: string; seq: number } | null = null;
   /** The message being edited, and its form, kept across re-renders so typing is not lost. */
   private editing: { chatId: string; seq: number; form: HTMLElement | null } | null = null;
 
@@ -58,6 +72,8 @@ export class MessageItems {
     // What the message's buttons are described by: its text, else its attachment.
     const textId = `msg-text-${m.seq}`;
     const hasText = !m.deleted && !(!m.content && m.attachment);
+    const mentionsMe = !mine && !m.deleted && !!m.mentions?.includes(this.store.me);
+    const picking = this.picking?.chatId === chat.chat_id && this.picking.seq === m.seq;
     const render = () => {
       if (editing && !editing.form) editing.form = this.editForm(chat, m, key);
       const body = editing
@@ -66,6 +82,8 @@ export class MessageItems {
             "div",
             { class: "bubble" },
             showSender ? sender(m.sender) : h("span", { class: "sr-only" }, `${mine ? "You" : m.sender}: `),
+            mentionsMe ? h("span", { class: "sr-only" }, "Mentions you. ") : null,
+            m.reply_to && !m.deleted ? this.quote(m.reply_to) : null,
             m.deleted
               ? h("p", { class: "text text-deleted", id: textId }, "Message deleted")
               : this.attachments.view(m, hasText ? undefined : textId),
@@ -81,42 +99,14 @@ export class MessageItems {
         "li",
         // data-unread: the thread watches it until it has been on the screen (thread.ts).
         {
-          class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}`,
+          class: `msg${mine ? " mine" : ""}${grouped ? " grouped" : ""}${m.deleted ? " deleted" : ""}${mentionsMe ? " mentions-me" : ""}`,
           "data-seq": m.seq,
           "data-unread": unread,
           tabindex: "-1",
         },
         body,
-        mine && !m.deleted && !editing
-          ? h(
-              "div",
-              { class: "msg-actions" },
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs",
-                  "data-control": "edit",
-                  "aria-label": `Edit message sent ${time}`,
-                  "aria-describedby": textId,
-                  on: { click: () => this.startEdit(m.seq, key) },
-                },
-                "Edit",
-              ),
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn-link btn-xs danger",
-                  "data-control": "delete",
-                  "aria-label": `Delete message sent ${time}`,
-                  "aria-describedby": textId,
-                  on: { click: () => this.confirmDelete(chat, m, key) },
-                },
-                "Delete",
-              ),
-            )
-          : null,
+        m.deleted || editing ? null : this.actions(chat, m, key, time, textId, picking),
+        m.deleted || editing ? null : this.reactions(chat, m, key, time, textId, picking),
         status ? h("p", { class: `status${status === "Sent" ? "" : " seen"}` }, status) : null,
       );
     };
@@ -133,6 +123,10 @@ export class MessageItems {
         !!editing,
         time,
         this.attachments.linkOf(m),
+        m.reactions,
+        m.reply_to,
+        mentionsMe,
+        picking,
       ]),
       render,
     };
@@ -215,6 +209,129 @@ export class MessageItems {
         : `Seen by ${readers.join(", ")}`;
   }
 
+  /** The original a reply answers: a button that shows it (Enter or a click). */
+  private quote(r: ReplyTo): HTMLElement {
+    // Named by what it shows, so a voice command with the visible text finds it.
+    return h(
+      "button",
+      { type: "button", class: "quote", on: { click: () => this.host.reveal(r.seq) } },
+      h("span", { class: "sr-only" }, "Show the original from "),
+      h("span", { class: "quote-sender" }, r.sender),
+      h("span", { class: "sr-only" }, ": "),
+      h("span", { class: "quote-text" }, r.deleted ? "Message deleted" : r.preview),
+    );
+  }
+
+  // ---- Actions and reactions ----
+
+  /**
+   * Reply, React, and Edit and Delete on yours or Report on another's in a group: one
+   * toolbar, one Tab stop (dom.ts), beside the bubble.
+   */
+  private actions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement {
+    const mine = m.sender === this.store.me;
+    const button = (control: string, text: string, label: string, click: () => void, extra: Record<string, string | null> = {}) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: `btn-link btn-xs${control === "delete" ? " danger" : ""}`,
+          "data-control": control,
+          "aria-label": `${label} sent ${time}`,
+          "aria-describedby": textId,
+          ...extra,
+          on: { click },
+        },
+        text,
+      );
+    return toolbar(
+      { class: "msg-actions", "aria-label": `Message sent ${time}` },
+      button("reply", "Reply", "Reply to message", () => this.host.reply(m)),
+      button(
+        "react",
+        "React",
+        "React to message",
+        () => {
+          this.picking = picking ? null : { chatId: chat.chat_id, seq: m.seq };
+          this.host.focusItem({ key, control: picking ? "react" : "pick-0" }, true);
+          this.host.rerender();
+        },
+        { "aria-expanded": String(picking), "aria-controls": picking ? `picker-${m.seq}` : null },
+      ),
+      mine ? button("edit", "Edit", "Edit message", () => this.startEdit(m.seq, key)) : null,
+      mine ? button("delete", "Delete", "Delete message", () => this.confirmDelete(chat, m, key)) : null,
+      !mine && chat.type === "group"
+        ? button("report", "Report", `Report message from ${m.sender}`, () =>
+            this.dialogs.report(chat, m.seq, () => this.host.focusItem({ key, control: "report" })),
+          )
+        : null,
+    );
+  }
+
+  /** The counts under a message, each a toggle named with the message's time, and the picker React opens: one toolbar. */
+  private reactions(chat: Chat, m: Message, key: string, time: string, textId: string, picking: boolean): HTMLElement | null {
+    if (!m.reactions?.length && !picking) return null;
+    const toggle = (emoji: string, mine: boolean) => {
+      this.picking = null;
+      const params = { chat_id: chat.chat_id, seq: m.seq, emoji };
+      (mine ? this.client.unreact(params) : this.client.react(params)).then(
+        ({ message }) => {
+          // On its count, or on React once the count is gone.
+          const counted = message.reactions?.some((r) => r.emoji === emoji);
+          this.host.focusItem({ key, control: counted ? `reaction-${emoji}` : "react" }, true);
+          this.host.received(message, true);
+          this.host.announce(`${mine ? "Reaction removed" : "Reacted"}: ${emoji}`);
+        },
+        (err: unknown) => this.host.announce(`Reaction not saved. ${describe(err)}`),
+      );
+    };
+    const counts = (m.reactions ?? []).map((r) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: `reaction${r.mine ? " reaction-mine" : ""}`,
+          "data-control": `reaction-${r.emoji}`,
+          "aria-pressed": r.mine ? "true" : "false",
+          "aria-label": `${r.emoji} ${r.count} on message sent ${time}${r.mine ? ", yours" : ""}`,
+          "aria-describedby": textId,
+          on: { click: () => toggle(r.emoji, !!r.mine) },
+        },
+        `${r.emoji} ${r.count}`,
+      ),
+    );
+    const mineSet = new Set((m.reactions ?? []).filter((r) => r.mine).map((r) => r.emoji));
+    const picker = picking
+      ? h(
+          "div",
+          { class: "reaction-picker", id: `picker-${m.seq}`, role: "group", "aria-label": `Pick a reaction for message sent ${time}` },
+          ...PICKER.map((emoji, i) =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "reaction-pick",
+                "data-control": `pick-${i}`,
+                "aria-label": `React ${emoji} to message sent ${time}`,
+                "aria-describedby": textId,
+                on: {
+                  click: () => toggle(emoji, mineSet.has(emoji)),
+                  keydown: (e: Event) => {
+                    if ((e as KeyboardEvent).key !== "Escape") return;
+                    this.picking = null;
+                    this.host.focusItem({ key, control: "react" }, true);
+                    this.host.rerender();
+                  },
+                },
+              },
+              emoji,
+            ),
+          ),
+        )
+      : null;
+    return toolbar({ class: "reactions", "aria-label": `Reactions to message sent ${time}` }, ...counts, picker);
+  }
+
   // ---- Editing and deleting ----
 
   private startEdit(seq: number, key: string): void {
@@ -262,7 +379,8 @@ export class MessageItems {
       const content = area.value.trim();
       if (!content) return;
       if (content === m.content) return cancel();
-      this.client.editMessage({ chat_id: chat.chat_id, seq: m.seq, content }).then(
+      // The mentions follow the text: a name taken out is no longer mentioned.
+      this.client.editMessage({ chat_id: chat.chat_id, seq: m.seq, content, mentions: mentionsIn(content) }).then(
         ({ message }) => {
           done();
           this.host.received(message, true);
@@ -286,16 +404,4 @@ export class MessageItems {
       done: () => this.host.focusItem({ key }),
     });
   }
-}
-
-/** A sender's name in a group, in the colour of their avatar. */
-function sender(name: string): HTMLElement {
-  const el = h("span", { class: "sender" }, name);
-  el.style.setProperty("--hue", String(nameHue(name)));
-  return el;
-}
-
-/** The text as text nodes and links that open in a new tab and tell the other site nothing. */
-function withLinks(text: string): (string | HTMLElement)[] {
-  return linkPieces(text).map((p) => (p.href ? h("a", { href: p.href, target: "_blank", rel: "noopener noreferrer" }, p.text) : p.text));
 }

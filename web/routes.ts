@@ -1,8 +1,17 @@
 // The page's URL says what is open, so Back and Forward (a phone's Back too) move between
 // the chat list, chats and the settings, and a reload opens the same chat again:
-// `#/chat/<id>`, `#/settings`, or nothing for the chat list.
+// `#/chat/<id>`, `#/settings`, or nothing for the chat list. `#/join/<code>` is an invite
+// link: the app joins the group (after logging in) and opens it in its place.
 
 export type Route = { chat: string } | { settings: true } | null;
+
+/** The invite code in the URL, if it is an invite link. */
+export function inviteInUrl(): string | null {
+  const code = location.hash.match(/^#\/join\/([A-Za-z0-9_-]+)$/)?.[1];
+  return code ?? null;
+}
+
+export const inviteLink = (code: string) => `${location.origin}${location.pathname}#/join/${code}`;
 
 export function routeInUrl(): Route {
   const hash = location.hash;

@@ -20,6 +20,8 @@ export interface Outgoing {
   clientMsgId: string;
   chatId: string;
   content: string;
+  /** The seq of the message it replies to. */
+  replyTo?: number | undefined;
   timestamp: number;
   /** Not stored: shown with Retry and Discard. */
   failed: boolean;
@@ -177,6 +179,8 @@ export class Store {
 
   readUpTo(chat: Chat, seq: number): void {
     chat.last_read_seq = Math.max(chat.last_read_seq, seq);
+    // Everything mentioning you is at or below the last message: reading that far reads them.
+    if (chat.last_read_seq >= lastSeq(chat)) delete chat.unread_mentions;
   }
 
   // ---- Messages ----
@@ -194,6 +198,7 @@ export class Store {
     if (!chat || !this.listLoaded) return false;
     const last = chat.last_message;
     if (!last || m.seq > last.seq) {
+      if (m.sender !== this.me && m.mentions?.includes(this.me)) chat.unread_mentions = (chat.unread_mentions ?? 0) + 1;
       chat.last_message = m;
       chat.updated_at = Math.max(chat.updated_at, m.timestamp);
     } else if (m.seq === last.seq) {
@@ -241,11 +246,12 @@ export class Store {
     this.threads.delete(chatId);
   }
 
-  queue(chatId: string, content: string, clientMsgId: string): Outgoing {
+  queue(chatId: string, content: string, clientMsgId: string, replyTo?: number): Outgoing {
     const out: Outgoing = {
       clientMsgId,
       chatId,
       content,
+      replyTo,
       timestamp: Date.now(),
       failed: false,
       resendOnReconnect: false,

@@ -78,7 +78,8 @@ export class ThreadView {
     // Focusable, so PageUp, Home and the arrows scroll it from the keyboard.
     this.region = h("div", { class: "thread", tabindex: "0", role: "region", "aria-label": "Messages" }, this.olderEl, this.messagesEl);
     this.jump = h("button", { type: "button", class: "jump", hidden: true, on: { click: () => this.toLatest() } });
-    this.el = h("div", { class: "thread-wrap" }, this.region, this.jump);
+    // Drawn over the thread's corner, but first in the tab order: one Shift+Tab from the thread, not past every message.
+    this.el = h("div", { class: "thread-wrap" }, this.jump, this.region);
     this.region.addEventListener("scroll", () => this.scrolled(), { passive: true });
     this.io = new IntersectionObserver((entries) => this.watched(entries), {
       root: this.region,

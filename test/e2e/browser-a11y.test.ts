@@ -177,6 +177,21 @@ describe.skipIf(!hasChromium)("the web client's accessibility", () => {
       await openChat(page, "Crew");
       await message(page, "Welcome to the crew").waitFor();
       await audit(page, "group chat");
+      // Replying, reacting and mentioning: the reply bar, the emoji picker, the member suggestions.
+      const welcome = message(page, "Welcome to the crew");
+      await welcome.getByRole("button", { name: /^Reply to message sent / }).click();
+      await page.locator(".reply-bar").waitFor();
+      await audit(page, "replying: the quote above the composer");
+      await composer(page).press("Escape");
+      await welcome.getByRole("button", { name: /^React to message sent / }).click();
+      await welcome.getByRole("group", { name: /^Pick a reaction/ }).waitFor();
+      await audit(page, "the emoji picker open");
+      await page.keyboard.press("Escape");
+      await composer(page).fill(`@${dave.username.slice(0, 2)}`);
+      await page.getByRole("listbox", { name: "Members to mention" }).waitFor();
+      await audit(page, "member suggestions for a mention");
+      await composer(page).press("Escape");
+      await composer(page).fill("");
       await page.getByRole("button", { name: "Members", exact: true }).click();
       await dialog.getByRole("button", { name: "Leave group" }).click();
       await dialog.getByRole("heading", { name: "Leave Crew?" }).waitFor();

@@ -68,15 +68,22 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await mine.locator(".meta time").waitFor();
     await expectFocused(page, composer(page), "the composer after sending");
 
-    // Back past Attach file to the message's buttons, named after the message; edit it.
+    // Back past Attach file to the message's toolbar: one Tab stop, entered on Reply; the
+    // arrows, Home and End move along it (Reply, React, Edit, Delete), each named after the message.
     const time = await mine.locator(".meta time").textContent();
     await page.keyboard.press("Shift+Tab");
     await expectFocused(page, page.getByRole("button", { name: "Attach file" }), "Attach file");
     await page.keyboard.press("Shift+Tab");
-    await expectFocused(page, mine.getByRole("button", { name: `Delete message sent ${time}`, exact: true }), "the message's Delete");
+    const tools = mine.getByRole("toolbar", { name: `Message sent ${time}` });
+    await expectFocused(page, tools.getByRole("button", { name: `Reply to message sent ${time}`, exact: true }), "the message's Reply");
     expect(await ringClipped(page)).toBeNull();
-    await page.keyboard.press("Shift+Tab");
-    const edit = mine.getByRole("button", { name: `Edit message sent ${time}`, exact: true });
+    await page.keyboard.press("ArrowRight");
+    await expectFocused(page, tools.getByRole("button", { name: `React to message sent ${time}`, exact: true }), "the message's React");
+    await page.keyboard.press("End");
+    await expectFocused(page, tools.getByRole("button", { name: `Delete message sent ${time}`, exact: true }), "the message's Delete");
+    expect(await ringClipped(page)).toBeNull();
+    await page.keyboard.press("ArrowLeft");
+    const edit = tools.getByRole("button", { name: `Edit message sent ${time}`, exact: true });
     await expectFocused(page, edit, "the message's Edit");
     expect(await ringClipped(page)).toBeNull();
     await page.keyboard.press("Enter");
@@ -97,9 +104,18 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await bob.sendMessage({ chat_id: chat.chat_id, content: "Nice edit" });
     await message(page, "Nice edit").waitFor();
     await expectFocused(page, editAgain, "the same Edit after a message came in");
+    // Tab leaves the toolbar at once (to the next message's), and Shift+Tab comes back to the button it left.
+    await page.keyboard.press("Tab");
+    await expectFocused(
+      page,
+      message(page, "Nice edit").getByRole("button", { name: /^Reply to message sent / }),
+      "the next message's Reply",
+    );
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, editAgain, "Edit again, the toolbar's last used");
 
     // Delete: the dialog opens on Cancel; Escape comes back; confirming lands on the message.
-    await page.keyboard.press("Tab");
+    await page.keyboard.press("ArrowRight");
     const del = edited.getByRole("button", { name: /^Delete message sent / });
     await expectFocused(page, del, "the edited message's Delete");
     await page.keyboard.press("Enter");
@@ -125,6 +141,8 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     const scrollTop = () => thread.evaluate((el) => el.scrollTop);
     const bottom = await thread.evaluate((el) => el.scrollHeight - el.clientHeight);
     expect(bottom).toBeGreaterThan(0);
+    // Tabbing back over the messages' toolbars scrolled it up to them: End goes to the bottom.
+    await page.keyboard.press("End");
     await expect.poll(scrollTop).toBeGreaterThan(bottom - 2);
     await page.keyboard.press("PageUp");
     await expect.poll(scrollTop).toBeLessThan(bottom - 100);
@@ -133,11 +151,13 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await page.keyboard.press("End");
     await expect.poll(scrollTop).toBeGreaterThan(bottom - 2);
 
-    // Scrolled up, the jump button (next after the thread) says what is new below and takes the keyboard back down.
+    // Scrolled up, the jump button (just before the thread: one Shift+Tab, not past every
+    // message) says what is new below and takes the keyboard back down.
     await page.keyboard.press("Home");
     await expect.poll(scrollTop).toBe(0);
     const jump = page.getByRole("button", { name: /^Jump to latest message/ });
-    await tabTo(page, jump, "the jump button");
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, jump, "the jump button");
     expect(await ringClipped(page)).toBeNull();
     await bob.sendMessage({ chat_id: chat.chat_id, content: "below the fold" });
     await expect.poll(() => jump.getAttribute("aria-label")).toBe("Jump to latest message, 1 new");
@@ -155,6 +175,75 @@ describe.skipIf(!hasChromium)("the web client by keyboard", () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press("Enter");
     await expectFocused(page, heading1(page, "edge-chat"), "the chat list's heading after logging in");
+  });
+
+  it("replies, reacts and mentions by keyboard alone: the reply bar, the picker and the suggestions", async () => {
+    const page = await env.newPage(DESKTOP);
+    const me = await env.signUp(page, "rex");
+    const [sam] = await env.apiUsers("sam");
+    const { chat } = await sam.client.createGroup({ title: "Porch", members: [me] });
+    const { message: coffeeMsg } = await sam.client.sendGroupMessage({ chat_id: chat.chat_id, content: "Coffee?" });
+    await chatItem(page, "Porch").waitFor();
+    await tabTo(page, chatItem(page, "Porch"), "the Porch chat");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer");
+    const coffee = message(page, "Coffee?");
+    const reply = coffee.getByRole("button", { name: /^Reply to message sent / });
+    const react = coffee.getByRole("button", { name: /^React to message sent / });
+    const bar = page.locator(".reply-bar");
+
+    // Reply: the quote goes above the composer, which takes the keyboard; Escape cancels it.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, reply, "Reply");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer, replying");
+    await expect.poll(() => bar.isVisible()).toBe(true);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => bar.isHidden()).toBe(true);
+    await expectFocused(page, composer(page), "the composer, the reply cancelled");
+
+    // React: the picker opens on its first emoji, the arrows move along it, Escape goes back to React.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    await expectFocused(page, reply, "Reply, where the toolbar was left");
+    await page.keyboard.press("ArrowRight");
+    await expectFocused(page, react, "React");
+    await page.keyboard.press("Enter");
+    const picks = coffee.getByRole("group", { name: /^Pick a reaction/ }).getByRole("button");
+    await expectFocused(page, picks.nth(0), "the picker's first emoji");
+    await page.keyboard.press("ArrowRight");
+    await expectFocused(page, picks.nth(1), "the picker's second emoji");
+    await page.keyboard.press("Escape");
+    await expectFocused(page, react, "React after Escape");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, picks.nth(0), "the picker's first emoji again");
+    await page.keyboard.press("Enter");
+    const mine = coffee.getByRole("button", { name: /^👍 1 on message sent .*, yours$/ });
+    await expectFocused(page, mine, "your reaction");
+    // Taking it back leaves no count: the keyboard goes back to React.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => coffee.locator(".reaction").count()).toBe(0);
+    await expectFocused(page, react, "React, once the count is gone");
+
+    // A reply with a mention: "@" lists the members, Enter picks one, Enter sends.
+    await page.keyboard.press("ArrowLeft");
+    await expectFocused(page, reply, "Reply");
+    await page.keyboard.press("Enter");
+    await expectFocused(page, composer(page), "the composer, replying");
+    await page.keyboard.type("Yes @s");
+    await page.getByRole("option", { name: sam.username }).waitFor();
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("two sugars");
+    await page.keyboard.press("Enter");
+    await message(page, "two sugars").locator(".meta time").waitFor();
+    expect(await message(page, "two sugars").locator(".quote-text").textContent()).toBe("Coffee?");
+    const { messages } = await sam.client.getMessages({ chat_id: chat.chat_id });
+    expect(messages.at(-1)).toMatchObject({
+      content: `Yes @${sam.username} two sugars`,
+      mentions: [sam.username],
+      reply_to: { seq: coffeeMsg.seq },
+    });
   });
 
   it("works every dialog by keyboard: New chat, New group, Members (remove, add), Leave group, Close and Escape", async () => {

@@ -1,6 +1,6 @@
 // The web app in a large group (more than the server's LARGE_GROUP_MEMBERS, 50): the chat
 // list shows its unread count, opening it loads the history, messages arrive live, and the
-// member list comes a page at a time.
+// member list (in Members and in the group's info) comes a page at a time.
 import { describe, expect, it } from "vitest";
 import {
   chatItem,
@@ -65,5 +65,16 @@ describe.skipIf(!hasChromium)("a large group in the web client", () => {
     const names = (await dialog.locator(".member-name").allTextContents()).map((n) => n.replace(" (you)", ""));
     expect(names).toEqual([lena, mia.username, ...crowd].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
     expect(await dialog.getByRole("button", { name: "Show more members" }).isVisible()).toBe(false);
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    // The group's info pane pages its members the same way, with their roles.
+    await page.getByRole("button", { name: "Info", exact: true }).click();
+    const members = dialog.getByRole("list", { name: "Members" }).locator(".member-name");
+    await expect.poll(() => members.count()).toBe(50);
+    // A double click asks for the next page once: nobody is listed twice.
+    await dialog.getByRole("button", { name: "Show more members" }).dblclick();
+    await dialog.getByRole("button", { name: "Show more members" }).waitFor({ state: "hidden" });
+    await expect.poll(() => members.count()).toBe(52);
+    expect((await members.allTextContents()).map((n) => n.replace(" (you)", ""))).toEqual(names);
   });
 });
