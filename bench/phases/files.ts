@@ -73,7 +73,8 @@ export async function files(srv: LocalServer, users: U[]): Promise<Files> {
               mode: "getFileUrls",
               chat_id: chat.chat_id,
               file_ids: [fileId],
-              token: b.token,
+              // Not sent in a message, the file is its uploader's alone (the peer gets no link).
+              token: a.token,
             }),
             at: 0,
           },

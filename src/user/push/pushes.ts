@@ -55,6 +55,9 @@ export class Pushes {
 
   /** Events applied to the user's log (direct chats and small groups): those that notify are queued. */
   landed(me: User, events: ChatEvent[]): void {
+    // Without a subscription nothing is queued, so nothing can notify or be changed: no
+    // message is parsed (this runs on every delivery to every member).
+    if (!this.cfg.vapid || !this.subs.any()) return;
     for (const e of events) {
       if (e.kind !== "newMessage" && e.kind !== "messageEdited" && e.kind !== "messageDeleted") continue;
       // Loose: fields this code does not know (mentions, reply_to) are kept for rules.ts.

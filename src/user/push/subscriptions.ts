@@ -5,7 +5,15 @@ import type { PushSubscriptionJson } from "../../contract/notifications";
 import type { StoredSubscription } from "./sender";
 
 export class Subscriptions {
+  /** Whether any subscription is stored (null: not known); most users have none, and ask per delivery. */
+  private some: boolean | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
+
+  any(): boolean {
+    this.some ??= this.sql.exec("SELECT 1 FROM push_subs LIMIT 1").toArray().length > 0;
+    return this.some;
+  }
 
   /** The session's subscription replaces any it had; the queue of the old one goes with it. */
   put(sessionId: string, expiresAt: number, s: PushSubscriptionJson): void {
@@ -18,9 +26,11 @@ export class Subscriptions {
       s.keys.auth,
       expiresAt,
     );
+    this.some = true;
   }
 
   end(sessionIds: string[]): void {
+    this.some = null;
     for (const id of sessionIds) {
       this.sql.exec("DELETE FROM push_subs WHERE session_id = ?", id);
       this.sql.exec("DELETE FROM push_queue WHERE session_id = ?", id);
