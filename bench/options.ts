@@ -34,8 +34,10 @@ export const SOURCE = args.find((a) => a.startsWith("--source="))?.slice("--sour
  */
 export const NO_OBSERVABILITY = args.includes("--no-local-observability");
 if (NO_OBSERVABILITY) process.env.X_LOCAL_OBSERVABILITY = "false";
+/** `--profile`: a CPU profile of the runtime over each phase (bench/profile.ts); its figures are slowed by sampling. */
+export const PROFILE = args.includes("--profile");
 export const OUT =
-  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY ? "bench/out" : "");
+  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY || PROFILE ? "bench/out" : "");
 
 /**
  * `--set=searchMessages=20000,scaleMembers=20000`: a full run with some counts lowered (a

@@ -179,7 +179,9 @@ and 300 online instead of 1,000 up to 10,000, 10 messages each instead of 30, an
 \`bench/out/\` (not committed) so the full run's figures here stay. Other options:
 \`--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale\` runs a subset; \`--source=REV\` measures
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
-off wrangler's local observability collector (see above); each of these also writes to
+off wrangler's local observability collector (see above); \`--profile\` records a CPU profile
+of the Worker's runtime over each phase (\`<phase>.cpuprofile\`, for Chrome's DevTools) and prints the
+functions with the most self time (sampling slows the runtime: not for figures); each of these also writes to
 \`bench/out/\`. \`--set=searchMessages=20000,scaleOnlineMax=2500\` lowers counts of a full run (one
 this machine cannot finish in the time at hand); the report's first line then names them.
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale] [--out=DIR] [--source=REV] [--no-local-observability] [--set=name=N,...] [--render=results.json]`
+// `npm run bench [-- --quick] [--only=baseline,direct,group,fanout,many,idle,files,large,connect,members,edits,reactions,search,push,scale] [--out=DIR] [--source=REV] [--no-local-observability] [--profile] [--set=name=N,...] [--render=results.json]`
 //
 // Delivery latency, throughput, fan-out and server CPU per push of the chat service, each
 // read against a baseline measured in the same run on the same runtime: a bare echo
@@ -13,7 +13,21 @@ import { join } from "node:path";
 import { startLocalServer } from "../scripts/local-server";
 import { cpuWindow, mb, per, registerUsers, type U } from "./common";
 import { shared } from "./floors";
-import { args, COUNTS, DEPTH, enabled, MANY_DEPTH, NO_OBSERVABILITY, OUT, OVERRIDES, QUICK, SETUP_CONCURRENCY, SOURCE } from "./options";
+import {
+  args,
+  COUNTS,
+  DEPTH,
+  enabled,
+  MANY_DEPTH,
+  NO_OBSERVABILITY,
+  OUT,
+  OVERRIDES,
+  PROFILE,
+  QUICK,
+  SETUP_CONCURRENCY,
+  SOURCE,
+} from "./options";
+import { attachProfiler, type Profiler } from "./profile";
 import { baseline } from "./phases/baseline";
 import { connectMany } from "./phases/connect";
 import { direct } from "./phases/direct";
@@ -53,10 +67,18 @@ if (args.includes("--help")) {
 /** The machine's 1-minute load average around each phase. */
 const loads: Record<string, [number, number]> = {};
 
+/** Set while the chat server runs with `--profile`. */
+let profiler: Profiler | null = null;
+
 async function attempt<T>(name: string, fn: () => Promise<T>): Promise<Outcome<T>> {
   const before = round(loadavg()[0]!, 2);
   try {
+    const stop = await profiler?.start();
     const r = await fn();
+    if (stop) {
+      const file = join(OUT || "bench/out", `${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`);
+      note(`${name}: profile in ${file}\n${await stop(file)}`);
+    }
     loads[name] = [before, round(loadavg()[0]!, 2)];
     note(`${name}: done (load average ${loads[name].join(" -> ")})`);
     return r;
@@ -179,6 +201,7 @@ async function main(): Promise<void> {
     const slice = (from: number, n: number) => seeded.slice(from, from + n);
     try {
       const procs = serverProcs(srv.pid!, srv.port);
+      if (PROFILE) profiler = await attachProfiler(srv.inspectorPort);
       if (procs.worker[0]) shared.workerdSeen = workerdVersion(procs.worker[0]);
       note(`chat server ${srv.url}: Worker workerd pid ${procs.worker.join(",")}, wrangler proxy pid ${procs.proxy.join(",") || "-"}`);
       results.rssAtStartMB = { chat: mb(rssBytes(procs.worker)), ...results.rssAtStartMB };
@@ -237,6 +260,8 @@ async function main(): Promise<void> {
       fresh();
       writeFileSync(join(OUT || "bench/out", "wrangler-chat.log"), srv.log());
     } finally {
+      profiler?.close();
+      profiler = null;
       progress("stopping wrangler dev");
       await srv.stop();
       snap.remove();

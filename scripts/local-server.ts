@@ -15,6 +15,8 @@ export interface LocalServer {
   url: string;
   wsUrl: string;
   port: number;
+  /** The runtime's DevTools inspector (the benchmark's --profile attaches to it). */
+  inspectorPort: number;
   /** The directory of the server's local state (D1, Durable Objects, R2). */
   persist: string;
   /** Everything wrangler printed so far (the console mail sink's lines among it). */
@@ -61,6 +63,7 @@ export async function startLocalServer(
       maxBuffer: 64 * 2 ** 20,
     });
   const port = await freePort();
+  const inspectorPort = await freePort();
   // The chat's download links need a signing key (a secret in production): a fresh one per
   // server. Tests and the benchmark read recovery codes off the console mail sink.
   const given = opts.config ? (opts.vars ?? {}) : { FILES_SIGNING_KEY: randomBytes(32).toString("hex"), MAILER: "console", ...opts.vars };
@@ -76,7 +79,7 @@ export async function startLocalServer(
       "--persist-to",
       persist,
       "--inspector-port",
-      String(await freePort()),
+      String(inspectorPort),
       "--show-interactive-dev-session=false",
       ...config,
       ...vars,
@@ -107,6 +110,7 @@ export async function startLocalServer(
     url,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     port,
+    inspectorPort,
     persist,
     pid: child.pid,
     log: () => out,
