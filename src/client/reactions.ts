@@ -1,16 +1,7 @@
 // Keeping a client's copy of messages current: a `reactionChanged` push gives the message's
 // new counts (and who changed them, which tells whether "mine" moved), and an original's
 // edit or delete changes what the replies to it show. Pure: reactions.test.ts runs it.
-import { type Message, type Reaction, replyPreview } from "../contract/protocol";
-
-interface ReactionChange {
-  chat_id: string;
-  seq: number;
-  username: string;
-  emoji: string;
-  added: boolean;
-  reactions: { emoji: string; count: number }[];
-}
+import { type Message, type Reaction, type ReactionChange, replyPreview } from "../contract/protocol";
 
 /** `message` after a reactionChanged push (the same message when the push is about another one). `me`: your username. */
 export function withReaction(message: Message, push: ReactionChange, me: string): Message {

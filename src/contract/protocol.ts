@@ -28,6 +28,7 @@ export {
   largePushSchemas,
   pushSchemas,
   type PushMode,
+  type ReactionChange,
   type SessionEndReason,
 } from "./pushes";
 

@@ -3,7 +3,7 @@
 // it is, so one message pushed to a thousand members is serialised once; the rest of a
 // frame is built from typed values. push-frames.test.ts parses what each builder makes
 // with the push schemas of protocol.ts.
-import type { Chat, SessionEndReason, SessionRevokedPush, TypingPush } from "./protocol";
+import type { Chat, ReactionChange, SessionEndReason, SessionRevokedPush, TypingPush } from "./protocol";
 
 /** A Message as JSON text (protocol.ts `Message`), serialised once by the chat object. */
 export type MessageJson = string;
@@ -30,15 +30,7 @@ export function readReceiptPush(pts: number, chatId: string, username: string, s
   return `{"mode":"readReceipt","timestamp":${timestamp},"pts":${pts},"chat_id":${str(chatId)},"username":${str(username)},"seq":${seq}}`;
 }
 
-/** A reaction came or went (the counts after it). Built from typed values, as a large group's is. */
-export interface ReactionChange {
-  chat_id: string;
-  seq: number;
-  username: string;
-  emoji: string;
-  added: boolean;
-  reactions: { emoji: string; count: number }[];
-}
+// A reaction came or went (the counts after it). Built from typed values, as a large group's is.
 
 const reactionBody = (r: ReactionChange) =>
   `"chat_id":${str(r.chat_id)},"seq":${r.seq},"username":${str(r.username)},"emoji":${str(r.emoji)},"added":${r.added},"reactions":${JSON.stringify(r.reactions)}`;

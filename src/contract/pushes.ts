@@ -13,6 +13,8 @@ const reactionChanged = {
   added: z.boolean(),
   reactions: z.array(Reaction),
 };
+/** What a reactionChanged push says (with `pts` or `ev`): the server builds it, clients apply it. */
+export type ReactionChange = z.infer<z.ZodObject<typeof reactionChanged>>;
 const push = <M extends string, S extends z.ZodRawShape>(mode: M, shape: S) =>
   z.object({ mode: z.literal(mode), timestamp: z.number(), pts: z.number().int(), ...shape });
 
