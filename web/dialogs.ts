@@ -169,21 +169,29 @@ export class Dialogs {
             )
           : null,
       );
-    const list = h("ul", { class: "member-list" }, ...(chat.members ?? []).map(item));
+    const list = h("ul", { class: "member-list", "aria-label": "Members", tabindex: "-1" }, ...(chat.members ?? []).map(item));
     // A large group lists no members in its chat: they come a page at a time, by name.
     const more = h("button", { type: "button", class: "btn btn-ghost btn-sm", hidden: true }, "Show more members");
     if (!chat.members) {
       let after: string | undefined;
+      // One page asked at a time; not `disabled`, which would drop the keyboard's focus (as in group-info.ts).
+      let loading = false;
       const page = () => {
-        more.disabled = true;
+        if (loading) return;
+        loading = true;
         this.client
           .getMembers({ chat_id: chat.chat_id, limit: MEMBERS_PAGE, ...(after !== undefined && { after }) })
           .then(({ members, has_more }) => {
+            const first = after === undefined;
             list.append(...members.map((m: MemberEntry) => item(m.username)));
             after = members.at(-1)?.username;
             more.hidden = !has_more;
-            more.disabled = false;
-          }, fail);
+            // The button the keyboard was on is gone once the list is whole: the list takes it.
+            if (!first && !has_more) list.focus();
+          }, fail)
+          .finally(() => {
+            loading = false;
+          });
       };
       more.addEventListener("click", page);
       page();
