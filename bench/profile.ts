@@ -4,6 +4,9 @@
 // most self time, so a cost can be found before it is cut. Sampling slows the runtime: a
 // profiled run's figures are not comparable with an unprofiled one's.
 
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 interface CallFrame {
   functionName: string;
   url: string;
@@ -29,7 +32,11 @@ export interface Profiler {
   close(): void;
 }
 
-export async function attachProfiler(inspectorPort: number): Promise<Profiler> {
+/**
+ * `cwd`: the directory wrangler dev runs in; its bundle (`.wrangler/tmp/dev-*\/index.js`) says
+ * which source file each line came from, so time can be told by object.
+ */
+export async function attachProfiler(inspectorPort: number, cwd: string): Promise<Profiler> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{
     title?: string;
     webSocketDebuggerUrl: string;
@@ -62,17 +69,59 @@ export async function attachProfiler(inspectorPort: number): Promise<Profiler> {
       await send("Profiler.start");
       return async (file) => {
         const { profile } = await send<{ profile: Profile }>("Profiler.stop");
-        const { writeFileSync } = await import("node:fs");
         writeFileSync(file, JSON.stringify(profile));
-        return summarise(profile);
+        return summarise(profile, bundleFiles(cwd));
       };
     },
     close: () => ws.close(),
   };
 }
 
-/** Self time per function (name, file and line), the largest first, as lines of text. */
-export function summarise(p: Profile): string {
+/** The source file of each line of the dev bundle (esbuild heads each module with `// <path>`), or null if none is found. */
+function bundleFiles(cwd: string): ((line: number) => string) | null {
+  const tmp = join(cwd, ".wrangler", "tmp");
+  const dirs = existsSync(tmp) ? readdirSync(tmp).filter((d) => d.startsWith("dev-")) : [];
+  const newest = dirs
+    .map((d) => join(tmp, d, "index.js"))
+    .filter((f) => existsSync(f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!newest) return null;
+  const heads: Array<[number, string]> = [];
+  readFileSync(newest, "utf8")
+    .split("\n")
+    .forEach((l, i) => {
+      const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(l);
+      if (m) heads.push([i + 1, m[1]!]);
+    });
+  return (line) => {
+    let lo = 0;
+    let hi = heads.length - 1;
+    let found = "";
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (heads[mid]![0] <= line) {
+        found = heads[mid]![1];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
+}
+
+/**
+ * Which object ran a sample: the outermost frame from the service's own code names it (a
+ * chat object's, a relay's or a user object's method, or the front door's). Storage calls,
+ * serialisation and the like count for the object whose code made them.
+ */
+const OWNERS: Array<[RegExp, string]> = [
+  [/^src\/chat\//, "chat object"],
+  [/^src\/relay\//, "relay"],
+  [/^src\/user\//, "user object"],
+  [/^src\/(worker|accounts|files)\//, "front door"],
+];
+
+/** Self time per function (name, file and line), the largest first, and time by object, as lines of text. */
+export function summarise(p: Profile, fileOf: ((line: number) => string) | null = null): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;
@@ -91,5 +140,35 @@ export function summarise(p: Profile): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP)
     .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${k}`);
-  return [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled; self time:`, ...rows].join("\n");
+  const lines = [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled; self time:`, ...rows];
+  if (fileOf) {
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const owner = new Map<number, string>();
+    const ownerOf = (id: number): string => {
+      const known = owner.get(id);
+      if (known !== undefined) return known;
+      const up = parent.get(id);
+      const outer = up === undefined ? "" : ownerOf(up);
+      const f = byId.get(id)?.callFrame;
+      const file = f?.url.endsWith("index.js") ? fileOf(f.lineNumber + 1) : "";
+      const mine = outer || (OWNERS.find(([re]) => re.test(file))?.[1] ?? "");
+      owner.set(id, mine);
+      return mine;
+    };
+    const by = new Map<string, number>();
+    p.samples.forEach((id, i) => {
+      const f = byId.get(id)?.callFrame;
+      if (f?.functionName === "(idle)") return;
+      const who = ownerOf(id) || "runtime (no service code on the stack)";
+      by.set(who, (by.get(who) ?? 0) + (p.timeDeltas[i] ?? 0));
+    });
+    lines.push(
+      "busy time by object:",
+      ...[...by]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${k}`),
+    );
+  }
+  return lines.join("\n");
 }

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     const slice = (from: number, n: number) => seeded.slice(from, from + n);
     try {
       const procs = serverProcs(srv.pid!, srv.port);
-      if (PROFILE) profiler = await attachProfiler(srv.inspectorPort);
+      if (PROFILE) profiler = await attachProfiler(srv.inspectorPort, snap.dir);
       if (procs.worker[0]) shared.workerdSeen = workerdVersion(procs.worker[0]);
       note(`chat server ${srv.url}: Worker workerd pid ${procs.worker.join(",")}, wrangler proxy pid ${procs.proxy.join(",") || "-"}`);
       results.rssAtStartMB = { chat: mb(rssBytes(procs.worker)), ...results.rssAtStartMB };
