@@ -6,9 +6,9 @@ const FCM = "https://fcm.googleapis.com";
 const MOZILLA = "https://updates.push.services.mozilla.com";
 
 async function pair(): Promise<{ vapid: Vapid; publicKey: CryptoKey }> {
-  const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-  const jwk = await crypto.subtle.exportKey("jwk", keys.privateKey);
-  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", keys.publicKey));
+  const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const jwk = (await crypto.subtle.exportKey("jwk", keys.privateKey)) as JsonWebKey;
+  const raw = new Uint8Array((await crypto.subtle.exportKey("raw", keys.publicKey)) as ArrayBuffer);
   const publicKey = Buffer.from(raw).toString("base64url");
   return { vapid: { subject: "mailto:ops@example.com", publicKey, privateKey: jwk.d! }, publicKey: keys.publicKey };
 }
