@@ -1,7 +1,7 @@
 // The VAPID Authorization header (RFC 8292) that goes with every push: an ES256 JWT naming
 // the push service's origin (`aud`), an expiry and the deploy's contact (`sub`). Signing it
-// (and importing the key) was most of a push's CPU, and one token serves every push to that
-// service until it expires, whoever the push is for: so it is signed once per service and
+// (and importing the key) was a large part of a push's CPU, and one token serves every push to
+// that service until it expires, whoever it is for: so it is signed once per service and
 // kept until an hour before its expiry, in the isolate's memory, shared by the user objects
 // the isolate runs. `now` is the asking object's clock, so tests move expiry by hand.
 
