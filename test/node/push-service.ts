@@ -6,7 +6,7 @@
 // (410, 500 with Retry-After ...) and read what it received over a small HTTP API:
 //   POST /subscribe            → { endpoint, keys: { p256dh, auth } }
 //   POST /answers/<id>         body [status, ...]: the next pushes to <id> get these
-//   GET  /received/<id>        → [{ ok, error?, payload?, ttl, urgency, status }]
+//   GET  /received/<id>        → [{ ok, error?, payload?, ttl, urgency, authorization, status }]
 //   POST /push/<id>            the endpoint a subscription names
 // The benchmark (bench/phases/push.ts) starts one too, and times each push by `onPush`.
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify } from "node:crypto";
@@ -18,6 +18,8 @@ export interface Received {
   payload?: unknown;
   ttl: string | null;
   urgency: string | null;
+  /** The VAPID header as sent (a token reused across pushes is the same string). */
+  authorization: string | null;
   status: number;
 }
 
@@ -62,7 +64,13 @@ export async function startPushService(
     if (req.method === "GET" && route === "received") return json(200, device.received);
     if (req.method === "POST" && route === "push") {
       const status = device.answers.shift() ?? 201;
-      const got: Received = { ok: false, ttl: req.headers.ttl as string, urgency: (req.headers.urgency as string) ?? null, status };
+      const got: Received = {
+        ok: false,
+        ttl: req.headers.ttl as string,
+        urgency: (req.headers.urgency as string) ?? null,
+        authorization: req.headers.authorization ?? null,
+        status,
+      };
       try {
         checkVapid(String(req.headers.authorization ?? ""), origin);
         got.payload = JSON.parse(decrypt(device, body, String(req.headers["content-encoding"] ?? "")));

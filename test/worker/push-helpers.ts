@@ -21,6 +21,7 @@ export interface Received {
   payload?: { chat_id: string; seq: number; title: string; body: string; count: number };
   ttl: string | null;
   urgency: string | null;
+  authorization: string | null;
   status: number;
 }
 

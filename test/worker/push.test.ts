@@ -66,6 +66,16 @@ describe("who gets a push", () => {
     expect(JSON.stringify(got)).not.toContain(b.token);
   });
 
+  it("pushes to one push service carry one VAPID token, signed once, not per push", async () => {
+    const { a, b, chatId } = await directChat("pvap");
+    const devices = [await subscribed(b.token), await subscribed(await login(b))];
+    await send(a.token, chatId, "one token");
+    const got = await Promise.all(devices.map(async (d) => (await receivedN(d, 1))[0]!));
+    for (const g of got) expect(g.ok, g.error).toBe(true);
+    expect(got[0]!.authorization).toMatch(/^vapid t=/);
+    expect(got[1]!.authorization).toBe(got[0]!.authorization);
+  });
+
   it("a session with a socket open gets none, nor the sender's own sessions", async () => {
     const { a, b, chatId } = await directChat("pcon");
     const online = await subscribed(b.token);

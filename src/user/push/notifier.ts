@@ -9,8 +9,9 @@ import type { Clock } from "../../platform/clock";
 import { errorSummary, log } from "../../platform/log";
 import { retryDelay } from "../../platform/retry";
 import type { JobAlarm } from "../../platform/alarms";
-import { endpointOrigin, sendPush, type Outcome, type StoredSubscription, type Vapid } from "./sender";
+import { endpointOrigin, sendPush, type Outcome, type StoredSubscription } from "./sender";
 import type { Subscriptions } from "./subscriptions";
+import type { VapidSigner } from "./vapid";
 
 export const FOLD_MS = 10_000;
 export const GIVE_UP_MS = 60 * 60_000;
@@ -41,7 +42,8 @@ export class Notifier {
   constructor(
     private readonly sql: SqlStorage,
     private readonly subs: Subscriptions,
-    private readonly vapid: Vapid | null,
+    /** null: the deploy has no VAPID pair, so no pushes. */
+    private readonly signer: VapidSigner | null,
     private readonly clock: Clock,
     private readonly alarm: JobAlarm,
     /** Sessions with a socket open now. */
@@ -51,7 +53,7 @@ export class Notifier {
 
   /** A message that notifies this user landed: queued for each offline session with a subscription. */
   notice(n: Notice): void {
-    if (!this.vapid) return;
+    if (!this.signer) return;
     const now = this.clock.now();
     const online = this.connected();
     for (const sub of this.subs.live(now)) {
@@ -81,7 +83,7 @@ export class Notifier {
 
   /** The alarm: every push that is due leaves; the next one due sets the alarm again. */
   onAlarm(): void {
-    if (!this.vapid) return;
+    if (!this.signer) return;
     const now = this.clock.now();
     const subs = new Map(this.subs.live(now).map((s) => [s.session_id, s]));
     const due = this.sql.exec<QueueRow>("SELECT * FROM push_queue WHERE due_at IS NOT NULL AND due_at <= ?", now).toArray();
@@ -94,7 +96,7 @@ export class Notifier {
 
   private async send(sub: StoredSubscription, chatId: string): Promise<void> {
     const row = this.row(sub.session_id, chatId);
-    if (!row || row.due_at === null || !this.vapid) return;
+    if (!row || row.due_at === null || !this.signer) return;
     const payload: PushPayload = { chat_id: chatId, seq: row.seq, title: row.title, body: row.body, count: row.count };
     const started = this.clock.now();
     // What this push stands for is taken out of the queue before it leaves, so that
@@ -107,7 +109,7 @@ export class Notifier {
     );
     let outcome: Outcome;
     try {
-      outcome = await sendPush(this.vapid, sub, payload);
+      outcome = await sendPush(this.signer, started, sub, payload);
     } catch (error) {
       // Not the network (sendPush answers that): the push cannot be built, and never will be.
       outcome = { kind: "refused", status: 0, error };

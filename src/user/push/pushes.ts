@@ -15,6 +15,7 @@ import type { Sockets } from "../sockets";
 import { Notifier } from "./notifier";
 import { levelOf, notifies, pushBody } from "./rules";
 import { checkSubscription, Subscriptions } from "./subscriptions";
+import { vapidSigner } from "./vapid";
 
 export class Pushes {
   private subs: Subscriptions;
@@ -32,7 +33,7 @@ export class Pushes {
   ) {
     this.subs = new Subscriptions(sql);
     const connected = () => new Set(sockets.open().map((ws) => sockets.info(ws).sessionId));
-    this.notifier = new Notifier(sql, this.subs, cfg.vapid, clock, alarm, connected, defer);
+    this.notifier = new Notifier(sql, this.subs, cfg.vapid && vapidSigner(cfg.vapid), clock, alarm, connected, defer);
   }
 
   publicKey(): string | null {

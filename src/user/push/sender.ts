@@ -1,14 +1,10 @@
-// One Web Push request (RFC 8030): the payload encrypted as RFC 8291 aes128gcm and signed
-// with the deploy's VAPID key (RFC 8292), by @block65/webcrypto-web-push (Web Crypto only,
-// so it runs in workerd). What the push service answered, sorted into what to do next.
-import { buildPushPayload } from "@block65/webcrypto-web-push";
+// One Web Push request (RFC 8030): the payload encrypted as RFC 8291 aes128gcm by
+// @block65/webcrypto-web-push (Web Crypto only, so it runs in workerd), with the VAPID header
+// (RFC 8292) that vapid.ts keeps per push service. What the push service answered, sorted
+// into what to do next.
+import { encryptNotification } from "@block65/webcrypto-web-push";
 import type { PushPayload } from "../../contract/notifications";
-
-export interface Vapid {
-  subject: string;
-  publicKey: string;
-  privateKey: string;
-}
+import type { VapidSigner } from "./vapid";
 
 export interface StoredSubscription {
   session_id: string;
@@ -30,18 +26,21 @@ export type Outcome =
 /** How long a push service keeps a push for a device that is offline (seconds). */
 const TTL_S = 24 * 60 * 60;
 
-export async function sendPush(vapid: Vapid, sub: StoredSubscription, payload: PushPayload): Promise<Outcome> {
-  // The library takes only https endpoints; the tests' http one on 127.0.0.1 (PUSH_ALLOW_HTTP,
-  // checked at registerPush) is signed for the same host as https.
-  const endpoint = sub.endpoint.replace(/^http:/, "https:");
-  const built = await buildPushPayload(
-    { data: payload, options: { ttl: TTL_S, urgency: "high" } },
-    { endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
-    vapid,
+export async function sendPush(signer: VapidSigner, now: number, sub: StoredSubscription, payload: PushPayload): Promise<Outcome> {
+  const body = await encryptNotification(
+    { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } },
+    new TextEncoder().encode(JSON.stringify(payload)),
   );
+  const headers = {
+    authorization: await signer.authorization(audience(sub.endpoint), now),
+    ttl: String(TTL_S),
+    urgency: "high",
+    "content-encoding": "aes128gcm",
+    "content-type": "application/octet-stream",
+  };
   let res: Response;
   try {
-    res = await fetch(sub.endpoint, { method: "POST", headers: built.headers, body: built.body });
+    res = await fetch(sub.endpoint, { method: "POST", headers, body });
   } catch (error) {
     return { kind: "retry", status: 0, error };
   }
@@ -61,6 +60,12 @@ function retryAfter(h: string | null): { afterMs?: number } {
   if (Number.isFinite(s) && s >= 0) return { afterMs: s * 1000 };
   const at = Date.parse(h);
   return Number.isNaN(at) ? {} : { afterMs: Math.max(0, at - Date.now()) };
+}
+
+/** The `aud` a push service expects: its origin. The tests' http one on 127.0.0.1
+ * (PUSH_ALLOW_HTTP, checked at registerPush) is signed for the same host as https. */
+function audience(endpoint: string): string {
+  return new URL(endpoint.replace(/^http:/, "https:")).origin;
 }
 
 /** What a log line may say of an endpoint: its origin, never the path that names the device. */
