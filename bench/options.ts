@@ -34,10 +34,27 @@ export const SOURCE = args.find((a) => a.startsWith("--source="))?.slice("--sour
  */
 export const NO_OBSERVABILITY = args.includes("--no-local-observability");
 if (NO_OBSERVABILITY) process.env.X_LOCAL_OBSERVABILITY = "false";
-/** `--profile`: a CPU profile of the runtime over each phase (bench/profile.ts); its figures are slowed by sampling. */
-export const PROFILE = args.includes("--profile");
+/**
+ * `--profile`: a CPU profile of the runtime over each phase (bench/profile.ts); `--profile=NAME`:
+ * over each section a phase names that starts with NAME instead (e.g. `scale-online`, the scale
+ * phase's measured messages at each online count). Sampling slows the runtime.
+ */
+const profileArg = args.find((a) => a === "--profile" || a.startsWith("--profile="));
+export const PROFILE: { sections: string | null } | null = profileArg
+  ? { sections: profileArg.includes("=") ? profileArg.slice("--profile=".length) : null }
+  : null;
+/** `--var=NAME=VALUE` (repeatable): a server setting for this run, e.g. `--var=RELAY_FROM_ONLINE=1000000` (no relays). */
+export const SERVER_VARS: Record<string, string> = Object.fromEntries(
+  args
+    .filter((a) => a.startsWith("--var="))
+    .map((a) => {
+      const [k, ...v] = a.slice("--var=".length).split("=");
+      return [k!, v.join("=")];
+    }),
+);
 export const OUT =
-  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ?? (QUICK || only || NO_OBSERVABILITY || PROFILE ? "bench/out" : "");
+  args.find((a) => a.startsWith("--out="))?.slice("--out=".length) ??
+  (QUICK || only || NO_OBSERVABILITY || PROFILE || Object.keys(SERVER_VARS).length ? "bench/out" : "");
 
 /**
  * `--set=searchMessages=20000,scaleMembers=20000`: a full run with some counts lowered (a

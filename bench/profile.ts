@@ -23,20 +23,60 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** µs between samples. */
+const INTERVAL_US = 200;
+
+/**
+ * A sample's weight: its time delta, clipped. Between bursts of JavaScript the runtime's
+ * thread leaves the isolate (a commit's fsync, the sockets, waiting for a core on a loaded
+ * machine) and is not sampled; the first sample after such a gap would carry all of it (a
+ * request parsed after the thread woke looked like milliseconds of parsing). So the profile
+ * tells the time spent in JavaScript and the storage calls it makes, not the rest.
+ */
+const weight = (dt: number | undefined) => Math.min(dt ?? 0, 4 * INTERVAL_US);
+
 /** Functions listed by self time. */
 const TOP = 30;
 
-export interface Profiler {
-  /** Starts sampling; the returned function stops it and writes and summarises the profile. */
-  start(): Promise<(file: string) => Promise<string>>;
-  close(): void;
+/** The runtime's profiler while the chat server runs with `--profile` (attachProfiler), else null. */
+let active: {
+  send: <T>(method: string, params?: object) => Promise<T>;
+  close: () => void;
+  cwd: string;
+  dir: string;
+  sections: string | null;
+} | null = null;
+
+/**
+ * Runs `fn`, profiled if `--profile` asks for this phase (`kind` "phase", no NAME given) or
+ * section (`kind` "section", its name starting with NAME): the profile is written to
+ * `<dir>/<name>.cpuprofile`, summarised to stderr, and each object's share of the busy time
+ * returned (null when not profiled).
+ */
+export async function profiled<T>(
+  name: string,
+  kind: "phase" | "section",
+  fn: () => Promise<T>,
+): Promise<{ value: T; shares: Record<string, number> | null }> {
+  const p = active;
+  const wanted = p && (kind === "phase" ? p.sections === null : p.sections !== null && name.startsWith(p.sections));
+  if (!p || !wanted) return { value: await fn(), shares: null };
+  await p.send("Profiler.start");
+  const value = await fn();
+  const { profile } = await p.send<{ profile: Profile }>("Profiler.stop");
+  const file = join(p.dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const fileOf = bundleFiles(p.cwd);
+  process.stderr.write(`profile of ${name} in ${file}\n${summarise(profile, fileOf)}\n`);
+  return { value, shares: fileOf && byObject(profile, fileOf) };
 }
 
 /**
- * `cwd`: the directory wrangler dev runs in; its bundle (`.wrangler/tmp/dev-*\/index.js`) says
- * which source file each line came from, so time can be told by object.
+ * Attaches to the runtime's inspector. `cwd`: the directory wrangler dev runs in; its bundle
+ * (`.wrangler/tmp/dev-*\/index.js`) says which source file each line came from, so time can be
+ * told by object. `dir`: where profiles are written.
  */
-export async function attachProfiler(inspectorPort: number, cwd: string): Promise<Profiler> {
+export async function attachProfiler(inspectorPort: number, cwd: string, dir: string, sections: string | null): Promise<void> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{
     title?: string;
     webSocketDebuggerUrl: string;
@@ -63,18 +103,13 @@ export async function attachProfiler(inspectorPort: number, cwd: string): Promis
       ws.send(JSON.stringify({ id, method, params }));
     });
   await send("Profiler.enable");
-  await send("Profiler.setSamplingInterval", { interval: 200 });
-  return {
-    async start() {
-      await send("Profiler.start");
-      return async (file) => {
-        const { profile } = await send<{ profile: Profile }>("Profiler.stop");
-        writeFileSync(file, JSON.stringify(profile));
-        return summarise(profile, bundleFiles(cwd));
-      };
-    },
-    close: () => ws.close(),
-  };
+  await send("Profiler.setSamplingInterval", { interval: INTERVAL_US });
+  active = { send, close: () => ws.close(), cwd, dir, sections };
+}
+
+export function detachProfiler(): void {
+  active?.close();
+  active = null;
 }
 
 /** The source file of each line of the dev bundle (esbuild heads each module with `// <path>`), or null if none is found. */
@@ -120,6 +155,36 @@ const OWNERS: Array<[RegExp, string]> = [
   [/^src\/(worker|accounts|files)\//, "front door"],
 ];
 
+/** Each object's share (0-1) of the busy time sampled. */
+export function byObject(p: Profile, fileOf: (line: number) => string): Record<string, number> {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owner = new Map<number, string>();
+  const ownerOf = (id: number): string => {
+    const known = owner.get(id);
+    if (known !== undefined) return known;
+    const up = parent.get(id);
+    const outer = up === undefined ? "" : ownerOf(up);
+    const f = byId.get(id)?.callFrame;
+    const file = f?.url.endsWith("index.js") ? fileOf(f.lineNumber + 1) : "";
+    const mine = outer || (OWNERS.find(([re]) => re.test(file))?.[1] ?? "");
+    owner.set(id, mine);
+    return mine;
+  };
+  const by: Record<string, number> = {};
+  let busy = 0;
+  p.samples.forEach((id, i) => {
+    if (byId.get(id)?.callFrame.functionName === "(idle)") return;
+    const who = ownerOf(id) || "runtime (no service code on the stack)";
+    const dt = weight(p.timeDeltas[i]);
+    by[who] = (by[who] ?? 0) + dt;
+    busy += dt;
+  });
+  for (const k of Object.keys(by)) by[k] = by[k]! / Math.max(busy, 1);
+  return by;
+}
+
 /** Self time per function (name, file and line), the largest first, and time by object, as lines of text. */
 export function summarise(p: Profile, fileOf: ((line: number) => string) | null = null): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
@@ -127,7 +192,7 @@ export function summarise(p: Profile, fileOf: ((line: number) => string) | null 
   let total = 0;
   p.samples.forEach((id, i) => {
     const f = byId.get(id)?.callFrame;
-    const dt = p.timeDeltas[i] ?? 0;
+    const dt = weight(p.timeDeltas[i]);
     total += dt;
     if (!f) return;
     const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
@@ -141,34 +206,12 @@ export function summarise(p: Profile, fileOf: ((line: number) => string) | null 
     .slice(0, TOP)
     .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${k}`);
   const lines = [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled; self time:`, ...rows];
-  if (fileOf) {
-    const parent = new Map<number, number>();
-    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-    const owner = new Map<number, string>();
-    const ownerOf = (id: number): string => {
-      const known = owner.get(id);
-      if (known !== undefined) return known;
-      const up = parent.get(id);
-      const outer = up === undefined ? "" : ownerOf(up);
-      const f = byId.get(id)?.callFrame;
-      const file = f?.url.endsWith("index.js") ? fileOf(f.lineNumber + 1) : "";
-      const mine = outer || (OWNERS.find(([re]) => re.test(file))?.[1] ?? "");
-      owner.set(id, mine);
-      return mine;
-    };
-    const by = new Map<string, number>();
-    p.samples.forEach((id, i) => {
-      const f = byId.get(id)?.callFrame;
-      if (f?.functionName === "(idle)") return;
-      const who = ownerOf(id) || "runtime (no service code on the stack)";
-      by.set(who, (by.get(who) ?? 0) + (p.timeDeltas[i] ?? 0));
-    });
+  if (fileOf)
     lines.push(
       "busy time by object:",
-      ...[...by]
+      ...Object.entries(byObject(p, fileOf))
         .sort((a, b) => b[1] - a[1])
-        .map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / Math.max(busy, 1)).toFixed(1).padStart(5)}%  ${k}`),
+        .map(([k, share]) => `${(100 * share).toFixed(1).padStart(6)}%  ${k}`),
     );
-  }
   return lines.join("\n");
 }

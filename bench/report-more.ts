@@ -146,8 +146,18 @@ export function moreRows(r: Results): Row[] {
         s,
         `${num(o.online, 0)} online: server CPU per message / per push`,
         `${us(o.workerUsPerMessage!)} / ${us(o.workerUsPerPush!)}`,
-        "every object together (/proc cannot split it by object)",
+        o.byObject ? "every object together; split below by a CPU profile" : "every object together (/proc cannot split it by object)",
       ]);
+      if (o.byObject)
+        out.push([
+          s,
+          `${num(o.online, 0)} online: server CPU per message, by object`,
+          Object.entries(o.byObject)
+            .sort((a, b) => b[1] - a[1])
+            .map(([who, share]) => `${who} ${us(share * o.workerUsPerMessage!)}`)
+            .join(" · "),
+          "shares of the busy time in a CPU profile of the same messages (--profile=scale-online); sampling slows the runtime",
+        ]);
     }
     out.push([s, "the most members online that worked", num(sc.maxOnline, 0), "each count tried in turn until one failed"]);
     const l = sc.log;

@@ -181,7 +181,11 @@ and 300 online instead of 1,000 up to 10,000, 10 messages each instead of 30, an
 a git revision of the Worker instead of the work tree; \`--no-local-observability\` turns
 off wrangler's local observability collector (see above); \`--profile\` records a CPU profile
 of the Worker's runtime over each phase (\`<phase>.cpuprofile\`, for Chrome's DevTools) and prints the
-functions with the most self time (sampling slows the runtime: not for figures); each of these also writes to
+functions with the most self time and each object's share (chat object, relay, user object, front
+door: the outermost of the service's frames on the stack); \`--profile=scale-online\` profiles only
+the scale phase's measured messages at each online count and splits their CPU by object in the
+report (sampling slows the runtime: such a run's figures are for shares, not for comparing);
+\`--var=NAME=VALUE\` sets a server setting (\`--var=RELAY_FROM_ONLINE=1000000\`: no relays); each of these also writes to
 \`bench/out/\`. \`--set=searchMessages=20000,scaleOnlineMax=2500\` lowers counts of a full run (one
 this machine cannot finish in the time at hand); the report's first line then names them.
 

@@ -24,10 +24,11 @@ import {
   OVERRIDES,
   PROFILE,
   QUICK,
+  SERVER_VARS,
   SETUP_CONCURRENCY,
   SOURCE,
 } from "./options";
-import { attachProfiler, type Profiler } from "./profile";
+import { attachProfiler, detachProfiler, profiled } from "./profile";
 import { baseline } from "./phases/baseline";
 import { connectMany } from "./phases/connect";
 import { direct } from "./phases/direct";
@@ -67,18 +68,10 @@ if (args.includes("--help")) {
 /** The machine's 1-minute load average around each phase. */
 const loads: Record<string, [number, number]> = {};
 
-/** Set while the chat server runs with `--profile`. */
-let profiler: Profiler | null = null;
-
 async function attempt<T>(name: string, fn: () => Promise<T>): Promise<Outcome<T>> {
   const before = round(loadavg()[0]!, 2);
   try {
-    const stop = await profiler?.start();
-    const r = await fn();
-    if (stop) {
-      const file = join(OUT || "bench/out", `${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`);
-      note(`${name}: profile in ${file}\n${await stop(file)}`);
-    }
+    const { value: r } = await profiled(name, "phase", fn);
     loads[name] = [before, round(loadavg()[0]!, 2)];
     note(`${name}: done (load average ${loads[name].join(" -> ")})`);
     return r;
@@ -186,6 +179,7 @@ async function main(): Promise<void> {
       PUSH_ALLOW_HTTP: "true",
       // The default bound in a full run; a quick run fills a smaller one.
       LOG_KEEP_UPDATES: String(COUNTS.logKeep),
+      ...SERVER_VARS,
     };
     const seedDir = mkdtempSync(join(tmpdir(), "edge-chat-bench-seed-"));
     const seed = seedN ? seedAccounts(seedDir, seedN) : null;
@@ -201,7 +195,7 @@ async function main(): Promise<void> {
     const slice = (from: number, n: number) => seeded.slice(from, from + n);
     try {
       const procs = serverProcs(srv.pid!, srv.port);
-      if (PROFILE) profiler = await attachProfiler(srv.inspectorPort, snap.dir);
+      if (PROFILE) await attachProfiler(srv.inspectorPort, snap.dir, OUT || "bench/out", PROFILE.sections);
       if (procs.worker[0]) shared.workerdSeen = workerdVersion(procs.worker[0]);
       note(`chat server ${srv.url}: Worker workerd pid ${procs.worker.join(",")}, wrangler proxy pid ${procs.proxy.join(",") || "-"}`);
       results.rssAtStartMB = { chat: mb(rssBytes(procs.worker)), ...results.rssAtStartMB };
@@ -260,8 +254,7 @@ async function main(): Promise<void> {
       fresh();
       writeFileSync(join(OUT || "bench/out", "wrangler-chat.log"), srv.log());
     } finally {
-      profiler?.close();
-      profiler = null;
+      detachProfiler();
       progress("stopping wrangler dev");
       await srv.stop();
       snap.remove();

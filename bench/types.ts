@@ -371,6 +371,8 @@ export interface ScaleOnline {
   /** Worker CPU per message, all objects (chat object, relays, user objects). */
   workerUsPerMessage?: number;
   workerUsPerPush?: number;
+  /** With `--profile=scale-online`: each object's share of the busy time sampled over those messages. */
+  byObject?: Record<string, number>;
 }
 
 export interface ScaleResult {

@@ -15,6 +15,7 @@ import { ok, pool, type Socket, sleep, until } from "../client";
 import { closeAll, connect, content, cpuWindow, mb, num, per, settle, type U } from "../common";
 import { COUNTS, NAMES_PER_REQUEST, SCALE_ONLINE } from "../options";
 import { rssBytes, type ServerProcs } from "../proc";
+import { profiled } from "../profile";
 import { progress } from "../progress";
 import { dist, round } from "../stats";
 import type { ScaleOnline, ScaleResult } from "../types";
@@ -108,10 +109,8 @@ export async function scale(srv: LocalServer, procs: ServerProcs, seeded: U[]): 
         const listeners = online.length + 1;
         await settle(procs, `scale: ${num(count)} online`);
         const last: number[] = [];
-        let end: (() => { workerUs: number }) | null = null;
         const warm = 3;
-        for (let k = 0; k < warm + COUNTS.scaleMessages; k++) {
-          if (k === warm) end = cpuWindow(procs);
+        const one = async (k: number) => {
           const id = `scale-${count}-${k}`;
           const cur = { id, left: listeners, lastAt: 0 };
           current = cur;
@@ -131,14 +130,21 @@ export async function scale(srv: LocalServer, procs: ServerProcs, seeded: U[]): 
           );
           if (k >= warm) last.push(cur.lastAt - t);
           progress(`scale: ${num(count)} online, message ${k + 1}/${warm + COUNTS.scaleMessages}, last at ${round(cur.lastAt - t, 0)} ms`);
-        }
-        const us = end!().workerUs;
+        };
+        for (let k = 0; k < warm; k++) await one(k);
+        const end = cpuWindow(procs);
+        // `--profile=scale-online` tells which objects the measured messages' CPU went to.
+        const { shares } = await profiled(`scale-online-${count}`, "section", async () => {
+          for (let k = warm; k < warm + COUNTS.scaleMessages; k++) await one(k);
+        });
+        const us = end().workerUs;
         Object.assign(row, {
           ok: true,
           messages: COUNTS.scaleMessages,
           last: dist(last),
           workerUsPerMessage: per(us, COUNTS.scaleMessages),
           workerUsPerPush: per(us, COUNTS.scaleMessages * listeners),
+          ...(shares && { byObject: shares }),
         });
       } catch (err) {
         row.error = err instanceof Error ? err.message.slice(0, 300) : String(err);
