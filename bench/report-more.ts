@@ -156,7 +156,7 @@ export function moreRows(r: Results): Row[] {
             .sort((a, b) => b[1] - a[1])
             .map(([who, share]) => `${who} ${us(share * o.workerUsPerMessage!)}`)
             .join(" · "),
-          "shares of the busy time in a CPU profile of the same messages (--profile=scale-online); sampling slows the runtime",
+          "the CPU per message split by each object's share of the JavaScript time in a CPU profile of the same messages (--profile=scale-online; commits and socket writes outside JavaScript are not sampled, and sampling slows the runtime)",
         ]);
     }
     out.push([s, "the most members online that worked", num(sc.maxOnline, 0), "each count tried in turn until one failed"]);
