@@ -30,8 +30,12 @@ export class LargeGroups {
    * the chat list shows them as they are without asking.
    */
   private current = new Set<string>();
+  /** Groups being told now: a getChats listing one waits for that answer instead of asking again. */
+  private telling = new Map<string, Promise<boolean>>();
   /** Test-only: presence calls made (a test holds connecting to none). */
   presenceCalls = 0;
+  /** Test-only: summary calls made (a group being told is not asked again). */
+  summaryCalls = 0;
 
   constructor(
     private readonly chats: ChatList,
@@ -71,6 +75,8 @@ export class LargeGroups {
     this.since = null;
     this.present.clear();
     this.current.clear();
+    // A tell still in flight belongs to the run that ended: the next run tells again.
+    this.telling.clear();
     for (const id of told) {
       this.presenceCalls++;
       this.defer(
@@ -127,13 +133,16 @@ export class LargeGroups {
 
   /**
    * The client lists these large groups (a getChats page): online, each not told yet is
-   * told now and pushes from now on; the others are asked for their state unless it is
-   * current. Returns whether any row changed.
+   * told now and pushes from now on; one being told (the background step got there first)
+   * is waited for, as its answer is its state; the others are asked for their state unless
+   * it is current. So each group costs one call. Returns whether any row changed.
    */
   async listed(me: Member, ids: string[]): Promise<boolean> {
     const online = this.online();
     const stale = ids.filter((id) => !this.current.has(id));
-    const got = await Promise.all(stale.map((id) => (online && !this.present.has(id) ? this.tell(me, id) : this.summary(me, id))));
+    const got = await Promise.all(
+      stale.map((id) => this.telling.get(id) ?? (online && !this.present.has(id) ? this.tell(me, id) : this.summary(me, id))),
+    );
     return got.some(Boolean);
   }
 
@@ -178,7 +187,15 @@ export class LargeGroups {
   }
 
   /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. */
-  private async tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
+  private tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
+    const told = this.ask(me, chatId, fromEv).finally(() => {
+      if (this.telling.get(chatId) === told) this.telling.delete(chatId);
+    });
+    this.telling.set(chatId, told);
+    return told;
+  }
+
+  private async ask(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
     const since = this.since ?? this.start();
     this.present.add(chatId);
     this.presenceCalls++;
@@ -197,6 +214,7 @@ export class LargeGroups {
   }
 
   private async summary(me: Member, chatId: string): Promise<boolean> {
+    this.summaryCalls++;
     try {
       const r = await this.calls.any(chatId).call((c) => c.summary(me.id));
       if (r.ok) this.fetched(chatId, r.value, this.present.has(chatId));

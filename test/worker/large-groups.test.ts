@@ -12,6 +12,7 @@ import {
   LARGE_AT,
   listening,
   registerUser,
+  until,
   untilPts,
   userStub,
   type Account,
@@ -497,6 +498,51 @@ describe("presence", () => {
     sb2.close();
     await untilOnline(chatId, b!.user.id, false);
     expect(await presenceCalls(b!.user.id)).toBe(2);
+  });
+
+  it("a first getChats of a user in N large groups costs N calls, not 2N: a group being told is waited for, not asked again", async () => {
+    const n = 20;
+    const [owner, b, ...rest] = await users(LARGE_AT + 1, "lt");
+    const ids: string[] = [];
+    for (let g = 0; g < n; g++) {
+      const res = await api(
+        { mode: "createGroup", title: `lt ${g}`, members: [b!, ...rest].map((u) => u.username) },
+        { token: owner!.token },
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      ids.push(res.body.chat.chat_id);
+    }
+    const calls = () =>
+      runInDurableObject(userStub(b!.user.id), (o: object) => {
+        const { presenceCalls, summaryCalls } = (o as { large: { presenceCalls: number; summaryCalls: number } }).large;
+        return { presenceCalls, summaryCalls };
+      });
+    // Chat objects answer presence only once the test lets them: the background step's
+    // calls are still in flight when the client lists its chats.
+    const proto = await inChatObject(ids[0]!, (o) => Object.getPrototypeOf(o) as ChatObject);
+    const real = proto.presence;
+    let held = true;
+    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
+      while (held) await new Promise((r) => setTimeout(r, 5));
+      return real.apply(this, args);
+    };
+    try {
+      const sb = await connect(b!.token);
+      await until(async () => (await calls()).presenceCalls >= 16);
+      const listed = sb.request({ mode: "getChats" });
+      // Every group is being told: by the background step, or by the listing.
+      await until(async () => (await calls()).presenceCalls === n);
+      held = false;
+      const page = await listed;
+      expect(page.chats.filter((c: Frame) => c.large && c.ev === 1).map((c: Frame) => c.chat_id).sort()).toEqual([...ids].sort());
+      expect(await calls()).toEqual({ presenceCalls: n, summaryCalls: 0 });
+      await say(owner!.token, ids[0]!, "pushed");
+      expect(await sb.nextPush("newMessage")).toMatchObject({ chat_id: ids[0], message: { content: "pushed" } });
+      sb.close();
+    } finally {
+      held = false;
+      proto.presence = real;
+    }
   });
 });
 
