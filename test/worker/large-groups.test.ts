@@ -8,6 +8,7 @@ import {
   api,
   chatStub,
   connect,
+  failDeliveries,
   inChatObject,
   LARGE_AT,
   listening,
@@ -324,6 +325,37 @@ describe("members of a large group", () => {
     sLate.close();
   });
 
+  it("members added at once get one chatCreated each, without the list of everyone added; one who left and comes back counts once", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lm");
+    const [back, still] = rest;
+    const [a, b] = await users(2, "lm-new");
+    expect((await api({ mode: "removeMember", chat_id: chatId, username: back!.username }, { token: owner.token })).status).toBe(200);
+    await failDeliveries(a!.user.id, async () => {
+      const added = await api(
+        {
+          mode: "addMembers",
+          chat_id: chatId,
+          members: [back!.username, still!.username, a!.username, b!.username, a!.username.toUpperCase()],
+        },
+        { token: owner.token },
+      );
+      expect(added.body).toMatchObject({ status: 200, ev: 3, chat: { member_count: LARGE_AT + 3 } });
+      // Held for A: the entry as it waits in the group, 1,000 joiners' worth of names in none of them.
+      const waiting = await inChatObject(chatId, (o) => o.probe.waiting(a!.user.id));
+      expect(waiting).toEqual([expect.objectContaining({ kind: "chat", ev: 3 })]);
+      expect((waiting[0] as { chat: object }).chat).not.toHaveProperty("added");
+    });
+    for (const m of [back!, b!]) {
+      const log = await logOnce(m.token, (l) => l.some((u) => u.mode === "chatCreated" && u.chat.chat_id === chatId));
+      expect(log.filter((u) => u.chat?.chat_id === chatId).at(-1)).toMatchObject({
+        mode: "chatCreated",
+        chat: { large: true, ev: 3, member_count: LARGE_AT + 3 },
+      });
+    }
+    const page = await api({ mode: "getMembers", chat_id: chatId, limit: 100 }, { token: owner.token });
+    expect(page.body.members).toHaveLength(LARGE_AT + 3);
+  });
+
   it("a removed member gets removedFromChat in their log and nothing after; the others see chatUpdated by ev", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 2, "lx");
     const [gone, stays] = rest;
@@ -534,7 +566,12 @@ describe("presence", () => {
       await until(async () => (await calls()).presenceCalls === n);
       held = false;
       const page = await listed;
-      expect(page.chats.filter((c: Frame) => c.large && c.ev === 1).map((c: Frame) => c.chat_id).sort()).toEqual([...ids].sort());
+      expect(
+        page.chats
+          .filter((c: Frame) => c.large && c.ev === 1)
+          .map((c: Frame) => c.chat_id)
+          .sort(),
+      ).toEqual([...ids].sort());
       expect(await calls()).toEqual({ presenceCalls: n, summaryCalls: 0 });
       await say(owner!.token, ids[0]!, "pushed");
       expect(await sb.nextPush("newMessage")).toMatchObject({ chat_id: ids[0], message: { content: "pushed" } });
