@@ -36,6 +36,8 @@ export class LargeGroups {
   presenceCalls = 0;
   /** Test-only: summary calls made (a group being told is not asked again). */
   summaryCalls = 0;
+  /** Test-only: chat list rows a group's answer changed (one that has not moved changes none). */
+  rowsRefreshed = 0;
 
   constructor(
     private readonly chats: ChatList,
@@ -135,7 +137,8 @@ export class LargeGroups {
    * The client lists these large groups (a getChats page): online, each not told yet is
    * told now and pushes from now on; one being told (the background step got there first)
    * is waited for, as its answer is its state; the others are asked for their state unless
-   * it is current. So each group costs one call. Returns whether any row changed.
+   * it is current. So each group costs one call. Returns whether any row changed (if none
+   * did, the page read before stands).
    */
   async listed(me: Member, ids: string[]): Promise<boolean> {
     const online = this.online();
@@ -186,7 +189,7 @@ export class LargeGroups {
     return { ev: e.ev };
   }
 
-  /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. */
+  /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. Returns whether its row changed. */
   private tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
     const told = this.ask(me, chatId, fromEv).finally(() => {
       if (this.telling.get(chatId) === told) this.telling.delete(chatId);
@@ -202,9 +205,7 @@ export class LargeGroups {
     try {
       const s = await this.calls.any(chatId).call((c) => c.presence(me.id, since, true, fromEv));
       // Null: not a member any more (its removal is on its way to the log).
-      if (!s) return false;
-      this.fetched(chatId, s, true);
-      return true;
+      return s ? this.fetched(chatId, s, true) : false;
     } catch (err) {
       // Told again the next time the client lists or opens it.
       this.present.delete(chatId);
@@ -217,18 +218,20 @@ export class LargeGroups {
     this.summaryCalls++;
     try {
       const r = await this.calls.any(chatId).call((c) => c.summary(me.id));
-      if (r.ok) this.fetched(chatId, r.value, this.present.has(chatId));
-      return r.ok;
+      return r.ok && this.fetched(chatId, r.value, this.present.has(chatId));
     } catch {
       // The list shows what it has; the next getChats asks again.
       return false;
     }
   }
 
-  private fetched(chatId: string, s: LargeSummary, pushing: boolean): void {
-    this.chats.refresh(chatId, s);
+  /** Keeps a group's state; returns whether its row changed. */
+  private fetched(chatId: string, s: LargeSummary, pushing: boolean): boolean {
+    const changed = this.chats.refresh(chatId, s);
+    if (changed) this.rowsRefreshed++;
     // Only a group that pushes here tells us when it moves.
     if (pushing) this.current.add(chatId);
+    return changed;
   }
 
   private start(): number {

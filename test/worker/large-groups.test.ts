@@ -581,6 +581,28 @@ describe("presence", () => {
       proto.presence = real;
     }
   });
+
+  it("a group that has not moved since it was last asked changes no row of the chat list", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lw");
+    const b = rest[0]!;
+    const refreshed = () =>
+      runInDurableObject(userStub(b.user.id), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
+    const run = async () => {
+      const s = await connect(b.token);
+      const page = await s.request({ mode: "getChats" });
+      await untilOnline(chatId, b.user.id);
+      s.close();
+      await untilOnline(chatId, b.user.id, false);
+      return page;
+    };
+    await run();
+    const before = await refreshed();
+    await run();
+    expect(await refreshed()).toBe(before);
+    await say(owner.token, chatId, "moved");
+    expect((await run()).chats[0]).toMatchObject({ chat_id: chatId, last_message: { content: "moved" }, unread: 1 });
+    expect(await refreshed()).toBe(before + 1);
+  });
 });
 
 describe("bad input", () => {
