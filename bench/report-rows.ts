@@ -262,12 +262,7 @@ export function rows(r: Results): Row[] {
       pcts(c.usable),
       `a user in none: ${pcts(c.plainUsable)}${c.floor ? `; the floor (${num(c.floor.members, 0)} RPCs at once, each reading one row): ${pcts(c.floor.call)}` : ""}`,
     ]);
-    out.push([
-      s,
-      "server CPU per connect (open, getChats, close)",
-      us(c.workerUsPerConnect),
-      `a user in none: ${us(c.plainWorkerUsPerConnect)}`,
-    ]);
+    out.push([s, "server CPU per connect (open, getChats)", us(c.workerUsPerConnect), `a user in none: ${us(c.plainWorkerUsPerConnect)}`]);
   }
   error("connect", p.connect);
 
