@@ -22,11 +22,11 @@ export const shared: {
   echo: { srv: LocalServer; procs: ServerProcs; sock: Socket } | null;
 } = { echoRssMB: NaN, workerdSeen: "unknown", echo: null };
 
-/** The N-RPC floor without writes, measured now. */
-export async function floorBeside(members: number, rounds: number, what: string): Promise<NearFloor | undefined> {
+/** The N-RPC floor without writes, measured now; `read`: each of the N objects reads one row. */
+export async function floorBeside(members: number, rounds: number, what: string, read = false): Promise<NearFloor | undefined> {
   const echo = shared.echo;
   if (!echo) return undefined;
-  const f = { mode: "fan", n: members, write: false };
+  const f = { mode: "fan", n: members, write: false, ...(read && { read: true }) };
   for (let i = 0; i < 3; i++) ok2(await echo.sock.request(f, 120_000));
   const lat: number[] = [];
   const stop = cpuWindow(echo.procs);

@@ -256,13 +256,13 @@ export function rows(r: Results): Row[] {
   if (c) {
     const s = `a user in ${c.groups} large groups`;
     out.push([s, `upgrade -> socket open, p50 / p95 / p99 (${c.rounds} connects)`, pcts(c.open), `a user in none: ${pcts(c.plainOpen)}`]);
-    out.push([s, "upgrade -> first getChats answered, p50 / p95 / p99", pcts(c.usable), `a user in none: ${pcts(c.plainUsable)}`]);
     out.push([
       s,
-      "server CPU per connect (open, getChats, close)",
-      us(c.workerUsPerConnect),
-      `a user in none: ${us(c.plainWorkerUsPerConnect)}`,
+      "upgrade -> first getChats answered, p50 / p95 / p99",
+      pcts(c.usable),
+      `a user in none: ${pcts(c.plainUsable)}${c.floor ? `; the floor (${num(c.floor.members, 0)} RPCs at once, each reading one row): ${pcts(c.floor.call)}` : ""}`,
     ]);
+    out.push([s, "server CPU per connect (open, getChats)", us(c.workerUsPerConnect), `a user in none: ${us(c.plainWorkerUsPerConnect)}`]);
   }
   error("connect", p.connect);
 

@@ -132,9 +132,11 @@ same machine. No client ever has more than ${c.depth} unanswered frames on a soc
    deliveries of chatCreated to the offline members' objects are not counted.
 9. **Connecting in many large groups**: a user in ${c.connectGroups} large groups of ${LARGE_AT + 2} opens a
    socket (${c.connectRounds} times, after 2 warm-up ones), against a user in none: the time until the socket
-   is open (the user object tells each large group before it accepts), until its first
-   getChats is answered, and the server CPU of each open, getChats and close (issue 24 asks
-   for 500 groups: the targets hold both at most 1.5 times a user in none).
+   is open (no large group is asked anything before it answers), until its first getChats
+   is answered (each large group on the page is asked once for its state), and the server
+   CPU of each open and getChats (issue 24 asks for 500 groups: the targets hold both at
+   most 1.5 times a user in none). Beside it, that getChats' floor on the echo Worker: one
+   object calling as many objects at once as there are groups, each reading one row.
 10. **Membership changes**: one member added and removed, alternately (${c.memberChanges} changes), in a
    small group of ${c.membersSmall} and a large one of ${num(c.fanoutLarge ?? NaN, 0)}: the bytes the Worker's workerd wrote
    to storage (\`write_bytes\` in /proc: SQLite pages and WAL frames of every object,

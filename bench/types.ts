@@ -142,6 +142,8 @@ export interface Connect {
   plainOpen: Dist;
   plainUsable: Dist;
   plainWorkerUsPerConnect: number;
+  /** The floor of a first getChats: `groups` RPCs at once to objects that each read one row, measured right after. */
+  floor?: NearFloor;
 }
 
 /** One member added or removed, alternately, in a group of `members`. */

@@ -5,7 +5,9 @@
 //
 // A frame {"mode":"fan","n":N,"write":bool} is echoed only after the object has called N
 // other objects (Sink) over RPC, all at once, each storing one row when `write` is set:
-// the least a fan-out to N members costs with an object per member and a write each.
+// the least a fan-out to N members costs with an object per member and a write each. With
+// "read":true each reads one row instead and writes nothing: the least asking N objects for
+// their state costs (a user's first getChats in N large groups).
 // A frame {"mode":"chain"} is echoed after two storing hops in series: a Sink stores it and
 // then calls a second Sink, which stores it too: the same order of work as a direct
 // message (the chat object stores it, then the recipient's object logs it), with nothing else.
@@ -36,9 +38,9 @@ export class Echo extends DurableObject<EchoEnv> {
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     if (typeof data === "string" && data.startsWith('{"mode":"fan"')) {
-      const { n, write } = JSON.parse(data) as { n: number; write: boolean };
+      const { n, write, read } = JSON.parse(data) as { n: number; write: boolean; read?: boolean };
       for (let i = this.sinks.length; i < n; i++) this.sinks.push(this.env.SINK.get(this.env.SINK.idFromName(`sink-${i}`)));
-      await Promise.all(this.sinks.slice(0, n).map((s) => s.poke(data, write)));
+      await Promise.all(this.sinks.slice(0, n).map((s) => (read ? s.peek() : s.poke(data, write))));
     } else if (typeof data === "string" && data.startsWith('{"mode":"chain"')) {
       await this.env.SINK.get(this.env.SINK.idFromName("chain-1")).relay(data, "chain-2");
     } else if (typeof data === "string" && data.startsWith('{"mode":"hubfan"')) {
@@ -63,6 +65,12 @@ export class Sink extends DurableObject<EchoEnv> {
   poke(frame: string, write: boolean): number {
     if (write) this.store(frame);
     return frame.length;
+  }
+
+  /** Reads one row (the first call after a start stores it: the warm-up rounds). */
+  peek(): number {
+    if (!this.ready) this.store("{}");
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT n FROM log LIMIT 1").one().n;
   }
 
   /** Stores the frame, then has the sink named `next` store it too. */

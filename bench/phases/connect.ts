@@ -2,6 +2,7 @@
 import type { LocalServer } from "../../scripts/local-server";
 import { ok, Socket } from "../client";
 import { cpuWindow, per, settle, type U } from "../common";
+import { floorBeside } from "../floors";
 import { COUNTS, LARGE_AT } from "../options";
 import type { ServerProcs } from "../proc";
 import { progress } from "../progress";
@@ -56,6 +57,8 @@ export async function connectMany(srv: LocalServer, procs: ServerProcs, users: U
   };
   const many = await rounds(member, `connect: a user in ${COUNTS.connectGroups} large groups`);
   const none = await rounds(plain, "connect: a user in no large group");
+  // Each large group on the first page is asked for its current state: the least that costs.
+  const floor = await floorBeside(COUNTS.connectGroups, COUNTS.connectRounds, "connect", true);
   return {
     groups: COUNTS.connectGroups,
     rounds: COUNTS.connectRounds,
@@ -65,5 +68,6 @@ export async function connectMany(srv: LocalServer, procs: ServerProcs, users: U
     plainOpen: none.open,
     plainUsable: none.usable,
     plainWorkerUsPerConnect: none.us,
+    ...(floor && { floor }),
   };
 }

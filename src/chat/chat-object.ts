@@ -113,7 +113,12 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       this.load();
       this.meta.init(chatId, "group", title);
       this.addMember(owner, "owner");
-      for (const m of others) if (m.id !== owner.id) this.addMember(m, "member");
+      this.members.addAll(
+        others.filter((m) => m.id !== owner.id),
+        "member",
+        this.events.nextEv,
+        this.messages.lastSeq,
+      );
       this.promoteIfLarge();
       return this.fanout.publish({ kind: "chat", chat: this.info() }, origin);
     });
@@ -124,7 +129,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   async addMembers(actorId: string, users: Member[], origin: Origin): Promise<Result<ChatEvent | null>> {
     return catching("addMembers", () => {
       this.requireManager(actorId, "add members");
-      const fresh = users.filter((u) => !this.members.isMember(u.id));
+      const inside = this.members.currentAmong(users.map((u) => u.id));
+      const fresh = users.filter((u) => !inside.has(u.id));
       if (!fresh.length) return null;
       this.moderation.refuseBanned(fresh);
       const count = this.members.count + fresh.length;
@@ -391,7 +397,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
 
   /** Adds users who are not members and publishes it (addMembers, joinByInvite). */
   private admit(fresh: Member[], origin: Origin): ChatEvent {
-    const added = fresh.map((u) => this.addMember(u, "member"));
+    const added = this.members.addAll(fresh, "member", this.events.nextEv, this.messages.lastSeq);
     // Passing the size is the event that makes the group large: it is the last one in
     // every member's log, and it tells them from which ev its updates come.
     this.promoteIfLarge();

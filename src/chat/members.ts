@@ -77,6 +77,15 @@ export class Members {
     return this.current(userId) !== undefined;
   }
 
+  /** Which of these users are current members: one statement, however many are asked (addMembers). */
+  currentAmong(userIds: string[]): Set<string> {
+    const rows = this.sql.exec<{ user_id: string }>(
+      "SELECT user_id FROM members WHERE user_id IN (SELECT value FROM json_each(?)) AND left_ev IS NULL",
+      JSON.stringify(userIds),
+    );
+    return new Set([...rows].map((r) => r.user_id));
+  }
+
   /** Every current member (small chats: the fan-out on write reaches each). */
   everyone(): MemberState[] {
     return this.sql.exec<Row>("SELECT * FROM members WHERE left_ev IS NULL").toArray().map(state);
@@ -118,34 +127,53 @@ export class Members {
       .map((r) => r.user_id);
   }
 
-  setLogSeq(userId: string, seq: number): void {
-    this.sql.exec("UPDATE members SET log_seq = ? WHERE user_id = ?", seq, userId);
+  /** These members' logs got message `seq` as the chat's last (they joined with it). */
+  setLogSeq(userIds: string[], seq: number): void {
+    this.sql.exec("UPDATE members SET log_seq = ? WHERE user_id IN (SELECT value FROM json_each(?))", seq, JSON.stringify(userIds));
   }
 
   /** Adds (or re-adds) a member from event `ev` on, having read everything before. */
   add(u: Member, role: Role, ev: number, lastSeq: number): MemberState {
-    const prior = this.row(u.id);
-    if (!prior || prior.leftEv !== null) this.count++;
     if (role === "owner") this.ownerId = u.id;
-    const m: MemberState = {
-      userId: u.id,
-      username: u.username,
-      role,
-      joinedEv: ev,
-      leftEv: null,
-      lastReadSeq: lastSeq,
-      deliveredEv: prior ? prior.deliveredEv : ev - 1,
-    };
+    return this.remember(this.addAll([u], role, ev, lastSeq)[0]!);
+  }
+
+  /**
+   * Adds (or re-adds) distinct users from event `ev` on: one read and one write however many
+   * (addMembers brings 1,000). They are not cached: whoever is asked about next is.
+   */
+  addAll(users: Member[], role: Role, ev: number, lastSeq: number): MemberState[] {
+    users = [...new Map(users.map((u) => [u.id, u])).values()];
+    const prior = new Map(
+      this.sql
+        .exec<Row>("SELECT * FROM members WHERE user_id IN (SELECT value FROM json_each(?))", JSON.stringify(users.map((u) => u.id)))
+        .toArray()
+        .map((r) => [r.user_id, state(r)]),
+    );
+    const added = users.map((u): MemberState => {
+      const p = prior.get(u.id);
+      if (!p || p.leftEv !== null) this.count++;
+      return {
+        userId: u.id,
+        username: u.username,
+        role,
+        joinedEv: ev,
+        leftEv: null,
+        lastReadSeq: lastSeq,
+        deliveredEv: p ? p.deliveredEv : ev - 1,
+      };
+    });
     this.sql.exec(
-      "INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq, log_seq) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)",
-      u.id,
-      u.username,
+      `INSERT OR REPLACE INTO members (user_id, username, role, joined_ev, left_ev, delivered_ev, last_read_seq, log_seq)
+       SELECT value ->> 0, value ->> 1, ?, ?, NULL, value ->> 2, ?, NULL FROM json_each(?)`,
       role,
       ev,
-      m.deliveredEv,
-      m.lastReadSeq,
+      lastSeq,
+      JSON.stringify(added.map((m) => [m.userId, m.username, m.deliveredEv])),
     );
-    return this.remember(m);
+    // A re-added member cached from before is stale.
+    for (const m of added) this.cache.delete(m.userId);
+    return added;
   }
 
   /** The member is out after event `ev`; an owner who leaves passes the group on. */

@@ -23,6 +23,12 @@ export function chatProbe(parts: () => ProbeParts) {
     /** The tables the object has made: none until the chat is created. */
     tables: () => parts().sql.exec<{ name: string }>("SELECT name FROM sqlite_master").toArray(),
     databaseSize: () => parts().sql.databaseSize,
+    /** What waits to be written in this member's log (a large group's joins, leaves, reads, mentions). */
+    waiting: (userId: string) =>
+      parts()
+        .sql.exec<{ data: string }>("SELECT data FROM log_queue WHERE user_id = ? ORDER BY id", userId)
+        .toArray()
+        .map((r) => JSON.parse(r.data) as unknown),
     uploadedAt: (fileId: string) =>
       parts().sql.exec<{ t: number }>("SELECT uploaded_at AS t FROM uploads WHERE file_id = ?", fileId).one().t,
     /** Makes these uploads `ms` older, as if that long had passed since they came. */

@@ -124,12 +124,19 @@ export class ChatList {
     this.sql.exec(`INSERT INTO chats (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`, ...Object.values(fresh));
   }
 
-  /** A large group as its chat object shows it now (its messages are not in the log). */
-  refresh(chatId: string, s: LargeSummary): void {
-    this.sql.exec(
+  /**
+   * A large group's state as the group answered it. Returns whether the row changed: a
+   * group that has not moved since it was last asked costs no write (a user in 500 large
+   * groups asks all 500 on each first getChats).
+   */
+  refresh(chatId: string, s: LargeSummary): boolean {
+    const c = this.sql.exec(
       `UPDATE chats SET title = ?1, owner = ?2, member_count = ?3, ev = MAX(ev, ?4), last_message = CASE WHEN ?5 >= last_seq THEN ?6 ELSE last_message END,
          last_seq = MAX(last_seq, ?5), last_read_seq = MAX(last_read_seq, ?7), updated_at = MAX(updated_at, ?8),
-         description = ?10, slow_mode_s = ?11, role = ?12 WHERE chat_id = ?9 AND large = 1`,
+         description = ?10, slow_mode_s = ?11, role = ?12
+       WHERE chat_id = ?9 AND large = 1 AND (title IS NOT ?1 OR owner IS NOT ?2 OR member_count IS NOT ?3 OR ev < ?4
+         OR (?5 >= last_seq AND last_message IS NOT ?6) OR last_seq < ?5 OR last_read_seq < ?7 OR updated_at < ?8
+         OR description IS NOT ?10 OR slow_mode_s IS NOT ?11 OR role IS NOT ?12)`,
       s.title,
       s.owner ?? null,
       s.member_count,
@@ -143,6 +150,8 @@ export class ChatList {
       s.slow_mode_s ?? 0,
       s.role ?? "member",
     );
+    c.toArray();
+    return c.rowsWritten > 0;
   }
 
   /** A large group's latest ev as this user's own request saw it. */

@@ -30,8 +30,14 @@ export class LargeGroups {
    * the chat list shows them as they are without asking.
    */
   private current = new Set<string>();
+  /** Groups being told now: a getChats listing one waits for that answer instead of asking again. */
+  private telling = new Map<string, Promise<boolean>>();
   /** Test-only: presence calls made (a test holds connecting to none). */
   presenceCalls = 0;
+  /** Test-only: summary calls made (a group being told is not asked again). */
+  summaryCalls = 0;
+  /** Test-only: chat list rows a group's answer changed (one that has not moved changes none). */
+  rowsRefreshed = 0;
 
   constructor(
     private readonly chats: ChatList,
@@ -71,6 +77,8 @@ export class LargeGroups {
     this.since = null;
     this.present.clear();
     this.current.clear();
+    // A tell still in flight belongs to the run that ended: the next run tells again.
+    this.telling.clear();
     for (const id of told) {
       this.presenceCalls++;
       this.defer(
@@ -127,13 +135,17 @@ export class LargeGroups {
 
   /**
    * The client lists these large groups (a getChats page): online, each not told yet is
-   * told now and pushes from now on; the others are asked for their state unless it is
-   * current. Returns whether any row changed.
+   * told now and pushes from now on; one being told (the background step got there first)
+   * is waited for, as its answer is its state; the others are asked for their state unless
+   * it is current. So each group costs one call. Returns whether any row changed (if none
+   * did, the page read before stands).
    */
   async listed(me: Member, ids: string[]): Promise<boolean> {
     const online = this.online();
     const stale = ids.filter((id) => !this.current.has(id));
-    const got = await Promise.all(stale.map((id) => (online && !this.present.has(id) ? this.tell(me, id) : this.summary(me, id))));
+    const got = await Promise.all(
+      stale.map((id) => this.telling.get(id) ?? (online && !this.present.has(id) ? this.tell(me, id) : this.summary(me, id))),
+    );
     return got.some(Boolean);
   }
 
@@ -177,17 +189,23 @@ export class LargeGroups {
     return { ev: e.ev };
   }
 
-  /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. */
-  private async tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
+  /** Tells a group the user is online (pushes after `fromEv`, or after its latest); keeps its state. Returns whether its row changed. */
+  private tell(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
+    const told = this.ask(me, chatId, fromEv).finally(() => {
+      if (this.telling.get(chatId) === told) this.telling.delete(chatId);
+    });
+    this.telling.set(chatId, told);
+    return told;
+  }
+
+  private async ask(me: Member, chatId: string, fromEv?: number): Promise<boolean> {
     const since = this.since ?? this.start();
     this.present.add(chatId);
     this.presenceCalls++;
     try {
       const s = await this.calls.any(chatId).call((c) => c.presence(me.id, since, true, fromEv));
       // Null: not a member any more (its removal is on its way to the log).
-      if (!s) return false;
-      this.fetched(chatId, s, true);
-      return true;
+      return s ? this.fetched(chatId, s, true) : false;
     } catch (err) {
       // Told again the next time the client lists or opens it.
       this.present.delete(chatId);
@@ -197,20 +215,23 @@ export class LargeGroups {
   }
 
   private async summary(me: Member, chatId: string): Promise<boolean> {
+    this.summaryCalls++;
     try {
       const r = await this.calls.any(chatId).call((c) => c.summary(me.id));
-      if (r.ok) this.fetched(chatId, r.value, this.present.has(chatId));
-      return r.ok;
+      return r.ok && this.fetched(chatId, r.value, this.present.has(chatId));
     } catch {
       // The list shows what it has; the next getChats asks again.
       return false;
     }
   }
 
-  private fetched(chatId: string, s: LargeSummary, pushing: boolean): void {
-    this.chats.refresh(chatId, s);
+  /** Keeps a group's state; returns whether its row changed. */
+  private fetched(chatId: string, s: LargeSummary, pushing: boolean): boolean {
+    const changed = this.chats.refresh(chatId, s);
+    if (changed) this.rowsRefreshed++;
     // Only a group that pushes here tells us when it moves.
     if (pushing) this.current.add(chatId);
+    return changed;
   }
 
   private start(): number {

@@ -8,10 +8,12 @@ import {
   api,
   chatStub,
   connect,
+  failDeliveries,
   inChatObject,
   LARGE_AT,
   listening,
   registerUser,
+  until,
   untilPts,
   userStub,
   type Account,
@@ -323,6 +325,37 @@ describe("members of a large group", () => {
     sLate.close();
   });
 
+  it("members added at once get one chatCreated each, without the list of everyone added; one who left and comes back counts once", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lm");
+    const [back, still] = rest;
+    const [a, b] = await users(2, "lm-new");
+    expect((await api({ mode: "removeMember", chat_id: chatId, username: back!.username }, { token: owner.token })).status).toBe(200);
+    await failDeliveries(a!.user.id, async () => {
+      const added = await api(
+        {
+          mode: "addMembers",
+          chat_id: chatId,
+          members: [back!.username, still!.username, a!.username, b!.username, a!.username.toUpperCase()],
+        },
+        { token: owner.token },
+      );
+      expect(added.body).toMatchObject({ status: 200, ev: 3, chat: { member_count: LARGE_AT + 3 } });
+      // Held for A: the entry as it waits in the group, 1,000 joiners' worth of names in none of them.
+      const waiting = await inChatObject(chatId, (o) => o.probe.waiting(a!.user.id));
+      expect(waiting).toEqual([expect.objectContaining({ kind: "chat", ev: 3 })]);
+      expect((waiting[0] as { chat: object }).chat).not.toHaveProperty("added");
+    });
+    for (const m of [back!, b!]) {
+      const log = await logOnce(m.token, (l) => l.some((u) => u.mode === "chatCreated" && u.chat.chat_id === chatId));
+      expect(log.filter((u) => u.chat?.chat_id === chatId).at(-1)).toMatchObject({
+        mode: "chatCreated",
+        chat: { large: true, ev: 3, member_count: LARGE_AT + 3 },
+      });
+    }
+    const page = await api({ mode: "getMembers", chat_id: chatId, limit: 100 }, { token: owner.token });
+    expect(page.body.members).toHaveLength(LARGE_AT + 3);
+  });
+
   it("a removed member gets removedFromChat in their log and nothing after; the others see chatUpdated by ev", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 2, "lx");
     const [gone, stays] = rest;
@@ -497,6 +530,78 @@ describe("presence", () => {
     sb2.close();
     await untilOnline(chatId, b!.user.id, false);
     expect(await presenceCalls(b!.user.id)).toBe(2);
+  });
+
+  it("a first getChats of a user in N large groups costs N calls, not 2N: a group being told is waited for, not asked again", async () => {
+    const n = 20;
+    const [owner, b, ...rest] = await users(LARGE_AT + 1, "lt");
+    const ids: string[] = [];
+    for (let g = 0; g < n; g++) {
+      const res = await api(
+        { mode: "createGroup", title: `lt ${g}`, members: [b!, ...rest].map((u) => u.username) },
+        { token: owner!.token },
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      ids.push(res.body.chat.chat_id);
+    }
+    const calls = () =>
+      runInDurableObject(userStub(b!.user.id), (o: object) => {
+        const { presenceCalls, summaryCalls } = (o as { large: { presenceCalls: number; summaryCalls: number } }).large;
+        return { presenceCalls, summaryCalls };
+      });
+    // Chat objects answer presence only once the test lets them: the background step's
+    // calls are still in flight when the client lists its chats.
+    const proto = await inChatObject(ids[0]!, (o) => Object.getPrototypeOf(o) as ChatObject);
+    const real = proto.presence;
+    let held = true;
+    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
+      while (held) await new Promise((r) => setTimeout(r, 5));
+      return real.apply(this, args);
+    };
+    try {
+      const sb = await connect(b!.token);
+      await until(async () => (await calls()).presenceCalls >= 16);
+      const listed = sb.request({ mode: "getChats" });
+      // Every group is being told: by the background step, or by the listing.
+      await until(async () => (await calls()).presenceCalls === n);
+      held = false;
+      const page = await listed;
+      expect(
+        page.chats
+          .filter((c: Frame) => c.large && c.ev === 1)
+          .map((c: Frame) => c.chat_id)
+          .sort(),
+      ).toEqual([...ids].sort());
+      expect(await calls()).toEqual({ presenceCalls: n, summaryCalls: 0 });
+      await say(owner!.token, ids[0]!, "pushed");
+      expect(await sb.nextPush("newMessage")).toMatchObject({ chat_id: ids[0], message: { content: "pushed" } });
+      sb.close();
+    } finally {
+      held = false;
+      proto.presence = real;
+    }
+  });
+
+  it("a group that has not moved since it was last asked changes no row of the chat list", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lw");
+    const b = rest[0]!;
+    const refreshed = () =>
+      runInDurableObject(userStub(b.user.id), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
+    const run = async () => {
+      const s = await connect(b.token);
+      const page = await s.request({ mode: "getChats" });
+      await untilOnline(chatId, b.user.id);
+      s.close();
+      await untilOnline(chatId, b.user.id, false);
+      return page;
+    };
+    await run();
+    const before = await refreshed();
+    await run();
+    expect(await refreshed()).toBe(before);
+    await say(owner.token, chatId, "moved");
+    expect((await run()).chats[0]).toMatchObject({ chat_id: chatId, last_message: { content: "moved" }, unread: 1 });
+    expect(await refreshed()).toBe(before + 1);
   });
 });
 

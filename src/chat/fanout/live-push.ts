@@ -108,14 +108,18 @@ export class LivePush implements Fanout {
       this.relayFrames.clear();
     }
     const event = this.p.events.append(body, null, true, this.p.clock.now(), origin);
-    if (joined.length) {
-      // Each new member gets chatCreated in their own log, with the event their view starts after.
-      const { large: _large, origin: _origin, ...inLog } = event;
-      const last = body.kind === "chat" && body.chat.last_message ? body.chat.last_seq : null;
-      for (const m of joined) {
-        this.logs.toLog(m, inLog, origin);
-        if (last !== null) this.rewrites.joined(m, last);
-      }
+    if (joined.length && event.kind === "chat") {
+      // Each new member gets chatCreated in their own log, with the event their view starts
+      // after. Who else was added is no part of it (a large group lists no members): 1,000
+      // names in each of 1,000 joiners' copies would be megabytes for nothing.
+      const {
+        large: _large,
+        origin: _origin,
+        chat: { added: _added, removed: _removed, ...chat },
+        ...inLog
+      } = event;
+      this.logs.toLog(joined, { ...inLog, chat }, origin);
+      if (chat.last_message) this.rewrites.joined(joined, chat.last_seq);
     }
     for (const userId of this.direct) this.pump(userId, this.connected.get(userId)!);
     this.relays.publish();
@@ -136,7 +140,7 @@ export class LivePush implements Fanout {
       username: m.username,
       seq,
     };
-    this.logs.toLog(m, own, origin);
+    this.logs.toLog([m], own, origin);
     return { ...own, origin };
   }
 
@@ -152,7 +156,7 @@ export class LivePush implements Fanout {
       ev: event.ev,
       timestamp: event.timestamp,
     };
-    this.logs.toLog({ ...m, leftEv: event.ev }, mine, origin);
+    this.logs.toLog([{ ...m, leftEv: event.ev }], mine, origin);
     return { mine: { ...mine, origin }, others: event };
   }
 
@@ -221,7 +225,7 @@ export class LivePush implements Fanout {
       if (!m || m.username === sender) continue;
       this.p.sql.exec("INSERT OR IGNORE INTO mention_logs (seq, user_id) VALUES (?, ?)", seq, userId);
       const key = `${chat_id}:m${seq}`;
-      this.logs.toLog(m, { kind: "mentioned", chat_id, ev: e.ev, key, timestamp, seq, sender, message }, origin);
+      this.logs.toLog([m], { kind: "mentioned", chat_id, ev: e.ev, key, timestamp, seq, sender, message }, origin);
     }
   }
 

@@ -111,12 +111,17 @@ export class MemberLogs implements Fanout {
     return live;
   }
 
-  /** Puts an event in one member's log (a large group's join, leave or read) and starts delivering it. */
-  toLog(m: MemberState, event: ChatEvent, origin?: Origin): void {
-    this.queue.add(m.userId, event);
-    const c = this.track(m);
-    if (m.userId !== origin?.userId) this.pump(c);
-    else void this.p.alarms.wakeIn("deliver", FLUSH_MS);
+  /** Puts an event in these members' logs (a large group's joins, a leave or read) and starts delivering it. */
+  toLog(ms: MemberState[], event: ChatEvent, origin?: Origin): void {
+    this.queue.add(
+      ms.map((m) => m.userId),
+      event,
+    );
+    for (const m of ms) {
+      const c = this.track(m);
+      if (m.userId !== origin?.userId) this.pump(c);
+      else void this.p.alarms.wakeIn("deliver", FLUSH_MS);
+    }
   }
 
   /** Follows a member's delivery (again); a cursor already followed keeps how far it got. */

@@ -23,9 +23,12 @@ export class TextRewrites {
     });
   }
 
-  /** A member's log got the chat with message `seq` as its last (they joined the large group). */
-  joined(m: MemberState, seq: number): void {
-    this.p.members.setLogSeq(m.userId, seq);
+  /** These members' logs got the chat with message `seq` as its last (they joined the large group). */
+  joined(ms: MemberState[], seq: number): void {
+    this.p.members.setLogSeq(
+      ms.map((m) => m.userId),
+      seq,
+    );
   }
 
   /** Message `seq` changed: every member whose log may carry it is asked to rewrite it. */

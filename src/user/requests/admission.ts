@@ -12,13 +12,16 @@ const ADMIT_PARALLEL = 16;
 const NAMED = 10;
 
 export async function admit(x: Ctx, targets: User[], chatId: string): Promise<void> {
-  const answers: Admission[] = [];
-  for (let i = 0; i < targets.length; i += ADMIT_PARALLEL)
-    answers.push(
-      ...(await Promise.all(
-        targets.slice(i, i + ADMIT_PARALLEL).map((u) => x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId)),
-      )),
-    );
+  const answers: Admission[] = new Array(targets.length);
+  // A pool, not rounds of ADMIT_PARALLEL: a slow target holds up one slot, not the next round.
+  let next = 0;
+  const slot = async () => {
+    for (let i = next++; i < targets.length; i = next++) {
+      const u = targets[i]!;
+      answers[i] = await x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ADMIT_PARALLEL, targets.length) }, slot));
   const refused = (why: "contacts" | "full" | "rate") =>
     targets
       .filter((_, i) => {
