@@ -204,8 +204,10 @@ export class LargeGroups {
     this.presenceCalls++;
     try {
       const s = await this.calls.any(chatId).call((c) => c.presence(me.id, since, true, fromEv));
-      // Null: not a member any more (its removal is on its way to the log).
-      return s ? this.fetched(chatId, s, true) : false;
+      // Null: not a member any more (its removal is on its way to the log). An answer that
+      // comes after its run ended (the last socket closed meanwhile) is no longer pushed to:
+      // the row is refreshed, but the next run must ask again.
+      return s ? this.fetched(chatId, s, this.since === since) : false;
     } catch (err) {
       // Told again the next time the client lists or opens it.
       this.present.delete(chatId);

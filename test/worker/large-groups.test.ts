@@ -582,6 +582,48 @@ describe("presence", () => {
     }
   });
 
+  it("a tell answered after its run ended leaves the group to be asked again in the next run", async () => {
+    const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lf");
+    const b = rest[0]!;
+    const refreshed = () =>
+      runInDurableObject(userStub(b.user.id), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
+    // A message b's chat list has not seen: the answer to the tell refreshes the row.
+    await say(owner.token, chatId, "before");
+    const before = await refreshed();
+    // The chat object takes a member online at once but answers only once the test lets it.
+    const proto = await inChatObject(chatId, (o) => Object.getPrototypeOf(o) as ChatObject);
+    const real = proto.presence;
+    let held = true;
+    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
+      const answer = await real.apply(this, args);
+      while (held && args[2]) await new Promise((r) => setTimeout(r, 5));
+      return answer;
+    };
+    try {
+      // The background step tells the group; the socket closes (and the group takes the
+      // member offline) before the answer reaches the user object.
+      const s = await connect(b.token);
+      await until(async () => (await presenceCalls(b.user.id)) === 1);
+      s.close();
+      await until(async () => (await presenceCalls(b.user.id)) === 2);
+      await untilOnline(chatId, b.user.id, false);
+      held = false;
+      await until(async () => (await refreshed()) === before + 1);
+      await say(owner.token, chatId, "while away");
+      // The next run's getChats asks the group (and waits for it), not what the late answer said.
+      held = true;
+      const s2 = await connect(b.token);
+      const page = s2.request({ mode: "getChats" });
+      await until(async () => (await presenceCalls(b.user.id)) === 3);
+      held = false;
+      expect((await page).chats[0]).toMatchObject({ chat_id: chatId, last_message: { content: "while away" }, unread: 2 });
+      s2.close();
+    } finally {
+      held = false;
+      proto.presence = real;
+    }
+  });
+
   it("a group that has not moved since it was last asked changes no row of the chat list", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lw");
     const b = rest[0]!;
