@@ -6,6 +6,7 @@
 //   ├── meta      (meta.ts)       id, type, title, and the event that made a group large
 //   ├── members   (members.ts)    who is in, from which ev to which, roles, read positions
 //   ├── messages  (messages.ts)   the gapless seq, idempotent sends, edits, deletes, pages
+//   │   ├── search/               its search index, filled in batches (the alarm) and before each search
 //   │   └── message-ops.ts        the requests: send, edit, delete, pages, react, mark read
 //   ├── events    (event-log.ts)  every change is an event with the next ev (the outbox)
 //   ├── fanout    (fanout/)       how events reach members, picked once:
@@ -19,7 +20,7 @@
 //   │                             a send, removed with their message or after a day unattached
 //   │   └── files.ts              the Worker's requests: may upload, add, may read, links
 //   ├── views.ts                  the chat as its events carry it, a large group's summary
-//   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
+//   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads, search
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
 import type {
@@ -79,7 +80,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
   readonly clock = new Clock();
   /** For tests (through runInDurableObject): what the chat holds, without reading its tables. */
-  readonly probe = chatProbe(() => ({ sql: this.sql, events: this.events, members: this.members, fanout: this.fanout }));
+  readonly probe = chatProbe(() => ({
+    sql: this.sql,
+    events: this.events,
+    members: this.members,
+    fanout: this.fanout,
+    messages: this.messages,
+  }));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -328,7 +335,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     migrate(this.sql, CHAT_SCHEMA);
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
-    this.messages = new Messages(this.sql, () => this.meta.chatId);
+    this.messages = new Messages(
+      this.sql,
+      () => this.meta.chatId,
+      this.alarms.of("search"),
+      () => this.clock.now(),
+    );
+    this.alarms.register("search", () => this.messages.search.onAlarm());
     this.events = new EventLog(
       this.sql,
       () => this.meta.chatId,
