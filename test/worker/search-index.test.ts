@@ -28,8 +28,12 @@ const HOUR = 3_600_000;
 const userBacklog = (a: Account) => inUserObject(a.user.id, (o) => o.probe.searchBacklog());
 const chatBacklog = (chatId: string) => inChatObject(chatId, (o) => o.probe.searchBacklog());
 /** Stops the object's clock an hour ahead, and gives that time. */
-const holdUser = (a: Account) => inUserObject(a.user.id, (o) => (o.clock.stopAt(Date.now() + HOUR), o.clock.now()));
-const holdChat = (chatId: string) => inChatObject(chatId, (o) => (o.clock.stopAt(Date.now() + HOUR), o.clock.now()));
+const hold = (clock: { stopAt(ms: number): void; now(): number }) => {
+  clock.stopAt(Date.now() + HOUR);
+  return clock.now();
+};
+const holdUser = (a: Account) => inUserObject(a.user.id, (o) => hold(o.clock));
+const holdChat = (chatId: string) => inChatObject(chatId, (o) => hold(o.clock));
 
 async function contents(a: Account, query: string, extra: Frame = {}): Promise<string[]> {
   const res = await api({ mode: "searchMessages", query, ...extra }, { token: a.token });
@@ -44,8 +48,7 @@ async function say(a: Account, frame: Frame): Promise<number> {
   return res.body.message.seq as number;
 }
 
-const edit = (a: Account, chatId: string, seq: number, content: string) =>
-  say(a, { mode: "editMessage", chat_id: chatId, seq, content });
+const edit = (a: Account, chatId: string, seq: number, content: string) => say(a, { mode: "editMessage", chat_id: chatId, seq, content });
 const remove = (a: Account, chatId: string, seq: number) => say(a, { mode: "deleteMessage", chat_id: chatId, seq });
 
 describe("a user's own index (direct chats and small groups)", () => {
