@@ -341,7 +341,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
       this.alarms.of("search"),
       () => this.clock.now(),
     );
-    this.alarms.register("search", () => this.messages.search.onAlarm());
+    this.alarms.register("search", (now) => this.messages.search.onAlarm(now));
     this.events = new EventLog(
       this.sql,
       () => this.meta.chatId,

@@ -123,8 +123,15 @@ export class SearchIndex {
     return this.newest > this.mark;
   }
 
-  /** The alarm job: a bounded batch of the backlog, and again at once if more is left. */
-  onAlarm(): void {
+  /**
+   * The alarm job: a bounded batch of the backlog, and again at once if more is left. The
+   * object's alarm runs every job whenever it rings (a chat object's deliveries ring it
+   * every few seconds while messages flow), so before its own time this does nothing: the
+   * batch stays as large as the wait made it. With no time of its own (the object restarted
+   * since it asked) it runs whenever it is called.
+   */
+  onAlarm(now: number): void {
+    if (this.wish !== null && this.wish > now) return;
     this.wish = null;
     if (this.catchUp(BATCH_ROWS)) this.ask(this.now());
   }

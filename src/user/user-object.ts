@@ -103,8 +103,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     this.alarms.register("push", () => {
       if (!this.deletion.deleted) this.pushes.onAlarm();
     });
-    this.alarms.register("search", () => {
-      if (!this.deletion.deleted) this.index.onAlarm();
+    this.alarms.register("search", (now) => {
+      if (!this.deletion.deleted) this.index.onAlarm(now);
     });
     this.alarms.register("deletion", () => this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving()));
     this.calls = new ChatCalls(env, () => this.chats);
