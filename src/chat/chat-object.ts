@@ -6,7 +6,6 @@
 //   ├── meta      (meta.ts)       id, type, title, and the event that made a group large
 //   ├── members   (members.ts)    who is in, from which ev to which, roles, read positions
 //   ├── messages  (messages.ts)   the gapless seq, idempotent sends, edits, deletes, pages
-//   │   ├── search/               its search index, filled in batches (the alarm) and before each search
 //   │   └── message-ops.ts        the requests: send, edit, delete, pages, react, mark read
 //   ├── events    (event-log.ts)  every change is an event with the next ev (the outbox)
 //   ├── fanout    (fanout/)       how events reach members, picked once:
@@ -335,12 +334,7 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     migrate(this.sql, CHAT_SCHEMA);
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
-    this.messages = new Messages(
-      this.sql,
-      () => this.meta.chatId,
-      this.alarms.of("search"),
-      () => this.clock.now(),
-    );
+    this.messages = new Messages(this.sql, () => this.meta.chatId, this.alarms.of("search"), this.clock);
     this.alarms.register("search", (now) => this.messages.search.onAlarm(now));
     this.events = new EventLog(
       this.sql,

@@ -6,6 +6,7 @@ import { ApiError } from "../contract/errors";
 import { PAGE_BYTES, fitting, itemBytes } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
 import type { JobAlarm } from "../platform/alarms";
+import type { Clock } from "../platform/clock";
 import { SearchIndex, type Indexable } from "../search";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
@@ -43,10 +44,16 @@ export class Messages {
     private readonly sql: SqlStorage,
     private readonly chatId: () => string,
     searchAlarm: JobAlarm,
-    now: () => number,
+    clock: Clock,
   ) {
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
-    this.search = new SearchIndex(sql, (after, limit) => this.indexable(after, limit), this.lastSeq, searchAlarm, now);
+    this.search = new SearchIndex(
+      sql,
+      (after, limit) => this.indexable(after, limit),
+      this.lastSeq,
+      searchAlarm,
+      () => clock.now(),
+    );
   }
 
   /** Messages after `after` as the search index takes them. */
