@@ -19,7 +19,7 @@
 //   │                             a send, removed with their message or after a day unattached
 //   │   └── files.ts              the Worker's requests: may upload, add, may read, links
 //   ├── views.ts                  the chat as its events carry it, a large group's summary
-//   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads
+//   └── alarms    (platform/alarms.ts)  the one alarm, shared by deliveries, pushes, uploads, search
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, catching, chatNotFound, type Result } from "../contract/errors";
 import type {
@@ -79,7 +79,13 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
   /** The time the chat's rules read (typing). Tests stop and move it (through runInDurableObject). */
   readonly clock = new Clock();
   /** For tests (through runInDurableObject): what the chat holds, without reading its tables. */
-  readonly probe = chatProbe(() => ({ sql: this.sql, events: this.events, members: this.members, fanout: this.fanout }));
+  readonly probe = chatProbe(() => ({
+    sql: this.sql,
+    events: this.events,
+    members: this.members,
+    fanout: this.fanout,
+    messages: this.messages,
+  }));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -334,7 +340,8 @@ export class ChatObject extends DurableObject<Env> implements ChatRpc {
     migrate(this.sql, CHAT_SCHEMA);
     this.meta = new ChatMeta(this.sql);
     this.members = new Members(this.sql);
-    this.messages = new Messages(this.sql, () => this.meta.chatId);
+    this.messages = new Messages(this.sql, () => this.meta.chatId, this.alarms.of("search"), this.clock);
+    this.alarms.register("search", (now) => this.messages.search.onAlarm(now));
     this.events = new EventLog(
       this.sql,
       () => this.meta.chatId,

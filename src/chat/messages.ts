@@ -1,10 +1,13 @@
 // The chat's messages, numbered by the gapless `seq`. An edit or delete rewrites the row
 // (a deleted message keeps its place with empty content). The chat's search index
-// (search/) follows each insert and rewrite in the same synchronous block.
+// (search/) is told of each insert and rewrite: it indexes new messages in batches, and
+// takes a rewrite at once if it has indexed that message already.
 import { ApiError } from "../contract/errors";
 import { PAGE_BYTES, fitting, itemBytes } from "../contract/pages";
 import type { ContentType, Message, PayloadOf, RequestOf } from "../contract/protocol";
-import { SearchIndex } from "../search";
+import type { JobAlarm } from "../platform/alarms";
+import type { Clock } from "../platform/clock";
+import { SearchIndex, type Indexable } from "../search";
 
 export interface MessageRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -40,9 +43,29 @@ export class Messages {
   constructor(
     private readonly sql: SqlStorage,
     private readonly chatId: () => string,
+    searchAlarm: JobAlarm,
+    clock: Clock,
   ) {
-    this.search = new SearchIndex(sql);
     this.lastSeq = sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM messages").one().s ?? 0;
+    this.search = new SearchIndex(
+      sql,
+      (after, limit) => this.indexable(after, limit),
+      this.lastSeq,
+      searchAlarm,
+      () => clock.now(),
+    );
+  }
+
+  /** Messages after `after` as the search index takes them. */
+  private indexable(after: number, limit: number): Indexable[] {
+    return this.sql
+      .exec<{ seq: number; ts: number; content: string; deleted: number }>(
+        "SELECT seq, ts, content, deleted FROM messages WHERE seq > ? ORDER BY seq LIMIT ?",
+        after,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ id: r.seq, chat_id: this.chatId(), seq: r.seq, ts: r.ts, content: r.deleted ? null : r.content }));
   }
 
   /** The message as it is now, as JSON text (what events carry). */

@@ -3,12 +3,14 @@
 import type { EventLog } from "./event-log";
 import type { Fanout } from "./fanout";
 import type { Members } from "./members";
+import type { Messages } from "./messages";
 
 interface ProbeParts {
   sql: SqlStorage;
   events: EventLog;
   members: Members;
   fanout: Fanout;
+  messages: Messages;
 }
 
 export function chatProbe(parts: () => ProbeParts) {
@@ -16,6 +18,8 @@ export function chatProbe(parts: () => ProbeParts) {
     lastRewrite: () => parts().events.lastRewrite,
     eventBytes: () => parts().events.bytes(),
     lastEv: () => parts().events.ev,
+    /** Messages stored and not in the search index yet (search/index.ts). */
+    searchBacklog: () => parts().messages.search.backlog,
     memberInMemory: (userId: string) => parts().members.cached(userId),
     online: (userId: string) => parts().fanout.isOnline(userId),
     /** From this many members online the group pushes through its relays (RELAY_FROM_ONLINE, until the object restarts). */

@@ -4,7 +4,7 @@
 // and each message's content type and attachment. Large groups: members by name for
 // getMembers; online: the members with a socket open (fanout/live-push.ts); log_queue: what
 // a large group still has to write in particular members' logs (fanout/log-queue.ts).
-import { SEARCH_SCHEMA } from "../search";
+import { SEARCH_SCHEMA, searchMarkSchema } from "../search";
 
 export const CHAT_SCHEMA = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -74,4 +74,7 @@ export const CHAT_SCHEMA = [
    UPDATE log_queue SET msg_seq = data ->> '$.chat.last_seq' WHERE data ->> '$.kind' = 'chat' AND data ->> '$.chat.last_message' IS NOT NULL;
    UPDATE log_queue SET msg_seq = data ->> '$.seq' WHERE data ->> '$.kind' = 'mentioned';
    CREATE INDEX log_queue_by_msg ON log_queue (msg_seq) WHERE msg_seq IS NOT NULL;`,
+  // search_mark: the search index's mark (search/index.ts): messages after it are indexed
+  // in batches, not as they are stored. Every message stored before was indexed at once.
+  searchMarkSchema("SELECT MAX(seq) FROM messages"),
 ];

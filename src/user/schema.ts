@@ -1,7 +1,7 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // chats: the chat list (chat-list.ts); log: the update log (update-log.ts). Large groups
 // (large-groups.ts) are marked in the list, with their member count and latest ev.
-import { SEARCH_SCHEMA } from "../search";
+import { SEARCH_SCHEMA, searchMarkSchema } from "../search";
 
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
@@ -64,4 +64,7 @@ export const USER_SCHEMA = [
   // chats.joined_seq: the chat's last message when it came into the list. The log holds
   // what came after; search asks the chat object for a small group's messages up to it.
   `ALTER TABLE chats ADD COLUMN joined_seq INTEGER NOT NULL DEFAULT 0;`,
+  // search_mark: the search index's mark (search/index.ts): texts after it are indexed in
+  // batches, not as they are stored. Every text stored before was indexed at once.
+  searchMarkSchema("SELECT MAX(rowid) FROM texts"),
 ];

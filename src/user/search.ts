@@ -1,6 +1,6 @@
 // searchMessages for the user: one request searches every chat they can read. The user
-// object's own index holds the messages of its direct chats and small groups (each text
-// indexed as it reaches the `texts` table, update-log.ts); a large group indexes its
+// object's own index holds the messages of its direct chats and small groups (the texts of
+// the `texts` table, update-log.ts, indexed in batches and before each search); a large group indexes its
 // messages once, in its chat object, which this asks, a few at a time. So does a small
 // group the user joined late, for its messages up to their joining (`joined_seq`), which
 // never reached their log but are theirs to read. Results are merged newest first, each
@@ -9,8 +9,26 @@
 import { ApiError, unwrap } from "../contract/errors";
 import { fitting } from "../contract/pages";
 import type { Message, PayloadOf, RequestOf, SearchResult } from "../contract/protocol";
-import { decodeCursor, encodeCursor, matchExpression, newerFirst, snippet, type SearchIndex, type SearchKey } from "../search";
+import type { JobAlarm } from "../platform/alarms";
+import type { Clock } from "../platform/clock";
+import { decodeCursor, encodeCursor, matchExpression, newerFirst, SearchIndex, snippet, type Indexable, type SearchKey } from "../search";
 import type { ChatCalls } from "./chat-calls";
+
+/** The user's own index, keyed by `texts` rowid (rows are never deleted, so keys only grow). */
+export function searchIndex(sql: SqlStorage, alarm: JobAlarm, clock: Clock): SearchIndex {
+  const rowsAfter = (after: number, limit: number) =>
+    sql
+      .exec<Indexable>(
+        `SELECT rowid AS id, message ->> '$.chat_id' AS chat_id, message ->> '$.seq' AS seq, message ->> '$.timestamp' AS ts,
+           iif(message ->> '$.deleted' IS NULL, message ->> '$.content') AS content
+         FROM texts WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+        after,
+        limit,
+      )
+      .toArray();
+  const newest = sql.exec<{ n: number | null }>("SELECT MAX(rowid) AS n FROM texts").one().n ?? 0;
+  return new SearchIndex(sql, rowsAfter, newest, alarm, () => clock.now());
+}
 
 /** Large groups asked at once. */
 const FAN_OUT = 6;

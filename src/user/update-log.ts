@@ -100,7 +100,7 @@ export class UpdateLog {
       );
     const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
     // In order: of two texts of one message in a batch, the later event's stays.
-    // The rows that changed come back and the search index follows them, in this same block.
+    // The rows that changed come back and the search index is told of them (search/index.ts).
     if (texts.length)
       this.index(
         this.sql.exec<Changed>(
@@ -146,7 +146,7 @@ export class UpdateLog {
     );
   }
 
-  /** The search index takes each text as it now is (a deleted one leaves it). */
+  /** The search index is told each text as it now is (a deleted one leaves it); a new one it indexes later. */
   private index(changed: Iterable<Changed>): void {
     for (const c of changed) {
       const m = JSON.parse(c.message) as Message;

@@ -39,7 +39,7 @@ import {
 } from "../contract/protocol";
 import { Alarms } from "../platform/alarms";
 import { Clock } from "../platform/clock";
-import { SearchIndex } from "../search";
+import type { SearchIndex } from "../search";
 import { config } from "../platform/config";
 import { migrate } from "../platform/object-sql";
 import { Blocks } from "./blocks";
@@ -54,7 +54,7 @@ import { checkToken } from "./requests/account";
 import type { Answer, Caller, Handler, UserParts } from "./requests/context";
 import { handlers } from "./requests/table";
 import { RevokedSessions } from "./revoked";
-import { UserSearch } from "./search";
+import { UserSearch, searchIndex } from "./search";
 import { USER_SCHEMA } from "./schema";
 import { SendLimits } from "./send-limits";
 import { SessionWatch } from "./sessions";
@@ -62,7 +62,7 @@ import { Sockets, closeBack, send } from "./sockets";
 import { UpdateLog } from "./update-log";
 
 /** The jobs that share the object's one alarm. */
-type UserJob = "sessions" | "push" | "deletion";
+type UserJob = "sessions" | "push" | "deletion" | "search";
 
 export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** The time the object's rules go by; tests stop and move it (runInDurableObject). */
@@ -72,6 +72,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     blockedBy: () => this.ctx.storage.sql.exec("SELECT user_id, username FROM blocked_by").toArray(),
     databaseSize: () => this.ctx.storage.sql.databaseSize,
     pushSessions: () => this.pushes.sessions(),
+    /** Texts stored and not in the search index yet (search/index.ts). */
+    searchBacklog: () => this.index.backlog,
   };
   private sockets: Sockets;
   private alarms: Alarms<UserJob>;
@@ -87,6 +89,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   private blocks!: Blocks;
   private privacy!: Privacy;
   private pushes!: Pushes;
+  private index!: SearchIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -99,6 +102,9 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     this.alarms.register("sessions", () => this.sessions.onAlarm());
     this.alarms.register("push", () => {
       if (!this.deletion.deleted) this.pushes.onAlarm();
+    });
+    this.alarms.register("search", (now) => {
+      if (!this.deletion.deleted) this.index.onAlarm(now);
     });
     this.alarms.register("deletion", () => this.deletion.onAlarm(this.deletion.wiped ? null : this.leaving()));
     this.calls = new ChatCalls(env, () => this.chats);
@@ -114,7 +120,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       this.large = new LargeGroups(this.chats, this.calls, () => !this.deletion.deleted && this.sockets.open().length > 0, defer);
       this.revoked = new RevokedSessions(ctx.storage.sql);
       this.blocks = new Blocks(ctx.storage.sql, env, this.clock);
-      const index = new SearchIndex(ctx.storage.sql);
+      const index = searchIndex(ctx.storage.sql, this.alarms.of("search"), this.clock);
+      this.index = index;
       this.pushes = new Pushes(ctx.storage.sql, cfg.push, this.chats, this.blocks, this.sockets, this.clock, this.alarms.of("push"), defer);
       const log = new UpdateLog(ctx.storage.sql, index, cfg.logKeepUpdates);
       this.inbox = new Inbox(log, this.chats, this.large, this.sockets, this.blocks, {

@@ -12,7 +12,7 @@ export type UserStub = ReturnType<Env["USERS"]["get"]>;
 
 /** What a call carries; each lane is also the name of its alarm job. */
 export type Lane = "deliver" | "push" | "rewrite";
-export type ChatJob = Lane | "relay" | "uploads";
+export type ChatJob = Lane | "relay" | "uploads" | "search";
 
 /** The alarm a courier's retries wait for (the chat object's, or a relay's). */
 interface RetryAlarm {
