@@ -96,7 +96,7 @@ export class SearchIndex {
    * catch-up takes the row as it will be then.
    */
   put(id: number, chatId: string, seq: number, ts: number, content: string | null): void {
-    if (id > this.mark) this.added(id);
+    if (id > this.mark) this.stored(id);
     else {
       this.sql.exec("DELETE FROM search WHERE rowid = ?", id);
       if (content)
@@ -136,8 +136,13 @@ export class SearchIndex {
     if (this.catchUp(BATCH_ROWS)) this.ask(this.now());
   }
 
-  /** A new row: counted, and the alarm job asked for by the backlog's age or size. */
-  private added(id: number): void {
+  /** Whether row `id` is indexed as it is now (at or below the mark): a rewrite of it must reach the index. */
+  covers(id: number): boolean {
+    return id <= this.mark;
+  }
+
+  /** A row past the mark was stored or rewritten: counted (the batch reads it as it is then), and the alarm job asked for by the backlog's age or size. */
+  stored(id: number): void {
     if (id > this.newest) this.newest = id;
     const now = this.now();
     if (this.backlog >= BACKLOG_NOW) this.ask(now);

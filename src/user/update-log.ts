@@ -149,6 +149,11 @@ export class UpdateLog {
   /** The search index is told each text as it now is (a deleted one leaves it); a new one it indexes later. */
   private index(changed: Iterable<Changed>): void {
     for (const c of changed) {
+      // Most rows are new, past the index's mark: counted, with no need to read their text now.
+      if (!this.search.covers(c.id)) {
+        this.search.stored(c.id);
+        continue;
+      }
       const m = JSON.parse(c.message) as Message;
       this.search.put(c.id, m.chat_id, m.seq, m.timestamp, m.deleted ? null : m.content);
     }
