@@ -504,6 +504,36 @@ describe("presence", () => {
   /** Calls the user object made to tell large groups it is online or not (test-only accessor). */
   const presenceCalls = (userId: string) =>
     runInDurableObject(userStub(userId), (o: object) => (o as { large: { presenceCalls: number } }).large.presenceCalls);
+  /** Chat-list rows a large group's answer changed (test-only accessor). */
+  const rowsRefreshed = (userId: string) =>
+    runInDurableObject(userStub(userId), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
+
+  /**
+   * Holds the chat objects' `presence` (every chat object's: they share the class) while
+   * `held` is true: `call` holds the call before it runs, `answer` runs a member's going
+   * online at once and holds only its answer. `restore` puts the real method back.
+   */
+  async function holdPresence(chatId: string, what: "call" | "answer") {
+    const proto = await inChatObject(chatId, (o) => Object.getPrototypeOf(o) as ChatObject);
+    const real = proto.presence;
+    const hold = {
+      held: true,
+      restore: () => {
+        hold.held = false;
+        proto.presence = real;
+      },
+    };
+    const wait = async () => {
+      while (hold.held) await new Promise((r) => setTimeout(r, 5));
+    };
+    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
+      if (what === "call") await wait();
+      const answer = await real.apply(this, args);
+      if (what === "answer" && args[2]) await wait();
+      return answer;
+    };
+    return hold;
+  }
 
   it("connecting tells the large groups in the background, once each; a socket that never lists them gets their pushes", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lz");
@@ -551,20 +581,14 @@ describe("presence", () => {
       });
     // Chat objects answer presence only once the test lets them: the background step's
     // calls are still in flight when the client lists its chats.
-    const proto = await inChatObject(ids[0]!, (o) => Object.getPrototypeOf(o) as ChatObject);
-    const real = proto.presence;
-    let held = true;
-    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
-      while (held) await new Promise((r) => setTimeout(r, 5));
-      return real.apply(this, args);
-    };
+    const hold = await holdPresence(ids[0]!, "call");
     try {
       const sb = await connect(b!.token);
       await until(async () => (await calls()).presenceCalls >= 16);
       const listed = sb.request({ mode: "getChats" });
       // Every group is being told: by the background step, or by the listing.
       await until(async () => (await calls()).presenceCalls === n);
-      held = false;
+      hold.held = false;
       const page = await listed;
       expect(
         page.chats
@@ -577,28 +601,17 @@ describe("presence", () => {
       expect(await sb.nextPush("newMessage")).toMatchObject({ chat_id: ids[0], message: { content: "pushed" } });
       sb.close();
     } finally {
-      held = false;
-      proto.presence = real;
+      hold.restore();
     }
   });
 
   it("a tell answered after its run ended leaves the group to be asked again in the next run", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lf");
     const b = rest[0]!;
-    const refreshed = () =>
-      runInDurableObject(userStub(b.user.id), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
     // A message b's chat list has not seen: the answer to the tell refreshes the row.
     await say(owner.token, chatId, "before");
-    const before = await refreshed();
-    // The chat object takes a member online at once but answers only once the test lets it.
-    const proto = await inChatObject(chatId, (o) => Object.getPrototypeOf(o) as ChatObject);
-    const real = proto.presence;
-    let held = true;
-    proto.presence = async function (this: ChatObject, ...args: Parameters<ChatObject["presence"]>) {
-      const answer = await real.apply(this, args);
-      while (held && args[2]) await new Promise((r) => setTimeout(r, 5));
-      return answer;
-    };
+    const before = await rowsRefreshed(b.user.id);
+    const hold = await holdPresence(chatId, "answer");
     try {
       // The background step tells the group; the socket closes (and the group takes the
       // member offline) before the answer reaches the user object.
@@ -607,28 +620,26 @@ describe("presence", () => {
       s.close();
       await until(async () => (await presenceCalls(b.user.id)) === 2);
       await untilOnline(chatId, b.user.id, false);
-      held = false;
-      await until(async () => (await refreshed()) === before + 1);
+      hold.held = false;
+      await until(async () => (await rowsRefreshed(b.user.id)) === before + 1);
       await say(owner.token, chatId, "while away");
       // The next run's getChats asks the group (and waits for it), not what the late answer said.
-      held = true;
+      hold.held = true;
       const s2 = await connect(b.token);
       const page = s2.request({ mode: "getChats" });
       await until(async () => (await presenceCalls(b.user.id)) === 3);
-      held = false;
+      hold.held = false;
       expect((await page).chats[0]).toMatchObject({ chat_id: chatId, last_message: { content: "while away" }, unread: 2 });
       s2.close();
     } finally {
-      held = false;
-      proto.presence = real;
+      hold.restore();
     }
   });
 
   it("a group that has not moved since it was last asked changes no row of the chat list", async () => {
     const { owner, rest, chatId } = await largeGroup(LARGE_AT + 1, "lw");
     const b = rest[0]!;
-    const refreshed = () =>
-      runInDurableObject(userStub(b.user.id), (o: object) => (o as { large: { rowsRefreshed: number } }).large.rowsRefreshed);
+    const refreshed = () => rowsRefreshed(b.user.id);
     const run = async () => {
       const s = await connect(b.token);
       const page = await s.request({ mode: "getChats" });
