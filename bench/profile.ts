@@ -62,7 +62,14 @@ export async function profiled<T>(
   const wanted = p && (kind === "phase" ? p.sections === null : p.sections !== null && name.startsWith(p.sections));
   if (!p || !wanted) return { value: await fn(), shares: null };
   await p.send("Profiler.start");
-  const value = await fn();
+  let value: T;
+  try {
+    value = await fn();
+  } catch (err) {
+    // A failed phase leaves no profiler running into the next.
+    await p.send("Profiler.stop");
+    throw err;
+  }
   const { profile } = await p.send<{ profile: Profile }>("Profiler.stop");
   const file = join(p.dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
@@ -81,8 +88,8 @@ export async function attachProfiler(inspectorPort: number, cwd: string, dir: st
     title?: string;
     webSocketDebuggerUrl: string;
   }>;
-  // wrangler's proxy lists the user Worker's isolate (its name) and the runtime's own.
-  const target = targets.find((t) => !t.title?.startsWith("wrangler")) ?? targets[0];
+  // wrangler's inspector proxy lists the Worker's isolate (every object of it runs there).
+  const target = targets[0];
   if (!target) throw new Error(`no inspector target on port ${inspectorPort}`);
   // The inspector proxy wants an Origin it knows (a DevTools front end); Node sends none by itself.
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } } as unknown as string[]);
@@ -94,7 +101,9 @@ export async function attachProfiler(inspectorPort: number, cwd: string, dir: st
   const waiting = new Map<number, (v: unknown) => void>();
   ws.onmessage = (e) => {
     const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
-    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m.result);
+    waiting.delete(m.id);
   };
   const send = <T>(method: string, params: object = {}) =>
     new Promise<T>((resolve) => {
