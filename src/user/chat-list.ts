@@ -17,6 +17,8 @@ const SELECT =
 
 export class ChatList {
   readonly mentions: Mentions;
+  /** Each chat's last_seq as the last addMessages left it: a cache (isPast), rebuilt as messages come. */
+  private readonly lastSeqs = new Map<string, number>();
 
   constructor(private readonly sql: SqlStorage) {
     this.mentions = new Mentions(sql);
@@ -173,17 +175,32 @@ export class ChatList {
   addMessages(chatId: string, run: MessageRun): void {
     // SET expressions see the old row: a message delivered after a later one (your own
     // send is applied from the answer) does not become the last message.
-    this.sql.exec(
-      `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
-         last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4),
-         peer_read_seq = CASE WHEN type = 'direct' THEN MAX(peer_read_seq, ?6) ELSE peer_read_seq END WHERE chat_id = ?5`,
-      run.seq,
-      run.message,
-      run.at,
-      run.own,
-      chatId,
-      run.others,
-    );
+    const row = this.sql
+      .exec<{ last_seq: number }>(
+        `UPDATE chats SET last_message = CASE WHEN ?1 >= last_seq THEN ?2 ELSE last_message END,
+           last_seq = MAX(last_seq, ?1), updated_at = MAX(updated_at, ?3), last_read_seq = MAX(last_read_seq, ?4),
+           peer_read_seq = CASE WHEN type = 'direct' THEN MAX(peer_read_seq, ?6) ELSE peer_read_seq END WHERE chat_id = ?5
+         RETURNING last_seq`,
+        run.seq,
+        run.message,
+        run.at,
+        run.own,
+        chatId,
+        run.others,
+      )
+      .toArray()[0];
+    if (row) this.lastSeqs.set(chatId, row.last_seq);
+    else this.lastSeqs.delete(chatId);
+  }
+
+  /**
+   * Whether message `seq` of `chatId` is past the last one the list has taken in, as far as
+   * this object has seen since it started (a chat it has not seen is not). The inbox stores
+   * such a message without looking up whether the log has it (inbox.ts).
+   */
+  isPast(chatId: string, seq: number): boolean {
+    const last = this.lastSeqs.get(chatId);
+    return last !== undefined && seq > last;
   }
 
   /** An edit or delete of the chat's last message shows in the list. */
@@ -231,6 +248,7 @@ export class ChatList {
   }
 
   remove(chatId: string): void {
+    this.lastSeqs.delete(chatId);
     this.sql.exec("DELETE FROM chats WHERE chat_id = ?", chatId);
     this.sql.exec("DELETE FROM mentions WHERE chat_id = ?", chatId);
   }

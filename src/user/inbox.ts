@@ -96,10 +96,8 @@ export class Inbox {
    * event cannot both pass the check. A batch costs one lookup, one log insert and one
    * chat-list update per run of messages, however many events it carries.
    */
-  private apply(me: Member, events: ChatEvent[], delivered = false): number[] {
+  private apply(me: Member, events: ChatEvent[], delivered = false, lookUp = false): number[] {
     const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
-    const known = this.log.known(keys);
-    const rows: Pending[] = [];
     // New messages are folded per chat and written once, before anything else touches that chat.
     const runs = new Map<string, MessageRun>();
     const flush = (chatId: string) => {
@@ -108,6 +106,21 @@ export class Inbox {
       runs.delete(chatId);
       this.chats.addMessages(chatId, run);
     };
+    // New messages past the last one their chats took in are new to the log as well, so a
+    // flood looks nothing up: their rows are stored first, and if one was there after all
+    // (a race of a sender's own message, UpdateLog.append), this goes again, looking up.
+    if (!lookUp && events.every((e): e is NewMessageEvent => e.kind === "newMessage" && this.chats.isPast(e.chat_id, e.seq))) {
+      const rows = events.map((e, i) => newMessageRow(me, e, keys[i]!, this.log.next()));
+      if (!this.log.append(rows, true)) return this.apply(me, events, delivered, true);
+      for (const e of events) {
+        this.chats.mentions.seen(me, e.chat_id, e.seq, e.message, true);
+        foldMessage(runs, me.username, e);
+      }
+      for (const chatId of [...runs.keys()]) flush(chatId);
+      return this.landed(me, events, rows);
+    }
+    const known = this.log.known(keys);
+    const rows: Pending[] = [];
     const out = events.map((e, i) => {
       const key = keys[i]!;
       const seen = known.get(key);
@@ -130,7 +143,11 @@ export class Inbox {
               this.chats.rewriteReplies(e.chat_id, e.seq, preview);
             }
           }
-          rows.push(withText({ pts, key, except }, e, (json) => messagePush(e.kind, pts, json)));
+          rows.push(
+            e.kind === "newMessage"
+              ? newMessageRow(me, e, key, pts)
+              : withText({ pts, key, except }, e, (json) => messagePush(e.kind, pts, json)),
+          );
           break;
         }
         case "chat": {
@@ -189,6 +206,11 @@ export class Inbox {
     });
     for (const chatId of [...runs.keys()]) flush(chatId);
     this.log.append(rows);
+    return this.landed(me, events, rows, out);
+  }
+
+  /** Stored events go to the sockets and on to the host; answers each event's pts (`out`: known ones kept theirs). */
+  private landed(me: Member, events: ChatEvent[], rows: Pending[], out = rows.map((r) => r.pts)): number[] {
     for (const r of rows) this.sockets.broadcast(r.push, r.except);
     const fresh = new Set(rows.map((r) => r.pts));
     this.host.landed(
@@ -202,6 +224,19 @@ export class Inbox {
     });
     return out;
   }
+}
+
+type NewMessageEvent = ChatEvent & { kind: "newMessage" };
+
+/** A new message's row (its push skips the socket whose request sent it). */
+function newMessageRow(
+  me: Member,
+  e: Pick<NewMessageEvent, "chat_id" | "seq" | "ev" | "message" | "origin">,
+  key: string,
+  pts: number,
+): Pending {
+  const except = e.origin?.userId === me.id ? e.origin.socketId : null;
+  return withText({ pts, key, except }, e, (json) => messagePush("newMessage", pts, json));
 }
 
 /**

@@ -82,22 +82,35 @@ export class UpdateLog {
     return new Map(rows.toArray().map((r) => [r.ekey, r.pts]));
   }
 
-  /** Stores rows and their texts, one statement each however many. */
-  append(rows: LogRow[]): void {
-    if (!rows.length) return;
-    if (rows.length === 1)
-      this.sql.exec(
-        "INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)",
-        rows[0]!.pts,
-        rows[0]!.key,
-        rows[0]!.frame,
-        rows[0]!.msg,
-      );
-    else
-      this.sql.exec(
-        "INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)",
-        JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
-      );
+  /**
+   * Stores rows and their texts, one statement each however many. `unchecked`: their keys
+   * were not looked up with `known` (new messages the inbox takes to be new): if one is in
+   * the log after all, nothing is stored, the pts they took (the latest) are given back, and
+   * the answer is false, for the caller to look them up and go again.
+   */
+  append(rows: LogRow[], unchecked = false): boolean {
+    if (!rows.length) return true;
+    const skip = unchecked ? " ON CONFLICT (ekey) DO NOTHING RETURNING pts" : "";
+    const stored =
+      rows.length === 1
+        ? this.sql.exec(
+            `INSERT INTO log (pts, ekey, frame, msg) VALUES (?, ?, ?, ?)${skip}`,
+            rows[0]!.pts,
+            rows[0]!.key,
+            rows[0]!.frame,
+            rows[0]!.msg,
+          )
+        : this.sql.exec(
+            `INSERT INTO log (pts, ekey, frame, msg) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true${skip}`,
+            JSON.stringify(rows.map((r) => [r.pts, r.key, r.frame, r.msg])),
+          );
+    if (unchecked && stored.toArray().length < rows.length) {
+      const first = rows[0]!.pts;
+      if (this.pts !== first + rows.length - 1) throw new Error("unchecked rows must hold the latest pts");
+      this.sql.exec("DELETE FROM log WHERE pts >= ?", first);
+      this.pts = first - 1;
+      return false;
+    }
     const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
     // In order: of two texts of one message in a batch, the later event's stays.
     // The rows that changed come back and the search index is told of them (search/index.ts).
@@ -118,6 +131,7 @@ export class UpdateLog {
     for (const t of texts) bytes += t[2].length;
     this.lastWrite = { rows: rows.length + texts.length, bytes };
     this.prune();
+    return true;
   }
 
   /**

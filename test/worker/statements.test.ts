@@ -1,0 +1,148 @@
+// What storage calls the message path makes: a delivered new message costs its member's
+// object three statements and no lookup, a delivery the log has already is still logged
+// once (with no pts lost), and an object's schema is made or checked in one or two calls.
+import { describe, expect, it } from "vitest";
+import type { ChatEvent } from "../../src/chat";
+import { migrate } from "../../src/platform/object-sql";
+import { api, inChatObject, inUserObject, registerUser, unique, userStub, type Frame } from "./helpers";
+
+/** Every statement a user object runs from now on (its SqlStorage's exec, wrapped for the object's life). */
+async function statementsOf(userId: string): Promise<string[]> {
+  const seen: string[] = [];
+  await inUserObject(userId, (_o, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec.bind(sql);
+    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+      seen.push(query.replace(/\s+/g, " ").trim());
+      return exec(query, ...bindings);
+    }) as typeof sql.exec;
+  });
+  return seen;
+}
+
+/** A group's events as its chat object would deliver them to `me`. */
+function groupEvents(me: { username: string }) {
+  const chatId = `g_${crypto.randomUUID()}`;
+  const message = (seq: number) =>
+    JSON.stringify({
+      message_id: `m${seq}`,
+      chat_id: chatId,
+      seq,
+      sender: "x",
+      content: `hello ${seq}`,
+      content_type: "text",
+      timestamp: seq,
+    });
+  return {
+    chatId,
+    created: (ev: number, lastSeq: number): ChatEvent => ({
+      chat_id: chatId,
+      ev,
+      timestamp: 1,
+      kind: "chat",
+      chat: {
+        type: "group",
+        title: "g",
+        members: [me.username, "x"],
+        owner: "x",
+        member_count: 2,
+        last_seq: lastSeq,
+        last_message: lastSeq ? message(lastSeq) : null,
+      },
+    }),
+    message: (ev: number, seq: number): ChatEvent => ({
+      chat_id: chatId,
+      ev,
+      timestamp: seq,
+      kind: "newMessage",
+      seq,
+      sender: "x",
+      message: message(seq),
+    }),
+  };
+}
+
+describe("a delivered new message", () => {
+  it("costs its member's object three statements (its log row, its text, its chat's row) and no lookup", async () => {
+    const a = await registerUser("stA");
+    const g = groupEvents(a.user);
+    const user = userStub(a.user.id);
+    await user.deliver(a.user, [g.created(1, 0), g.message(2, 1)]);
+    const seen = await statementsOf(a.user.id);
+    for (let seq = 2; seq <= 4; seq++) {
+      seen.length = 0;
+      await user.deliver(a.user, [g.message(seq + 1, seq)]);
+      expect(seen.map((q) => q.split(" ").slice(0, 3).join(" "))).toEqual(["INSERT INTO log", "INSERT INTO texts", "UPDATE chats SET"]);
+    }
+    const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
+    expect(sync.updates.map((u: Frame) => [u.pts, u.message?.seq])).toEqual([
+      [1, undefined],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+      [5, 4],
+    ]);
+  });
+
+  it("that the log has already is logged once, and the pts it took is given back", async () => {
+    // The sender's own message can be logged (from their send's answer) before their object
+    // lists the chat, which then comes with an older last message: the list's last seq says
+    // the message is new, the log knows it is not.
+    const a = await registerUser("stB");
+    const g = groupEvents(a.user);
+    const user = userStub(a.user.id);
+    await user.deliver(a.user, [g.message(5, 3)]);
+    await user.deliver(a.user, [g.created(3, 1)]);
+    await user.deliver(a.user, [g.message(4, 2)]);
+    const seen = await statementsOf(a.user.id);
+    await user.deliver(a.user, [g.message(5, 3)]);
+    expect(seen.some((q) => q.startsWith("DELETE FROM log"))).toBe(true);
+    await user.deliver(a.user, [g.message(6, 4)]);
+    const sync = (await api({ mode: "sync", since: 0 }, { token: a.token })).body;
+    expect(sync.updates.map((u: Frame) => [u.pts, u.mode, u.message?.seq])).toEqual([
+      [1, "newMessage", 3],
+      [2, "chatCreated", undefined],
+      [3, "newMessage", 2],
+      [4, "newMessage", 4],
+    ]);
+    const chat = (await api({ mode: "getChats" }, { token: a.token })).body.chats[0];
+    expect(chat).toMatchObject({ chat_id: g.chatId, unread: 3, last_message: { seq: 4 } });
+  });
+});
+
+describe("an object's schema", () => {
+  // A chat object that was never created has no schema: a scratch one is made in it here.
+  const counted = (sql: SqlStorage) => {
+    let calls = 0;
+    const exec = sql.exec.bind(sql);
+    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+      calls++;
+      return exec(query, ...bindings);
+    }) as typeof sql.exec;
+    return () => calls;
+  };
+
+  it("is made in two calls however many steps, checked in one, and a new step runs alone", async () => {
+    const steps = [
+      "CREATE TABLE t (x INTEGER NOT NULL)",
+      "INSERT INTO t (x) VALUES (1); INSERT INTO t (x) VALUES (2);",
+      "ALTER TABLE t ADD COLUMN y TEXT",
+    ];
+    await inChatObject(unique("schema"), (_o, state) => {
+      const sql = state.storage.sql;
+      const calls = counted(sql);
+      migrate(sql, steps);
+      expect(calls()).toBe(2);
+      migrate(sql, steps);
+      expect(calls()).toBe(3);
+      migrate(sql, [...steps, "UPDATE t SET y = 'step 4'"]);
+      expect(calls()).toBe(5);
+      const rows = sql.exec<{ x: number; y: string }>("SELECT x, y FROM t ORDER BY x").toArray();
+      expect(rows).toEqual([
+        { x: 1, y: "step 4" },
+        { x: 2, y: "step 4" },
+      ]);
+      expect(sql.exec<{ version: number }>("SELECT version FROM _schema").toArray()).toEqual([{ version: 4 }]);
+    });
+  });
+});
