@@ -87,6 +87,11 @@ export class Blocks {
       throw forbidden("you cannot start a chat with, write to or add this user");
   }
 
+  /** The same for a direct chat's other member: looked up only if anyone blocks this user (sends ask on every message). */
+  refusePeer(peer: () => string | undefined): void {
+    if (this.blockers.size) this.refuseBlockers([peer()]);
+  }
+
   private async resolve(username: string): Promise<User> {
     const user = (await usersByName(this.env, [username])).get(username.toLowerCase());
     if (!user) throw new ApiError(404, "user_not_found", `no user ${username}`, { username: "is unknown" });

@@ -270,7 +270,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
   /** POST /upload (the Worker asks): refused when the chat is direct and its other member blocks this user. */
   mayUpload(me: User, chatId: string): Result<null> {
     try {
-      this.blocks.refuseBlockers([this.chats.peerOf(me, chatId)]);
+      this.blocks.refusePeer(() => this.chats.peerOf(me, chatId));
       return { ok: true, value: null };
     } catch (err) {
       return { ok: false, error: toErrorBody(err, "UserObject mayUpload") };

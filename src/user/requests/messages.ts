@@ -16,7 +16,7 @@ const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
   const type = r.mode === "sendMessage" ? "direct" : "group";
   // A chat the user is not in is answered first: asking about it counts for nothing.
   const chat = x.calls.member(r.chat_id);
-  if (type === "direct") x.blocks.refuseBlockers([x.chats.peerOf(x.me, r.chat_id)]);
+  if (type === "direct") x.blocks.refusePeer(() => x.chats.peerOf(x.me, r.chat_id));
   x.limits.send();
   await x.large.opened(x.me, r.chat_id);
   // The schema makes sure an image or file message has its attachment.
@@ -54,7 +54,7 @@ export const messageHandlers: Pick<
 
   async editMessage(r, x) {
     const chat = x.calls.member(r.chat_id);
-    x.blocks.refuseBlockers([x.chats.peerOf(x.me, r.chat_id)]);
+    x.blocks.refusePeer(() => x.chats.peerOf(x.me, r.chat_id));
     x.limits.send();
     const res = unwrap(await chat.call((c) => c.edit(x.me.id, r.seq, r.content, x.origin, r.mentions)));
     return { frame: reply(r.mode, r.request_id, 200, { message: res.message, ...x.inbox.own(x.me, res.event) }) };
