@@ -8,6 +8,9 @@ import type { ChatList } from "./chat-list";
 
 export type ChatStub = ReturnType<Env["CHATS"]["get"]>;
 
+/** A chat in the user's list, and whether it is a large group (as the list has it). */
+export type ListedChatRef = ChatRef & { readonly large: boolean };
+
 /** One chat's object, called through `call` so that a stub that threw is dropped. */
 export interface ChatRef {
   readonly chatId: string;
@@ -31,9 +34,10 @@ export class ChatCalls {
    * or added a moment ago and not yet told) is 404 here, so asking about ids creates
    * nothing anywhere.
    */
-  member(chatId: string): ChatRef {
-    if (!this.chats().row(chatId)) throw chatNotFound(chatId);
-    return this.any(chatId);
+  member(chatId: string): ListedChatRef {
+    const listed = this.chats().kind(chatId);
+    if (!listed) throw chatNotFound(chatId);
+    return { ...this.any(chatId), large: listed.large };
   }
 
   /** A chat by id, whether or not the user is in it yet: for creating one. */

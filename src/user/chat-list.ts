@@ -28,6 +28,12 @@ export class ChatList {
     return this.sql.exec<ChatRow>(`${SELECT} WHERE chat_id = ?`, chatId).toArray()[0];
   }
 
+  /** Whether a chat is listed, and if it is a large group: what every request about a chat asks first. */
+  kind(chatId: string): { large: boolean } | undefined {
+    const r = this.sql.exec<{ large: number }>("SELECT large FROM chats WHERE chat_id = ?", chatId).toArray()[0];
+    return r && { large: r.large === 1 };
+  }
+
   /**
    * A page of the list, latest activity first. However many chats someone has been added
    * to, an answer holds at most `limit` (the contract's most: 500) and at most

@@ -13,7 +13,7 @@
 import type { ChatEvent, LargeSummary, Member, PushItem } from "../chat";
 import { LargePush } from "../contract/protocol";
 import { errorSummary, log } from "../platform/log";
-import type { ChatCalls } from "./chat-calls";
+import type { ChatCalls, ListedChatRef } from "./chat-calls";
 import type { ChatList } from "./chat-list";
 
 /** Large groups told at once when a socket opens: bounded, so 500 groups do not mean 500 calls at once. */
@@ -150,8 +150,8 @@ export class LargeGroups {
   }
 
   /** The client opens a large group (reads it, or sends to it): online, it pushes from now on. */
-  async opened(me: Member, chatId: string): Promise<void> {
-    if (this.online() && !this.present.has(chatId) && this.chats.row(chatId)?.large) await this.tell(me, chatId);
+  async opened(me: Member, chat: ListedChatRef): Promise<void> {
+    if (chat.large && this.online() && !this.present.has(chat.chatId)) await this.tell(me, chat.chatId);
   }
 
   /**

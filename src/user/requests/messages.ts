@@ -18,7 +18,7 @@ const send: Handler<"sendMessage" | "sendGroupMessage"> = async (r, x) => {
   const chat = x.calls.member(r.chat_id);
   if (type === "direct") x.blocks.refusePeer(() => x.chats.peerOf(x.me, r.chat_id));
   x.limits.send();
-  await x.large.opened(x.me, r.chat_id);
+  await x.large.opened(x.me, chat);
   // The schema makes sure an image or file message has its attachment.
   const attachment = ct === "text" ? undefined : { content_type: ct as "image" | "file", file_id: r.attachment!.file_id };
   const { message, event } = unwrap(
@@ -44,7 +44,7 @@ export const messageHandlers: Pick<
 > = {
   async getMessages(r, x) {
     const chat = x.calls.member(r.chat_id);
-    await x.large.opened(x.me, r.chat_id);
+    await x.large.opened(x.me, chat);
     const page = unwrap(await chat.call((c) => c.getMessages(x.me.id, r)));
     return { frame: reply(r.mode, r.request_id, 200, page) };
   },
@@ -92,7 +92,7 @@ export const messageHandlers: Pick<
   async getChatUpdates(r, x) {
     const chat = x.calls.member(r.chat_id);
     // Told before it is read: what comes after this page is pushed.
-    await x.large.opened(x.me, r.chat_id);
+    await x.large.opened(x.me, chat);
     const page = unwrap(await chat.call((c) => c.updates(x.me.id, r.since_ev, r.limit ?? 100)));
     return { frame: reply(r.mode, r.request_id, 200, page) };
   },

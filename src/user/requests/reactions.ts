@@ -6,7 +6,7 @@ import type { Handler, Handlers } from "./context";
 const react: Handler<"react" | "unreact"> = async (r, x) => {
   const chat = x.calls.member(r.chat_id);
   x.limits.send();
-  await x.large.opened(x.me, r.chat_id);
+  await x.large.opened(x.me, chat);
   const res = unwrap(await chat.call((c) => c.react(x.me.id, r.seq, r.emoji, r.mode === "react", x.origin)));
   // A call that changed nothing has no event, and so no pts.
   return { frame: reply(r.mode, r.request_id, 200, { message: res.message, ...(res.event && x.inbox.own(x.me, res.event)) }) };
