@@ -43,6 +43,12 @@ const state = (r: Row): MemberState => ({
 
 export class Members {
   private cache = new Map<string, MemberState>();
+  /**
+   * Every current member, once asked for, while there are at most MEMBER_CACHE of them: a
+   * small chat's every event asks (fanout/member-logs.ts). Kept as they change here, the
+   * only place that writes them; dropped when someone joins or leaves.
+   */
+  private roster: Map<string, MemberState> | null = null;
   /** How many are in now (kept as they come and go: a large group has many). */
   count: number;
   /** The owner's user id, while there is one (a group). */
@@ -88,7 +94,10 @@ export class Members {
 
   /** Every current member (small chats: the fan-out on write reaches each). */
   everyone(): MemberState[] {
-    return this.sql.exec<Row>("SELECT * FROM members WHERE left_ev IS NULL").toArray().map(state);
+    if (this.roster) return [...this.roster.values()];
+    const all = this.sql.exec<Row>("SELECT * FROM members WHERE left_ev IS NULL").toArray().map(state);
+    if (all.length <= MEMBER_CACHE) this.roster = new Map(all.map((m) => [m.userId, m]));
+    return all;
   }
 
   /** Members whose log has not been delivered up to `end` (or their leaving, if before). */
@@ -173,6 +182,7 @@ export class Members {
     );
     // A re-added member cached from before is stale.
     for (const m of added) this.cache.delete(m.userId);
+    this.roster = null;
     return added;
   }
 
@@ -180,6 +190,7 @@ export class Members {
   leave(userId: string, ev: number): void {
     const m = this.current(userId)!;
     this.cache.delete(userId);
+    this.roster = null;
     this.count--;
     const wasOwner = m.role === "owner";
     if (wasOwner) this.ownerId = null;
@@ -199,6 +210,8 @@ export class Members {
   /** Makes a current member an admin or a member again. */
   setRole(m: MemberState, role: "admin" | "member"): void {
     m.role = role;
+    const listed = this.roster?.get(m.userId);
+    if (listed) listed.role = role;
     this.sql.exec("UPDATE members SET role = ? WHERE user_id = ?", role, m.userId);
   }
 
@@ -212,13 +225,14 @@ export class Members {
 
   setRead(m: MemberState, seq: number): void {
     m.lastReadSeq = seq;
+    const listed = this.roster?.get(m.userId);
+    if (listed) listed.lastReadSeq = seq;
     this.sql.exec("UPDATE members SET last_read_seq = ? WHERE user_id = ?", seq, m.userId);
   }
 
   saveCursor(userId: string, ev: number): void {
     this.sql.exec("UPDATE members SET delivered_ev = ? WHERE user_id = ?", ev, userId);
-    const cached = this.cache.get(userId);
-    if (cached) cached.deliveredEv = ev;
+    for (const m of [this.cache.get(userId), this.roster?.get(userId)]) if (m) m.deliveredEv = ev;
   }
 
   /** A page of the current members ordered by lower-cased username, after `after` (compared ignoring case). */

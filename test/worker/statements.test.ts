@@ -4,19 +4,20 @@
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../src/chat";
 import { migrate } from "../../src/platform/object-sql";
-import { api, inChatObject, inUserObject, registerUser, unique, userStub, type Frame } from "./helpers";
+import { api, groupOf, inChatObject, inUserObject, registerUser, text, unique, until, userStub, type Frame } from "./helpers";
 
-/** Every statement a user object runs from now on (its SqlStorage's exec, wrapped for the object's life). */
-async function statementsOf(userId: string): Promise<string[]> {
+/** Every statement an object runs from now on (its SqlStorage's exec, wrapped for the object's life). */
+async function statementsOf(object: { user: string } | { chat: string }): Promise<string[]> {
   const seen: string[] = [];
-  await inUserObject(userId, (_o, state) => {
+  const wrap = (_o: unknown, state: DurableObjectState) => {
     const sql = state.storage.sql;
     const exec = sql.exec.bind(sql);
     sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
       seen.push(query.replace(/\s+/g, " ").trim());
       return exec(query, ...bindings);
     }) as typeof sql.exec;
-  });
+  };
+  await ("user" in object ? inUserObject(object.user, wrap) : inChatObject(object.chat, wrap));
   return seen;
 }
 
@@ -68,7 +69,7 @@ describe("a delivered new message", () => {
     const g = groupEvents(a.user);
     const user = userStub(a.user.id);
     await user.deliver(a.user, [g.created(1, 0), g.message(2, 1)]);
-    const seen = await statementsOf(a.user.id);
+    const seen = await statementsOf({ user: a.user.id });
     for (let seq = 2; seq <= 4; seq++) {
       seen.length = 0;
       await user.deliver(a.user, [g.message(seq + 1, seq)]);
@@ -94,7 +95,7 @@ describe("a delivered new message", () => {
     await user.deliver(a.user, [g.message(5, 3)]);
     await user.deliver(a.user, [g.created(3, 1)]);
     await user.deliver(a.user, [g.message(4, 2)]);
-    const seen = await statementsOf(a.user.id);
+    const seen = await statementsOf({ user: a.user.id });
     await user.deliver(a.user, [g.message(5, 3)]);
     expect(seen.some((q) => q.startsWith("DELETE FROM log"))).toBe(true);
     await user.deliver(a.user, [g.message(6, 4)]);
@@ -107,6 +108,37 @@ describe("a delivered new message", () => {
     ]);
     const chat = (await api({ mode: "getChats" }, { token: a.token })).body.chats[0];
     expect(chat).toMatchObject({ chat_id: g.chatId, unread: 3, last_message: { seq: 4 } });
+  });
+});
+
+describe("a message in a small group", () => {
+  it("costs its chat object three statements, none of them a read of the members, who are read again once one joins", async () => {
+    const { owner, rest, chatId } = await groupOf(4, "stG");
+    const send = async (content: string) =>
+      expect((await api({ ...text(chatId, content), mode: "sendGroupMessage" }, { token: owner.token })).status).toBe(200);
+    await send("first");
+    const seen = await statementsOf({ chat: chatId });
+    for (const content of ["second", "third"]) {
+      seen.length = 0;
+      await send(content);
+      expect(seen.map((q) => q.split(" ").slice(0, 3).join(" "))).toEqual([
+        "INSERT INTO events",
+        "INSERT INTO messages",
+        "UPDATE members SET",
+      ]);
+    }
+    // A new member is read once, and gets what comes next.
+    const late = await registerUser("stGlate");
+    seen.length = 0;
+    expect((await api({ mode: "addMembers", chat_id: chatId, members: [late.username] }, { token: owner.token })).status).toBe(200);
+    await send("fourth");
+    expect(seen.filter((q) => q === "SELECT * FROM members WHERE left_ev IS NULL")).toHaveLength(1);
+    for (const who of [late, rest[0]!]) {
+      await until(
+        async () => (await api({ mode: "getMessages", chat_id: chatId }, { token: who.token })).body.messages?.at(-1)?.content === "fourth",
+        "the fourth message",
+      );
+    }
   });
 });
 
