@@ -93,8 +93,9 @@ export class Inbox {
    * Applies chat events: the chat list projects each, the log stores each push with the
    * next pts, then the sockets get them. An event whose key is in the log already is skipped
    * and keeps its first pts. Synchronous from lookup to insert, so two deliveries of one
-   * event cannot both pass the check. A batch costs one lookup, one log insert and one
-   * chat-list update per run of messages, however many events it carries.
+   * event cannot both pass the check. A batch costs at most one lookup (none when it is only
+   * new messages past their chats' last seq), one log insert and one chat-list update per
+   * run of messages, however many events it carries. `lookUp`: look up whatever it holds.
    */
   private apply(me: Member, events: ChatEvent[], delivered = false, lookUp = false): number[] {
     const keys = events.map((e) => e.key ?? `${e.chat_id}:${e.ev}`);
