@@ -56,6 +56,7 @@ import { handlers } from "./requests/table";
 import { RevokedSessions } from "./revoked";
 import { UserSearch, searchIndex } from "./search";
 import { USER_SCHEMA } from "./schema";
+import { USER_SCHEMA_FRESH } from "./schema-fresh";
 import { SendLimits } from "./send-limits";
 import { SessionWatch } from "./sessions";
 import { Sockets, closeBack, send } from "./sockets";
@@ -114,7 +115,7 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
       await this.alarms.load();
       // A deleted account's object keeps nothing: not even empty tables are made again.
       if (this.deletion.wiped) return;
-      migrate(ctx.storage.sql, USER_SCHEMA);
+      migrate(ctx.storage.sql, USER_SCHEMA, USER_SCHEMA_FRESH);
       this.chats = new ChatList(ctx.storage.sql);
       // A deleted account has nobody to push to, whatever sockets are still closing.
       this.large = new LargeGroups(this.chats, this.calls, () => !this.deletion.deleted && this.sockets.open().length > 0, defer);

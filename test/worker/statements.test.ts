@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../src/chat";
 import { migrate } from "../../src/platform/object-sql";
+import { USER_SCHEMA } from "../../src/user/schema";
+import { USER_SCHEMA_FRESH } from "../../src/user/schema-fresh";
 import { api, groupOf, inChatObject, inUserObject, registerUser, text, unique, until, userStub, type Frame } from "./helpers";
 
 /** Every statement an object runs from now on (its SqlStorage's exec, wrapped for the object's life). */
@@ -153,6 +155,22 @@ describe("an object's schema", () => {
     }) as typeof sql.exec;
     return () => calls;
   };
+
+  it("of a new user object, made from its final form, is the one its steps make (else: npm run schema:fresh)", async () => {
+    const made = (fresh?: string) =>
+      inChatObject(unique("schema"), (_o, state) => {
+        const sql = state.storage.sql;
+        migrate(sql, USER_SCHEMA, fresh);
+        return {
+          objects: sql.exec("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").toArray(),
+          version: sql.exec("SELECT version FROM _schema").toArray(),
+          mark: sql.exec("SELECT upto FROM search_mark").toArray(),
+        };
+      });
+    const [stepped, fresh] = [await made(), await made(USER_SCHEMA_FRESH)];
+    expect(fresh.objects.length).toBeGreaterThan(20);
+    expect(fresh).toEqual(stepped);
+  });
 
   it("is made in two calls however many steps, checked in one, and a new step runs alone", async () => {
     const steps = [
