@@ -4,7 +4,10 @@
 // after adding a step; a pool test (test/worker/statements.test.ts) fails until then.
 import { writeFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
-import { USER_SCHEMA } from "../src/user/schema";
+
+// Imported by a path tsc does not follow: the steps' module is the Worker's (its types are
+// the Workers runtime's, which this Node script's typecheck does not have).
+const { USER_SCHEMA } = (await import(new URL("../src/user/schema.ts", import.meta.url).href)) as { USER_SCHEMA: readonly string[] };
 
 const db = new DatabaseSync(":memory:");
 db.exec(USER_SCHEMA.join(";\n"));

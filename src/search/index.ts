@@ -20,7 +20,16 @@ import { indexText } from "./text";
 export type { SearchKey };
 export { matchExpression, snippet, SNIPPET_MAX } from "./text";
 
-export { SEARCH_SCHEMA, searchMarkSchema } from "./schema";
+/** The schema step both objects add: body is the indexed text, the rest is only carried. */
+export const SEARCH_SCHEMA = `CREATE VIRTUAL TABLE search USING fts5(body, chat_id UNINDEXED, seq UNINDEXED, ts UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2');`;
+
+/**
+ * The step that adds the mark, `newest` being the owner's SQL for its highest key now: an
+ * object made before indexed every row as it stored it, so its mark starts there.
+ */
+export const searchMarkSchema = (newest: string) => `CREATE TABLE search_mark (upto INTEGER NOT NULL);
+   INSERT INTO search_mark (upto) SELECT COALESCE((${newest}), 0);`;
 
 /** Unindexed rows past which the alarm job runs at once: a search then has at most about this many to index before it answers. */
 export const BACKLOG_NOW = 256;

@@ -1,7 +1,7 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // chats: the chat list (chat-list.ts); log: the update log (update-log.ts). Large groups
 // (large-groups.ts) are marked in the list, with their member count and latest ev.
-import { SEARCH_SCHEMA, searchMarkSchema } from "../search/schema";
+import { SEARCH_SCHEMA, searchMarkSchema } from "../search";
 
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
