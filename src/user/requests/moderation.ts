@@ -88,7 +88,7 @@ export const moderationHandlers: Pick<
     if (!tried.ok) throw rateLimited(tried.retryAfterMs, "invite codes tried");
     const chatId = chatOfInvite(r.code);
     if (chatId === null) throw new ApiError(404, "invite_not_found", "no such invite: it may have expired, been used up or revoked");
-    const listed = x.chats.row(chatId) !== undefined;
+    const listed = x.chats.kind(chatId) !== undefined;
     if (!listed) {
       if (x.chats.groupCount() >= x.cfg.maxGroupsPerUser)
         throw forbidden(`you are in ${x.cfg.maxGroupsPerUser} groups, the most a user may be in; leave one first`);
