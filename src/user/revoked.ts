@@ -8,7 +8,9 @@ export class RevokedSessions {
   private ids: Set<string>;
 
   constructor(private readonly sql: SqlStorage) {
-    this.ids = new Set(this.pruned().map((r) => r.session_id));
+    // Read only: the object starts on every wake (a push to a large group's member, too), and
+    // an expired row is left for the next revocation to take away.
+    this.ids = this.live();
   }
 
   has(sessionId: string): boolean {
@@ -21,12 +23,13 @@ export class RevokedSessions {
       this.sql.exec("INSERT OR IGNORE INTO revoked (session_id, expires_at) VALUES (?, ?)", s.sessionId, s.expiresAt);
       this.ids.add(s.sessionId);
     }
-    this.ids = new Set(this.pruned().map((r) => r.session_id));
+    // An expired session is refused for its expiry alone: no need to remember it.
+    this.sql.exec("DELETE FROM revoked WHERE expires_at <= ?", Date.now());
+    this.ids = this.live();
   }
 
-  /** An expired session is refused for its expiry alone: no need to remember it. */
-  private pruned(): Array<{ session_id: string }> {
-    this.sql.exec("DELETE FROM revoked WHERE expires_at <= ?", Date.now());
-    return this.sql.exec<{ session_id: string }>("SELECT session_id FROM revoked").toArray();
+  private live(): Set<string> {
+    const rows = this.sql.exec<{ session_id: string }>("SELECT session_id FROM revoked WHERE expires_at > ?", Date.now()).toArray();
+    return new Set(rows.map((r) => r.session_id));
   }
 }
