@@ -2,7 +2,14 @@
 // user object however the race with the Worker's D1 check falls; ending sockets from
 // outside is retried; a user has at most SESSIONS_PER_USER live sessions; what expired is
 // purged on a schedule.
-import { createExecutionContext, createScheduledController, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  evictDurableObject,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts";
 import { addRecoveryCodes, addSessions, idsLeft, liveSessionCount, sessionsOf } from "../../src/accounts/testing";
@@ -38,6 +45,16 @@ describe("a session revoked after the Worker checked it", () => {
     expect(res.status).toBe(401);
     expect(res.webSocket).toBeNull();
     expect(await res.json()).toMatchObject({ status: 401, error: "unauthorized" });
+  });
+
+  it("gets no socket after its user object restarted either: the revocation is read back from storage", async () => {
+    const a = await registerUser("race");
+    const checked = await sessionOf(a);
+    expect((await api({ mode: "logout" }, { token: a.token })).status).toBe(200);
+    await evictDurableObject(userStub(a.user.id));
+    const res = await userStub(a.user.id).fetch(connectRequest(checked));
+    expect(res.status).toBe(401);
+    expect(res.webSocket).toBeNull();
   });
 
   it("gets no socket after a password reset either, while a session started after it does", async () => {
