@@ -7,21 +7,27 @@ import { DatabaseSync } from "node:sqlite";
 
 // Imported by a path tsc does not follow: the steps' module is the Worker's (its types are
 // the Workers runtime's, which this Node script's typecheck does not have).
-const { USER_SCHEMA } = (await import(new URL("../src/user/schema.ts", import.meta.url).href)) as { USER_SCHEMA: readonly string[] };
+const { USER_SCHEMA, USER_LAZY_TABLES } = (await import(new URL("../src/user/schema.ts", import.meta.url).href)) as {
+  USER_SCHEMA: readonly string[];
+  USER_LAZY_TABLES: readonly { tables: readonly string[] }[];
+};
 
 const db = new DatabaseSync(":memory:");
 db.exec(USER_SCHEMA.join(";\n"));
-// FTS5's own tables are made by its CREATE VIRTUAL TABLE.
+// FTS5's own tables are made by its CREATE VIRTUAL TABLE; tables made when first used
+// (USER_LAZY_TABLES) are not made with the rest, nor their indexes.
 const skip = new Set(
   (db.prepare("SELECT name FROM pragma_table_list WHERE type = 'shadow'").all() as { name: string }[]).map((r) => r.name),
 );
+const lazy = new Set(USER_LAZY_TABLES.flatMap((t) => t.tables));
 const objects = (
-  db.prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid").all() as {
+  db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid").all() as {
     type: string;
     name: string;
+    tbl_name: string;
     sql: string;
   }[]
-).filter((o) => !skip.has(o.name));
+).filter((o) => !skip.has(o.name) && !lazy.has(o.tbl_name));
 const quote = (v: unknown) =>
   v === null ? "NULL" : typeof v === "number" || typeof v === "bigint" ? String(v) : `'${String(v).replaceAll("'", "''")}'`;
 const rows = objects

@@ -4,7 +4,7 @@
 // and each message's content type and attachment. Large groups: members by name for
 // getMembers; online: the members with a socket open (fanout/live-push.ts); log_queue: what
 // a large group still has to write in particular members' logs (fanout/log-queue.ts).
-import { SEARCH_SCHEMA, searchMarkSchema } from "../search";
+import { SEARCH_TABLES, searchMarkSchema } from "../search";
 
 export const CHAT_SCHEMA = [
   `CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -42,7 +42,7 @@ export const CHAT_SCHEMA = [
    CREATE INDEX members_by_delivered ON members (delivered_ev);
    CREATE TABLE text_rewrites (user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, seq));`,
   // search: the chat's messages, for its members' searchMessages (search/index.ts).
-  `${SEARCH_SCHEMA}
+  `${SEARCH_TABLES.ddl}
    INSERT INTO search (rowid, body, chat_id, seq, ts)
      SELECT seq, content, (SELECT v FROM meta WHERE k = 'chat_id'), seq, ts FROM messages WHERE deleted = 0 AND content != '';`,
   // Moderation (moderation.ts): who is banned; invites, by the SHA-256 of their secret part;

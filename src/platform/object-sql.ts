@@ -23,3 +23,38 @@ export function migrate(sql: SqlStorage, steps: readonly string[], fresh?: strin
 export function hasSchema(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
 }
+
+/** Tables a feature makes when it first stores something: `ddl` makes them if they are not there. */
+export interface LazySchema {
+  /** Their names; the first tells whether they were made. */
+  tables: readonly [string, ...string[]];
+  /** CREATE ... IF NOT EXISTS for each. */
+  ddl: string;
+}
+
+/**
+ * A feature's tables, made when it first stores something rather than with the object's
+ * schema: a new object that never uses the feature writes none of their pages (a user
+ * object is made at each new account's first socket, and most users never search or
+ * subscribe to pushes). Until then the feature reads nothing and answers as if empty.
+ */
+export class LazyTables {
+  /** Whether they are there (null: not asked yet in this life of the object). */
+  private made: boolean | null = null;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly schema: LazySchema,
+  ) {}
+
+  get exist(): boolean {
+    this.made ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", this.schema.tables[0]).toArray().length > 0;
+    return this.made;
+  }
+
+  make(): void {
+    if (this.exist) return;
+    this.sql.exec(this.schema.ddl);
+    this.made = true;
+  }
+}

@@ -15,14 +15,22 @@
 import { ApiError } from "../contract/errors";
 import type { SearchKey } from "../contract/objects";
 import type { JobAlarm } from "../platform/alarms";
+import { LazyTables, type LazySchema } from "../platform/object-sql";
 import { indexText } from "./text";
 
 export type { SearchKey };
 export { matchExpression, snippet, SNIPPET_MAX } from "./text";
 
-/** The schema step both objects add: body is the indexed text, the rest is only carried. */
-export const SEARCH_SCHEMA = `CREATE VIRTUAL TABLE search USING fts5(body, chat_id UNINDEXED, seq UNINDEXED, ts UNINDEXED,
-  tokenize = 'unicode61 remove_diacritics 2');`;
+/**
+ * The index's table (body is the indexed text, the rest is only carried): a schema step of
+ * both objects before, made when a batch first has text to index now (a new user object
+ * does not make it: `lazyTables` in user/schema.ts).
+ */
+export const SEARCH_TABLES: LazySchema = {
+  tables: ["search"],
+  ddl: `CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(body, chat_id UNINDEXED, seq UNINDEXED, ts UNINDEXED,
+  tokenize = 'unicode61 remove_diacritics 2');`,
+};
 
 /**
  * The step that adds the mark, `newest` being the owner's SQL for its highest key now: an
@@ -73,6 +81,8 @@ export class SearchIndex {
   private newest: number;
   /** When the alarm job is asked to run (null: not asked since it last ran). */
   private wish: number | null = null;
+  /** Made with the first text indexed; before it, rows at or below the mark had no text. */
+  private readonly table: LazyTables;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -81,6 +91,7 @@ export class SearchIndex {
     private readonly alarm: JobAlarm,
     private readonly now: () => number,
   ) {
+    this.table = new LazyTables(sql, SEARCH_TABLES);
     this.mark = sql.exec<{ upto: number }>("SELECT upto FROM search_mark").one().upto;
     this.newest = Math.max(newest, this.mark);
   }
@@ -98,9 +109,11 @@ export class SearchIndex {
   put(id: number, chatId: string, seq: number, ts: number, content: string | null): void {
     if (id > this.mark) this.stored(id);
     else {
-      this.sql.exec("DELETE FROM search WHERE rowid = ?", id);
-      if (content)
+      if (this.table.exist) this.sql.exec("DELETE FROM search WHERE rowid = ?", id);
+      if (content) {
+        this.table.make();
         this.sql.exec("INSERT INTO search (rowid, body, chat_id, seq, ts) VALUES (?, ?, ?, ?, ?)", id, indexText(content), chatId, seq, ts);
+      }
     }
   }
 
@@ -110,11 +123,13 @@ export class SearchIndex {
     const rows = this.rowsAfter(this.mark, limit);
     const texts = rows.flatMap((r) => (r.content ? [[r.id, indexText(r.content), r.chat_id, r.seq, r.ts]] : []));
     // One statement for the batch: FTS5 writes one segment for it, not one per row.
-    if (texts.length)
+    if (texts.length) {
+      this.table.make();
       this.sql.exec(
         "INSERT INTO search (rowid, body, chat_id, seq, ts) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)",
         JSON.stringify(texts),
       );
+    }
     // Fewer rows than asked: none is left, whatever the owner's count said.
     const last = rows.at(-1)?.id ?? this.mark;
     this.mark = rows.length < limit ? Math.max(this.newest, last) : last;
@@ -158,6 +173,8 @@ export class SearchIndex {
   /** The newest `limit` matches of an FTS5 expression (from matchExpression) within `scope`, the backlog indexed first. */
   find(match: string, limit: number, { before, chats, upToSeq }: Scope = {}): Hit[] {
     this.catchUp();
+    // No text was ever indexed: nothing can match, and nothing is made by asking.
+    if (!this.table.exist) return [];
     const where = ["search MATCH ?"];
     const args: SqlStorageValue[] = [match];
     if (upToSeq !== undefined) {

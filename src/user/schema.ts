@@ -1,7 +1,9 @@
 // The user object's SQLite, in numbered steps (platform/object-sql.ts runs each once).
 // chats: the chat list (chat-list.ts); log: the update log (update-log.ts). Large groups
 // (large-groups.ts) are marked in the list, with their member count and latest ev.
-import { SEARCH_SCHEMA, searchMarkSchema } from "../search";
+import type { LazySchema } from "../platform/object-sql";
+import { SEARCH_TABLES, searchMarkSchema } from "../search";
+import { PUSH_TABLES } from "./push/subscriptions";
 
 export const USER_SCHEMA = [
   `CREATE TABLE chats (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, title TEXT NOT NULL, members TEXT NOT NULL,
@@ -35,7 +37,7 @@ export const USER_SCHEMA = [
    DROP INDEX log_by_msg;`,
   // search: the messages of texts, for searchMessages (search/index.ts). Texts logged
   // before it are indexed as they stand (runs of unspaced script as whole words).
-  `${SEARCH_SCHEMA}
+  `${SEARCH_TABLES.ddl}
    INSERT INTO search (rowid, body, chat_id, seq, ts)
      SELECT rowid, message ->> '$.content', message ->> '$.chat_id', message ->> '$.seq', message ->> '$.timestamp' FROM texts
      WHERE message ->> '$.deleted' IS NULL AND message ->> '$.content' != '';`,
@@ -43,15 +45,10 @@ export const USER_SCHEMA = [
   `ALTER TABLE chats ADD COLUMN description TEXT NOT NULL DEFAULT '';
    ALTER TABLE chats ADD COLUMN slow_mode_s INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE chats ADD COLUMN role TEXT;`,
-  // chats.notify: the level the user chose for a chat (null: the default); push_subs: a
-  // Web Push subscription per session; push_queue: what each is owed, per chat (push/).
+  // chats.notify: the level the user chose for a chat (null: the default); Web Push's tables
+  // (push/subscriptions.ts).
   `ALTER TABLE chats ADD COLUMN notify TEXT;
-   CREATE TABLE push_subs (session_id TEXT PRIMARY KEY, endpoint TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL,
-     expires_at INTEGER NOT NULL);
-   CREATE TABLE push_queue (session_id TEXT NOT NULL, chat_id TEXT NOT NULL, count INTEGER NOT NULL, seq INTEGER NOT NULL,
-     title TEXT NOT NULL, body TEXT NOT NULL, due_at INTEGER, sent_at INTEGER NOT NULL, failures INTEGER NOT NULL,
-     failing_since INTEGER, PRIMARY KEY (session_id, chat_id));
-   CREATE INDEX push_queue_due ON push_queue (due_at) WHERE due_at IS NOT NULL;`,
+   ${PUSH_TABLES.ddl}`,
   // mentions: messages that mention the user, not theirs and not deleted (mentions.ts);
   // Chat.unread_mentions counts those after the read position.
   `CREATE TABLE mentions (chat_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (chat_id, seq));`,
@@ -68,3 +65,10 @@ export const USER_SCHEMA = [
   // batches, not as they are stored. Every text stored before was indexed at once.
   searchMarkSchema("SELECT MAX(rowid) FROM texts"),
 ];
+
+/**
+ * Tables the steps above make that a new object makes only when it first stores something
+ * there (platform/object-sql.ts, LazyTables): its schema in final form (schema-fresh.ts)
+ * leaves them out. Most users never search or subscribe to pushes.
+ */
+export const USER_LAZY_TABLES: readonly LazySchema[] = [SEARCH_TABLES, PUSH_TABLES];

@@ -75,6 +75,12 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     pushSessions: () => this.pushes.sessions(),
     /** Texts stored and not in the search index yet (search/index.ts). */
     searchBacklog: () => this.index.backlog,
+    /** The tables the object has made (some only when first used: USER_LAZY_TABLES). */
+    tables: () =>
+      this.ctx.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((r) => r.name),
   };
   private sockets: Sockets;
   private alarms: Alarms<UserJob>;

@@ -292,6 +292,19 @@ describe("a subscription ends with its session", () => {
     expect(await pushSessions(a)).toEqual([]);
   });
 
+  it("Web Push's tables are made with the first subscription: ending sessions that had none makes nothing", async () => {
+    const a = await registerUser("ptab");
+    const t1 = await login(a);
+    const tables = () => inUserObject(a.user.id, (o) => o.probe.tables());
+    expect((await api({ mode: "unregisterPush" }, { token: a.token })).status).toBe(200);
+    expect((await api({ mode: "logout" }, { token: t1 })).status).toBe(200);
+    expect(await pushSessions(a)).toEqual([]);
+    expect(await tables()).not.toContain("push_subs");
+    await subscribed(a.token);
+    expect(await pushSessions(a)).toHaveLength(1);
+    expect(await tables()).toEqual(expect.arrayContaining(["push_subs", "push_queue"]));
+  });
+
   it("an expired session's subscription ends and gets nothing", async () => {
     const b = await registerUser("pexp");
     await subscribed(b.token);

@@ -151,3 +151,18 @@ describe("a chat object's index (large groups, and small groups' messages before
     expect(await chatBacklog(chatId)).toBe(0);
   });
 });
+
+describe("a user object's index table", () => {
+  it("is made with the first text it indexes: a search before finds nothing and makes nothing", async () => {
+    const { a, b, chatId } = await directChat("slazy");
+    const tables = () => inUserObject(a.user.id, (o) => o.probe.tables());
+    expect(await tables()).not.toContain("search");
+    expect(await contents(a, "hello")).toEqual([]);
+    expect(await tables()).not.toContain("search");
+    expect((await api(text(chatId, "hello there"), { token: b.token })).status).toBe(200);
+    // Delivered to a's object after the answer: searched until it is there.
+    await until(async () => (await contents(a, "hello")).length > 0, "the message found");
+    expect(await contents(a, "hello")).toEqual(["hello there"]);
+    expect(await tables()).toContain("search");
+  });
+});

@@ -3,8 +3,8 @@
 // once (with no pts lost), and an object's schema is made or checked in one or two calls.
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../src/chat";
-import { migrate } from "../../src/platform/object-sql";
-import { USER_SCHEMA } from "../../src/user/schema";
+import { LazyTables, migrate, type LazySchema } from "../../src/platform/object-sql";
+import { USER_LAZY_TABLES, USER_SCHEMA } from "../../src/user/schema";
 import { USER_SCHEMA_FRESH } from "../../src/user/schema-fresh";
 import { api, groupOf, inChatObject, inUserObject, registerUser, text, unique, until, userStub, type Frame } from "./helpers";
 
@@ -148,20 +148,36 @@ describe("a message in a small group", () => {
 
 describe("an object's schema", () => {
   // A chat object that was never created has no schema: a scratch one is made in it here.
-  it("of a new user object, made from its final form, is the one its steps make (else: npm run schema:fresh)", async () => {
-    const made = (fresh?: string) =>
+  it("of a new user object, made from its final form and then its features' tables, is the one its steps make (else: npm run schema:fresh)", async () => {
+    const made = (fresh?: string, lazy: readonly LazySchema[] = []) =>
       inChatObject(unique("schema"), (_o, state) => {
         const sql = state.storage.sql;
         migrate(sql, USER_SCHEMA, fresh);
+        for (const t of lazy) new LazyTables(sql, t).make();
         return {
           objects: sql.exec("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").toArray(),
           version: sql.exec("SELECT version FROM _schema").toArray(),
           mark: sql.exec("SELECT upto FROM search_mark").toArray(),
         };
       });
-    const [stepped, fresh] = [await made(), await made(USER_SCHEMA_FRESH)];
+    const [stepped, bare, fresh] = [await made(), await made(USER_SCHEMA_FRESH), await made(USER_SCHEMA_FRESH, USER_LAZY_TABLES)];
     expect(fresh.objects.length).toBeGreaterThan(20);
     expect(fresh).toEqual(stepped);
+    // Search's and Web Push's tables wait for their first use: FTS5's and its own five, push's two with their indexes.
+    const names = (o: typeof bare) => o.objects.map((r) => String(r.name));
+    expect(names(stepped).filter((n) => !names(bare).includes(n))).toEqual([
+      "push_queue",
+      "push_queue_due",
+      "push_subs",
+      "search",
+      "search_config",
+      "search_content",
+      "search_data",
+      "search_docsize",
+      "search_idx",
+      "sqlite_autoindex_push_queue_1",
+      "sqlite_autoindex_push_subs_1",
+    ]);
   });
 
   it("is made in two calls however many steps, checked in one, and a new step runs alone", async () => {

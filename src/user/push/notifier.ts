@@ -83,7 +83,7 @@ export class Notifier {
 
   /** The alarm: every push that is due leaves; the next one due sets the alarm again. */
   onAlarm(): void {
-    if (!this.signer) return;
+    if (!this.signer || !this.subs.stored) return;
     const now = this.clock.now();
     const subs = new Map(this.subs.live(now).map((s) => [s.session_id, s]));
     const due = this.sql.exec<QueueRow>("SELECT * FROM push_queue WHERE due_at IS NOT NULL AND due_at <= ?", now).toArray();

@@ -2,21 +2,45 @@
 // revoke, password change or reset, expiry; a deleted account's storage is wiped whole).
 import { ApiError } from "../../contract/errors";
 import type { PushSubscriptionJson } from "../../contract/notifications";
+import { LazyTables, type LazySchema } from "../../platform/object-sql";
 import type { StoredSubscription } from "./sender";
+
+/**
+ * push_subs: a subscription per session; push_queue: what each is owed, per chat
+ * (notifier.ts). Made with the user's first subscription (a schema step before).
+ */
+export const PUSH_TABLES: LazySchema = {
+  tables: ["push_subs", "push_queue"],
+  ddl: `CREATE TABLE IF NOT EXISTS push_subs (session_id TEXT PRIMARY KEY, endpoint TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL,
+     expires_at INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS push_queue (session_id TEXT NOT NULL, chat_id TEXT NOT NULL, count INTEGER NOT NULL, seq INTEGER NOT NULL,
+     title TEXT NOT NULL, body TEXT NOT NULL, due_at INTEGER, sent_at INTEGER NOT NULL, failures INTEGER NOT NULL,
+     failing_since INTEGER, PRIMARY KEY (session_id, chat_id));
+   CREATE INDEX IF NOT EXISTS push_queue_due ON push_queue (due_at) WHERE due_at IS NOT NULL;`,
+};
 
 export class Subscriptions {
   /** Whether any subscription is stored (null: not known); most users have none, and ask per delivery. */
   private some: boolean | null = null;
+  private readonly tables: LazyTables;
 
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(private readonly sql: SqlStorage) {
+    this.tables = new LazyTables(sql, PUSH_TABLES);
+  }
+
+  /** Were the tables made (by a first subscription)? Before, there is nothing queued either. */
+  get stored(): boolean {
+    return this.tables.exist;
+  }
 
   any(): boolean {
-    this.some ??= this.sql.exec("SELECT 1 FROM push_subs LIMIT 1").toArray().length > 0;
+    this.some ??= this.stored && this.sql.exec("SELECT 1 FROM push_subs LIMIT 1").toArray().length > 0;
     return this.some;
   }
 
   /** The session's subscription replaces any it had; the queue of the old one goes with it. */
   put(sessionId: string, expiresAt: number, s: PushSubscriptionJson): void {
+    this.tables.make();
     this.end([sessionId]);
     this.sql.exec(
       "INSERT INTO push_subs (session_id, endpoint, p256dh, auth, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -31,6 +55,7 @@ export class Subscriptions {
 
   end(sessionIds: string[]): void {
     this.some = null;
+    if (!this.stored) return;
     for (const id of sessionIds) {
       this.sql.exec("DELETE FROM push_subs WHERE session_id = ?", id);
       this.sql.exec("DELETE FROM push_queue WHERE session_id = ?", id);
@@ -39,6 +64,7 @@ export class Subscriptions {
 
   /** Live subscriptions; those of expired sessions end here. */
   live(now: number): StoredSubscription[] {
+    if (!this.stored) return [];
     const expired = this.sql
       .exec<{ session_id: string }>("SELECT session_id FROM push_subs WHERE expires_at <= ?", now)
       .toArray()
