@@ -22,9 +22,9 @@ export type { SearchKey };
 export { matchExpression, snippet, SNIPPET_MAX } from "./text";
 
 /**
- * The index's table (body is the indexed text, the rest is only carried): a schema step of
- * both objects before, made when a batch first has text to index now (a new user object
- * does not make it: `lazyTables` in user/schema.ts).
+ * The index's table (body is the indexed text, the rest is only carried): made by a schema
+ * step of both objects, except a new user object's, which makes it with the first text it
+ * indexes (USER_LAZY_TABLES, user/schema.ts).
  */
 export const SEARCH_TABLES: LazySchema = {
   tables: ["search"],
