@@ -21,7 +21,11 @@ export function migrate(sql: SqlStorage, steps: readonly string[], fresh?: strin
 
 /** Has this object's schema been created? Reading it writes nothing. */
 export function hasSchema(sql: SqlStorage): boolean {
-  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_schema'").toArray().length > 0;
+  return hasTable(sql, "_schema");
+}
+
+function hasTable(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 }
 
 /** Tables a feature makes when it first stores something: `ddl` makes them if they are not there. */
@@ -48,7 +52,7 @@ export class LazyTables {
   ) {}
 
   get exist(): boolean {
-    this.made ??= this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", this.schema.tables[0]).toArray().length > 0;
+    this.made ??= hasTable(this.sql, this.schema.tables[0]);
     return this.made;
   }
 

@@ -123,13 +123,7 @@ describe("deleteAccount", () => {
     const chat = (await api({ mode: "createChat", username: b.username }, { token: a.token })).body.chat.chat_id as string;
     expect((await api(text(chat, "hi"), { token: b.token })).status).toBe(200);
     expect((await api({ mode: "deleteAccount", password: a.password }, { token: a.token })).status).toBe(200);
-    const tables = () =>
-      inUserObject(a.user.id, (_o, state) =>
-        state.storage.sql
-          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-          .toArray()
-          .map((r) => r.name),
-      );
+    const tables = () => inUserObject(a.user.id, (o) => o.probe.tables());
     expect((await tables()).filter((t) => !t.startsWith("_cf_"))).toEqual([]);
     // Later activity in the direct chat (Bob reading it) is not kept there.
     expect((await api({ mode: "markRead", chat_id: chat, seq: 1 }, { token: b.token })).status).toBe(200);
@@ -159,12 +153,7 @@ describe("deleteAccount", () => {
     expect(await alarm()).not.toBeNull();
     expect(await runDurableObjectAlarm(userStub(a.user.id))).toBe(true);
     expect((await api({ mode: "getChats" }, { token: b.token })).body.chats[0].members).toEqual([b.username]);
-    const tables = await inUserObject(a.user.id, (_o, state) =>
-      state.storage.sql
-        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .toArray()
-        .map((r) => r.name),
-    );
+    const tables = await inUserObject(a.user.id, (o) => o.probe.tables());
     expect(tables.filter((t) => !t.startsWith("_cf_"))).toEqual([]);
     expect(await alarm()).toBeNull();
     expect(await runDurableObjectAlarm(userStub(a.user.id))).toBe(false);
