@@ -10,6 +10,7 @@ import {
   chatStub,
   directChat,
   groupOf,
+  imageBytes,
   inChatObject,
   inUserObject,
   LARGE_AT,
@@ -18,6 +19,7 @@ import {
   sendMany,
   text,
   until,
+  upload,
   userStub,
   type Account,
   type Frame,
@@ -163,6 +165,21 @@ describe("a user object's index table", () => {
     // Delivered to a's object after the answer: searched until it is there.
     await until(async () => (await contents(a, "hello")).length > 0, "the message found");
     expect(await contents(a, "hello")).toEqual(["hello there"]);
+    expect(await tables()).toContain("search");
+  });
+
+  it("is made by an edit that gives text to a message indexed with none (an image's caption)", async () => {
+    const { a, chatId } = await directChat("scap");
+    const tables = () => inUserObject(a.user.id, (o) => o.probe.tables());
+    const up = await upload(chatId, imageBytes("png", 40, 30, 512), { token: a.token, type: "image/png", name: "pier.png" });
+    expect(up.status, JSON.stringify(up.body)).toBe(201);
+    const seq = await say(a, { mode: "sendMessage", chat_id: chatId, content: "", content_type: "image", attachment: { file_id: up.body.file_id } });
+    // The search indexes the image (no text: the mark moves past it, no table is made).
+    expect(await contents(a, "pier")).toEqual([]);
+    expect(await userBacklog(a)).toBe(0);
+    expect(await tables()).not.toContain("search");
+    await edit(a, chatId, seq, "the old pier at dawn");
+    expect(await contents(a, "pier")).toEqual(["the old pier at dawn"]);
     expect(await tables()).toContain("search");
   });
 });
