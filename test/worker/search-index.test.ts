@@ -173,7 +173,13 @@ describe("a user object's index table", () => {
     const tables = () => inUserObject(a.user.id, (o) => o.probe.tables());
     const up = await upload(chatId, imageBytes("png", 40, 30, 512), { token: a.token, type: "image/png", name: "pier.png" });
     expect(up.status, JSON.stringify(up.body)).toBe(201);
-    const seq = await say(a, { mode: "sendMessage", chat_id: chatId, content: "", content_type: "image", attachment: { file_id: up.body.file_id } });
+    const seq = await say(a, {
+      mode: "sendMessage",
+      chat_id: chatId,
+      content: "",
+      content_type: "image",
+      attachment: { file_id: up.body.file_id },
+    });
     // The search indexes the image (no text: the mark moves past it, no table is made).
     expect(await contents(a, "pier")).toEqual([]);
     expect(await userBacklog(a)).toBe(0);
