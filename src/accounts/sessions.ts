@@ -1,11 +1,11 @@
 // Sessions in D1: started at login (at most `sessionsPerUser` live per user), looked up by
 // token, listed, revoked and touched. A session is what a token stands for; the token
 // itself is never stored, only its SHA-256.
-import { and, desc, eq, gt, isNull, notInArray } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, notInArray, sql } from "drizzle-orm";
 import type { User } from "../contract/protocol";
 import { config } from "../platform/config";
 import { newId, newToken, sha256Hex } from "./crypto";
-import { db } from "./db";
+import { db, perEnv } from "./db";
 import { sessions, users } from "./schema";
 
 /** Keeps work going after the answer is sent (an ExecutionContext's or a Durable Object's waitUntil). */
@@ -101,32 +101,36 @@ export async function startSession(
   return { token, user, session, revoked: { userId: user.id, sessions: evicted } };
 }
 
+// Asked on every request and every socket: prepared once (its SQL built once per env).
+const sessionByToken = perEnv((d) =>
+  d
+    .select({
+      id: sessions.id,
+      expiresAt: sessions.expiresAt,
+      seenAt: sessions.lastSeenAt,
+      userId: users.id,
+      username: users.username,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.tokenHash, sql.placeholder("tokenHash")),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql.placeholder("now")),
+        isNull(users.deletedAt),
+        isNull(users.suspendedAt),
+      ),
+    )
+    .limit(1)
+    .prepare(),
+);
+
 /** The session of a token, or null when it is unknown, revoked or expired, or its account deleted. */
 export async function sessionOf(env: Env, token: string | undefined): Promise<Session | null> {
   if (!token) return null;
   const tokenHash = await sha256Hex(token);
-  const row = (
-    await db(env)
-      .select({
-        id: sessions.id,
-        expiresAt: sessions.expiresAt,
-        seenAt: sessions.lastSeenAt,
-        userId: users.id,
-        username: users.username,
-      })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(
-        and(
-          eq(sessions.tokenHash, tokenHash),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, Date.now()),
-          isNull(users.deletedAt),
-          isNull(users.suspendedAt),
-        ),
-      )
-      .limit(1)
-  )[0];
+  const row = (await sessionByToken(env).all({ tokenHash, now: Date.now() }))[0];
   if (!row) return null;
   return {
     sessionId: row.id,
