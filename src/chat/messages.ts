@@ -50,7 +50,7 @@ export class Messages {
     this.search = new SearchIndex(
       sql,
       (after, limit) => this.indexable(after, limit),
-      this.lastSeq,
+      () => this.lastSeq,
       searchAlarm,
       () => clock.now(),
     );

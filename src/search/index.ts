@@ -75,10 +75,13 @@ export interface Hit extends SearchKey {
 }
 
 export class SearchIndex {
-  /** Every row up to this key is indexed; none after it. */
-  private mark: number;
-  /** The owner's highest key: the rows after the mark up to it are the backlog. */
-  private newest: number;
+  /**
+   * `mark`: every row up to this key is indexed, none after it. `newest`: the owner's highest
+   * key, so the rows after the mark up to it are the backlog. Read when first needed: an
+   * object that stores and searches nothing in its life (a user who only connects) reads
+   * neither.
+   */
+  private state: { mark: number; newest: number } | null = null;
   /** When the alarm job is asked to run (null: not asked since it last ran). */
   private wish: number | null = null;
   /** Made with the first text indexed; before it, rows at or below the mark had no text. */
@@ -87,18 +90,31 @@ export class SearchIndex {
   constructor(
     private readonly sql: SqlStorage,
     private readonly rowsAfter: RowsAfter,
-    newest: number,
+    /** The owner's highest key now. */
+    private readonly newestKey: () => number,
     private readonly alarm: JobAlarm,
     private readonly now: () => number,
   ) {
     this.table = new LazyTables(sql, SEARCH_TABLES);
-    this.mark = sql.exec<{ upto: number }>("SELECT upto FROM search_mark").one().upto;
-    this.newest = Math.max(newest, this.mark);
+  }
+
+  /** Test-only: whether the marks have been read yet. */
+  get loaded(): boolean {
+    return this.state !== null;
+  }
+
+  private get marks(): { mark: number; newest: number } {
+    if (!this.state) {
+      const mark = this.sql.exec<{ upto: number }>("SELECT upto FROM search_mark").one().upto;
+      this.state = { mark, newest: Math.max(this.newestKey(), mark) };
+    }
+    return this.state;
   }
 
   /** Rows stored and not indexed yet (test-only, through the objects' probes). */
   get backlog(): number {
-    return this.newest - this.mark;
+    const m = this.marks;
+    return m.newest - m.mark;
   }
 
   /**
@@ -107,7 +123,7 @@ export class SearchIndex {
    * catch-up takes the row as it will be then.
    */
   put(id: number, chatId: string, seq: number, ts: number, content: string | null): void {
-    if (id > this.mark) this.stored(id);
+    if (id > this.marks.mark) this.stored(id);
     else {
       if (this.table.exist) this.sql.exec("DELETE FROM search WHERE rowid = ?", id);
       if (content) {
@@ -119,8 +135,9 @@ export class SearchIndex {
 
   /** Indexes the rows after the mark, at most `limit` (all by default); true if more remain. */
   catchUp(limit = Number.MAX_SAFE_INTEGER): boolean {
-    if (this.newest <= this.mark) return false;
-    const rows = this.rowsAfter(this.mark, limit);
+    const m = this.marks;
+    if (m.newest <= m.mark) return false;
+    const rows = this.rowsAfter(m.mark, limit);
     const texts = rows.flatMap((r) => (r.content ? [[r.id, indexText(r.content), r.chat_id, r.seq, r.ts]] : []));
     // One statement for the batch: FTS5 writes one segment for it, not one per row.
     if (texts.length) {
@@ -131,11 +148,11 @@ export class SearchIndex {
       );
     }
     // Fewer rows than asked: none is left, whatever the owner's count said.
-    const last = rows.at(-1)?.id ?? this.mark;
-    this.mark = rows.length < limit ? Math.max(this.newest, last) : last;
-    this.newest = Math.max(this.newest, this.mark);
-    this.sql.exec("UPDATE search_mark SET upto = ?", this.mark);
-    return this.newest > this.mark;
+    const last = rows.at(-1)?.id ?? m.mark;
+    m.mark = rows.length < limit ? Math.max(m.newest, last) : last;
+    m.newest = Math.max(m.newest, m.mark);
+    this.sql.exec("UPDATE search_mark SET upto = ?", m.mark);
+    return m.newest > m.mark;
   }
 
   /**
@@ -153,12 +170,13 @@ export class SearchIndex {
 
   /** Whether row `id` is indexed as it is now (at or below the mark): a rewrite of it must reach the index. */
   covers(id: number): boolean {
-    return id <= this.mark;
+    return id <= this.marks.mark;
   }
 
   /** A row past the mark was stored or rewritten: counted (the batch reads it as it is then), and the alarm job asked for by the backlog's age or size. */
   stored(id: number): void {
-    if (id > this.newest) this.newest = id;
+    const m = this.marks;
+    if (id > m.newest) m.newest = id;
     const now = this.now();
     if (this.backlog >= BACKLOG_NOW) this.ask(now);
     else if (this.wish === null) this.ask(now + BACKLOG_WAIT_MS);

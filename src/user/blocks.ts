@@ -14,19 +14,41 @@ interface BlockRow extends Record<string, SqlStorageValue> {
 }
 
 export class Blocks {
-  /** Whom this user blocks: lower-cased username → user. */
-  private blocking = new Map<string, User>();
-  /** Who blocks this user: lower-cased usernames. */
-  private blockers = new Set<string>();
+  /** Whom this user blocks: lower-cased username → user (read when first asked). */
+  private blockingRead: Map<string, User> | null = null;
+  /** Who blocks this user: lower-cased usernames (read when first asked). */
+  private blockersRead: Set<string> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: Env,
     private readonly clock: { now(): number },
-  ) {
-    for (const r of sql.exec<BlockRow>("SELECT user_id, username FROM blocks"))
-      this.blocking.set(r.username.toLowerCase(), { id: r.user_id, username: r.username });
-    for (const r of sql.exec<BlockRow>("SELECT username FROM blocked_by")) this.blockers.add(r.username.toLowerCase());
+  ) {}
+
+  /** Test-only: whether either list has been read yet. */
+  get loaded(): boolean {
+    return this.blockingRead !== null || this.blockersRead !== null;
+  }
+
+  // Read when first asked, not when the object starts: a socket that only connects asks neither.
+  private get blocking(): Map<string, User> {
+    this.blockingRead ??= new Map(
+      this.sql
+        .exec<BlockRow>("SELECT user_id, username FROM blocks")
+        .toArray()
+        .map((r) => [r.username.toLowerCase(), { id: r.user_id, username: r.username }]),
+    );
+    return this.blockingRead;
+  }
+
+  private get blockers(): Set<string> {
+    this.blockersRead ??= new Set(
+      this.sql
+        .exec<BlockRow>("SELECT username FROM blocked_by")
+        .toArray()
+        .map((r) => r.username.toLowerCase()),
+    );
+    return this.blockersRead;
   }
 
   // ---- The modes ----

@@ -26,7 +26,7 @@ export function searchIndex(sql: SqlStorage, alarm: JobAlarm, clock: Clock): Sea
         limit,
       )
       .toArray();
-  const newest = sql.exec<{ n: number | null }>("SELECT MAX(rowid) AS n FROM texts").one().n ?? 0;
+  const newest = () => sql.exec<{ n: number | null }>("SELECT MAX(rowid) AS n FROM texts").one().n ?? 0;
   return new SearchIndex(sql, rowsAfter, newest, alarm, () => clock.now());
 }
 

@@ -47,9 +47,11 @@ interface Changed extends Record<string, SqlStorageValue> {
 }
 
 export class UpdateLog {
-  private pts: number;
-  /** Every update after this pts is kept; those up to it may be pruned. */
-  private floor: number;
+  /**
+   * `pts`: the latest. `floor`: every update after it is kept; those up to it may be pruned.
+   * Read when first needed (a socket that only connects needs neither).
+   */
+  private boundsRead: { pts: number; floor: number } | null = null;
   /** Test-only: what the last append wrote. */
   lastWrite: LogWrite = { rows: 0, bytes: 0 };
   /** Test-only: the rows the last rewrite of replies read and wrote. */
@@ -59,15 +61,25 @@ export class UpdateLog {
     private readonly sql: SqlStorage,
     private readonly search: SearchIndex,
     private readonly keep: number,
-  ) {
-    const r = sql.exec<{ hi: number | null; lo: number | null }>("SELECT MAX(pts) AS hi, MIN(pts) AS lo FROM log").one();
-    this.pts = r.hi ?? 0;
-    this.floor = r.lo === null ? this.pts : r.lo - 1;
+  ) {}
+
+  /** Test-only: whether the bounds have been read yet. */
+  get loaded(): boolean {
+    return this.boundsRead !== null;
+  }
+
+  private get bounds(): { pts: number; floor: number } {
+    if (!this.boundsRead) {
+      const r = this.sql.exec<{ hi: number | null; lo: number | null }>("SELECT MAX(pts) AS hi, MIN(pts) AS lo FROM log").one();
+      const pts = r.hi ?? 0;
+      this.boundsRead = { pts, floor: r.lo === null ? pts : r.lo - 1 };
+    }
+    return this.boundsRead;
   }
 
   /** The pts the next row gets. Taken and stored in one synchronous step (the inbox's apply). */
   next(): number {
-    return ++this.pts;
+    return ++this.bounds.pts;
   }
 
   /** The pts of those event keys that are in the log already. */
@@ -106,9 +118,9 @@ export class UpdateLog {
           );
     if (unchecked && stored.toArray().length < rows.length) {
       const first = rows[0]!.pts;
-      if (this.pts !== first + rows.length - 1) throw new Error("unchecked rows must hold the latest pts");
+      if (this.bounds.pts !== first + rows.length - 1) throw new Error("unchecked rows must hold the latest pts");
       this.sql.exec("DELETE FROM log WHERE pts >= ?", first);
-      this.pts = first - 1;
+      this.bounds.pts = first - 1;
       return false;
     }
     const texts = rows.flatMap((r) => (r.msg && r.text ? [[r.msg, r.text.ev, r.text.message] as const] : []));
@@ -140,9 +152,10 @@ export class UpdateLog {
    * must find its text to rewrite it and take it out of the index.
    */
   private prune(): void {
-    if (this.pts - this.floor <= 2 * this.keep) return;
-    this.floor = this.pts - this.keep;
-    this.sql.exec("DELETE FROM log WHERE pts <= ?", this.floor);
+    const b = this.bounds;
+    if (b.pts - b.floor <= 2 * this.keep) return;
+    b.floor = b.pts - this.keep;
+    this.sql.exec("DELETE FROM log WHERE pts <= ?", b.floor);
   }
 
   /**
@@ -195,7 +208,8 @@ export class UpdateLog {
    */
   page(since: number, limit: number): { updates: Push[]; pts: number; has_more: boolean; too_long?: true } {
     // Updates after `since` are gone: the client reloads and goes on from the latest.
-    if (since < this.floor) return { too_long: true, updates: [], pts: this.pts, has_more: false };
+    const b = this.bounds;
+    if (since < b.floor) return { too_long: true, updates: [], pts: b.pts, has_more: false };
     const rows = this.sql
       .exec<{ pts: number; frame: string; msg: string | null }>(
         "SELECT pts, frame, msg FROM log WHERE pts > ? ORDER BY pts LIMIT ?",
@@ -213,7 +227,7 @@ export class UpdateLog {
       if (updates.length && bytes > PAGE_BYTES) break;
       updates.push(update);
     }
-    return { updates, pts: updates.at(-1)?.pts ?? this.pts, has_more: rows.length > updates.length };
+    return { updates, pts: updates.at(-1)?.pts ?? b.pts, has_more: rows.length > updates.length };
   }
 
   private texts(msgs: string[]): Map<string, Message> {

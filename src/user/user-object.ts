@@ -73,6 +73,8 @@ export class UserObject extends DurableObject<Env> implements MemberInbox {
     blockedBy: () => this.ctx.storage.sql.exec("SELECT user_id, username FROM blocked_by").toArray(),
     databaseSize: () => this.ctx.storage.sql.databaseSize,
     pushSessions: () => this.pushes.sessions(),
+    /** What the object has read of its tables since it started (read when first needed). */
+    loaded: () => ({ blocks: this.blocks.loaded, log: this.parts.log.loaded, search: this.index.loaded }),
     /** Texts stored and not in the search index yet (search/index.ts). */
     searchBacklog: () => this.index.backlog,
     /** The tables the object has made (some only when first used: USER_LAZY_TABLES). */

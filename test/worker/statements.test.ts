@@ -1,12 +1,13 @@
 // What storage calls the message path makes: a delivered new message costs its member's
 // object three statements and no lookup, a delivery the log has already is still logged
-// once (with no pts lost), and an object's schema is made or checked in one or two calls.
+// once (with no pts lost), and an object's schema is made or checked in one or two calls;
+// and what a socket's connect reads of a user object that never ran (nothing it does not need).
 import { describe, expect, it } from "vitest";
 import type { ChatEvent } from "../../src/chat";
 import { LazyTables, migrate, type LazySchema } from "../../src/platform/object-sql";
 import { USER_LAZY_TABLES, USER_SCHEMA } from "../../src/user/schema";
 import { USER_SCHEMA_FRESH } from "../../src/user/schema-fresh";
-import { api, groupOf, inChatObject, inUserObject, registerUser, text, unique, until, userStub, type Frame } from "./helpers";
+import { api, connect, groupOf, inChatObject, inUserObject, registerUser, text, unique, until, userStub, type Frame } from "./helpers";
 
 /** Every statement `sql` runs from now on (its exec wrapped for as long as the object lives). */
 function recorded(sql: SqlStorage): string[] {
@@ -202,5 +203,30 @@ describe("an object's schema", () => {
       ]);
       expect(sql.exec<{ version: number }>("SELECT version FROM _schema").toArray()).toEqual([{ version: 4 }]);
     });
+  });
+});
+
+describe("a socket's connect to a user object that never ran", () => {
+  it("reads nothing of its blocks, its log or its search index; each is read when first needed, and answers as before", async () => {
+    const [a, b] = await Promise.all([registerUser("lazyA"), registerUser("lazyB")]);
+    const loaded = () => inUserObject(a.user.id, (o) => o.probe.loaded());
+    const ws = await connect(a.token);
+    try {
+      // The socket is answered and the object is running: a request on it proves both.
+      expect(await ws.request({ mode: "getChats" })).toMatchObject({ status: 200, chats: [] });
+      expect(await loaded()).toEqual({ blocks: false, log: false, search: false });
+      expect(await ws.request({ mode: "sync", since: 0 })).toMatchObject({ status: 200, updates: [], pts: 0, has_more: false });
+      expect(await loaded()).toEqual({ blocks: false, log: true, search: false });
+      // A message's text is the index's to count.
+      const chatId = (await api({ mode: "createChat", username: a.username }, { token: b.token })).body.chat.chat_id as string;
+      await api(text(chatId, "hello lazy"), { token: b.token });
+      await ws.next((f) => f.mode === "newMessage" && f.message.content === "hello lazy");
+      expect(await loaded()).toEqual({ blocks: false, log: true, search: true });
+      expect(await ws.request({ mode: "searchMessages", query: "lazy" })).toMatchObject({ status: 200, results: [{ chat_id: chatId }] });
+      expect(await ws.request({ mode: "getBlocked" })).toMatchObject({ status: 200, users: [] });
+      expect(await loaded()).toEqual({ blocks: true, log: true, search: true });
+    } finally {
+      ws.close();
+    }
   });
 });
