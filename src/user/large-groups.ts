@@ -52,15 +52,16 @@ export class LargeGroups {
    */
   connected(me: Member): void {
     const run = this.start();
-    this.defer(this.register(me, run));
+    // Most users are in no large group: nothing to tell, and no timer to wait for.
+    const ids = this.chats.largeIds();
+    if (ids.length) this.defer(this.register(me, run, ids));
   }
 
-  private async register(me: Member, run: number): Promise<void> {
+  private async register(me: Member, run: number, ids: string[]): Promise<void> {
     // The socket's answer goes out first.
     await new Promise((r) => setTimeout(r, 0));
     // Meanwhile the socket may have closed or the account been deleted (its tables wiped).
     if (this.since !== run || !this.online()) return;
-    const ids = this.chats.largeIds();
     const next = () => ids.pop();
     const worker = async () => {
       for (let id = next(); id !== undefined; id = next()) if (this.since === run && !this.present.has(id)) await this.tell(me, id);
