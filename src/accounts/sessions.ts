@@ -4,8 +4,9 @@
 import { and, desc, eq, gt, isNull, notInArray, sql } from "drizzle-orm";
 import type { User } from "../contract/protocol";
 import { config } from "../platform/config";
+import { perEnv } from "../platform/per-env";
 import { newId, newToken, sha256Hex } from "./crypto";
-import { db, perEnv } from "./db";
+import { db } from "./db";
 import { sessions, users } from "./schema";
 
 /** Keeps work going after the answer is sent (an ExecutionContext's or a Durable Object's waitUntil). */
@@ -102,8 +103,8 @@ export async function startSession(
 }
 
 // Asked on every request and every socket: prepared once (its SQL built once per env).
-const sessionByToken = perEnv((d) =>
-  d
+const sessionByToken = perEnv((env) =>
+  db(env)
     .select({
       id: sessions.id,
       expiresAt: sessions.expiresAt,

@@ -1,4 +1,6 @@
 // Settings from [vars] in wrangler.toml, read with defaults fit for production.
+import { perEnv } from "./per-env";
+
 export interface Limit {
   limit: number;
   windowMs: number;
@@ -99,19 +101,8 @@ function mailerOf(value: string | undefined): Config["mailer"] {
   throw new Error(`MAILER must be "send_email" (the MAIL binding) or "console" (local dev and tests only); fix wrangler.toml [vars]`);
 }
 
-// Read once per env object, which does not change while it lives: every request and every
-// object's start asks for the settings (the profile of a new user's connect showed the
-// reading), and each reading parses some thirty of them.
-const read = new WeakMap<object, Config>();
-
-export function config(env: Env): Config {
-  let cfg = read.get(env);
-  if (!cfg) {
-    cfg = fromEnv(env);
-    read.set(env, cfg);
-  }
-  return cfg;
-}
+/** The settings, read once per env object (each reading parses some thirty of them). */
+export const config = perEnv(fromEnv);
 
 function fromEnv(env: Env): Config {
   return {
