@@ -107,10 +107,17 @@ export interface PushItem {
   frame: string;
   except?: string;
   /**
-   * A chatUpdated built for no member in particular (a relay's): the user object puts in the
-   * member's own role and read position from its chat list before passing it on.
+   * A chatUpdated built for no member in particular (a relay's), with the group's roles as of
+   * that event: the user object puts in the member's own role (from these) and read position
+   * (from its chat list) before passing it on.
    */
-  reader?: true;
+  reader?: GroupRoles;
+}
+
+/** Who holds a group's roles as of one of its events. */
+export interface GroupRoles {
+  owner?: string;
+  admins: string[];
 }
 
 /** One of a large group's events as the chat object hands it to a relay: the frame every member gets. */
@@ -119,8 +126,8 @@ export interface RelayEvent {
   frame: string;
   /** The socket whose request made it, which does not get it back. */
   origin?: Origin;
-  /** A chatUpdated: the member's own role and read position are put in by their user object. */
-  reader?: true;
+  /** A chatUpdated, with the group's roles: the member's own role and read position are put in by their user object. */
+  reader?: GroupRoles;
 }
 
 /** A member online as the chat object hands them to their relay: pushed to after `from`. */

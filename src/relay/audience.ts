@@ -129,7 +129,7 @@ export class Audience {
     const items = batch.map((e): PushItem => {
       const item: PushItem = { frame: e.frame };
       if (e.origin?.userId === userId && e.origin.socketId) item.except = e.origin.socketId;
-      if (e.reader) item.reader = true;
+      if (e.reader) item.reader = e.reader;
       return item;
     });
     const since = m.since;

@@ -68,7 +68,8 @@ export class Inbox {
   /** A large group's pushes: passed on to the sockets, not stored. False: no socket here (the group stops pushing). */
   pushLarge(chatId: string, items: PushItem[]): boolean {
     this.large.moved(chatId);
-    return this.sockets.pass(items.map((i) => (i.reader ? this.large.asReader(chatId, i) : i))) > 0;
+    const me = items.some((i) => i.reader) ? this.sockets.user() : null;
+    return this.sockets.pass(items.map((i) => (i.reader ? this.large.asReader(chatId, i, me) : i))) > 0;
   }
 
   /** Message `seq` of `chatId` is now `message` where no log event says so (MemberInbox.rewriteText). */

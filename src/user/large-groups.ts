@@ -11,10 +11,12 @@
 // closes, it pushes every event here in ev order. So the socket's answer costs nothing per
 // group, and the registration's cost is spread over calls in flight a few at a time.
 import type { ChatEvent, LargeSummary, Member, PushItem } from "../chat";
-import { LargePush } from "../contract/protocol";
+import type { Role } from "../contract/moderation";
+import { LargePush, type User } from "../contract/protocol";
 import { errorSummary, log } from "../platform/log";
 import type { ChatCalls, ListedChatRef } from "./chat-calls";
 import type { ChatList } from "./chat-list";
+import { roleOf } from "./chat-view";
 
 /** Large groups told at once when a socket opens: bounded, so 500 groups do not mean 500 calls at once. */
 export const REGISTER_AT_ONCE = 16;
@@ -107,9 +109,11 @@ export class LargeGroups {
 
   /**
    * A relay's chatUpdated is built for no member (its read position is the group's last
-   * message, it has no role): this user's own go in from the chat list.
+   * message, it has no role): this user's read position goes in from the chat list, their
+   * role from the roles the event carries (the chat list's may be older than the event: a
+   * role just given). `me`: the user, as their sockets know them.
    */
-  asReader(chatId: string, item: PushItem): PushItem {
+  asReader(chatId: string, item: PushItem, me: User | null): PushItem {
     const row = this.chats.row(chatId);
     const parsed = LargePush.safeParse(jsonOf(item.frame));
     if (!row || !parsed.success || parsed.data.mode !== "chatUpdated") {
@@ -121,7 +125,7 @@ export class LargeGroups {
     const read = Math.min(row.last_read_seq, last);
     const chat = {
       ...push.chat,
-      role: (row.role ?? "member") as NonNullable<typeof push.chat.role>,
+      role: me && item.reader ? roleOf(me, { type: "group", ...item.reader })! : ((row.role ?? "member") as Role),
       last_read_seq: read,
       unread: last - read,
     };

@@ -82,6 +82,12 @@ export class Sockets {
     return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
   }
 
+  /** Whose sockets these are (null: none is open). */
+  user(): User | null {
+    const ws = this.open()[0];
+    return ws ? this.info(ws).user : null;
+  }
+
   /** The open sockets and what each carries. */
   *all(): Generator<[WebSocket, SocketInfo]> {
     for (const ws of this.ctx.getWebSockets()) yield [ws, this.info(ws)];

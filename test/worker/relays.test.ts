@@ -131,6 +131,23 @@ describe("relay fan-out", () => {
     expect([...caught].sort((x, y) => x - y)).toEqual(range(start + 1, after));
   });
 
+  it("a role given while its member is online reaches them through their relay as their own, and only them", async () => {
+    const g = await crowd("ro", 3, 2);
+    const [a, b] = [g.members[1]!, g.members[2]!];
+    for (const m of [a, b]) await until(() => inRelaySet(g.chatId, m.user.id));
+    const set = await api({ mode: "setRole", chat_id: g.chatId, username: a.username, role: "admin" }, { token: g.owner.token });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const ev = set.body.ev as number;
+    const [toA] = await pushesUpTo(g.sockets[1]!, g.chatId, ev);
+    const [toB] = await pushesUpTo(g.sockets[2]!, g.chatId, ev);
+    expect(toA).toMatchObject({ mode: "chatUpdated", ev, chat: { role: "admin" } });
+    expect(toB).toMatchObject({ mode: "chatUpdated", ev, chat: { role: "member" } });
+    // A later change of the group shows the role the member has then.
+    const back = await api({ mode: "setRole", chat_id: g.chatId, username: a.username, role: "member" }, { token: g.owner.token });
+    const [again] = await pushesUpTo(g.sockets[1]!, g.chatId, back.body.ev as number);
+    expect(again).toMatchObject({ mode: "chatUpdated", chat: { role: "member" } });
+  });
+
   it("crosses the threshold both ways without losing or repeating an event for a socket that stays", async () => {
     const g = await crowd("rx", 3, 100);
     const sender = g.rest[8]!;

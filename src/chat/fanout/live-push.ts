@@ -283,7 +283,8 @@ export class LivePush implements Fanout {
     if (out) return out;
     out = { ev: e.ev, frame: this.view.frame(e, undefined) };
     if (e.origin?.socketId) out.origin = { userId: e.origin.userId, socketId: e.origin.socketId };
-    if (e.kind === "chat") out.reader = true;
+    // The roles as of this event: a member's own (a role just given, say) is worked out from them.
+    if (e.kind === "chat") out.reader = { ...(e.chat.owner !== undefined && { owner: e.chat.owner }), admins: e.chat.admins ?? [] };
     this.relayFrames.set(e.ev, out);
     if (this.relayFrames.size > BATCH) this.relayFrames.delete(this.relayFrames.keys().next().value!);
     return out;
