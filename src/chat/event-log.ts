@@ -146,6 +146,14 @@ export class EventLog {
     } as ChatEvent;
   }
 
+  /** For tests: every event's row as stored, in ev order. */
+  stored(): string[] {
+    return this.sql
+      .exec<{ data: string }>("SELECT data FROM events ORDER BY ev")
+      .toArray()
+      .map((r) => r.data);
+  }
+
   /** For tests: the bytes the events table holds. */
   bytes(): number {
     return this.sql.exec<{ n: number | null }>("SELECT SUM(length(data)) AS n FROM events").one().n ?? 0;

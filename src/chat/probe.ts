@@ -18,6 +18,8 @@ export function chatProbe(parts: () => ProbeParts) {
     lastRewrite: () => parts().events.lastRewrite,
     eventBytes: () => parts().events.bytes(),
     lastEv: () => parts().events.ev,
+    /** Every stored event as its row holds it (a test holds a deleted text to be in none). */
+    storedEvents: () => parts().events.stored(),
     /** Messages stored and not in the search index yet (search/index.ts). */
     searchBacklog: () => parts().messages.search.backlog,
     memberInMemory: (userId: string) => parts().members.cached(userId),

@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ChatObject } from "../../src/chat";
-import { api, chatStub, connect, directChat, registerUser, text, untilPts, type Frame } from "./helpers";
+import { api, connect, directChat, inChatObject, registerUser, text, untilPts, type Frame } from "./helpers";
 
 describe("sending", () => {
   it("stores, answers with the message and its pts, and pushes to the other member", async () => {
@@ -233,13 +233,7 @@ describe("typing, editing, deleting", () => {
 });
 
 describe("deleted and edited text", () => {
-  const eventsOf = (chatId: string) =>
-    runInDurableObject(chatStub(chatId), (_: unknown, state) =>
-      state.storage.sql
-        .exec<{ data: string }>("SELECT data FROM events ORDER BY ev")
-        .toArray()
-        .map((r) => r.data),
-    );
+  const eventsOf = (chatId: string) => inChatObject(chatId, (o) => o.probe.storedEvents());
   const syncOf = async (token: string) => (await api({ mode: "sync", since: 0, limit: 500 }, { token })).body;
 
   it("an edit replays the current text; after a delete the text is gone from history, sync and the chat's events", async () => {
