@@ -273,6 +273,21 @@ describe("reactions, once", () => {
     expect(reactions).toEqual(added ? [{ emoji: "🔥", count: 1, mine: false }] : undefined);
   });
 
+  it("a burst of reactions in a large group reaches a member online as every event, in ev order, none left to fetch", async () => {
+    const { owner, rest, chatId } = await groupOf(LARGE_AT + 1, unique("rb"));
+    const sent = await call(owner, { mode: "sendGroupMessage", chat_id: chatId, content: "burst", content_type: "text" });
+    const seq = sent.body.message.seq as number;
+    // Its getChats has told the group that this socket is open.
+    const watcher = await listening(owner.token);
+    // At once: events stored while the member's previous push is on its way ride in one batch.
+    const answers = await Promise.all(rest.slice(0, 8).map((r) => call(r, { mode: "react", chat_id: chatId, seq, emoji: "🔥" })));
+    const evs = answers.map((a) => a.body.ev as number).sort((x, y) => x - y);
+    const got: number[] = [];
+    while (got.at(-1) !== evs.at(-1)) got.push((await watcher.nextPush("reactionChanged")).ev as number);
+    expect(got).toEqual(evs);
+    watcher.close();
+  });
+
   it("a message takes at most 20 distinct emojis: the 21st is refused, a count on one of the 20 is not", async () => {
     const { owner, rest, chatId } = await groupOf(8, unique("e"));
     const seq = (await call(owner, { mode: "sendGroupMessage", chat_id: chatId, content: "many", content_type: "text" })).body.message

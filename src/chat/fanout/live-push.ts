@@ -296,7 +296,8 @@ export class LivePush implements Fanout {
     const key = `${events[0]!.ev}-${events.length}`;
     if (!personal && this.shared?.key === key) return this.shared.items;
     const m = events.some((ev) => ev.kind === "chat") ? this.p.members.current(userId) : undefined;
-    const items = coalesced(events).map((ev): PushItem => {
+    // Every event, reactions too: a socket shown a gap in `ev` would fetch it with getChatUpdates.
+    const items = events.map((ev): PushItem => {
       const frame = this.view.frame(ev, m);
       return ev.origin?.userId === userId && ev.origin.socketId ? { frame, except: ev.origin.socketId } : { frame };
     });
@@ -333,15 +334,4 @@ export class LivePush implements Fanout {
       },
     );
   }
-}
-
-/**
- * A burst of reactions on one message costs one push a batch: of the reaction events on a
- * message in it, the latest stands (its counts are the newest; `getReactions` says who).
- */
-export function coalesced(events: ChatEvent[]): ChatEvent[] {
-  const latest = new Map<number, number>();
-  for (const e of events) if (e.kind === "reaction") latest.set(e.seq, e.ev);
-  if (latest.size === events.filter((e) => e.kind === "reaction").length) return events;
-  return events.filter((e) => e.kind !== "reaction" || latest.get(e.seq) === e.ev);
 }
