@@ -5,20 +5,23 @@
 //
 // Presence: a socket opening asks nothing of any group before it answers. After it has
 // answered, the user's large groups are told in the background, REGISTER_AT_ONCE calls at a
-// time, so every group pushes to a socket open when its event is stored even if the client
-// never lists it (until that lands, a group learns of the socket sooner when the client
-// lists it on a getChats page, opens it, or joins it). From then on, until the last socket
-// closes, it pushes every event here in ev order. So the socket's answer costs nothing per
-// group, and the registration's cost is spread over calls in flight a few at a time.
+// time, each after a timer turn (platform/turns.ts: so the socket's next request is read
+// while they go on), so every group pushes to a socket open when its event is stored even
+// if the client never lists it (until that lands, a group learns of the socket sooner when
+// the client lists it on a getChats page, opens it, or joins it). From then on, until the
+// last socket closes, it pushes every event here in ev order. So the socket's answer costs
+// nothing per group, and the registration's cost is spread over calls in flight a few at a
+// time.
 import type { ChatEvent, LargeSummary, Member, PushItem } from "../chat";
 import type { Role } from "../contract/moderation";
 import { LargePush, type User } from "../contract/protocol";
 import { errorSummary, log } from "../platform/log";
+import { inTurns } from "../platform/turns";
 import type { ChatCalls, ListedChatRef } from "./chat-calls";
 import type { ChatList } from "./chat-list";
 import { roleOf } from "./chat-view";
 
-/** Large groups told at once when a socket opens: bounded, so 500 groups do not mean 500 calls at once. */
+/** Large groups told at once that a user came online or went: bounded, so 500 groups do not mean 500 calls at once. */
 export const REGISTER_AT_ONCE = 16;
 
 export class LargeGroups {
@@ -59,16 +62,17 @@ export class LargeGroups {
     if (ids.length) this.defer(this.register(me, run, ids));
   }
 
-  private async register(me: Member, run: number, ids: string[]): Promise<void> {
-    // The socket's answer goes out first.
-    await new Promise((r) => setTimeout(r, 0));
-    // Meanwhile the socket may have closed or the account been deleted (its tables wiped).
-    if (this.since !== run || !this.online()) return;
-    const next = () => ids.pop();
-    const worker = async () => {
-      for (let id = next(); id !== undefined; id = next()) if (this.since === run && !this.present.has(id)) await this.tell(me, id);
-    };
-    await Promise.all(Array.from({ length: Math.min(REGISTER_AT_ONCE, ids.length) }, worker));
+  private register(me: Member, run: number, ids: string[]): Promise<void> {
+    // Each waits a timer turn: the socket's answer goes out first. Meanwhile the socket may
+    // have closed (a new run may have begun) or the account been deleted (its tables wiped).
+    return inTurns(
+      ids,
+      REGISTER_AT_ONCE,
+      async (id) => {
+        if (!this.present.has(id)) await this.tell(me, id);
+      },
+      () => this.since === run && this.online(),
+    );
   }
 
   /** The user's last socket closed: the groups told in this run stop pushing. */
@@ -82,15 +86,15 @@ export class LargeGroups {
     this.current.clear();
     // A tell still in flight belongs to the run that ended: the next run tells again.
     this.telling.clear();
-    for (const id of told) {
-      this.presenceCalls++;
-      this.defer(
-        this.calls
+    this.defer(
+      inTurns(told, REGISTER_AT_ONCE, (id) => {
+        this.presenceCalls++;
+        return this.calls
           .any(id)
           .call((c) => c.presence(me.id, since, false))
-          .catch((err: unknown) => presenceFailed(id, me.id, err)),
-      );
-    }
+          .catch((err: unknown) => presenceFailed(id, me.id, err));
+      }),
+    );
   }
 
   /**

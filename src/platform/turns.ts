@@ -1,0 +1,34 @@
+// Many calls to other objects, made a few at a time, each after a timer turn.
+//
+// Why the turn: a call between two objects of one runtime completes without waiting on any
+// I/O, so a chain of them (one finishing starts the next) keeps the runtime's event loop
+// busy, and it does not read its sockets until the chain ends. Measured locally: a user in
+// 500 large groups, whose object tells every group it came online, had the getChats sent
+// right after connecting delivered only once all 500 were told (~350 ms later); with a timer
+// turn between calls it was delivered within the first few. A turn costs a timer, nothing
+// per item beyond it.
+
+/**
+ * Runs `work` on each of `items`, at most `atOnce` at a time, each after a timer turn;
+ * `go` is asked before each item (false: the rest are skipped). `work` handles its own
+ * errors: one that throws ends its worker and rejects the whole.
+ */
+export async function inTurns<T>(
+  items: readonly T[],
+  atOnce: number,
+  work: (item: T) => Promise<unknown>,
+  go: () => boolean = () => true,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await turn();
+      if (!go()) return;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, worker));
+}
+
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
