@@ -1,11 +1,41 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { inTurns } from "./turns";
+import { inTurns, pooled } from "./turns";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Lets every settled promise run on, with no timer. */
 const settle = async () => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
+
+describe("pooled", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("is a pool, not rounds: a slow item holds one slot while the others go on, each item once with its index", async () => {
+    const started: number[] = [];
+    const seen: [string, number][] = [];
+    const done = pooled(["slow", "b", "c", "d"], 2, async (item, i) => {
+      started.push(i);
+      seen.push([item, i]);
+      await new Promise((r) => setTimeout(r, item === "slow" ? 100 : 10));
+    });
+    await vi.advanceTimersByTimeAsync(30);
+    // Rounds of two would still wait for "slow" before starting "c".
+    expect(started).toEqual([0, 1, 2, 3]);
+    await vi.runAllTimersAsync();
+    await done;
+    expect(seen).toEqual([
+      ["slow", 0],
+      ["b", 1],
+      ["c", 2],
+      ["d", 3],
+    ]);
+  });
+});
 
 describe("inTurns", () => {
   beforeEach(() => {

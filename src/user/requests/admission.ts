@@ -4,6 +4,7 @@
 // the whole request, and nothing has changed anywhere yet.
 import { ApiError, rateLimited } from "../../contract/errors";
 import type { User } from "../../contract/protocol";
+import { pooled } from "../../platform/turns";
 import type { Admission } from "../privacy";
 import type { Ctx } from "./context";
 
@@ -13,15 +14,9 @@ const NAMED = 10;
 
 export async function admit(x: Ctx, targets: User[], chatId: string): Promise<void> {
   const answers: Admission[] = new Array(targets.length);
-  // A pool, not rounds of ADMIT_PARALLEL: a slow target holds up one slot, not the next round.
-  let next = 0;
-  const slot = async () => {
-    for (let i = next++; i < targets.length; i = next++) {
-      const u = targets[i]!;
-      answers[i] = await x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ADMIT_PARALLEL, targets.length) }, slot));
+  await pooled(targets, ADMIT_PARALLEL, async (u, i) => {
+    answers[i] = await x.env.USERS.get(x.env.USERS.idFromName(u.id)).admitToGroup(u, x.me, chatId);
+  });
   const refused = (why: "contacts" | "full" | "rate") =>
     targets
       .filter((_, i) => {
