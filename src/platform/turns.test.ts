@@ -7,14 +7,14 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
 
-describe("pooled", () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
+describe("pooled", () => {
   it("is a pool, not rounds: a slow item holds one slot while the others go on, each item once with its index", async () => {
     const started: number[] = [];
     const seen: [string, number][] = [];
@@ -38,13 +38,6 @@ describe("pooled", () => {
 });
 
 describe("inTurns", () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("makes each call after a timer turn: none while only promises run", async () => {
     const called: number[] = [];
     const done = inTurns(range(40), 16, async (i) => {
